@@ -1,0 +1,104 @@
+"""Sankaku: the citizen-participation platform. `create_app` reads like a table of contents."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.config import load_config
+from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(load_config(Path(app.instance_path)))
+    if config:
+        app.config.update(config)
+    if app.config.get("PROXY_FIX", True):
+        # gunicorn runs behind one reverse proxy, which sets X-Forwarded-For and -Proto.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
+
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # readable Japanese in the API
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_template_helpers(app)
+    logging.basicConfig(level=logging.INFO)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from app.core.db import configure_engine
+    from app.core.i18n import select_locale
+    from app.core.security import init_security
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(
+        app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True
+    )
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    init_security(app)
+
+    # Every model is imported here, so metadata (and Alembic) sees all tables.
+    from app.accounts.models import User
+    from app.core import audit, mail, uploads  # noqa: F401
+    from app.plan import models as plan_models  # noqa: F401
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.active else None
+
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Please log in to see this page.")
+
+
+def register_blueprints(app: Flask) -> None:
+    # Import order is registration order for activity kinds, which sets their column order.
+    from app import accounts, api, plan
+    from app.core import staff_views as core_staff_views
+    from app.core import views as core_views
+
+    app.register_blueprint(core_views.bp)
+    app.register_blueprint(core_staff_views.admin_bp)
+    app.register_blueprint(plan.bp)
+    app.register_blueprint(plan.admin_bp)
+    app.register_blueprint(accounts.bp)
+    app.register_blueprint(accounts.admin_bp)
+    app.register_blueprint(api.bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from app.core.errors import init_errors
+
+    init_errors(app)
+
+
+def register_commands(app: Flask) -> None:
+    from app.accounts.cli import users_cli
+    from app.core.cli import demo_cli, mail_cli, translate_cli
+    from app.plan.cli import plan_cli
+
+    for group in (users_cli, demo_cli, mail_cli, translate_cli, plan_cli):
+        app.cli.add_command(group)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from app.core.templating import init_templating
+
+    init_templating(app)

@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+
+from app.core.forms import clean_text
+from app.core.permissions import Role
+
+PASSWORD_RULES = [
+    DataRequired(),
+    Length(min=10, max=128, message=_l("Use between %(min)d and %(max)d characters.")),
+]
+LANGUAGE_CHOICES = [("ja", "日本語"), ("en", "English")]
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[DataRequired(), Email()],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
+    )
+    remember = BooleanField(_l("Keep me logged in on this device"))
+
+
+class RegistrationForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[DataRequired(), Email(), Length(max=254)],
+        render_kw={"autocomplete": "email"},
+    )
+    display_name = StringField(
+        _l("Display name"),
+        validators=[DataRequired(), Length(max=100)],
+        filters=[clean_text],
+        description=_l("Shown to city staff when you contact them; never published."),
+        render_kw={"autocomplete": "nickname"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=PASSWORD_RULES,
+        description=_l("At least 10 characters."),
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Password (again)"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+    accept_terms = BooleanField(
+        _l("I have read the privacy notice and agree to it."),
+        validators=[DataRequired(message=_l("Please agree to the privacy notice."))],
+    )
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[DataRequired(), Email()],
+        render_kw={"autocomplete": "email"},
+    )
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"),
+        validators=PASSWORD_RULES,
+        description=_l("At least 10 characters."),
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("New password (again)"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField(
+        _l("Display name"), validators=[DataRequired(), Length(max=100)], filters=[clean_text]
+    )
+    language = SelectField(_l("Language for e-mail"), choices=LANGUAGE_CHOICES)
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired()],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password = PasswordField(
+        _l("New password"), validators=PASSWORD_RULES, render_kw={"autocomplete": "new-password"}
+    )
+    confirm = PasswordField(
+        _l("New password (again)"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+ROLE_CHOICES = [
+    (Role.CITIZEN.value, _l("Citizen")),
+    (Role.STAFF.value, _l("Staff")),
+    (Role.REVIEWER.value, _l("Reviewer")),
+    (Role.ADMIN.value, _l("Administrator")),
+]
+
+
+class UserForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
+    display_name = StringField(
+        _l("Name"), validators=[DataRequired(), Length(max=100)], filters=[clean_text]
+    )
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    department_id = SelectField(_l("Department"), coerce=int, validators=[Optional()])
+    active = BooleanField(_l("Account is active"), default=True)
+
+
+class UserFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search form changes nothing
+
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
+    role = SelectField(
+        _l("Role"), choices=[("", _l("All roles")), *ROLE_CHOICES], validators=[Optional()]
+    )

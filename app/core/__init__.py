@@ -1,0 +1,1 @@
+"""What every module shares and no module owns (DESIGN.md §3)."""

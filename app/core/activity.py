@@ -1,0 +1,144 @@
+"""The activity registry: the spine of Sankaku (DESIGN.md §3).
+
+Each domain module registers one or more activity kinds. A kind says which model holds its
+records, how to compute its figures per initiative in SQL, and where its records are listed.
+The plan pages, reports and API iterate over the registry, so adding a kind changes no line in
+them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+
+from app.core.i18n import fiscal_year_bounds
+
+
+class FulfilsInitiative:
+    """Mixed into every model of citizen activity: which initiative it fulfils, and whose it is."""
+
+    @declared_attr
+    def initiative_id(cls) -> Mapped[int]:  # noqa: N805 (SQLAlchemy declared_attr)
+        return mapped_column(sa.ForeignKey("initiative.id"), index=True, nullable=False)
+
+    @declared_attr
+    def department_id(cls) -> Mapped[int]:  # noqa: N805
+        return mapped_column(sa.ForeignKey("department.id"), index=True, nullable=False)
+
+    @declared_attr
+    def ward_id(cls) -> Mapped[int | None]:  # noqa: N805
+        return mapped_column(sa.ForeignKey("ward.id"), index=True, nullable=True)
+
+    @declared_attr
+    def fiscal_year(cls) -> Mapped[int]:  # noqa: N805
+        return mapped_column(sa.Integer, index=True, nullable=False)
+
+
+@dataclass(frozen=True)
+class ActivityFilter:
+    """What a report or page asks for; empty means everything."""
+
+    fiscal_years: tuple[int, ...] = ()
+    ward_id: int | None = None
+    department_id: int | None = None
+
+    def apply(self, stmt: sa.Select[Any], model: Any) -> sa.Select[Any]:
+        """Narrow a statement over a FulfilsInitiative model to this filter."""
+        if self.fiscal_years:
+            stmt = stmt.where(model.fiscal_year.in_(self.fiscal_years))
+        if self.ward_id is not None:
+            stmt = stmt.where(model.ward_id == self.ward_id)
+        if self.department_id is not None:
+            stmt = stmt.where(model.department_id == self.department_id)
+        return stmt
+
+    def instant_range(self) -> tuple[Any, Any] | None:
+        """For kinds whose year is an instant, not a column: the UTC span of the chosen years."""
+        if not self.fiscal_years:
+            return None
+        return fiscal_year_bounds(min(self.fiscal_years))[0], fiscal_year_bounds(
+            max(self.fiscal_years)
+        )[1]
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    label: Any  # a lazy gettext string
+    public: bool = True
+
+
+@dataclass(frozen=True)
+class ActivityRecord:
+    """One record as the initiative page lists it; never carries personal data."""
+
+    title: str
+    url: str
+    day: date | None = None
+    status: str = ""
+
+
+Figures = dict[int, dict[str, float]]
+
+
+@dataclass(frozen=True)
+class ActivityKind:
+    key: str
+    label: Any  # a lazy gettext string
+    model: type
+    metrics: Sequence[Metric]
+    # figures(filter) -> {initiative_id: {metric key: value}}, computed in SQL with GROUP BY.
+    figures: Callable[[ActivityFilter], Figures]
+    # records(initiative_id, limit) -> the newest public records of this kind.
+    records: Callable[[int, int], list[ActivityRecord]]
+    # endpoint listing this kind's records, called with initiative=<number>.
+    list_endpoint: str
+    order: int = 100
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def headline(self) -> Metric:
+        return self.metrics[0]
+
+
+_registry: dict[str, ActivityKind] = {}
+
+
+def register(kind: ActivityKind) -> None:
+    existing = _registry.get(kind.key)
+    if existing is not None and existing.model is not kind.model:
+        raise ValueError(f"activity kind {kind.key!r} is already registered")
+    _registry[kind.key] = kind
+
+
+def unregister(key: str) -> None:
+    _registry.pop(key, None)
+
+
+def kinds() -> list[ActivityKind]:
+    return sorted(_registry.values(), key=lambda k: (k.order, k.key))
+
+
+def get_kind(key: str) -> ActivityKind:
+    return _registry[key]
+
+
+def figures_by_initiative(flt: ActivityFilter | None = None) -> dict[str, Figures]:
+    """Every kind's figures: one SQL statement (or a fixed few) per kind, whatever the data."""
+    flt = flt or ActivityFilter()
+    return {kind.key: kind.figures(flt) for kind in kinds()}
+
+
+def headline_counts(flt: ActivityFilter | None = None) -> dict[int, dict[str, int]]:
+    """{initiative_id: {kind key: headline count}} for the table pages."""
+    result: dict[int, dict[str, int]] = {}
+    for key, figures in figures_by_initiative(flt).items():
+        metric = get_kind(key).headline.key
+        for initiative_id, values in figures.items():
+            result.setdefault(initiative_id, {})[key] = int(values.get(metric, 0))
+    return result

@@ -1,0 +1,114 @@
+"""`flask demo load`: a believable city to click through. Idempotent: run it as often as you like.
+
+Modules add their own demo records with `register_demo`, called after the accounts exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+
+from app.extensions import db
+
+DEMO_PASSWORD = "sankaku-demo-2026"
+
+
+@dataclass
+class DemoLogins:
+    password: str = DEMO_PASSWORD
+    accounts: list[tuple[str, str]] = field(default_factory=list)
+
+
+_demo_loaders: list[Callable[[], None]] = []
+
+
+def register_demo(loader: Callable[[], None]) -> Callable[[], None]:
+    _demo_loaders.append(loader)
+    return loader
+
+
+# (e-mail, display name, role, department code or None)
+DEMO_USERS = [
+    ("admin@demo.sankaku.jp", "管理者 一郎", "admin", None),
+    ("kocho@demo.sankaku.jp", "広聴 花子", "staff", "kocho"),
+    ("kyodo@demo.sankaku.jp", "協働 太郎", "staff", "shimin-kyodo"),
+    ("keiei@demo.sankaku.jp", "経営 次郎", "staff", "gyosei-keiei"),
+    ("kikaku@demo.sankaku.jp", "企画 美咲", "staff", "kikaku"),
+    ("chuo@demo.sankaku.jp", "中央 健", "staff", "ku-yakusho-chuo"),
+    ("kita@demo.sankaku.jp", "北 さくら", "staff", "ku-machizukuri-kita"),
+    ("reviewer@demo.sankaku.jp", "審査 委員", "reviewer", None),
+    ("citizen@demo.sankaku.jp", "市民 はるか", "citizen", None),
+    ("citizen2@demo.sankaku.jp", "熊本 大輔", "citizen", None),
+]
+
+# (initiative number, action position, fiscal year, status, note)
+DEMO_PROGRESS = [
+    (1, 0, 2012, "done", "CMSを刷新し、各課の記事入力を統一した。"),
+    (2, 0, 2012, "done", "フェイスブックページを開設。"),
+    (2, 0, 2013, "continuing", "各区の公式アカウントで継続発信。"),
+    (6, 0, 2012, "in_progress", "企画課・広聴課と月例の連絡会を開始。"),
+    (7, 0, 2012, "done", "指針に委員公募の規定を追加。"),
+    (8, 0, 2012, "continuing", "全件について事前協議を実施。"),
+    (10, 0, 2012, "in_progress", "5区すべてでまちづくり懇話会を設置。"),
+    (17, 0, 2013, "in_progress", "制度案を作成中。"),
+    (18, 0, 2013, "not_started", ""),
+]
+
+
+def load_demo(plan_file: str) -> DemoLogins:
+    from app.accounts import services as accounts
+    from app.accounts.models import User
+    from app.core.permissions import Role
+    from app.plan import services as plan_services
+    from app.plan.models import Action, ActionProgress, Department, Initiative, ProgressStatus
+
+    plan_services.load_plan(plan_file)
+    plan = plan_services.current_plan()
+    assert plan is not None
+    logins = DemoLogins()
+    departments = {d.code: d for d in db.session.scalars(sa.select(Department))}
+    for email, name, role, department in DEMO_USERS:
+        user = accounts.get_user_by_email(email)
+        if user is None:
+            user = accounts.create_user(
+                None,
+                email,
+                name,
+                Role(role),
+                department_id=departments[department].id if department else None,
+                password=DEMO_PASSWORD,
+                send_invitation=False,
+            )
+        label = f"{role}" + (f" ({department})" if department else "")
+        logins.accounts.append((label, email))
+
+    admin = accounts.get_user_by_email(DEMO_USERS[0][0])
+    for number, position, year, status, note in DEMO_PROGRESS:
+        action = db.session.scalar(
+            sa.select(Action)
+            .join(Initiative)
+            .where(
+                Initiative.plan_id == plan.id,
+                Initiative.number == number,
+                Action.position == position,
+            )
+        )
+        if action is None:
+            continue
+        exists = db.session.scalar(
+            sa.select(ActionProgress.id).where(
+                ActionProgress.action_id == action.id, ActionProgress.fiscal_year == year
+            )
+        )
+        if exists is None:
+            plan_services.record_progress(
+                admin, action, year, ProgressStatus(status), note, date(year + 1, 3, 31)
+            )
+    for loader in _demo_loaders:
+        loader()
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count(User.id))) >= len(DEMO_USERS)
+    return logins

@@ -1,0 +1,103 @@
+"""Language choice, Japanese-era dates, fiscal years and Asia/Tokyo times.
+
+Dates are stored in UTC and shown in Asia/Tokyo. Japanese pages write dates the way the city
+does (令和6年(2024年)10月3日(木)); English pages write 3 Oct 2024.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date as babel_format_date
+from flask import current_app, has_request_context, request
+from flask_babel import get_locale
+
+JST = ZoneInfo("Asia/Tokyo")
+LANGUAGE_COOKIE = "lang"
+
+# (first day, name). Checked newest first.
+ERAS: tuple[tuple[date, str], ...] = (
+    (date(2019, 5, 1), "令和"),
+    (date(1989, 1, 8), "平成"),
+    (date(1926, 12, 25), "昭和"),
+    (date(1912, 7, 30), "大正"),
+    (date(1868, 10, 23), "明治"),
+)
+WEEKDAYS_JA = "月火水木金土日"
+
+
+def select_locale() -> str:
+    """Babel's locale selector: the remembered choice, else Japanese."""
+    languages = current_app.config["LANGUAGES"]
+    if has_request_context():
+        chosen = request.args.get("lang") or request.cookies.get(LANGUAGE_COOKIE)
+        if chosen in languages:
+            return chosen
+    return languages[0]
+
+
+def current_language() -> str:
+    locale = get_locale() if has_request_context() else None
+    return locale.language if locale else "ja"
+
+
+def era_year(day: date) -> str:
+    """令和6年 for 2024-10-03; the first year of an era is 元年."""
+    for start, name in ERAS:
+        if day >= start:
+            number = day.year - start.year + 1
+            return f"{name}{'元' if number == 1 else number}年"
+    return f"{day.year}年"
+
+
+def to_jst(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(JST)
+
+
+def jst_to_utc(day: date, at: time) -> datetime:
+    """A wall-clock time entered in Asia/Tokyo, as an aware UTC datetime."""
+    return datetime.combine(day, at, tzinfo=JST).astimezone(UTC)
+
+
+def format_date(value: date | datetime | None, weekday: bool = True) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_jst(value).date()
+    if current_language() == "ja":
+        text = f"{era_year(value)}({value.year}年){value.month}月{value.day}日"
+        return f"{text}({WEEKDAYS_JA[value.weekday()]})" if weekday else text
+    pattern = "EEE d MMM y" if weekday else "d MMM y"
+    return babel_format_date(value, pattern, locale="en")
+
+
+def format_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    local = to_jst(value)
+    return f"{format_date(local.date())} {local:%H:%M}"
+
+
+def fiscal_year(value: date | datetime) -> int:
+    """The fiscal year (年度) runs from 1 April to 31 March."""
+    if isinstance(value, datetime):
+        value = to_jst(value).date()
+    return value.year if value.month >= 4 else value.year - 1
+
+
+def fiscal_year_bounds(year: int) -> tuple[datetime, datetime]:
+    """[start, end) of a fiscal year as UTC instants, for SQL range filters."""
+    return jst_to_utc(date(year, 4, 1), time()), jst_to_utc(date(year + 1, 4, 1), time())
+
+
+def format_fiscal_year(year: int | None) -> str:
+    if year is None:
+        return ""
+    if current_language() == "ja":
+        # The era is the one in force in May: FY2019 is 令和元年度, although it began in Heisei,
+        # which is how the city (and the national government) name that year.
+        return f"{era_year(date(year, 5, 1))[:-1]}年度({year}年度)"
+    return f"FY{year}"

@@ -1,0 +1,36 @@
+"""Jinja filters and globals every template may use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, request, url_for
+from flask_login import current_user
+
+from app.core import activity, i18n, permissions
+
+
+def language_switch_url(code: str) -> str:
+    path = request.full_path if request.query_string else request.path
+    return url_for("core.set_language", code=code, next=path)
+
+
+def init_templating(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        date=i18n.format_date,
+        datetime=i18n.format_datetime,
+        fiscal_year=i18n.format_fiscal_year,
+        era_year=i18n.era_year,
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def globals_() -> dict[str, Any]:
+        return {
+            "current_language": i18n.current_language,
+            "language_switch_url": language_switch_url,
+            "activity_kinds": activity.kinds,
+            "is_staff": permissions.is_staff(current_user),
+            "is_admin": permissions.is_admin(current_user),
+        }

@@ -1,0 +1,105 @@
+"""Safe uploads: size capped, type checked from the content (never the name or the browser's
+claim), stored under a random name outside static/, and always served as an attachment."""
+
+from __future__ import annotations
+
+import secrets
+import unicodedata
+from datetime import datetime
+from pathlib import Path
+
+import filetype
+import sqlalchemy as sa
+from flask import Response, current_app, send_file
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.datastructures import FileStorage
+
+from app.core.db import UTCDateTime, utcnow
+from app.extensions import db
+
+# Kinds of file the city accepts, by the type detected from the content.
+DOCUMENT_TYPES = {
+    "application/pdf": "pdf",
+    "image/png": "png",
+    "image/jpeg": "jpg",
+    "image/gif": "gif",
+    "image/webp": "webp",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "pptx",
+}
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+
+
+class UploadError(ValueError):
+    """Raised with a message fit to show beside the form field."""
+
+
+class StoredFile(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    original_name: Mapped[str] = mapped_column(sa.String(255))
+    content_type: Mapped[str] = mapped_column(sa.String(120))
+    size: Mapped[int] = mapped_column(sa.Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+
+    @property
+    def path(self) -> Path:
+        return Path(current_app.config["UPLOAD_FOLDER"]) / self.token[:2] / self.token
+
+
+def _clean_name(name: str) -> str:
+    name = unicodedata.normalize("NFC", Path(name or "file").name)
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in '/\\:*?"<>|')
+    return name[:200] or "file"
+
+
+def save_upload(
+    upload: FileStorage,
+    allowed: dict[str, str] | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    uploaded_by_id: int | None = None,
+) -> StoredFile:
+    """Check and store an upload; add its record to the session (the caller commits)."""
+    from flask_babel import gettext as _
+
+    allowed = allowed or DOCUMENT_TYPES
+    data = upload.stream.read(max_bytes + 1)
+    if not data:
+        raise UploadError(_("The file is empty."))
+    if len(data) > max_bytes:
+        raise UploadError(
+            _("The file is larger than %(limit)s MB.", limit=max_bytes // (1024 * 1024))
+        )
+    kind = filetype.guess(data)
+    if kind is None or kind.mime not in allowed:
+        raise UploadError(
+            _(
+                "This type of file is not accepted. Accepted: %(types)s.",
+                types=", ".join(sorted(set(allowed.values()))).upper(),
+            )
+        )
+    stored = StoredFile(
+        token=secrets.token_hex(24),
+        original_name=_clean_name(upload.filename or ""),
+        content_type=kind.mime,
+        size=len(data),
+        uploaded_by_id=uploaded_by_id,
+    )
+    stored.path.parent.mkdir(parents=True, exist_ok=True)
+    stored.path.write_bytes(data)
+    db.session.add(stored)
+    return stored
+
+
+def serve_upload(stored: StoredFile) -> Response:
+    """Send a stored file as an attachment, never rendered inline by the browser."""
+    response = send_file(
+        stored.path,
+        mimetype=stored.content_type,
+        as_attachment=True,
+        download_name=stored.original_name,
+    )
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -1,0 +1,41 @@
+"""Public routes that belong to no module: the language switch and the health check."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from app.core.i18n import LANGUAGE_COOKIE
+from app.core.urls import safe_next_url
+from app.extensions import db
+
+bp = Blueprint("core", __name__, template_folder="templates")
+
+
+@bp.route("/language/<code>")
+def set_language(code: str) -> ResponseReturnValue:
+    """A plain link on every page, so the switch works without JavaScript."""
+    if code not in current_app.config["LANGUAGES"]:
+        code = current_app.config["LANGUAGES"][0]
+    target = safe_next_url(request.args.get("next")) or url_for("plan.index")
+    response = redirect(target)
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        code,
+        max_age=60 * 60 * 24 * 365,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+    )
+    if current_user.is_authenticated and current_user.language != code:
+        current_user.language = code
+        db.session.commit()
+    return response
+
+
+@bp.route("/healthz")
+def health() -> ResponseReturnValue:
+    db.session.execute(sa.text("SELECT 1"))
+    return {"status": "ok"}
