@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-from app.core.forms import clean_text
+from app.core.forms import choices, clean_text
 from app.core.permissions import Role
 
 PASSWORD_RULES = [
@@ -83,7 +83,7 @@ class ProfileForm(FlaskForm):
     display_name = StringField(
         _l("Display name"), validators=[DataRequired(), Length(max=100)], filters=[clean_text]
     )
-    language = SelectField(_l("Language for e-mail"), choices=LANGUAGE_CHOICES)
+    language = SelectField(_l("Language for e-mail"), choices=choices(LANGUAGE_CHOICES))
 
 
 class ChangePasswordForm(FlaskForm):
@@ -115,7 +115,7 @@ class UserForm(FlaskForm):
     display_name = StringField(
         _l("Name"), validators=[DataRequired(), Length(max=100)], filters=[clean_text]
     )
-    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    role = SelectField(_l("Role"), choices=choices(ROLE_CHOICES))
     department_id = SelectField(_l("Department"), coerce=int, validators=[Optional()])
     active = BooleanField(_l("Account is active"), default=True)
 
@@ -126,5 +126,5 @@ class UserFilterForm(FlaskForm):
 
     q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
     role = SelectField(
-        _l("Role"), choices=[("", _l("All roles")), *ROLE_CHOICES], validators=[Optional()]
+        _l("Role"), choices=choices([("", _l("All roles")), *ROLE_CHOICES]), validators=[Optional()]
     )

@@ -11,6 +11,7 @@ from flask_login import current_user
 from app.accounts import admin_bp, services
 from app.accounts.forms import UserFilterForm, UserForm
 from app.accounts.models import User
+from app.core.forms import choices
 from app.core.permissions import Role
 from app.extensions import db
 from app.plan.services import department_choices
@@ -18,7 +19,7 @@ from app.plan.services import department_choices
 
 def _user_form(**kwargs: object) -> UserForm:
     form = UserForm(**kwargs)
-    form.department_id.choices = [(0, _("— none —")), *department_choices()]
+    form.department_id.choices = choices([(0, _("— none —")), *department_choices()])
     return form
 
 

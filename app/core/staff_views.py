@@ -13,6 +13,7 @@ from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from app.core.audit import AuditEntry
+from app.core.forms import choices
 from app.core.i18n import jst_to_utc
 from app.core.permissions import guard_blueprint, is_admin
 from app.extensions import db
@@ -45,7 +46,7 @@ def audit_log() -> ResponseReturnValue:
     actions = db.session.scalars(
         sa.select(AuditEntry.action).distinct().order_by(AuditEntry.action)
     ).all()
-    form.action.choices = [("", _l("All")), *[(a, a) for a in actions]]
+    form.action.choices = choices([("", _l("All")), *[(a, a) for a in actions]])
     form.validate()
     stmt = sa.select(AuditEntry).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
     if form.actor.data:

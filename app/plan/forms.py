@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from app.core.forms import clean_text
+from app.core.forms import choices, clean_text
 from app.core.i18n import fiscal_year
 from app.plan.models import PROGRESS_LABELS
 
@@ -58,7 +58,7 @@ class ProgressForm(FlaskForm):
         ),
     )
     status = SelectField(
-        _l("Status"), choices=[(s.value, label) for s, label in PROGRESS_LABELS.items()]
+        _l("Status"), choices=choices((s.value, label) for s, label in PROGRESS_LABELS.items())
     )
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)], **TEXT)
     recorded_on = DateField(_l("Date"), validators=[DataRequired()], default=date.today)

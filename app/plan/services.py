@@ -78,9 +78,7 @@ def get_initiative(plan: Plan, number: int) -> Initiative | None:
         .options(
             selectinload(Initiative.recommendation).selectinload(Recommendation.category),
             selectinload(Initiative.actions).selectinload(Action.departments),
-            selectinload(Initiative.actions)
-            .selectinload(Action.progress)
-            .selectinload(ActionProgress.action),
+            selectinload(Initiative.actions).selectinload(Action.progress),
         )
     )
 

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from app.core.forms import choices
 from app.extensions import db
 from app.plan import admin_bp, services
 from app.plan.forms import ActionForm, InitiativeForm, ProgressForm, RecommendationForm
@@ -52,10 +53,10 @@ def edit_initiative(initiative_id: int) -> ResponseReturnValue:
         .order_by(Category.position, Recommendation.position)
         .options(selectinload(Recommendation.category))
     ).all()
-    form.recommendation_id.choices = [
+    form.recommendation_id.choices = choices(
         (r.id, f"{r.category.tr('name')} {r.circled_number} {r.tr('text')[:40]}")
         for r in recommendations
-    ]
+    )
     if form.validate_on_submit():
         target = next(r for r in recommendations if r.id == form.recommendation_id.data)
         services.edit_texts(

@@ -1,0 +1,246 @@
+"""Fixtures shared by the whole suite (flaskr style: app, client, runner, auth).
+
+The suite runs on SQLite by default and on PostgreSQL when SANKAKU_TEST_BACKEND=postgresql and
+TEST_DATABASE_URL names a server; it creates its own database there and drops it afterwards.
+The schema is built once per run by the Alembic migrations (so every run also tests them), and
+every table is emptied after each test, which keeps tests isolated while letting tests that need
+real commits (concurrency, the browser) see each other's writes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app import create_app
+from app.config import BASE_DIR
+from app.extensions import db
+
+PASSWORD = "correct horse battery staple"
+PLAN_FILE = BASE_DIR / "data" / "response_table_h23.json"
+
+
+def _backend() -> str:
+    return os.environ.get("SANKAKU_TEST_BACKEND", "sqlite")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if _backend() != "postgresql":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        return
+    server = os.environ.get("TEST_DATABASE_URL")
+    if not server:
+        pytest.exit("SANKAKU_TEST_BACKEND=postgresql needs TEST_DATABASE_URL", returncode=2)
+    server = sa.make_url(server).set(drivername="postgresql+psycopg")
+    name = f"sankaku_test_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_SECURE": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "PASSWORD_HASH_CHEAP": True,
+        "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+        "MAIL_SERVER": "",
+        "PUBLIC_BASE_URL": "http://localhost",
+        "SERVER_NAME": None,
+    }
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Build the schema once, through the migrations."""
+    from flask_migrate import upgrade
+
+    app = create_app(app_config(database_url, tmp_path_factory.mktemp("schema")))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+def empty_all_tables() -> None:
+    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def app(database_url: str, _schema: None, tmp_path: Path) -> Iterator[Flask]:
+    # No app context stays pushed during a test: requests made with the client must each get
+    # their own `g`, as in production. Tests that touch the database open one themselves.
+    app = create_app(app_config(database_url, tmp_path))
+    yield app
+    with app.app_context():
+        db.session.remove()
+        empty_all_tables()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> Any:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def plan(app: Flask) -> int:
+    """Load the city's response table; returns the plan's id."""
+    from app.plan.services import current_plan, load_plan
+
+    with app.app_context():
+        load_plan(PLAN_FILE)
+        return current_plan().id
+
+
+# Forms and logging in, through the pages a person uses --------------------------------------
+
+CSRF_RE = re.compile(r'name="(?:[\w-]+-)?csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "the page has no CSRF token"
+    return match.group(1)
+
+
+def submit(
+    client: FlaskClient, url: str, data: dict[str, Any], page: str | None = None, **kwargs: Any
+) -> Any:
+    """Open the page with the form (page, or url), then post it with that page's CSRF token."""
+    response = client.get(page or url)
+    assert response.status_code == 200, f"{page or url} answered {response.status_code}"
+    prefix = ""
+    csrf_field = "csrf_token"
+    for key in data:
+        if "-" in key:
+            prefix = key.split("-", 1)[0] + "-"
+            break
+    csrf_field = prefix + csrf_field
+    return client.post(url, data={csrf_field: csrf_from(response.text), **data}, **kwargs)
+
+
+class Auth:
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def login(self, email: str, password: str = PASSWORD) -> Any:
+        return submit(self.client, "/login", {"email": email, "password": password})
+
+    def logout(self) -> Any:
+        response = self.client.get("/")
+        return self.client.post("/logout", data={"csrf_token": csrf_from(response.text)})
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> Auth:
+    return Auth(client)
+
+
+# Factories --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Any:
+    from app.accounts import services
+    from app.core.permissions import Role
+    from app.plan.models import Department
+
+    counter = iter(range(1, 10_000))
+
+    def factory(
+        role: str = "citizen", department: str | None = None, email: str | None = None
+    ) -> SimpleNamespace:
+        with app.app_context():
+            department_id = None
+            if department:
+                department_id = db.session.scalar(
+                    sa.select(Department.id).where(Department.code == department)
+                )
+                assert department_id, f"no department {department}; use the plan fixture"
+            number = next(counter)
+            user = services.create_user(
+                None,
+                email or f"{role}{number}@example.jp",
+                f"{role.title()} {number}",
+                Role(role),
+                department_id=department_id,
+                password=PASSWORD,
+            )
+            return SimpleNamespace(
+                id=user.id,
+                email=user.email,
+                role=user.role,
+                department_id=department_id,
+                display_name=user.display_name,
+            )
+
+    return factory
+
+
+@pytest.fixture
+def login_as(make_user: Any, auth: Auth, plan: Any) -> Any:
+    """Log the test client in as a new user of a role: login_as("staff", "kocho")."""
+
+    def do(role: str, department: str | None = None) -> Any:
+        if role == "staff" and department is None:
+            department = "kikaku"
+        user = make_user(role, department)
+        response = auth.login(user.email)
+        assert response.status_code == 302, "login failed"
+        return user
+
+    return do
+
+
+# Counting SQL statements ------------------------------------------------------------------
+
+
+@contextmanager
+def count_statements() -> Iterator[list[str]]:
+    """Collect the SQL statements the block runs, to prove a page costs a fixed number."""
+    statements: list[str] = []
+
+    def before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.lstrip().upper().startswith(("PRAGMA", "SAVEPOINT", "RELEASE")):
+            statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", before)
