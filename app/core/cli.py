@@ -66,7 +66,12 @@ def fill_source_catalogue(path: Path) -> None:
     with path.open("rb") as handle:
         catalogue = read_po(handle)
     for message in catalogue:
-        if message.id and not message.string:
+        if not message.id:
+            continue
+        if message.pluralizable:
+            if not all(message.string):
+                message.string = tuple(message.id)
+        elif not message.string:
             message.string = message.id
     with path.open("wb") as handle:
         write_po(handle, catalogue, width=100)

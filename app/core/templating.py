@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Flask, request, url_for
 from flask_login import current_user
@@ -11,7 +12,9 @@ from app.core import activity, i18n, permissions
 
 
 def language_switch_url(code: str) -> str:
-    path = request.full_path if request.query_string else request.path
+    # Come back to the same page, without a ?lang= that would switch straight back.
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    path = f"{request.path}?{urlencode(args)}" if args else request.path
     return url_for("core.set_language", code=code, next=path)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, redirect, request, url_for
+from flask import Blueprint, Response, current_app, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -32,6 +32,16 @@ def set_language(code: str) -> ResponseReturnValue:
     if current_user.is_authenticated and current_user.language != code:
         current_user.language = code
         db.session.commit()
+    return response
+
+
+@bp.after_app_request
+def remember_language(response: Response) -> Response:
+    """A link with ?lang= (as in e-mails) switches the language for the following pages too."""
+    chosen = request.args.get("lang")
+    if chosen in current_app.config["LANGUAGES"] and request.cookies.get(LANGUAGE_COOKIE) != chosen:
+        response.set_cookie(LANGUAGE_COOKIE, chosen, max_age=60 * 60 * 24 * 365, samesite="Lax",
+                            secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True)
     return response
 
 
