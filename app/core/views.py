@@ -40,8 +40,19 @@ def remember_language(response: Response) -> Response:
     """A link with ?lang= (as in e-mails) switches the language for the following pages too."""
     chosen = request.args.get("lang")
     if chosen in current_app.config["LANGUAGES"] and request.cookies.get(LANGUAGE_COOKIE) != chosen:
-        response.set_cookie(LANGUAGE_COOKIE, chosen, max_age=60 * 60 * 24 * 365, samesite="Lax",
-                            secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True)
+        remember_language_choice(response, chosen)
+    return response
+
+
+def remember_language_choice(response: Response, code: str) -> Response:
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        code,
+        max_age=60 * 60 * 24 * 365,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+    )
     return response
 
 
