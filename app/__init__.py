@@ -55,7 +55,7 @@ def register_extensions(app: Flask) -> None:
 
     # Every model is imported here, so metadata (and Alembic) sees all tables.
     from app.accounts.models import User
-    from app.core import audit, mail, uploads  # noqa: F401
+    from app.core import audit, dispositions, mail, receipts, uploads  # noqa: F401
     from app.plan import models as plan_models  # noqa: F401
 
     @login_manager.user_loader

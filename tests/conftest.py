@@ -108,6 +108,22 @@ def app(database_url: str, _schema: None, tmp_path: Path) -> Iterator[Flask]:
 
 
 @pytest.fixture
+def another_app() -> Iterator[Any]:
+    """Build more apps on the test database (a second worker, other settings); each one's
+    connections are closed at the end of the test."""
+    made: list[Flask] = []
+
+    def factory(config: dict[str, Any]) -> Flask:
+        made.append(create_app(config))
+        return made[-1]
+
+    yield factory
+    for extra in made:
+        with extra.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -67,16 +68,49 @@ class Localized:
         return getattr(self, f"{field}_ja")
 
 
+# Set by begin_write() for the transaction about to begin on this thread.
+_immediate: ContextVar[bool] = ContextVar("sqlite_begin_immediate", default=False)
+
+
 def configure_engine(engine: sa.Engine) -> None:
     """SQLite: WAL for concurrent readers, a busy timeout instead of 'database is locked',
-    and foreign keys enforced as on PostgreSQL."""
+    foreign keys enforced as on PostgreSQL, and transactions begun by us (not by the driver) so
+    that writers can take the write lock up front (see begin_write)."""
     if engine.dialect.name != "sqlite":
         return
 
     @sa.event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves, below
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _sqlite_begin(connection: sa.Connection) -> None:
+        immediate = _immediate.get()
+        _immediate.set(False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def begin_write() -> None:
+    """Call first in a service that reads-then-writes under concurrency (receipt numbers,
+    capacities, deadlines). PostgreSQL needs nothing here: such services lock the rows they
+    check with SELECT … FOR UPDATE. SQLite has no row locks, and a reader that later writes
+    fails at once when another writer got in first; so on SQLite the read snapshot is ended
+    and a new transaction takes the database's write lock up front, making writers queue
+    (up to the busy timeout) instead of failing.
+    """
+    from app.extensions import db
+
+    if db.engine.dialect.name != "sqlite":
+        return
+    session = db.session()  # the request's Session, out of its scoped_session registry
+    if session.in_transaction():
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("begin_write() must come before any change in the transaction")
+        session.commit()
+    _immediate.set(True)
+    session.connection()

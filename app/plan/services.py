@@ -182,11 +182,14 @@ def _get_or_new(model: type, result: LoadResult, label: str, **keys: Any) -> Any
 
 def load_plan(path: str | Path) -> LoadResult:
     """Load a plan file: validate first, then upsert by natural keys in one transaction."""
+    from app.core.dispositions import ensure_default_dispositions
+
     data = read_plan_file(path)
     result = LoadResult()
     try:
         with db.session.no_autoflush:
             _load(data, result)
+            ensure_default_dispositions()
         db.session.flush()
     except Exception:
         db.session.rollback()

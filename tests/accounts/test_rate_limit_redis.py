@@ -20,9 +20,9 @@ def _redis_answers() -> bool:
 
 
 @pytest.mark.skipif(not _redis_answers(), reason="no Redis on 127.0.0.1:6379")
-def test_login_limit_is_shared_between_workers(app, database_url, tmp_path, make_user, plan):
-    from app import create_app
-
+def test_login_limit_is_shared_between_workers(
+    app, database_url, tmp_path, make_user, plan, another_app
+):
     user = make_user("citizen")
     config = {
         **app_config(database_url, tmp_path),
@@ -30,8 +30,8 @@ def test_login_limit_is_shared_between_workers(app, database_url, tmp_path, make
         # A fresh key prefix per run, so runs never see each other's counters.
         "RATELIMIT_KEY_PREFIX": f"sankaku-test-{uuid.uuid4().hex[:8]}",
     }
-    worker_a = Auth(create_app(config).test_client())
-    worker_b = Auth(create_app(config).test_client())
+    worker_a = Auth(another_app(config).test_client())
+    worker_b = Auth(another_app(config).test_client())
     statuses = []
     for i in range(11):
         worker = worker_a if i % 2 else worker_b

@@ -26,11 +26,9 @@ def test_no_inline_scripts_or_styles(client, plan):
         assert "<style" not in html and " style=" not in html, url
 
 
-def test_production_cookies_are_secure(database_url, tmp_path, monkeypatch):
-    from app import create_app
-
+def test_production_cookies_are_secure(database_url, tmp_path, monkeypatch, another_app):
     monkeypatch.delenv("SESSION_COOKIE_SECURE", raising=False)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "UPLOAD_FOLDER": str(tmp_path)})
+    app = another_app({"SQLALCHEMY_DATABASE_URI": database_url, "UPLOAD_FOLDER": str(tmp_path)})
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"

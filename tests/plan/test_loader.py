@@ -148,3 +148,21 @@ def test_invalid_json_and_missing_file(app, runner, tmp_path):
     assert result.exit_code != 0 and "not valid UTF-8 JSON" in result.output
     result = runner.invoke(args=["plan", "load", str(tmp_path / "missing.json")])
     assert result.exit_code != 0 and "no such file" in result.output
+
+
+def test_loading_provides_the_default_dispositions_without_overwriting_edits(app, runner):
+    from app.core.dispositions import Disposition
+
+    runner.invoke(args=["plan", "load", str(PLAN_FILE)])
+    with app.app_context():
+        names = db.session.scalars(sa.select(Disposition.name_ja).order_by(Disposition.position))
+        assert list(names) == ["修正", "一部修正", "既記載", "説明", "参考", "その他"]
+        db.session.scalar(sa.select(Disposition).where(Disposition.code == "other")).name_ja = "他"
+        db.session.commit()
+    runner.invoke(args=["plan", "load", str(PLAN_FILE)])
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Disposition.id))) == 6
+        assert (
+            db.session.scalar(sa.select(Disposition.name_ja).where(Disposition.code == "other"))
+            == "他"
+        )

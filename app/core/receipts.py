@@ -1,0 +1,50 @@
+"""Receipt numbers (受付番号): unique and without gaps within a scope, also under concurrency.
+
+A counter row per scope is incremented with one UPDATE … RETURNING in the same transaction as
+the submission it numbers: concurrent submitters queue on that row (PostgreSQL row lock, or
+SQLite's write lock taken by begin_write), and a rolled-back submission rolls its number back,
+so no number is skipped.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+
+
+class ReceiptCounter(db.Model):
+    scope: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    last: Mapped[int] = mapped_column(default=0)
+
+
+def next_receipt_number(scope: str) -> int:
+    """The next number in `scope`; call inside the transaction that stores the submission."""
+    table = ReceiptCounter.__table__
+    number = db.session.execute(
+        sa.update(table)
+        .where(table.c.scope == scope)
+        .values(last=table.c.last + 1)
+        .returning(table.c.last)
+    ).scalar()
+    if number is None:
+        # First number in this scope. A concurrent first submitter may insert the row too:
+        # the primary key lets only one insert win, and the loser increments instead.
+        try:
+            with db.session.begin_nested():
+                db.session.execute(sa.insert(table).values(scope=scope, last=1))
+            number = 1
+        except sa.exc.IntegrityError:
+            number = db.session.execute(
+                sa.update(table)
+                .where(table.c.scope == scope)
+                .values(last=table.c.last + 1)
+                .returning(table.c.last)
+            ).scalar_one()
+    return number
+
+
+def format_receipt(prefix: str, number: int) -> str:
+    """e.g. PC-0012-00042: short enough to read out on the phone."""
+    return f"{prefix}-{number:05d}"
