@@ -57,6 +57,7 @@ def register_extensions(app: Flask) -> None:
     from app.accounts.models import User
     from app.core import audit, dispositions, mail, receipts, uploads  # noqa: F401
     from app.plan import models as plan_models  # noqa: F401
+    from app.public_comment import models as public_comment_models  # noqa: F401
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
@@ -70,7 +71,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     # Import order is registration order for activity kinds, which sets their column order.
-    from app import accounts, api, plan
+    from app import accounts, api, plan, public_comment
     from app.core import staff_views as core_staff_views
     from app.core import views as core_views
 
@@ -78,6 +79,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(core_staff_views.admin_bp)
     app.register_blueprint(plan.bp)
     app.register_blueprint(plan.admin_bp)
+    app.register_blueprint(public_comment.bp)
+    app.register_blueprint(public_comment.staff_bp)
     app.register_blueprint(accounts.bp)
     app.register_blueprint(accounts.admin_bp)
     app.register_blueprint(api.bp)

@@ -27,6 +27,10 @@ from app import create_app
 from app.config import BASE_DIR
 from app.extensions import db
 
+# Each module's fixtures (factories for its records) live beside its tests and are shared with
+# the browser tests through here.
+pytest_plugins = ["tests.public_comment.fixtures"]
+
 PASSWORD = "correct horse battery staple"
 PLAN_FILE = BASE_DIR / "data" / "response_table_h23.json"
 
@@ -121,6 +125,17 @@ def another_app() -> Iterator[Any]:
     for extra in made:
         with extra.app_context():
             db.engine.dispose()
+
+
+@pytest.fixture
+def no_rate_limit(app: Flask) -> Iterator[None]:
+    """For tests that post many times from one address (the limiter reads its setting only
+    when the app is created, so it is switched off on the extension itself)."""
+    from app.extensions import limiter
+
+    limiter.enabled = False
+    yield
+    limiter.enabled = True
 
 
 @pytest.fixture

@@ -51,3 +51,29 @@ def active_dispositions() -> list[Disposition]:
             .order_by(Disposition.position)
         )
     )
+
+
+def save_disposition(
+    actor: object, disposition: Disposition | None, **fields: object
+) -> Disposition:
+    """Add or edit an entry (admins); retire one with active=False rather than deleting it."""
+    from app.core import audit
+
+    names = ["code", "name_ja", "name_en", "position", "active"]
+    before = audit.snapshot(disposition, names) if disposition is not None else None
+    if disposition is None:
+        disposition = Disposition()
+        db.session.add(disposition)
+    for name, value in fields.items():
+        setattr(disposition, name, value)
+    db.session.flush()
+    audit.record(
+        actor,
+        "core.save_disposition",
+        disposition,
+        f"disposition {disposition.code}",
+        before,
+        audit.snapshot(disposition, names),
+    )
+    db.session.commit()
+    return disposition

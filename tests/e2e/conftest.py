@@ -49,9 +49,8 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def live_server(app: Any) -> Iterator[str]:
+def live_server(app: Any, no_rate_limit: None) -> Iterator[str]:
     """The test's app served over HTTP on a free loopback port, in a thread."""
-    app.config["RATELIMIT_ENABLED"] = False
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -145,3 +145,27 @@ def test_audit_log_can_be_filtered(app, client, login_as):
     assert "1 entry" in page
     page = client.get("/admin/audit?actor=nobody@example.jp&lang=en").text
     assert "0 entries" in page
+
+
+def test_admin_edits_and_retires_a_disposition(app, client, login_as):
+    from app.core.dispositions import Disposition, active_dispositions
+
+    login_as("admin")
+    with app.app_context():
+        other = db.session.scalar(sa.select(Disposition).where(Disposition.code == "other"))
+        other_id = other.id
+    response = submit(
+        client,
+        f"/admin/dispositions/{other_id}",
+        {"code": "other", "name_ja": "その他(対応なし)", "name_en": "Other", "position": "9"},
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        assert "other" not in [d.code for d in active_dispositions()]
+        assert db.session.get(Disposition, other_id).name_ja == "その他(対応なし)"
+    response = submit(
+        client,
+        "/admin/dispositions?lang=en",
+        {"code": "revised", "name_ja": "重複", "name_en": "", "position": "1", "active": "y"},
+    )
+    assert "This code is already used." in response.text

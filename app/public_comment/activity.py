@@ -1,0 +1,100 @@
+"""Public comment's figures per initiative for the registry: all aggregates in SQL."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import url_for
+
+from app.core.activity import ActivityFilter, ActivityRecord, Figures
+from app.core.dispositions import Disposition
+from app.core.i18n import to_jst
+from app.extensions import db
+from app.public_comment.models import CaseStatus, Comment, CommentCase, OpinionSummary
+from app.public_comment.models import comment_summary as link
+
+PUBLIC = (
+    CaseStatus.APPROVED,
+    CaseStatus.RESULTS_REVIEW,
+    CaseStatus.PUBLISHED,
+    CaseStatus.ABANDONED,
+)
+REFLECTED = ("revised", "partly_revised")
+
+
+def figures(flt: ActivityFilter) -> Figures:
+    cases = flt.apply(
+        sa.select(CommentCase.id, CommentCase.initiative_id).where(CommentCase.status.in_(PUBLIC)),
+        CommentCase,
+    ).subquery()
+    answered = sa.exists().where(link.c.comment_id == Comment.id)
+    reflected = sa.exists().where(
+        link.c.comment_id == Comment.id,
+        link.c.summary_id == OpinionSummary.id,
+        OpinionSummary.disposition_id == Disposition.id,
+        Disposition.code.in_(REFLECTED),
+    )
+    comment_rows = db.session.execute(
+        sa.select(
+            cases.c.initiative_id,
+            sa.func.count(sa.distinct(cases.c.id)),
+            sa.func.count(Comment.id),
+            sa.func.count(sa.distinct(Comment.person_key)),
+            sa.func.count(Comment.id).filter(answered),
+            sa.func.count(Comment.id).filter(reflected),
+        )
+        .select_from(cases)
+        .outerjoin(Comment, Comment.case_id == cases.c.id)
+        .group_by(cases.c.initiative_id)
+    )
+    result: Figures = {}
+    for initiative_id, n_cases, n_comments, people, n_answered, n_reflected in comment_rows:
+        result[initiative_id] = {
+            "cases": n_cases,
+            "comments": n_comments,
+            "people": people,
+            "answered_share": round(100 * n_answered / n_comments, 1) if n_comments else 0,
+            "reflected": n_reflected,
+            "days_to_results": 0,
+        }
+    # Days from closing to published results, averaged per initiative (in SQL on both backends).
+    if db.engine.dialect.name == "postgresql":
+        days = sa.func.extract("epoch", CommentCase.published_at - CommentCase.closes_at) / 86400
+    else:
+        days = sa.func.julianday(CommentCase.published_at) - sa.func.julianday(
+            CommentCase.closes_at
+        )
+    timing = flt.apply(
+        sa.select(CommentCase.initiative_id, sa.func.avg(days))
+        .where(CommentCase.status == CaseStatus.PUBLISHED)
+        .group_by(CommentCase.initiative_id),
+        CommentCase,
+    )
+    for initiative_id, average in db.session.execute(timing):
+        result.setdefault(initiative_id, {})["days_to_results"] = round(float(average or 0), 1)
+    return result
+
+
+def records(initiative_id: int, limit: int) -> list[ActivityRecord]:
+    rows = db.session.execute(
+        sa.select(
+            CommentCase.id,
+            CommentCase.title,
+            CommentCase.title_en,
+            CommentCase.closes_at,
+            CommentCase.status,
+        )
+        .where(CommentCase.initiative_id == initiative_id, CommentCase.status.in_(PUBLIC))
+        .order_by(CommentCase.closes_at.desc())
+        .limit(limit)
+    )
+    from app.core.i18n import current_language
+
+    english = current_language() == "en"
+    return [
+        ActivityRecord(
+            title=(title_en if english and title_en else title),
+            url=url_for("public_comment.case", case_id=case_id),
+            day=to_jst(closes_at).date(),
+        )
+        for case_id, title, title_en, closes_at, _status in rows
+    ]

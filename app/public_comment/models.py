@@ -1,0 +1,291 @@
+"""パブリックコメント: a case (案件) with its draft in sections, materials, review history,
+comments (意見), opinion summaries (意見の概要) with the city's view (市の考え方), and results."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.activity import FulfilsInitiative
+from app.core.db import TimestampMixin, UTCDateTime, utcnow
+from app.extensions import db
+
+if TYPE_CHECKING:
+    from app.core.dispositions import Disposition
+    from app.core.uploads import StoredFile
+    from app.plan.models import Department, Initiative, Ward
+
+MINIMUM_DAYS = (
+    30  # 行政手続法 art. 39 ¶3 and the city's guideline; shorter needs a reason (art. 40)
+)
+PUBLIC_COMMENT_INITIATIVE = 8
+
+
+def _enum(cls: type[enum.Enum]) -> sa.Enum:
+    return sa.Enum(
+        cls, native_enum=False, length=24, values_callable=lambda e: [m.value for m in e]
+    )
+
+
+class CaseStatus(enum.StrEnum):
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"  # opens and closes by itself at its times
+    RESULTS_REVIEW = "results_review"
+    PUBLISHED = "published"
+    ABANDONED = "abandoned"
+
+
+class Phase(enum.StrEnum):
+    """What the public sees, derived from the status and the clock."""
+
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    UPCOMING = "upcoming"
+    OPEN = "open"
+    CLOSED = "closed"
+    RESULTS_REVIEW = "results_review"
+    PUBLISHED = "published"
+    ABANDONED = "abandoned"
+
+
+PHASE_LABELS = {
+    Phase.DRAFT: _l("Draft"),
+    Phase.IN_REVIEW: _l("In review"),
+    Phase.UPCOMING: _l("Upcoming"),
+    Phase.OPEN: _l("Open for comments"),
+    Phase.CLOSED: _l("Closed, results in preparation"),
+    Phase.RESULTS_REVIEW: _l("Closed, results in review"),
+    Phase.PUBLISHED: _l("Results published"),
+    Phase.ABANDONED: _l("Abandoned"),
+}
+
+
+class Channel(enum.StrEnum):
+    WEB = "web"
+    POST = "post"
+    FAX = "fax"
+    EMAIL = "email"
+    IN_PERSON = "in_person"
+
+
+CHANNEL_LABELS = {
+    Channel.WEB: _l("Web form"),
+    Channel.POST: _l("Post"),
+    Channel.FAX: _l("Fax"),
+    Channel.EMAIL: _l("E-mail"),
+    Channel.IN_PERSON: _l("In person"),
+}
+
+
+class SubmitterCategory(enum.StrEnum):
+    RESIDENT = "resident"
+    WORKER_STUDENT = "worker_student"
+    BUSINESS = "business"
+    STAKEHOLDER = "stakeholder"
+
+
+SUBMITTER_LABELS = {
+    SubmitterCategory.RESIDENT: _l("Resident of the city"),
+    SubmitterCategory.WORKER_STUDENT: _l("Works or studies in the city"),
+    SubmitterCategory.BUSINESS: _l("Business or organisation in the city"),
+    SubmitterCategory.STAKEHOLDER: _l("Other person with a stake in the matter"),
+}
+
+
+class CommentCase(FulfilsInitiative, TimestampMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    title_en: Mapped[str] = mapped_column(sa.String(300), default="")
+    summary: Mapped[str] = mapped_column(sa.Text)
+    purpose: Mapped[str] = mapped_column(sa.Text, default="")  # 目的・背景
+    legal_basis: Mapped[str] = mapped_column(sa.Text, default="")
+    who_may_comment: Mapped[str] = mapped_column(sa.Text, default="")
+    channels: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    postal_address: Mapped[str] = mapped_column(sa.String(300), default="")
+    fax: Mapped[str] = mapped_column(sa.String(40), default="")
+    email: Mapped[str] = mapped_column(sa.String(254), default="")
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    short_period_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    status: Mapped[CaseStatus] = mapped_column(
+        _enum(CaseStatus), default=CaseStatus.DRAFT, index=True
+    )
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    # Results (結果の公示, 行政手続法 art. 43)
+    changes: Mapped[str] = mapped_column(sa.Text, default="")  # what changed in the draft, why
+    decision_date: Mapped[date | None]
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    abandoned_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    abandoned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    initiative: Mapped[Initiative] = relationship()
+    department: Mapped[Department] = relationship()
+    ward: Mapped[Ward | None] = relationship()
+    sections: Mapped[list[DraftSection]] = relationship(
+        back_populates="case", order_by="DraftSection.position", cascade="all, delete-orphan"
+    )
+    materials: Mapped[list[CaseMaterial]] = relationship(
+        back_populates="case", order_by="CaseMaterial.id", cascade="all, delete-orphan"
+    )
+    reviews: Mapped[list[ReviewEvent]] = relationship(
+        back_populates="case", order_by="ReviewEvent.id"
+    )
+
+    def closes_before(self) -> datetime:
+        """Deadlines are inclusive to the minute shown: a case shown as closing at 23:59
+        takes comments until 23:59:59."""
+        return self.closes_at + timedelta(minutes=1)
+
+    def phase_at(self, now: datetime) -> Phase:
+        if self.status != CaseStatus.APPROVED:
+            return Phase(self.status.value)
+        if now < self.opens_at:
+            return Phase.UPCOMING
+        if now < self.closes_before():
+            return Phase.OPEN
+        return Phase.CLOSED
+
+    @property
+    def period_days(self) -> int:
+        return (self.closes_at.date() - self.opens_at.date()).days + 1
+
+    def tr(self, field: str) -> str:
+        from app.core.i18n import current_language
+
+        english = getattr(self, f"{field}_en", "") if current_language() == "en" else ""
+        return english or getattr(self, field)
+
+
+class DraftSection(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("comment_case.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    heading: Mapped[str] = mapped_column(sa.String(200))
+    body: Mapped[str] = mapped_column(sa.Text)
+
+    case: Mapped[CommentCase] = relationship(back_populates="sections")
+
+
+class CaseMaterial(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("comment_case.id"), index=True)
+    stored_file_id: Mapped[int] = mapped_column(sa.ForeignKey("stored_file.id"))
+    title: Mapped[str] = mapped_column(sa.String(200))
+
+    case: Mapped[CommentCase] = relationship(back_populates="materials")
+    file: Mapped[StoredFile] = relationship(lazy="joined")
+
+
+class ReviewAction(enum.StrEnum):
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    RETURNED = "returned"
+    RESULTS_SUBMITTED = "results_submitted"
+    RESULTS_APPROVED = "results_approved"
+    RESULTS_RETURNED = "results_returned"
+    ABANDONED = "abandoned"
+
+
+REVIEW_LABELS = {
+    ReviewAction.SUBMITTED: _l("Submitted for review"),
+    ReviewAction.APPROVED: _l("Schedule and materials approved"),
+    ReviewAction.RETURNED: _l("Returned with notes"),
+    ReviewAction.RESULTS_SUBMITTED: _l("Results submitted for approval"),
+    ReviewAction.RESULTS_APPROVED: _l("Results approved and published"),
+    ReviewAction.RESULTS_RETURNED: _l("Results returned with notes"),
+    ReviewAction.ABANDONED: _l("Abandoned"),
+}
+
+
+class ReviewEvent(db.Model):
+    """The history of review between the division and 広聴課; kept, never edited."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("comment_case.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    action: Mapped[ReviewAction] = mapped_column(_enum(ReviewAction))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    case: Mapped[CommentCase] = relationship(back_populates="reviews")
+    actor = relationship("User", lazy="joined")
+
+
+comment_summary = sa.Table(
+    "comment_summary",
+    db.metadata,
+    sa.Column("comment_id", sa.ForeignKey("comment.id"), primary_key=True),
+    sa.Column(
+        "summary_id", sa.ForeignKey("opinion_summary.id", ondelete="CASCADE"), primary_key=True
+    ),
+)
+
+
+class Comment(db.Model):
+    """One submitter's opinion. Never deleted: redacted or marked out of scope, with a reason."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("case_id", "receipt_number"),
+        sa.UniqueConstraint("case_id", "submission_token"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("comment_case.id"), index=True)
+    receipt_number: Mapped[int]
+    receipt_code: Mapped[str] = mapped_column(sa.String(32), index=True)
+    # One per form shown: a double click or a resubmitted form finds the same comment.
+    submission_token: Mapped[str] = mapped_column(sa.String(64))
+    channel: Mapped[Channel] = mapped_column(_enum(Channel), default=Channel.WEB)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    late_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    submitter_category: Mapped[SubmitterCategory] = mapped_column(_enum(SubmitterCategory))
+    # Personal data: shown only to the owning division and 広聴課, never published.
+    name: Mapped[str] = mapped_column(sa.String(100))
+    address: Mapped[str] = mapped_column(sa.String(300))
+    email: Mapped[str] = mapped_column(sa.String(254), default="")
+    phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    organisation: Mapped[str] = mapped_column(sa.String(200), default="")
+    representative: Mapped[str] = mapped_column(sa.String(100), default="")
+    # A hash of the normalised name and address, to count people without storing them twice.
+    person_key: Mapped[str] = mapped_column(sa.String(64), index=True)
+    section_id: Mapped[int | None] = mapped_column(sa.ForeignKey("draft_section.id"))
+    body: Mapped[str] = mapped_column(sa.Text)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    entered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    # Redaction (行政手続法 art. 43 ¶2–3): the original stays for staff.
+    redacted_body: Mapped[str | None] = mapped_column(sa.Text)
+    redaction_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    redacted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    out_of_scope_reason: Mapped[str] = mapped_column(sa.Text, default="")
+
+    case: Mapped[CommentCase] = relationship()
+    section: Mapped[DraftSection | None] = relationship()
+    summaries: Mapped[list[OpinionSummary]] = relationship(
+        secondary=comment_summary, back_populates="comments"
+    )
+
+    @property
+    def public_body(self) -> str:
+        return self.redacted_body if self.redacted_body is not None else self.body
+
+
+class OpinionSummary(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("comment_case.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    section_id: Mapped[int | None] = mapped_column(sa.ForeignKey("draft_section.id"))
+    summary: Mapped[str] = mapped_column(sa.Text)  # 意見の概要
+    city_view: Mapped[str] = mapped_column(sa.Text)  # 市の考え方
+    disposition_id: Mapped[int] = mapped_column(sa.ForeignKey("disposition.id"), index=True)
+
+    disposition: Mapped[Disposition] = relationship(lazy="joined")
+    section: Mapped[DraftSection | None] = relationship()
+    comments: Mapped[list[Comment]] = relationship(
+        secondary=comment_summary, back_populates="summaries"
+    )

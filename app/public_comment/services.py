@@ -1,0 +1,677 @@
+"""Every change of state in public comment goes through here (views, CLI and tests call these).
+
+The procedure follows 行政手続法 chapter 6 in spirit, as the city's guideline does: publish the
+draft and its materials; at least 30 days (shorter only with a published reason); consider every
+comment; publish the comments (or their summary), the city's view and what changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, render_template, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from app.core import audit, clock
+from app.core.db import begin_write
+from app.core.i18n import current_language, fiscal_year
+from app.core.mail import queue_mail
+from app.core.receipts import next_receipt_number
+from app.extensions import db
+from app.public_comment.models import (
+    MINIMUM_DAYS,
+    CaseMaterial,
+    CaseStatus,
+    Channel,
+    Comment,
+    CommentCase,
+    DraftSection,
+    OpinionSummary,
+    Phase,
+    ReviewAction,
+    ReviewEvent,
+    SubmitterCategory,
+    comment_summary,
+)
+
+CASE_FIELDS = [
+    "title",
+    "title_en",
+    "summary",
+    "purpose",
+    "legal_basis",
+    "who_may_comment",
+    "channels",
+    "postal_address",
+    "fax",
+    "email",
+    "opens_at",
+    "closes_at",
+    "short_period_reason",
+    "initiative_id",
+    "department_id",
+    "ward_id",
+    "status",
+]
+
+
+class PublicCommentError(ValueError):
+    """A rule was broken; `field` names the form field the message belongs beside."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class WindowClosedError(PublicCommentError):
+    pass
+
+
+# Cases ------------------------------------------------------------------------------------
+
+
+def _check_period(opens_at: datetime, closes_at: datetime, reason: str) -> None:
+    if closes_at <= opens_at:
+        raise PublicCommentError(_("The closing time must be after the opening time."), "closes_on")
+    days = (closes_at.date() - opens_at.date()).days + 1
+    if days < MINIMUM_DAYS and not reason.strip():
+        raise PublicCommentError(
+            _(
+                "The period is %(days)s days. A period under %(minimum)s days needs a reason, "
+                "which is published with the case.",
+                days=days,
+                minimum=MINIMUM_DAYS,
+            ),
+            "short_period_reason",
+        )
+
+
+def create_case(actor: Any, **fields: Any) -> CommentCase:
+    _check_period(fields["opens_at"], fields["closes_at"], fields.get("short_period_reason", ""))
+    case = CommentCase(
+        status=CaseStatus.DRAFT,
+        created_by_id=actor.id,
+        fiscal_year=fiscal_year(fields["opens_at"]),
+        **fields,
+    )
+    db.session.add(case)
+    db.session.flush()
+    audit.record(
+        actor,
+        "public_comment.create",
+        case,
+        f"created case {case.title}",
+        after=audit.snapshot(case, CASE_FIELDS),
+    )
+    db.session.commit()
+    return case
+
+
+def update_case(actor: Any, case: CommentCase, **fields: Any) -> None:
+    if case.status != CaseStatus.DRAFT:
+        raise PublicCommentError(_("Only a draft can be edited."))
+    _check_period(
+        fields.get("opens_at", case.opens_at),
+        fields.get("closes_at", case.closes_at),
+        fields.get("short_period_reason", case.short_period_reason),
+    )
+    before = audit.snapshot(case, CASE_FIELDS)
+    for name, value in fields.items():
+        setattr(case, name, value)
+    case.fiscal_year = fiscal_year(case.opens_at)
+    audit.record(
+        actor,
+        "public_comment.update",
+        case,
+        f"edited case {case.title}",
+        before,
+        audit.snapshot(case, CASE_FIELDS),
+    )
+    db.session.commit()
+
+
+def _require_draft(case: CommentCase) -> None:
+    if case.status != CaseStatus.DRAFT:
+        raise PublicCommentError(_("Only a draft can be edited."))
+
+
+def add_section(actor: Any, case: CommentCase, heading: str, body: str) -> DraftSection:
+    _require_draft(case)
+    section = DraftSection(case_id=case.id, heading=heading, body=body, position=len(case.sections))
+    db.session.add(section)
+    db.session.flush()
+    audit.record(actor, "public_comment.add_section", case, f"added section {heading}")
+    db.session.commit()
+    return section
+
+
+def update_section(actor: Any, section: DraftSection, heading: str, body: str) -> None:
+    _require_draft(section.case)
+    before = audit.snapshot(section, ["heading", "body"])
+    section.heading, section.body = heading, body
+    audit.record(
+        actor,
+        "public_comment.update_section",
+        section.case,
+        f"edited section {heading}",
+        before,
+        audit.snapshot(section, ["heading", "body"]),
+    )
+    db.session.commit()
+
+
+def add_material(actor: Any, case: CommentCase, stored_file: Any, title: str) -> CaseMaterial:
+    _require_draft(case)
+    material = CaseMaterial(case_id=case.id, stored_file_id=stored_file.id, title=title)
+    db.session.add(material)
+    audit.record(actor, "public_comment.add_material", case, f"added material {title}")
+    db.session.commit()
+    return material
+
+
+def _review(
+    actor: Any, case: CommentCase, action: ReviewAction, note: str, status: CaseStatus
+) -> None:
+    before = case.status
+    case.status = status
+    db.session.add(ReviewEvent(case_id=case.id, actor_id=actor.id, action=action, note=note))
+    audit.record(
+        actor,
+        f"public_comment.{action.value}",
+        case,
+        f"{action.value}: {case.title}",
+        {"status": before.value},
+        {"status": status.value, "note": note},
+    )
+    db.session.commit()
+
+
+def submit_for_review(actor: Any, case: CommentCase) -> None:
+    _require_draft(case)
+    if not case.sections:
+        raise PublicCommentError(_("Add the draft, in at least one section, before review."))
+    _review(actor, case, ReviewAction.SUBMITTED, "", CaseStatus.IN_REVIEW)
+
+
+def approve_case(reviewer: Any, case: CommentCase, note: str) -> None:
+    if case.status != CaseStatus.IN_REVIEW:
+        raise PublicCommentError(_("Only a case in review can be approved."))
+    _review(reviewer, case, ReviewAction.APPROVED, note, CaseStatus.APPROVED)
+
+
+def return_case(reviewer: Any, case: CommentCase, note: str) -> None:
+    if case.status != CaseStatus.IN_REVIEW:
+        raise PublicCommentError(_("Only a case in review can be returned."))
+    if not note.strip():
+        raise PublicCommentError(_("Say what should change."), "note")
+    _review(reviewer, case, ReviewAction.RETURNED, note, CaseStatus.DRAFT)
+
+
+def abandon_case(actor: Any, case: CommentCase, reason: str) -> None:
+    """An abandoned draft is still published, with its title and dates (art. 43 ¶4)."""
+    if case.status not in (CaseStatus.APPROVED, CaseStatus.RESULTS_REVIEW):
+        raise PublicCommentError(_("Only a case that has been opened can be abandoned."))
+    if not reason.strip():
+        raise PublicCommentError(_("Give the reason, which is published."), "reason")
+    case.abandoned_reason = reason
+    case.abandoned_at = clock.now()
+    _review(actor, case, ReviewAction.ABANDONED, reason, CaseStatus.ABANDONED)
+
+
+# Comments ---------------------------------------------------------------------------------
+
+
+@dataclass
+class CommentInput:
+    submitter_category: SubmitterCategory
+    name: str
+    address: str
+    body: str
+    email: str = ""
+    phone: str = ""
+    organisation: str = ""
+    representative: str = ""
+    section_id: int | None = None
+
+
+def new_submission_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def person_key(name: str, address: str) -> str:
+    normalised = "|".join(
+        "".join(unicodedata.normalize("NFKC", part).split()).lower() for part in (name, address)
+    )
+    return hashlib.sha256(normalised.encode()).hexdigest()
+
+
+def submit_comment(
+    case_id: int,
+    data: CommentInput,
+    submission_token: str,
+    channel: Channel = Channel.WEB,
+    user: Any = None,
+    entered_by: Any = None,
+    received_at: datetime | None = None,
+    late_reason: str = "",
+) -> tuple[Comment, bool]:
+    """Store one comment with its receipt number; returns (comment, created).
+
+    The same submission token returns the comment already stored, so a double click or a
+    resubmitted form never makes two. The window is checked on the server, to the second.
+    """
+    begin_write()
+    case = db.session.scalar(
+        sa.select(CommentCase).where(CommentCase.id == case_id).with_for_update()
+    )
+    if case is None:
+        raise PublicCommentError(_("This public comment does not exist."))
+    existing = db.session.scalar(
+        sa.select(Comment).where(
+            Comment.case_id == case.id, Comment.submission_token == submission_token
+        )
+    )
+    if existing is not None:
+        db.session.rollback()
+        return existing, False
+    now = clock.now()
+    if channel == Channel.WEB:
+        phase = case.phase_at(now)
+        if phase == Phase.UPCOMING:
+            db.session.rollback()
+            raise WindowClosedError(
+                _(
+                    "Comments are not accepted yet. This public comment opens at %(time)s.",
+                    time=_time_shown(case.opens_at),
+                )
+            )
+        if phase != Phase.OPEN:
+            db.session.rollback()
+            raise WindowClosedError(
+                _(
+                    "Comments are no longer accepted. This public comment closed at %(time)s.",
+                    time=_time_shown(case.closes_at),
+                )
+            )
+        received_at = now
+    else:
+        problem = _paper_problem(case, received_at, late_reason, now)
+        if problem is not None:
+            db.session.rollback()
+            raise problem
+    number = next_receipt_number(f"public_comment:{case.id}")
+    comment = Comment(
+        case_id=case.id,
+        receipt_number=number,
+        receipt_code=f"PC{case.id}-{number:05d}",
+        submission_token=submission_token,
+        channel=channel,
+        received_at=received_at,
+        late_reason=late_reason,
+        submitter_category=data.submitter_category,
+        name=data.name,
+        address=data.address,
+        email=data.email,
+        phone=data.phone,
+        organisation=data.organisation,
+        representative=data.representative,
+        person_key=person_key(data.name, data.address),
+        section_id=data.section_id,
+        body=data.body,
+        user_id=getattr(user, "id", None),
+        entered_by_id=getattr(entered_by, "id", None),
+    )
+    db.session.add(comment)
+    db.session.flush()
+    if entered_by is not None:
+        audit.record(
+            entered_by,
+            "public_comment.enter_comment",
+            comment,
+            f"entered {channel.value} comment {comment.receipt_code}",
+        )
+    if data.email:
+        _queue_receipt(case, comment)
+    db.session.commit()
+    return comment, True
+
+
+def _paper_problem(
+    case: CommentCase, received_at: datetime | None, late_reason: str, now: datetime
+) -> PublicCommentError | None:
+    """Comments by post, fax, e-mail or in person, entered by staff."""
+    phase = case.phase_at(now)
+    if phase in (Phase.DRAFT, Phase.IN_REVIEW, Phase.UPCOMING):
+        return PublicCommentError(_("The case has not opened yet."))
+    if phase in (Phase.RESULTS_REVIEW, Phase.PUBLISHED, Phase.ABANDONED):
+        return PublicCommentError(_("Results have been submitted; no more comments can be added."))
+    if received_at is None or received_at > now:
+        return PublicCommentError(_("Enter the date the comment was received."), "received_on")
+    inside = case.opens_at <= received_at < case.closes_before()
+    if not inside and not late_reason.strip():
+        return PublicCommentError(
+            _("This was received outside the comment period. Record why it is accepted."),
+            "late_reason",
+        )
+    return None
+
+
+def _time_shown(moment: datetime) -> str:
+    from app.core.i18n import format_datetime
+
+    return format_datetime(moment)
+
+
+def _queue_receipt(case: CommentCase, comment: Comment) -> None:
+    language = current_language()
+    with force_locale(language):
+        subject = _(
+            "Receipt %(code)s: your comment on %(title)s",
+            code=comment.receipt_code,
+            title=case.title,
+        )
+        link = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(
+            "public_comment.case", case_id=case.id
+        )
+        body = render_template(
+            "public_comment/mail/receipt.txt", case=case, comment=comment, link=link
+        )
+    queue_mail(comment.email, subject, body)
+
+
+def redact_comment(actor: Any, comment: Comment, redacted_body: str, reason: str) -> None:
+    if not reason.strip():
+        raise PublicCommentError(_("Give the reason for the redaction."), "reason")
+    before = {"redacted_body": comment.redacted_body, "redaction_reason": comment.redaction_reason}
+    comment.redacted_body = redacted_body
+    comment.redaction_reason = reason
+    comment.redacted_by_id = actor.id
+    audit.record(
+        actor,
+        "public_comment.redact",
+        comment,
+        f"redacted {comment.receipt_code}",
+        before,
+        {"redacted_body": redacted_body, "redaction_reason": reason},
+    )
+    db.session.commit()
+
+
+def set_out_of_scope(actor: Any, comment: Comment, reason: str) -> None:
+    before = {"out_of_scope_reason": comment.out_of_scope_reason}
+    comment.out_of_scope_reason = reason.strip()
+    audit.record(
+        actor,
+        "public_comment.out_of_scope",
+        comment,
+        f"{comment.receipt_code} out of scope"
+        if reason
+        else f"{comment.receipt_code} back in scope",
+        before,
+        {"out_of_scope_reason": comment.out_of_scope_reason},
+    )
+    db.session.commit()
+
+
+# Summaries and results ---------------------------------------------------------------------
+
+
+def _require_closed(case: CommentCase) -> None:
+    if case.phase_at(clock.now()) != Phase.CLOSED:
+        raise PublicCommentError(
+            _("Summaries are written after the case closes and before the results are submitted.")
+        )
+
+
+def save_summary(
+    actor: Any,
+    case: CommentCase,
+    summary: OpinionSummary | None,
+    *,
+    text: str,
+    city_view: str,
+    disposition_id: int,
+    section_id: int | None,
+    comment_ids: list[int],
+) -> OpinionSummary:
+    _require_closed(case)
+    comments = (
+        list(
+            db.session.scalars(
+                sa.select(Comment).where(Comment.case_id == case.id, Comment.id.in_(comment_ids))
+            )
+        )
+        if comment_ids
+        else []
+    )
+    if summary is None:
+        position = (
+            db.session.scalar(
+                sa.select(sa.func.count(OpinionSummary.id)).where(OpinionSummary.case_id == case.id)
+            )
+            or 0
+        )
+        summary = OpinionSummary(case_id=case.id, position=position)
+        db.session.add(summary)
+        before = None
+    else:
+        before = {
+            "summary": summary.summary,
+            "city_view": summary.city_view,
+            "disposition_id": summary.disposition_id,
+            "comments": sorted(c.id for c in summary.comments),
+        }
+    summary.summary, summary.city_view = text, city_view
+    summary.disposition_id, summary.section_id = disposition_id, section_id
+    summary.comments = comments
+    db.session.flush()
+    audit.record(
+        actor,
+        "public_comment.save_summary",
+        summary,
+        f"summary {summary.id}",
+        before,
+        {
+            "summary": text,
+            "city_view": city_view,
+            "disposition_id": disposition_id,
+            "comments": sorted(c.id for c in comments),
+        },
+    )
+    db.session.commit()
+    return summary
+
+
+def assign_comments(actor: Any, summary: OpinionSummary, comment_ids: list[int]) -> int:
+    """Add comments (e.g. a whole group of identical ones) to a summary in one action."""
+    _require_closed(summary_case(summary))
+    already = {c.id for c in summary.comments}
+    new = [i for i in comment_ids if i not in already]
+    if new:
+        valid = db.session.scalars(
+            sa.select(Comment.id).where(Comment.case_id == summary.case_id, Comment.id.in_(new))
+        ).all()
+        db.session.execute(
+            sa.insert(comment_summary), [{"comment_id": i, "summary_id": summary.id} for i in valid]
+        )
+        audit.record(
+            actor,
+            "public_comment.assign",
+            summary,
+            f"assigned {len(valid)} comments to summary {summary.id}",
+        )
+        db.session.commit()
+        return len(valid)
+    return 0
+
+
+def summary_case(summary: OpinionSummary) -> CommentCase:
+    return db.session.get(CommentCase, summary.case_id)
+
+
+@dataclass
+class Coverage:
+    total: int
+    answered: int
+    out_of_scope: int
+
+    @property
+    def open(self) -> int:
+        return self.total - self.answered - self.out_of_scope
+
+    @property
+    def complete(self) -> bool:
+        return self.open == 0
+
+
+def coverage(case_id: int) -> Coverage:
+    """Every comment must be answered by a summary or marked out of scope: one statement."""
+    answered = sa.exists().where(comment_summary.c.comment_id == Comment.id)
+    row = db.session.execute(
+        sa.select(
+            sa.func.count(Comment.id),
+            sa.func.count(Comment.id).filter(answered),
+            sa.func.count(Comment.id).filter(~answered, Comment.out_of_scope_reason != ""),
+        ).where(Comment.case_id == case_id)
+    ).one()
+    return Coverage(total=row[0], answered=row[1], out_of_scope=row[2])
+
+
+def submit_results(actor: Any, case: CommentCase, changes: str, decision_date: date) -> None:
+    _require_closed(case)
+    cover = coverage(case.id)
+    if not cover.complete:
+        raise PublicCommentError(
+            _(
+                "%(open)s comments are neither answered by a summary nor marked out of scope.",
+                open=cover.open,
+            )
+        )
+    case.changes, case.decision_date = changes, decision_date
+    _review(actor, case, ReviewAction.RESULTS_SUBMITTED, "", CaseStatus.RESULTS_REVIEW)
+
+
+def approve_results(reviewer: Any, case: CommentCase, note: str) -> None:
+    if case.status != CaseStatus.RESULTS_REVIEW:
+        raise PublicCommentError(_("Only results in review can be approved."))
+    case.published_at = clock.now()
+    _review(reviewer, case, ReviewAction.RESULTS_APPROVED, note, CaseStatus.PUBLISHED)
+
+
+def return_results(reviewer: Any, case: CommentCase, note: str) -> None:
+    if case.status != CaseStatus.RESULTS_REVIEW:
+        raise PublicCommentError(_("Only results in review can be returned."))
+    if not note.strip():
+        raise PublicCommentError(_("Say what should change."), "note")
+    _review(reviewer, case, ReviewAction.RESULTS_RETURNED, note, CaseStatus.APPROVED)
+
+
+# Reading ----------------------------------------------------------------------------------
+
+PUBLIC_STATUSES = (
+    CaseStatus.APPROVED,
+    CaseStatus.RESULTS_REVIEW,
+    CaseStatus.PUBLISHED,
+    CaseStatus.ABANDONED,
+)
+
+
+@dataclass
+class CaseFilter:
+    department_id: int | None = None
+    initiative_number: int | None = None
+    ward_id: int | None = None
+    keyword: str = ""
+
+
+def public_cases(flt: CaseFilter) -> list[tuple[CommentCase, int]]:
+    """Public cases with their comment counts: two statements whatever the number of cases."""
+    from app.plan.models import Initiative
+
+    counts = (
+        sa.select(Comment.case_id, sa.func.count(Comment.id).label("n"))
+        .group_by(Comment.case_id)
+        .subquery()
+    )
+    stmt = (
+        sa.select(CommentCase, sa.func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.case_id == CommentCase.id)
+        .where(CommentCase.status.in_(PUBLIC_STATUSES))
+        .options(
+            selectinload(CommentCase.department),
+            selectinload(CommentCase.initiative),
+            selectinload(CommentCase.ward),
+        )
+        .order_by(CommentCase.closes_at.desc(), CommentCase.id.desc())
+    )
+    if flt.department_id:
+        stmt = stmt.where(CommentCase.department_id == flt.department_id)
+    if flt.ward_id:
+        stmt = stmt.where(CommentCase.ward_id == flt.ward_id)
+    if flt.initiative_number:
+        stmt = stmt.join(Initiative, CommentCase.initiative_id == Initiative.id).where(
+            Initiative.number == flt.initiative_number
+        )
+    if flt.keyword:
+        pattern = f"%{flt.keyword}%"
+        stmt = stmt.where(
+            sa.or_(
+                CommentCase.title.ilike(pattern),
+                CommentCase.summary.ilike(pattern),
+                CommentCase.title_en.ilike(pattern),
+            )
+        )
+    return [(case, count) for case, count in db.session.execute(stmt)]
+
+
+def results_figures(case_id: int) -> dict[str, Any]:
+    """The published counts, each computed in SQL."""
+    from app.core.dispositions import Disposition
+
+    base = sa.select(sa.func.count(Comment.id)).where(Comment.case_id == case_id)
+    total = db.session.scalar(base) or 0
+    people = (
+        db.session.scalar(
+            sa.select(sa.func.count(sa.distinct(Comment.person_key))).where(
+                Comment.case_id == case_id
+            )
+        )
+        or 0
+    )
+    by_category = dict(
+        db.session.execute(
+            sa.select(Comment.submitter_category, sa.func.count(Comment.id))
+            .where(Comment.case_id == case_id)
+            .group_by(Comment.submitter_category)
+        ).all()
+    )
+    by_channel = dict(
+        db.session.execute(
+            sa.select(Comment.channel, sa.func.count(Comment.id))
+            .where(Comment.case_id == case_id)
+            .group_by(Comment.channel)
+        ).all()
+    )
+    by_disposition = db.session.execute(
+        sa.select(Disposition, sa.func.count(sa.distinct(comment_summary.c.comment_id)))
+        .join(OpinionSummary, OpinionSummary.disposition_id == Disposition.id)
+        .outerjoin(comment_summary, comment_summary.c.summary_id == OpinionSummary.id)
+        .where(OpinionSummary.case_id == case_id)
+        .group_by(Disposition.id)
+        .order_by(Disposition.position)
+    ).all()
+    return {
+        "comments": total,
+        "people": people,
+        "by_category": by_category,
+        "by_channel": by_channel,
+        "by_disposition": by_disposition,
+    }

@@ -1,0 +1,269 @@
+"""Public routes: the list, the feed, a case, commenting with a confirmation step, receipts,
+results. Personal data never appears here except on the submitter's own receipt."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import (
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
+
+from app.core import clock
+from app.core.forms import choices
+from app.core.i18n import current_language
+from app.core.uploads import serve_upload
+from app.extensions import db, limiter
+from app.plan.models import Initiative
+from app.plan.services import department_choices, ward_choices
+from app.public_comment import bp, services
+from app.public_comment.forms import CaseFilterForm, CommentForm
+from app.public_comment.models import (
+    CHANNEL_LABELS,
+    PHASE_LABELS,
+    REVIEW_LABELS,
+    SUBMITTER_LABELS,
+    CaseMaterial,
+    Channel,
+    Comment,
+    CommentCase,
+    OpinionSummary,
+    Phase,
+    ReviewAction,
+    SubmitterCategory,
+)
+from app.public_comment.permissions import can_manage
+
+RECEIPTS_SESSION_KEY = "public_comment_receipts"
+
+
+def _comment_limit() -> str:
+    return current_app.config["COMMENT_RATE_LIMIT"]
+
+
+def _public_case(case_id: int) -> CommentCase:
+    case = db.session.scalar(
+        sa.select(CommentCase)
+        .where(CommentCase.id == case_id)
+        .options(
+            selectinload(CommentCase.sections),
+            selectinload(CommentCase.materials),
+            selectinload(CommentCase.department),
+            selectinload(CommentCase.initiative),
+        )
+    )
+    if case is None:
+        abort(404)
+    if case.status not in services.PUBLIC_STATUSES and not can_manage(current_user, case):
+        abort(404)
+    return case
+
+
+def _filter_form() -> CaseFilterForm:
+    form = CaseFilterForm(request.args)
+    everything = [(0, _("All"))]
+    form.department.choices = choices([*everything, *department_choices()])
+    form.ward.choices = choices([*everything, *ward_choices()])
+    numbers = db.session.execute(
+        sa.select(Initiative.number, Initiative.title_ja, Initiative.title_en).order_by(
+            Initiative.number
+        )
+    )
+    english = current_language() == "en"
+    form.initiative.choices = choices(
+        [*everything, *[(n, f"{n}. {en if english and en else ja}") for n, ja, en in numbers]]
+    )
+    form.validate()
+    return form
+
+
+def _chosen(field: Any) -> int | None:
+    """A filter's value, or None for "all" and for anything that did not validate."""
+    return None if field.errors or not field.data else int(field.data)
+
+
+@bp.route("/public-comments")
+def index() -> ResponseReturnValue:
+    form = _filter_form()
+    flt = services.CaseFilter(
+        department_id=_chosen(form.department),
+        initiative_number=_chosen(form.initiative),
+        ward_id=_chosen(form.ward),
+        keyword=(form.q.data or "").strip(),
+    )
+    now = clock.now()
+    groups: dict[str, list] = {"open": [], "upcoming": [], "finished": []}
+    for case, count in services.public_cases(flt):
+        phase = case.phase_at(now)
+        key = (
+            "open" if phase == Phase.OPEN else "upcoming" if phase == Phase.UPCOMING else "finished"
+        )
+        groups[key].append((case, count, phase))
+    groups["open"].sort(key=lambda item: item[0].closes_at)
+    groups["upcoming"].sort(key=lambda item: item[0].opens_at)
+    return render_template("public_comment/index.html", groups=groups, form=form, now=now)
+
+
+@bp.route("/public-comments/feed.atom")
+def feed() -> ResponseReturnValue:
+    cases = [case for case, _count in services.public_cases(services.CaseFilter())][:50]
+    response = make_response(
+        render_template("public_comment/feed.atom", cases=cases, now=clock.now())
+    )
+    response.headers["Content-Type"] = "application/atom+xml; charset=utf-8"
+    return response
+
+
+@bp.route("/public-comments/<int:case_id>")
+def case(case_id: int) -> ResponseReturnValue:
+    item = _public_case(case_id)
+    now = clock.now()
+    return render_template("public_comment/case.html", case=item, phase=item.phase_at(now), now=now)
+
+
+@bp.route("/public-comments/<int:case_id>/materials/<int:material_id>")
+def material(case_id: int, material_id: int) -> ResponseReturnValue:
+    item = _public_case(case_id)
+    found = db.session.get(CaseMaterial, material_id)
+    if found is None or found.case_id != item.id:
+        abort(404)
+    return serve_upload(found.file)
+
+
+def _comment_form(item: CommentCase) -> CommentForm:
+    form = CommentForm()
+    form.section_id.choices = choices(
+        [(0, _("The draft as a whole")), *[(s.id, s.heading) for s in item.sections]]
+    )
+    if not form.submission_token.data:
+        form.submission_token.data = services.new_submission_token()
+    return form
+
+
+@bp.route("/public-comments/<int:case_id>/comment", methods=["GET", "POST"])
+@limiter.limit(_comment_limit, methods=["POST"])
+def comment(case_id: int) -> ResponseReturnValue:
+    """Form → confirmation (確認画面) → stored with a receipt number, as Japanese forms do."""
+    item = _public_case(case_id)
+    phase = item.phase_at(clock.now())
+    if phase != Phase.OPEN:
+        return render_template("public_comment/closed.html", case=item, phase=phase), 403
+    form = _comment_form(item)
+    action = request.form.get("action", "confirm")
+    if request.method == "POST" and action != "edit" and form.validate_on_submit():
+        if action == "confirm":
+            return render_template("public_comment/confirm.html", case=item, form=form)
+        data = services.CommentInput(
+            submitter_category=SubmitterCategory(form.submitter_category.data),
+            name=form.name.data,
+            address=form.address.data,
+            body=form.body.data,
+            email=form.email.data or "",
+            phone=form.phone.data or "",
+            organisation=form.organisation.data or "",
+            representative=form.representative.data or "",
+            section_id=form.section_id.data or None,
+        )
+        try:
+            stored, _created = services.submit_comment(
+                item.id,
+                data,
+                form.submission_token.data,
+                user=current_user if current_user.is_authenticated else None,
+            )
+        except services.WindowClosedError as error:
+            return render_template(
+                "public_comment/closed.html",
+                case=item,
+                phase=item.phase_at(clock.now()),
+                message=str(error),
+            ), 403
+        allowed = session.get(RECEIPTS_SESSION_KEY, [])
+        session[RECEIPTS_SESSION_KEY] = [*allowed[-19:], stored.id]
+        return redirect(url_for("public_comment.receipt", case_id=item.id, comment_id=stored.id))
+    return render_template("public_comment/comment_form.html", case=item, form=form)
+
+
+@bp.route("/public-comments/<int:case_id>/receipts/<int:comment_id>")
+def receipt(case_id: int, comment_id: int) -> ResponseReturnValue:
+    """The submitter's own receipt: shown only in the browser session that submitted it, or to
+    the account that submitted it."""
+    stored = db.session.get(Comment, comment_id)
+    if stored is None or stored.case_id != case_id:
+        abort(404)
+    mine = comment_id in session.get(RECEIPTS_SESSION_KEY, []) or (
+        current_user.is_authenticated and stored.user_id == current_user.id
+    )
+    if not mine:
+        abort(404)
+    return render_template("public_comment/receipt.html", case=stored.case, comment=stored)
+
+
+@bp.route("/public-comments/<int:case_id>/results")
+def results(case_id: int) -> ResponseReturnValue:
+    item = _public_case(case_id)
+    if item.status.value not in ("published", "abandoned"):
+        abort(404)
+    summaries = db.session.scalars(
+        sa.select(OpinionSummary)
+        .where(OpinionSummary.case_id == item.id)
+        .order_by(OpinionSummary.position, OpinionSummary.id)
+        .options(selectinload(OpinionSummary.section))
+    ).all()
+    comments = db.session.scalars(
+        sa.select(Comment)
+        .where(Comment.case_id == item.id, Comment.out_of_scope_reason == "")
+        .order_by(Comment.receipt_number)
+        .options(selectinload(Comment.section))
+    ).all()
+    return render_template(
+        "public_comment/results.html",
+        case=item,
+        summaries=summaries,
+        comments=comments,
+        figures=services.results_figures(item.id),
+    )
+
+
+@bp.route("/public-comments/mine")
+@login_required
+def mine() -> ResponseReturnValue:
+    rows = db.session.scalars(
+        sa.select(Comment)
+        .where(Comment.user_id == current_user.id)
+        .order_by(Comment.received_at.desc())
+        .options(selectinload(Comment.case))
+    ).all()
+    return render_template("public_comment/mine.html", comments=rows)
+
+
+@bp.app_template_global()
+def phase_label(phase: str) -> str:
+    return str(PHASE_LABELS[Phase(phase)])
+
+
+@bp.app_template_global()
+def channel_label(channel: str) -> str:
+    return str(CHANNEL_LABELS[Channel(channel)])
+
+
+@bp.app_template_global()
+def submitter_label(category: str) -> str:
+    return str(SUBMITTER_LABELS[SubmitterCategory(category)])
+
+
+@bp.app_template_global()
+def review_label(action: str) -> str:
+    return str(REVIEW_LABELS[ReviewAction(action)])

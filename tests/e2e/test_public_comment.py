@@ -1,0 +1,104 @@
+"""A citizen comments through the confirmation step and gets a receipt; pages pass axe-core."""
+
+import re
+from datetime import date, time
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from app.core.mail import OutboxMessage
+from app.extensions import db
+from tests.e2e.conftest import check_a11y, visit
+from tests.public_comment.test_public_pages import _publish
+
+
+def test_citizen_comments_with_confirmation_and_receipt(page, app, make_case):
+    case_id = make_case(title="熊本市ブラウザ計画(案)")
+    visit(page, "/public-comments", "ja")
+    page.get_by_role("link", name="熊本市ブラウザ計画(案)").click()
+    check_a11y(page)
+    page.get_by_role("link", name="意見を提出する").click()
+    check_a11y(page)
+    page.get_by_label("市内に住所がある").check() if page.get_by_label(
+        "市内に住所がある"
+    ).count() else page.locator("#submitter_category-0").check()
+    page.locator("#name").fill("ブラウザ 花子")
+    page.locator("#address").fill("熊本市東区1-2-3")
+    page.locator("#email").fill("hanako.browser@example.jp")
+    page.locator("#body").fill("ブラウザからの意見です。")
+    page.locator("#consent").check()
+    page.get_by_role("button", name=re.compile("確認")).click()
+    expect(page.get_by_text("ブラウザからの意見です。")).to_be_visible()
+    check_a11y(page)
+    page.get_by_role("button", name=re.compile("送信")).click()
+    expect(page.get_by_text(f"PC{case_id}-00001")).to_be_visible()
+    check_a11y(page)
+    with app.app_context():
+        message = db.session.scalar(
+            sa.select(OutboxMessage).where(OutboxMessage.recipient == "hanako.browser@example.jp")
+        )
+        assert message is not None and f"PC{case_id}-00001" in message.body
+
+
+def test_going_back_from_confirmation_keeps_what_was_typed(page, make_case):
+    case_id = make_case()
+    visit(page, f"/public-comments/{case_id}/comment", "en")
+    page.locator("#submitter_category-1").check()
+    page.locator("#name").fill("Back Button")
+    page.locator("#address").fill("Kumamoto")
+    page.locator("#phone").fill("096-000-0000")
+    page.locator("#body").fill("Typed once.")
+    page.locator("#consent").check()
+    page.get_by_role("button", name="Check what you entered").click()
+    page.get_by_role("button", name="Go back and change it").click()
+    expect(page.locator("#body")).to_have_value("Typed once.")
+    expect(page.locator("#name")).to_have_value("Back Button")
+    check_a11y(page)
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_public_comment_pages_pass_axe(page, app, client, make_case, frozen, language):
+    from tests.public_comment.fixtures import post_comment
+
+    case_id = make_case()
+    post_comment(client, case_id)
+    visit(page, "/public-comments", language)
+    visit(page, f"/public-comments/{case_id}", language)
+    visit(page, f"/public-comments/{case_id}/comment", language)
+    page.get_by_role("button").last.click()  # empty form: errors beside fields and on top
+    expect(page.locator("#error-summary")).to_be_visible()
+    check_a11y(page)
+    frozen.set_jst(date(2024, 11, 5), time(9, 0))
+    _publish(app, case_id)
+    visit(page, f"/public-comments/{case_id}/results", language)
+    expect(page.get_by_text("公募委員の割合を増やしてください。")).to_be_visible()
+
+
+def test_staff_pages_pass_axe(page, app, client, make_case, make_user, frozen):
+    from tests.conftest import PASSWORD
+    from tests.public_comment.fixtures import post_comment
+
+    case_id = make_case()
+    post_comment(client, case_id)
+    kocho = make_user("staff", "kocho")
+    visit(page, "/login", "ja")
+    page.locator("#email").fill(kocho.email)
+    page.locator("#password").fill(PASSWORD)
+    page.get_by_role("button", name="ログイン").click()
+    with app.app_context():
+        from app.public_comment.models import Comment
+
+        comment_id = db.session.scalar(sa.select(Comment.id))
+    for path in (
+        "/staff/public-comments/",
+        "/staff/public-comments/new",
+        f"/staff/public-comments/{case_id}",
+        f"/staff/public-comments/comments/{comment_id}",
+        f"/staff/public-comments/{case_id}/comments/new",
+    ):
+        for language in ("ja", "en"):
+            visit(page, path, language)
+    frozen.set_jst(date(2024, 11, 5), time(9, 0))
+    visit(page, f"/staff/public-comments/{case_id}", "ja")
+    visit(page, f"/staff/public-comments/{case_id}/summaries/new", "en")

@@ -1,0 +1,221 @@
+"""Public pages: list, feed, results; no personal data anywhere public; fixed statement counts."""
+
+from datetime import date, time
+from xml.etree import ElementTree
+
+import sqlalchemy as sa
+
+from app.core import activity
+from app.core.dispositions import Disposition
+from app.extensions import db
+from app.public_comment.models import CaseStatus, Comment, CommentCase, OpinionSummary
+from app.public_comment.services import person_key
+from tests.conftest import count_statements
+from tests.public_comment.fixtures import post_comment
+
+SECRETS = {
+    "name": "秘密 太郎兵衛",
+    "address": "熊本市北区秘密町9-9-9",
+    "email": "secret.taro@example.jp",
+    "phone": "090-9999-8888",
+    "organisation": "秘密研究会",
+    "representative": "代表 秘密子",
+}
+
+
+def _publish(app, case_id, comments_per_summary=None):
+    with app.app_context():
+        case = db.session.get(CommentCase, case_id)
+        ids = db.session.scalars(sa.select(Comment).where(Comment.case_id == case_id)).all()
+        explained = db.session.scalar(
+            sa.select(Disposition.id).where(Disposition.code == "explained")
+        )
+        db.session.add(
+            OpinionSummary(
+                case_id=case_id,
+                summary="要約",
+                city_view="市の考え方",
+                disposition_id=explained,
+                comments=list(ids),
+            )
+        )
+        case.status = CaseStatus.PUBLISHED
+        case.changes = "変更なし"
+        case.decision_date = date(2024, 11, 20)
+        from app.core.i18n import jst_to_utc
+
+        case.published_at = jst_to_utc(date(2024, 11, 30), time(10, 0))
+        db.session.commit()
+
+
+def test_no_public_page_feed_or_api_contains_personal_data(
+    app, client, make_case, frozen, login_as
+):
+    case_id = make_case()
+    post_comment(client, case_id, SECRETS)
+    client.get("/")  # a fresh visitor from here on
+    other = app.test_client()
+    frozen.set_jst(date(2024, 11, 5), time(9, 0))
+    _publish(app, case_id)
+    urls = [
+        "/",
+        "/public-comments",
+        f"/public-comments/{case_id}",
+        f"/public-comments/{case_id}/results",
+        "/public-comments/feed.atom",
+        "/api/v1/initiatives",
+        "/initiatives/8",
+        "/public-comments?q=秘密",
+    ]
+    for language in ("ja", "en"):
+        for url in urls:
+            sep = "&" if "?" in url else "?"
+            body = other.get(f"{url}{sep}lang={language}").text
+            for value in SECRETS.values():
+                assert value not in body, f"{value} leaked on {url}"
+    # The comment itself is published, without the name.
+    assert (
+        "公募委員の割合を増やしてください。"
+        in other.get(f"/public-comments/{case_id}/results").text
+    )
+
+
+def test_personal_data_is_visible_to_the_division_and_kocho_only(
+    app, client, make_case, frozen, make_user, auth
+):
+    case_id = make_case(department="kikaku")
+    post_comment(client, case_id, SECRETS)
+    with app.app_context():
+        comment_id = db.session.scalar(sa.select(Comment.id))
+    url = f"/staff/public-comments/comments/{comment_id}"
+    for department, allowed in (("kikaku", True), ("kocho", True), ("somu", False)):
+        user = make_user("staff", department)
+        auth.login(user.email)
+        response = client.get(url)
+        assert (response.status_code == 200) is allowed, department
+        assert (SECRETS["address"] in response.text) is allowed
+        auth.logout()
+
+
+def test_redacted_text_is_published_and_the_original_kept_for_staff(
+    app, client, make_case, frozen, login_as
+):
+    case_id = make_case()
+    post_comment(client, case_id, {"body": "隣の鈴木一郎さんは迷惑です。公園を広げてください。"})
+    frozen.set_jst(date(2024, 11, 5), time(9, 0))
+    login_as("staff", "kikaku")
+    with app.app_context():
+        comment_id = db.session.scalar(sa.select(Comment.id))
+    from tests.conftest import submit
+
+    url = f"/staff/public-comments/comments/{comment_id}"
+    submit(
+        client,
+        url,
+        {
+            "redact-redacted_body": "〔略〕公園を広げてください。",
+            "redact-reason": "第三者の氏名を含むため",
+        },
+    )
+    assert "隣の鈴木一郎さん" in client.get(url).text
+    _publish(app, case_id)
+    results = app.test_client().get(f"/public-comments/{case_id}/results").text
+    assert "〔略〕公園を広げてください。" in results and "鈴木一郎" not in results
+
+
+def test_feed_is_valid_atom(client, make_case):
+    make_case(title="フィードの案件")
+    make_case("draft", title="下書きは出ない")
+    response = client.get("/public-comments/feed.atom")
+    assert response.headers["Content-Type"].startswith("application/atom+xml")
+    root = ElementTree.fromstring(response.data)
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    titles = [e.find("a:title", ns).text for e in root.findall("a:entry", ns)]
+    assert titles == ["フィードの案件"]
+
+
+def test_list_groups_and_filters(client, make_case, frozen):
+    make_case(title="開いている案件", initiative=8)
+    make_case(title="別の取組の案件", initiative=17)
+    make_case("draft", title="下書き")
+    html = client.get("/public-comments?lang=ja").text
+    assert "開いている案件" in html and "別の取組の案件" in html and "下書き" not in html
+    filtered = client.get("/public-comments?initiative=17").text
+    assert "別の取組の案件" in filtered and "開いている案件" not in filtered
+    assert "開いている案件" in client.get("/public-comments?q=開いて").text
+    assert "別の取組の案件" not in client.get("/public-comments?q=開いて").text
+
+
+def _statements(app, client, url):
+    with app.app_context(), count_statements() as statements:
+        assert client.get(url).status_code == 200
+    return len(statements)
+
+
+def test_list_and_results_cost_fixed_statements(app, client, make_case, frozen, no_rate_limit):
+    first = make_case()
+    post_comment(client, first)
+    frozen.set_jst(date(2024, 11, 5), time(9, 0))
+    _publish(app, first)
+    small_list = _statements(app, client, "/public-comments")
+    small_results = _statements(app, client, f"/public-comments/{first}/results")
+    frozen.set_jst(date(2024, 10, 5), time(9, 0))
+    more = [make_case(title=f"案件{i}", initiative=8 + i) for i in range(6)]
+    for case_id in more[:3]:
+        for n in range(4):
+            post_comment(client, case_id, {"name": f"市民{n}"}, token=f"{case_id}-{n}")
+    with app.app_context():
+        for case_id in more[:3]:
+            db.session.add(
+                Comment(
+                    case_id=case_id,
+                    receipt_number=99,
+                    receipt_code="x",
+                    submission_token="paper",
+                    received_at=frozen.now,
+                    submitter_category="business",
+                    name="n",
+                    address="a",
+                    person_key=person_key("n", "a"),
+                    body="b",
+                    channel="post",
+                )
+            )
+        db.session.commit()
+    frozen.set_jst(date(2024, 11, 5), time(9, 0))
+    _publish(app, more[0])
+    assert _statements(app, client, "/public-comments") == small_list
+    assert _statements(app, client, f"/public-comments/{more[0]}/results") == small_results
+
+
+def test_figures_per_initiative_equal_hand_counts(app, client, make_case, frozen, no_rate_limit):
+    eight = make_case(initiative=8)
+    also_eight = make_case(initiative=8, title="二つ目")
+    seventeen = make_case(initiative=17)
+    make_case("draft", initiative=8)  # drafts do not count
+    post_comment(client, eight, {"name": "A"}, token="1")
+    post_comment(client, eight, {"name": "A"}, token="2")  # same person twice
+    post_comment(client, also_eight, {"name": "B"}, token="3")
+    post_comment(client, seventeen, {"name": "C"}, token="4")
+    frozen.set_jst(date(2024, 11, 5), time(9, 0))
+    _publish(app, eight)
+    with app.app_context():
+        from app.plan.models import Initiative
+
+        ids = dict(db.session.execute(sa.select(Initiative.number, Initiative.id)).all())
+        figures = activity.get_kind("public_comment").figures(activity.ActivityFilter())
+        assert figures[ids[8]]["cases"] == 2
+        assert figures[ids[8]]["comments"] == 3
+        assert figures[ids[8]]["people"] == 2
+        assert figures[ids[8]]["answered_share"] == round(100 * 2 / 3, 1)
+        assert figures[ids[8]]["reflected"] == 0
+        # Closed 31 Oct 23:59, published 30 Nov 10:00: 29.4 days.
+        assert figures[ids[8]]["days_to_results"] == 29.4
+        assert figures[ids[17]]["comments"] == 1
+        assert ids[1] not in figures
+        narrowed = activity.get_kind("public_comment").figures(
+            activity.ActivityFilter(fiscal_years=(2023,))
+        )
+        assert narrowed == {}
+    html = client.get("/?lang=en").text
+    assert "Public comment: 2" in html

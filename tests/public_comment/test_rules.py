@@ -1,0 +1,115 @@
+"""The window to the second, double submission, and concurrent submitters."""
+
+import threading
+from datetime import date, time
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.public_comment.models import Comment
+from tests.conftest import csrf_from
+from tests.public_comment.fixtures import COMMENT, post_comment
+
+
+def _count(app):
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count(Comment.id)))
+
+
+def test_a_comment_at_23_59_59_on_the_last_day_is_accepted(app, client, make_case, frozen):
+    case_id = make_case()
+    page_time = date(2024, 10, 31)
+    frozen.set_jst(page_time, time(23, 59, 0))
+    url = f"/public-comments/{case_id}/comment"
+    page = client.get(url)
+    token = csrf_from(page.text)
+    frozen.set_jst(page_time, time(23, 59, 59))
+    fields = {**COMMENT, "csrf_token": token, "submission_token": "edge-1"}
+    response = client.post(url, data={**fields, "action": "submit"})
+    assert response.status_code == 302
+    assert _count(app) == 1
+
+
+def test_a_comment_at_00_00_00_after_the_last_day_is_refused(app, client, make_case, frozen):
+    case_id = make_case()
+    frozen.set_jst(date(2024, 10, 31), time(23, 59, 30))
+    url = f"/public-comments/{case_id}/comment?lang=en"
+    page = client.get(url)
+    token = csrf_from(page.text)
+    frozen.set_jst(date(2024, 11, 1), time(0, 0, 0))
+    fields = {**COMMENT, "csrf_token": token, "submission_token": "edge-2"}
+    response = client.post(url, data={**fields, "action": "submit"})
+    assert response.status_code == 403
+    assert "Comments are not accepted now" in response.text
+    assert _count(app) == 0
+
+
+def test_before_opening_is_refused(app, client, make_case, frozen):
+    case_id = make_case()
+    frozen.set_jst(date(2024, 10, 1), time(8, 59, 59))
+    assert client.get(f"/public-comments/{case_id}/comment").status_code == 403
+    frozen.set_jst(date(2024, 10, 1), time(9, 0, 0))
+    assert client.get(f"/public-comments/{case_id}/comment").status_code == 200
+
+
+def test_double_submit_stores_one_comment(app, client, make_case):
+    case_id = make_case()
+    first = post_comment(client, case_id, token="same-form")
+    second = post_comment(client, case_id, token="same-form")
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"]
+    assert _count(app) == 1
+
+
+def test_concurrent_submitters_get_gapless_unique_receipts(app, make_case, no_rate_limit):
+    case_id = make_case()
+    workers = 12
+    barrier = threading.Barrier(workers, timeout=30)
+    statuses: list[int] = []
+    errors: list[BaseException] = []
+
+    def citizen(number: int) -> None:
+        try:
+            client = app.test_client()
+            url = f"/public-comments/{case_id}/comment"
+            token = csrf_from(client.get(url).text)
+            fields = {
+                **COMMENT,
+                "name": f"市民{number}",
+                "csrf_token": token,
+                "submission_token": f"form-{number}",
+                "action": "submit",
+            }
+            barrier.wait()
+            statuses.append(client.post(url, data=fields).status_code)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=citizen, args=(n,)) for n in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert statuses == [302] * workers
+    with app.app_context():
+        numbers = db.session.scalars(
+            sa.select(Comment.receipt_number)
+            .where(Comment.case_id == case_id)
+            .order_by(Comment.receipt_number)
+        ).all()
+    assert numbers == list(range(1, workers + 1))
+
+
+def test_submissions_are_rate_limited(app, client, make_case):
+    app.config["COMMENT_RATE_LIMIT"] = "4 per minute"
+    case_id = make_case()
+    codes = [post_comment(client, case_id, token=f"t{i}").status_code for i in range(2)]
+    assert codes == [302, 302]
+    url = f"/public-comments/{case_id}/comment"
+    token = csrf_from(client.get(url).text)
+    # Each comment took two POSTs (confirm, send); the fifth POST this minute is refused.
+    response = client.post(
+        url, data={**COMMENT, "csrf_token": token, "submission_token": "x", "action": "submit"}
+    )
+    assert response.status_code == 429
