@@ -88,6 +88,13 @@ def test_admin_pages_pass_axe(page, plan, make_user):
     page.get_by_label("メールアドレス").fill(admin.email)
     page.get_by_label("パスワード", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="ログイン").click()
-    for path in ("/admin/", "/admin/plan/", "/admin/users/", "/admin/users/new", "/admin/audit"):
+    for path in (
+        "/admin/",
+        "/admin/plan/",
+        "/admin/users/",
+        "/admin/users/new",
+        "/admin/audit",
+        "/admin/dispositions",
+    ):
         for language in ("ja", "en"):
             visit(page, path, language)
