@@ -71,7 +71,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     # Import order is registration order for activity kinds, which sets their column order.
-    from app import accounts, api, plan, public_comment
+    from app import accounts, api, plan, public_comment, reports
     from app.core import staff_views as core_staff_views
     from app.core import views as core_views
 
@@ -81,6 +81,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(plan.admin_bp)
     app.register_blueprint(public_comment.bp)
     app.register_blueprint(public_comment.staff_bp)
+    app.register_blueprint(reports.bp)
+    app.register_blueprint(reports.staff_bp)
     app.register_blueprint(accounts.bp)
     app.register_blueprint(accounts.admin_bp)
     app.register_blueprint(api.bp)

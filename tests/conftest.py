@@ -29,7 +29,7 @@ from app.extensions import db
 
 # Each module's fixtures (factories for its records) live beside its tests and are shared with
 # the browser tests through here.
-pytest_plugins = ["tests.public_comment.fixtures"]
+pytest_plugins = ["tests.public_comment.fixtures", "tests.reports.fixtures"]
 
 PASSWORD = "correct horse battery staple"
 PLAN_FILE = BASE_DIR / "data" / "response_table_h23.json"

@@ -99,6 +99,9 @@ class ActivityKind:
     # endpoint listing this kind's records, called with initiative=<number>.
     list_endpoint: str
     order: int = 100
+    # attention(limit) -> things staff should act on (the staff dashboard), e.g. cases closed
+    # without results; each an ActivityRecord whose status says why.
+    attention: Callable[[int], list[ActivityRecord]] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -38,6 +38,8 @@ register(
         records=activity.records,
         list_endpoint="public_comment.index",
         order=10,
+        attention=activity.attention,
+        extra={"open_data": [("Atom", "public_comment.feed")]},
     )
 )
 register_demo(demo.load_demo)

@@ -98,3 +98,33 @@ def records(initiative_id: int, limit: int) -> list[ActivityRecord]:
         )
         for case_id, title, title_en, closes_at, _status in rows
     ]
+
+
+def attention(limit: int) -> list[ActivityRecord]:
+    """Cases closed for more than RESULTS_OVERDUE_DAYS without published results."""
+    from datetime import timedelta
+
+    from flask import current_app
+    from flask_babel import gettext as _
+
+    from app.core import clock
+
+    overdue = clock.now() - timedelta(days=current_app.config["RESULTS_OVERDUE_DAYS"])
+    rows = db.session.execute(
+        sa.select(CommentCase.id, CommentCase.title, CommentCase.closes_at)
+        .where(
+            CommentCase.status.in_((CaseStatus.APPROVED, CaseStatus.RESULTS_REVIEW)),
+            CommentCase.closes_at < overdue,
+        )
+        .order_by(CommentCase.closes_at)
+        .limit(limit)
+    )
+    return [
+        ActivityRecord(
+            title=title,
+            url=url_for("public_comment_staff.case", case_id=case_id),
+            day=to_jst(closes_at).date(),
+            status=_("closed without published results"),
+        )
+        for case_id, title, closes_at in rows
+    ]

@@ -1,0 +1,164 @@
+"""The report's data: one row per initiative, grouped as in the table, with every registered
+kind's figures and the state of each action. A fixed number of statements: the table (5), the
+latest progress per action (1), and each kind's figures (its own fixed few)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.core import activity
+from app.core.activity import ActivityFilter, ActivityKind
+from app.core.i18n import current_language
+from app.extensions import db
+from app.plan import services as plan_services
+from app.plan.models import ActionProgress, Category, Initiative, Plan, Recommendation
+
+MAX_TREND_YEARS = 10
+
+
+@dataclass
+class InitiativeRow:
+    initiative: Initiative
+    recommendation: Recommendation
+    category: Category
+    figures: dict[str, dict[str, float]]  # kind key -> metric -> value
+    progress: dict[int, ActionProgress]  # action id -> latest progress in scope
+
+
+@dataclass
+class Report:
+    plan: Plan
+    kinds: list[ActivityKind]
+    categories: list[Category]
+    rows: list[InitiativeRow] = field(default_factory=list)
+    filter: ActivityFilter = field(default_factory=ActivityFilter)
+
+    def rows_for(self, recommendation: Recommendation) -> list[InitiativeRow]:
+        return [r for r in self.rows if r.recommendation.id == recommendation.id]
+
+
+def latest_progress(fiscal_years: tuple[int, ...]) -> dict[int, ActionProgress]:
+    """Each action's latest progress up to the last chosen year: one statement."""
+    ranked = sa.select(
+        ActionProgress.id,
+        sa.func.row_number()
+        .over(
+            partition_by=ActionProgress.action_id,
+            order_by=(
+                ActionProgress.fiscal_year.desc(),
+                ActionProgress.recorded_on.desc(),
+                ActionProgress.id.desc(),
+            ),
+        )
+        .label("rank"),
+    )
+    if fiscal_years:
+        ranked = ranked.where(ActionProgress.fiscal_year <= max(fiscal_years))
+    ranked = ranked.subquery()
+    rows = db.session.scalars(
+        sa.select(ActionProgress)
+        .join(ranked, ranked.c.id == ActionProgress.id)
+        .where(ranked.c.rank == 1)
+    )
+    return {p.action_id: p for p in rows}
+
+
+def build_report(flt: ActivityFilter) -> Report | None:
+    plan = plan_services.current_plan()
+    if plan is None:
+        return None
+    categories = plan_services.load_table(plan)
+    figures = activity.figures_by_initiative(flt)
+    progress = latest_progress(flt.fiscal_years)
+    report = Report(plan=plan, kinds=activity.kinds(), categories=categories, filter=flt)
+    for category in categories:
+        for recommendation in category.recommendations:
+            for initiative in recommendation.initiatives:
+                report.rows.append(
+                    InitiativeRow(
+                        initiative=initiative,
+                        recommendation=recommendation,
+                        category=category,
+                        figures={k: v.get(initiative.id, {}) for k, v in figures.items()},
+                        progress={
+                            a.id: progress[a.id] for a in initiative.actions if a.id in progress
+                        },
+                    )
+                )
+    return report
+
+
+def trend(
+    initiative: Initiative, years: list[int], base: ActivityFilter
+) -> dict[str, dict[int, float]]:
+    """Headline figure per kind per fiscal year: each kind's figures once per year shown
+    (at most MAX_TREND_YEARS), so the cost does not grow with the data."""
+    result: dict[str, dict[int, float]] = {k.key: {} for k in activity.kinds()}
+    for year in years[-MAX_TREND_YEARS:]:
+        flt = ActivityFilter(
+            fiscal_years=(year,), ward_id=base.ward_id, department_id=base.department_id
+        )
+        for kind in activity.kinds():
+            values = kind.figures(flt).get(initiative.id, {})
+            result[kind.key][year] = float(values.get(kind.headline.key, 0))
+    return result
+
+
+def metrics(kind: ActivityKind, internal: bool) -> list[activity.Metric]:
+    return [m for m in kind.metrics if internal or m.public]
+
+
+def flat_rows(report: Report, internal: bool) -> tuple[list[str], list[list[Any]]]:
+    """The report as one table (for CSV, XLSX and JSON exports)."""
+    english = current_language() == "en"
+
+    def text(obj: Any, name: str) -> str:
+        return obj.tr(name) if english else getattr(obj, f"{name}_ja")
+
+    header = ["category", "recommendation", "initiative", "title", "departments"]
+    for kind in report.kinds:
+        header += [f"{kind.key}.{m.key}" for m in metrics(kind, internal)]
+    header += ["actions_done", "actions_total"]
+    rows = []
+    for row in report.rows:
+        line: list[Any] = [
+            text(row.category, "name"),
+            row.recommendation.number,
+            row.initiative.number,
+            text(row.initiative, "title"),
+            " / ".join(text(d, "name") for d in row.initiative.departments),
+        ]
+        for kind in report.kinds:
+            values = row.figures.get(kind.key, {})
+            line += [values.get(m.key, 0) for m in metrics(kind, internal)]
+        done = sum(1 for p in row.progress.values() if p.status.value in ("done", "continuing"))
+        line += [done, len(row.initiative.actions)]
+        rows.append(line)
+    return header, rows
+
+
+def achievements(row: InitiativeRow, kinds: list[ActivityKind]) -> list[str]:
+    """Column (カ) 実績 of the annual report: the figures and progress notes, as sentences."""
+    lines = []
+    for kind in kinds:
+        values = row.figures.get(kind.key, {})
+        if not values or not any(values.values()):
+            continue
+        parts = [f"{m.label} {_number(values.get(m.key, 0))}" for m in kind.metrics if m.public]
+        lines.append(f"{kind.label}: " + ", ".join(parts))
+    for action in row.initiative.actions:
+        progress = row.progress.get(action.id)
+        if progress is not None and progress.note:
+            lines.append(f"{progress.status.label}: {progress.note}")
+    return lines
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+
+
+def action_ids(report: Report) -> list[int]:
+    return [a.id for r in report.rows for a in r.initiative.actions]

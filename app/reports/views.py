@@ -1,0 +1,204 @@
+"""Public reports (aggregates only), the annual report, exports and the open-data page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from app.core import activity, clock
+from app.core.activity import ActivityFilter
+from app.core.forms import choices
+from app.core.i18n import fiscal_year
+from app.extensions import db
+from app.plan import services as plan_services
+from app.plan.models import ActionProgress, Initiative
+from app.reports import bp, exports, services
+from app.reports.forms import AnnualForm, ReportFilterForm
+
+
+def year_choices() -> list[int]:
+    plan = plan_services.current_plan()
+    first = plan.fiscal_year if plan else fiscal_year(clock.now())
+    return list(range(first, fiscal_year(clock.now()) + 1))
+
+
+def read_filter() -> tuple[ReportFilterForm, ActivityFilter]:
+    from app.plan.services import department_choices, ward_choices
+
+    form = ReportFilterForm(request.args)
+    everything = [(0, _("All"))]
+    form.year.choices = choices((y, str(y)) for y in reversed(year_choices()))
+    form.ward.choices = choices([*everything, *ward_choices()])
+    form.department.choices = choices([*everything, *department_choices()])
+    form.validate()
+    years = tuple(sorted(form.year.data or ())) if not form.year.errors else ()
+    flt = ActivityFilter(
+        fiscal_years=years,
+        ward_id=(form.ward.data or None) if not form.ward.errors else None,
+        department_id=(form.department.data or None) if not form.department.errors else None,
+    )
+    return form, flt
+
+
+def render_report(internal: bool) -> ResponseReturnValue:
+    form, flt = read_filter()
+    report = services.build_report(flt)
+    if report is None:
+        abort(404)
+    return render_template(
+        "reports/index.html", report=report, form=form, internal=internal, metrics=services.metrics
+    )
+
+
+@bp.route("/reports")
+def index() -> ResponseReturnValue:
+    return render_report(internal=False)
+
+
+def export_report(fmt: str, internal: bool) -> ResponseReturnValue:
+    _form, flt = read_filter()
+    report = services.build_report(flt)
+    if report is None:
+        abort(404)
+    header, rows = services.flat_rows(report, internal)
+    stem = "sankaku-report" + (
+        f"-fy{'-'.join(map(str, flt.fiscal_years))}" if flt.fiscal_years else ""
+    )
+    if fmt == "csv":
+        return exports.csv_response(header, rows, f"{stem}.csv")
+    if fmt == "xlsx":
+        return exports.xlsx_response(header, rows, f"{stem}.xlsx", _("Report"))
+    if fmt == "json":
+        return exports.json_response(
+            header,
+            rows,
+            {
+                "plan": report.plan.code,
+                "fiscal_years": list(flt.fiscal_years),
+                "ward_id": flt.ward_id,
+                "department_id": flt.department_id,
+                "licence": "CC BY 4.0",
+            },
+        )
+    abort(404)
+
+
+@bp.route("/reports/export.<fmt>")
+def export(fmt: str) -> ResponseReturnValue:
+    return export_report(fmt, internal=False)
+
+
+@bp.route("/reports/initiatives/<int:number>")
+def initiative(number: int) -> ResponseReturnValue:
+    form, flt = read_filter()
+    plan = plan_services.current_plan() or abort(404)
+    item = plan_services.get_initiative(plan, number) or abort(404)
+    figures = {k: v.get(item.id, {}) for k, v in activity.figures_by_initiative(flt).items()}
+    years = list(flt.fiscal_years) or year_choices()[-5:]
+    trend = services.trend(item, years, flt)
+    records = {kind.key: kind.records(item.id, 20) for kind in activity.kinds()}
+    return render_template(
+        "reports/initiative.html",
+        plan=plan,
+        initiative=item,
+        form=form,
+        figures=figures,
+        trend=trend,
+        years=years[-services.MAX_TREND_YEARS :],
+        records=records,
+        chart=chart_geometry,
+    )
+
+
+def chart_geometry(values: dict[int, float], years: list[int]) -> list[dict[str, Any]]:
+    """Bars for an inline SVG chart (viewBox 0 0 320 160; the plot is 20..300 × 20..130)."""
+    top = max([values.get(y, 0) for y in years] + [1])
+    width = 280 / max(len(years), 1)
+    bars = []
+    for index, year in enumerate(years):
+        value = values.get(year, 0)
+        height = 110 * value / top
+        bars.append(
+            {
+                "year": year,
+                "value": value,
+                "x": round(20 + index * width + width * 0.15, 1),
+                "width": round(width * 0.7, 1),
+                "y": round(130 - height, 1),
+                "height": round(height, 1),
+                "label_x": round(20 + index * width + width / 2, 1),
+            }
+        )
+    return bars
+
+
+def _annual(year: int | None) -> tuple[AnnualForm, int, Any]:
+    form = AnnualForm(request.args)
+    years = year_choices()
+    form.year.choices = choices((y, str(y)) for y in reversed(years))
+    chosen = year if year is not None else (form.year.data if form.validate() else None)
+    if chosen not in years:
+        chosen = years[-1]
+    form.year.data = chosen
+    report = services.build_report(ActivityFilter(fiscal_years=(chosen,)))
+    if report is None:
+        abort(404)
+    return form, chosen, report
+
+
+def annual_columns(plan: Any) -> list[str]:
+    return [
+        plan.column("recommendation"),
+        plan.column("policy"),
+        plan.column("initiative"),
+        plan.column("departments"),
+        plan.column("actions"),
+        _("(F) Results"),
+    ]
+
+
+@bp.route("/reports/annual")
+def annual() -> ResponseReturnValue:
+    form, year, report = _annual(None)
+    return render_template(
+        "reports/annual.html",
+        form=form,
+        year=year,
+        report=report,
+        columns=annual_columns(report.plan),
+        achievements=services.achievements,
+    )
+
+
+@bp.route("/reports/annual.xlsx")
+def annual_xlsx() -> ResponseReturnValue:
+    _form, year, report = _annual(None)
+    title = _("Response status report, FY%(year)s", year=year)
+    return exports.annual_xlsx(
+        report,
+        year,
+        annual_columns(report.plan),
+        title,
+        services.achievements,
+        f"sankaku-annual-fy{year}.xlsx",
+    )
+
+
+@bp.route("/open-data")
+def open_data() -> ResponseReturnValue:
+    """Datasets, formats, licence and last update (one statement per source table)."""
+    updated = {
+        "plan": db.session.scalar(sa.select(sa.func.max(Initiative.updated_at))),
+        "progress": db.session.scalar(sa.select(sa.func.max(ActionProgress.updated_at))),
+    }
+    for kind in activity.kinds():
+        updated[kind.key] = (
+            db.session.scalar(sa.select(sa.func.max(kind.model.updated_at)))
+            if hasattr(kind.model, "updated_at")
+            else None
+        )
+    return render_template("reports/open_data.html", updated=updated, kinds=activity.kinds())
