@@ -1,18 +1,59 @@
+"""The read-only JSON API (`/api/v1`): plan, figures per initiative, public comment cases and
+results. Never carries personal data. GET answers carry an ETag and CORS headers; lists are
+paginated. The OpenAPI 3.1 document (openapi.py) describes every response."""
+
 from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, url_for
+import sqlalchemy as sa
+from flask import Response, abort, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
+from sqlalchemy.orm import selectinload
 
 from app.api import bp
-from app.core import activity
+from app.api.openapi import openapi_document
+from app.core import activity, clock
+from app.core.activity import ActivityFilter
+from app.extensions import db
 from app.plan import services as plan_services
-from app.plan.models import Department
+from app.plan.models import Department, Ward
+
+MAX_PER_PAGE = 100
+
+
+class BadQueryError(ValueError):
+    pass
+
+
+@bp.after_request
+def api_headers(response: Response) -> Response:
+    # Read-only open data: any site may read it from a browser.
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+    response.headers.setdefault("Cache-Control", "public, max-age=60")
+    if request.method in ("GET", "HEAD") and response.status_code == 200:
+        response.add_etag()
+        response.make_conditional(request)
+    return response
+
+
+@bp.errorhandler(BadQueryError)
+def bad_query(error: BadQueryError) -> ResponseReturnValue:
+    return jsonify(error=str(error), status=400), 400
+
+
+def _int_arg(name: str, default: int | None = None, low: int = 1, high: int = 10**9) -> int | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise BadQueryError(f"{name} must be a whole number from {low} to {high}")
+    return int(raw)
 
 
 def _texts(obj: Any, field: str) -> dict[str, str]:
-    return {"ja": getattr(obj, f"{field}_ja"), "en": getattr(obj, f"{field}_en")}
+    return {"ja": getattr(obj, f"{field}_ja"), "en": getattr(obj, f"{field}_en") or ""}
 
 
 def _department(department: Department) -> dict[str, Any]:
@@ -23,16 +64,79 @@ def _department(department: Department) -> dict[str, Any]:
     }
 
 
+def _paginate(stmt: sa.Select[Any], serialize: Any, endpoint: str, **args: Any) -> dict[str, Any]:
+    page = _int_arg("page", 1, high=1_000_000)
+    per_page = _int_arg("per_page", 20, high=MAX_PER_PAGE)
+    result = db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=True)
+    return {
+        "items": [serialize(item) for item in result.items],
+        "page": result.page,
+        "per_page": result.per_page,
+        "total": result.total,
+        "next": url_for(endpoint, page=result.next_num, per_page=per_page, _external=True, **args)
+        if result.has_next
+        else None,
+    }
+
+
+@bp.route("/openapi.json")
+def openapi() -> ResponseReturnValue:
+    return jsonify(openapi_document())
+
+
+@bp.route("/plan")
+def plan() -> ResponseReturnValue:
+    """The response table: categories → recommendations → initiatives → actions."""
+    current = plan_services.current_plan() or abort(404)
+    categories = []
+    for category in plan_services.load_table(current):
+        categories.append(
+            {
+                "code": category.code,
+                "name": _texts(category, "name"),
+                "recommendations": [
+                    {
+                        "number": rec.number,
+                        "text": _texts(rec, "text"),
+                        "policy": _texts(rec, "policy"),
+                        "initiatives": [
+                            {
+                                "number": i.number,
+                                "title": _texts(i, "title"),
+                                "departments": [_department(d) for d in i.departments],
+                                "actions": [
+                                    {
+                                        "text": _texts(a, "text"),
+                                        "departments": [d.code for d in a.departments],
+                                    }
+                                    for a in i.actions
+                                ],
+                            }
+                            for i in rec.initiatives
+                        ],
+                    }
+                    for rec in category.recommendations
+                ],
+            }
+        )
+    return jsonify(
+        code=current.code,
+        title=_texts(current, "title"),
+        fiscal_year=current.fiscal_year,
+        categories=categories,
+    )
+
+
 @bp.route("/initiatives")
 def initiatives() -> ResponseReturnValue:
-    """The 22 initiatives with their place in the table and per-kind activity counts."""
-    plan = plan_services.current_plan()
-    if plan is None:
+    """The initiatives with their place in the table and per-kind activity counts."""
+    current = plan_services.current_plan()
+    if current is None:
         return jsonify(plan=None, activity_kinds=[], initiatives=[])
     counts = activity.headline_counts()
     kinds = activity.kinds()
     items = []
-    for category in plan_services.load_table(plan):
+    for category in plan_services.load_table(current):
         for recommendation in category.recommendations:
             for initiative in recommendation.initiatives:
                 item_counts = counts.get(initiative.id, {})
@@ -60,7 +164,168 @@ def initiatives() -> ResponseReturnValue:
                 )
     items.sort(key=lambda i: i["number"])
     return jsonify(
-        plan={"code": plan.code, "title": _texts(plan, "title"), "fiscal_year": plan.fiscal_year},
+        plan={
+            "code": current.code,
+            "title": _texts(current, "title"),
+            "fiscal_year": current.fiscal_year,
+        },
         activity_kinds=[{"key": k.key, "label": str(k.label)} for k in kinds],
         initiatives=items,
     )
+
+
+def _filter() -> ActivityFilter:
+    years = []
+    for raw in request.args.getlist("year"):
+        if not raw.isdigit() or not 1900 <= int(raw) <= 2200:
+            raise BadQueryError("year must be a fiscal year such as 2024")
+        years.append(int(raw))
+    ward = request.args.get("ward") or None
+    department = request.args.get("department") or None
+    ward_id = department_id = None
+    if ward is not None:
+        ward_id = db.session.scalar(sa.select(Ward.id).where(Ward.code == ward))
+        if ward_id is None:
+            raise BadQueryError("unknown ward code")
+    if department is not None:
+        department_id = db.session.scalar(
+            sa.select(Department.id).where(Department.code == department)
+        )
+        if department_id is None:
+            raise BadQueryError("unknown department code")
+    return ActivityFilter(
+        fiscal_years=tuple(sorted(set(years))), ward_id=ward_id, department_id=department_id
+    )
+
+
+@bp.route("/figures")
+def figures() -> ResponseReturnValue:
+    """Public figures per initiative and activity kind, filtered like the reports page."""
+    flt = _filter()
+    current = plan_services.current_plan() or abort(404)
+    all_figures = activity.figures_by_initiative(flt)
+    kinds = activity.kinds()
+    rows = []
+    for category in plan_services.load_table(current):
+        for recommendation in category.recommendations:
+            for initiative in recommendation.initiatives:
+                rows.append(
+                    {
+                        "number": initiative.number,
+                        "figures": {
+                            kind.key: {
+                                m.key: all_figures[kind.key].get(initiative.id, {}).get(m.key, 0)
+                                for m in kind.metrics
+                                if m.public
+                            }
+                            for kind in kinds
+                        },
+                    }
+                )
+    rows.sort(key=lambda r: r["number"])
+    return jsonify(
+        filter={
+            "year": list(flt.fiscal_years),
+            "ward": request.args.get("ward"),
+            "department": request.args.get("department"),
+        },
+        kinds=[
+            {
+                "key": k.key,
+                "label": str(k.label),
+                "metrics": [{"key": m.key, "label": str(m.label)} for m in k.metrics if m.public],
+            }
+            for k in kinds
+        ],
+        initiatives=rows,
+    )
+
+
+def _case_summary(case: Any) -> dict[str, Any]:
+    return {
+        "id": case.id,
+        "title": case.title,
+        "title_en": case.title_en or "",
+        "phase": case.phase_at(clock.now()).value,
+        "opens_at": case.opens_at.isoformat(),
+        "closes_at": case.closes_at.isoformat(),
+        "initiative": case.initiative.number,
+        "department": case.department.code,
+        "ward": case.ward.code if case.ward else None,
+        "fiscal_year": case.fiscal_year,
+        "url": url_for("public_comment.case", case_id=case.id, _external=True),
+    }
+
+
+@bp.route("/public-comments")
+def public_comments() -> ResponseReturnValue:
+    from app.public_comment.models import CommentCase
+    from app.public_comment.services import PUBLIC_STATUSES
+
+    stmt = (
+        sa.select(CommentCase)
+        .where(CommentCase.status.in_(PUBLIC_STATUSES))
+        .order_by(CommentCase.opens_at.desc(), CommentCase.id.desc())
+        .options(
+            selectinload(CommentCase.initiative),
+            selectinload(CommentCase.department),
+            selectinload(CommentCase.ward),
+        )
+    )
+    return jsonify(_paginate(stmt, _case_summary, "api.public_comments"))
+
+
+@bp.route("/public-comments/<int:case_id>")
+def public_comment(case_id: int) -> ResponseReturnValue:
+    from app.public_comment.models import CaseStatus, Comment, CommentCase, OpinionSummary
+    from app.public_comment.services import PUBLIC_STATUSES, results_figures
+
+    case = db.session.get(CommentCase, case_id)
+    if case is None or case.status not in PUBLIC_STATUSES:
+        abort(404)
+    body = _case_summary(case)
+    body.update(
+        summary=case.summary,
+        who_may_comment=case.who_may_comment,
+        sections=[{"id": s.id, "heading": s.heading, "body": s.body} for s in case.sections],
+        results=None,
+    )
+    if case.status == CaseStatus.PUBLISHED:
+        figures = results_figures(case.id)
+        summaries = db.session.scalars(
+            sa.select(OpinionSummary)
+            .where(OpinionSummary.case_id == case.id)
+            .order_by(OpinionSummary.position)
+            .options(selectinload(OpinionSummary.comments))
+        )
+        comments = db.session.execute(
+            sa.select(Comment.receipt_code, Comment.body, Comment.redacted_body)
+            .where(Comment.case_id == case.id, Comment.out_of_scope_reason == "")
+            .order_by(Comment.receipt_number)
+        )
+        body["results"] = {
+            "decision_date": case.decision_date.isoformat() if case.decision_date else None,
+            "published_at": case.published_at.isoformat() if case.published_at else None,
+            "changes": case.changes,
+            "counts": {
+                "comments": figures["comments"],
+                "people": figures["people"],
+                "by_category": {k.value: v for k, v in figures["by_category"].items()},
+                "by_channel": {k.value: v for k, v in figures["by_channel"].items()},
+                "by_disposition": {d.code: n for d, n in figures["by_disposition"]},
+            },
+            "summaries": [
+                {
+                    "summary": s.summary,
+                    "city_view": s.city_view,
+                    "disposition": s.disposition.code,
+                    "comments": len(s.comments),
+                }
+                for s in summaries
+            ],
+            "comments": [
+                {"receipt": code, "text": redacted if redacted is not None else text}
+                for code, text, redacted in comments
+            ],
+        }
+    return jsonify(body)

@@ -1,0 +1,350 @@
+"""The OpenAPI 3.1 document for /api/v1. The test suite checks every response against it with
+schemathesis, so it cannot drift from what the API sends."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+
+TEXT = {
+    "type": "object",
+    "required": ["ja", "en"],
+    "properties": {"ja": {"type": "string"}, "en": {"type": "string"}},
+}
+DEPARTMENT = {
+    "type": "object",
+    "required": ["code", "name", "per_ward"],
+    "properties": {
+        "code": {"type": "string"},
+        "name": {"$ref": "#/components/schemas/Text"},
+        "per_ward": {"type": "boolean"},
+    },
+}
+ACTION = {
+    "type": "object",
+    "required": ["text", "departments"],
+    "properties": {
+        "text": {"$ref": "#/components/schemas/Text"},
+        "departments": {"type": "array", "items": {"type": "string"}},
+    },
+}
+CASE = {
+    "type": "object",
+    "required": [
+        "id",
+        "title",
+        "phase",
+        "opens_at",
+        "closes_at",
+        "initiative",
+        "department",
+        "fiscal_year",
+        "url",
+    ],
+    "properties": {
+        "id": {"type": "integer"},
+        "title": {"type": "string"},
+        "title_en": {"type": "string"},
+        "phase": {
+            "enum": ["upcoming", "open", "closed", "results_review", "published", "abandoned"]
+        },
+        "opens_at": {"type": "string", "format": "date-time"},
+        "closes_at": {"type": "string", "format": "date-time"},
+        "initiative": {"type": "integer"},
+        "department": {"type": "string"},
+        "ward": {"type": ["string", "null"]},
+        "fiscal_year": {"type": "integer"},
+        "url": {"type": "string"},
+    },
+}
+ERROR = {
+    "type": "object",
+    "required": ["error", "status"],
+    "properties": {"error": {"type": "string"}, "status": {"type": "integer"}},
+}
+NUMBERS = {"type": "object", "additionalProperties": {"type": "number"}}
+
+
+def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+ERRORS = {"400": _json(_ref("Error"), "Bad query"), "404": _json(_ref("Error"), "Not found")}
+PAGE_PARAMETERS = [
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000000}},
+    {
+        "name": "per_page",
+        "in": "query",
+        "schema": {"type": "integer", "minimum": 1, "maximum": 100},
+    },
+]
+
+
+def filter_parameters() -> list[dict[str, Any]]:
+    """The codes a filter accepts are the city's own, listed from the database."""
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.plan.models import Department, Ward
+
+    wards = list(db.session.scalars(sa.select(Ward.code).order_by(Ward.position)))
+    departments = list(db.session.scalars(sa.select(Department.code).order_by(Department.code)))
+    return [
+        {
+            "name": "year",
+            "in": "query",
+            "style": "form",
+            "explode": True,
+            "schema": {
+                "type": "array",
+                "items": {"type": "integer", "minimum": 1900, "maximum": 2200},
+            },
+            "description": "Fiscal years (April–March), e.g. 2024 for April 2024 to March 2025.",
+        },
+        {
+            "name": "ward",
+            "in": "query",
+            "schema": {"enum": wards or ["chuo"]},
+            "description": "Ward code, e.g. chuo.",
+        },
+        {
+            "name": "department",
+            "in": "query",
+            "schema": {"enum": departments or ["kocho"]},
+            "description": "Department code, e.g. kocho.",
+        },
+    ]
+
+
+def openapi_document() -> dict[str, Any]:
+    initiative = {
+        "type": "object",
+        "required": ["number", "title", "departments", "actions"],
+        "properties": {
+            "number": {"type": "integer"},
+            "title": _ref("Text"),
+            "departments": {"type": "array", "items": _ref("Department")},
+            "actions": {"type": "array", "items": _ref("Action")},
+        },
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Sankaku open data API",
+            "version": "1",
+            "description": "Kumamoto City's response table and the citizen activity "
+            "counted against each initiative. No personal data. Licence: "
+            "CC BY 4.0.",
+            "license": {"name": "CC BY 4.0", "identifier": "CC-BY-4.0"},
+        },
+        "servers": [{"url": url_for("api.openapi", _external=True).rsplit("/openapi.json", 1)[0]}],
+        "paths": {
+            "/plan": {
+                "get": {
+                    "summary": "The response table",
+                    "operationId": "getPlan",
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["code", "title", "fiscal_year", "categories"],
+                                "properties": {
+                                    "code": {"type": "string"},
+                                    "title": _ref("Text"),
+                                    "fiscal_year": {"type": "integer"},
+                                    "categories": {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "required": ["code", "name", "recommendations"],
+                                            "properties": {
+                                                "code": {"type": "string"},
+                                                "name": _ref("Text"),
+                                                "recommendations": {
+                                                    "type": "array",
+                                                    "items": {
+                                                        "type": "object",
+                                                        "required": [
+                                                            "number",
+                                                            "text",
+                                                            "policy",
+                                                            "initiatives",
+                                                        ],
+                                                        "properties": {
+                                                            "number": {"type": "integer"},
+                                                            "text": _ref("Text"),
+                                                            "policy": _ref("Text"),
+                                                            "initiatives": {
+                                                                "type": "array",
+                                                                "items": initiative,
+                                                            },
+                                                        },
+                                                    },
+                                                },
+                                            },
+                                        },
+                                    },
+                                },
+                            }
+                        ),
+                        "404": ERRORS["404"],
+                    },
+                }
+            },
+            "/initiatives": {
+                "get": {
+                    "summary": "Initiatives with activity counts",
+                    "operationId": "getInitiatives",
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["plan", "activity_kinds", "initiatives"],
+                                "properties": {
+                                    "plan": {"type": ["object", "null"]},
+                                    "activity_kinds": {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "required": ["key", "label"],
+                                            "properties": {
+                                                "key": {"type": "string"},
+                                                "label": {"type": "string"},
+                                            },
+                                        },
+                                    },
+                                    "initiatives": {
+                                        "type": "array",
+                                        "items": {
+                                            "allOf": [
+                                                initiative,
+                                                {
+                                                    "type": "object",
+                                                    "required": [
+                                                        "activity_counts",
+                                                        "category",
+                                                        "recommendation",
+                                                        "url",
+                                                    ],
+                                                    "properties": {"activity_counts": NUMBERS},
+                                                },
+                                            ]
+                                        },
+                                    },
+                                },
+                            }
+                        )
+                    },
+                }
+            },
+            "/figures": {
+                "get": {
+                    "summary": "Figures per initiative and activity kind",
+                    "operationId": "getFigures",
+                    "parameters": filter_parameters(),
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["filter", "kinds", "initiatives"],
+                                "properties": {
+                                    "filter": {"type": "object"},
+                                    "kinds": {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "required": ["key", "label", "metrics"],
+                                        },
+                                    },
+                                    "initiatives": {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "required": ["number", "figures"],
+                                            "properties": {
+                                                "number": {"type": "integer"},
+                                                "figures": {
+                                                    "type": "object",
+                                                    "additionalProperties": NUMBERS,
+                                                },
+                                            },
+                                        },
+                                    },
+                                },
+                            }
+                        ),
+                        **ERRORS,
+                    },
+                }
+            },
+            "/public-comments": {
+                "get": {
+                    "summary": "Public comment cases",
+                    "operationId": "listPublicComments",
+                    "parameters": PAGE_PARAMETERS,
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["items", "page", "per_page", "total", "next"],
+                                "properties": {
+                                    "items": {"type": "array", "items": _ref("Case")},
+                                    "page": {"type": "integer"},
+                                    "per_page": {"type": "integer"},
+                                    "total": {"type": "integer"},
+                                    "next": {"type": ["string", "null"]},
+                                },
+                            }
+                        ),
+                        "400": ERRORS["400"],
+                    },
+                }
+            },
+            "/public-comments/{case_id}": {
+                "get": {
+                    "summary": "A public comment case with its published results",
+                    "operationId": "getPublicComment",
+                    "parameters": [
+                        {
+                            "name": "case_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647},
+                        }
+                    ],
+                    "responses": {
+                        "200": _json(
+                            {
+                                "allOf": [
+                                    _ref("Case"),
+                                    {
+                                        "type": "object",
+                                        "required": ["summary", "sections", "results"],
+                                        "properties": {
+                                            "sections": {"type": "array"},
+                                            "results": {"type": ["object", "null"]},
+                                        },
+                                    },
+                                ]
+                            }
+                        ),
+                        "404": ERRORS["404"],
+                    },
+                }
+            },
+        },
+        "components": {
+            "schemas": {
+                "Text": TEXT,
+                "Department": DEPARTMENT,
+                "Action": ACTION,
+                "Case": CASE,
+                "Error": ERROR,
+            }
+        },
+    }

@@ -1,0 +1,84 @@
+"""schemathesis checks every API operation against the OpenAPI document."""
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+
+from tests.public_comment.fixtures import post_comment
+
+
+def test_api_matches_its_openapi_document(app, make_case, client, frozen):
+    """Every operation, with data generated from the document, answers as the document says.
+    (Driven through hypothesis directly: schemathesis' pytest plugin does not run on pytest 9.)"""
+    case_id = make_case()
+    post_comment(client, case_id)
+    make_case(title="二つ目", initiative=17)
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) == 5
+    for operation in operations:
+
+        @given(case=operation.as_strategy())
+        @settings(
+            max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        )
+        def check(case):
+            case.call_and_validate()
+
+        check()
+
+
+def test_openapi_document_is_3_1(client):
+    document = client.get("/api/v1/openapi.json").json
+    assert document["openapi"] == "3.1.0"
+    assert {
+        "/plan",
+        "/initiatives",
+        "/figures",
+        "/public-comments",
+        "/public-comments/{case_id}",
+    } <= set(document["paths"])
+
+
+def test_get_responses_have_etag_cors_and_honour_if_none_match(client, plan):
+    response = client.get("/api/v1/plan")
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    etag = response.headers["ETag"]
+    again = client.get("/api/v1/plan", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+
+
+def test_pagination(client, make_case):
+    for n in range(5):
+        make_case(title=f"案件{n}")
+    first = client.get("/api/v1/public-comments?per_page=2").json
+    assert first["total"] == 5 and len(first["items"]) == 2 and first["next"]
+    last = client.get("/api/v1/public-comments?per_page=2&page=3").json
+    assert len(last["items"]) == 1 and last["next"] is None
+    assert client.get("/api/v1/public-comments?per_page=1000").status_code == 400
+
+
+def test_figures_filters(client, make_case):
+    make_case()
+    data = client.get("/api/v1/figures?year=2024").json
+    eight = next(i for i in data["initiatives"] if i["number"] == 8)
+    assert eight["figures"]["public_comment"]["cases"] == 1
+    data = client.get("/api/v1/figures?year=2023").json
+    eight = next(i for i in data["initiatives"] if i["number"] == 8)
+    assert eight["figures"]["public_comment"]["cases"] == 0
+    assert client.get("/api/v1/figures?ward=nowhere").status_code == 400
+
+
+def test_published_results_in_the_api_have_no_personal_data(app, client, make_case, frozen):
+    from datetime import date, time
+
+    from tests.public_comment.test_public_pages import SECRETS, _publish
+
+    case_id = make_case()
+    post_comment(client, case_id, SECRETS)
+    frozen.set_jst(date(2024, 11, 5), time(9, 0))
+    _publish(app, case_id)
+    response = client.get(f"/api/v1/public-comments/{case_id}")
+    assert response.json["results"]["counts"]["comments"] == 1
+    for value in SECRETS.values():
+        assert value not in response.text
