@@ -1,6 +1,5 @@
 """schemathesis checks every API operation against the OpenAPI document."""
 
-import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
