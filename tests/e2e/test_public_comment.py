@@ -41,6 +41,23 @@ def test_citizen_comments_with_confirmation_and_receipt(page, app, make_case):
         assert message is not None and f"PC{case_id}-00001" in message.body
 
 
+def test_confirmation_and_receipt_in_english_pass_axe(page, make_case):
+    case_id = make_case()
+    visit(page, f"/public-comments/{case_id}/comment", "en")
+    page.get_by_label("Resident of the city").check()
+    page.get_by_label("Name", exact=True).fill("Jane Citizen")
+    page.get_by_label("Address", exact=True).fill("Kumamoto")
+    page.get_by_label("E-mail address").fill("jane@example.jp")
+    page.get_by_role("textbox", name="Your comment").fill("An opinion in English.")
+    page.get_by_label("I have read how my personal data is handled").check()
+    page.get_by_role("button", name="Check what you entered").click()
+    expect(page.get_by_role("heading", name="Check your comment")).to_be_visible()
+    check_a11y(page)
+    page.get_by_role("button", name="Send the comment").click()
+    expect(page.get_by_text(f"PC{case_id}-00001")).to_be_visible()
+    check_a11y(page)
+
+
 def test_going_back_from_confirmation_keeps_what_was_typed(page, make_case):
     case_id = make_case()
     visit(page, f"/public-comments/{case_id}/comment", "en")
