@@ -230,10 +230,6 @@ class ApplicationForm(FlaskForm):
     )
 
 
-class WithdrawForm(FlaskForm):
-    reason = _required_text(_l("Reason"), 300)
-
-
 class ReviewerForm(FlaskForm):
     reviewer_id = SelectField(_l("Reviewer"), coerce=int)
 

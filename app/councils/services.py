@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, render_template, url_for
+from flask import current_app, has_request_context, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
@@ -35,6 +35,7 @@ from app.councils.models import (
     MemberCategory,
     ObserverRegistration,
     RecruitmentCall,
+    Residency,
     ReviewerAssignment,
     ReviewScore,
 )
@@ -113,6 +114,15 @@ class CouncilError(ValueError):
 
 def today_jst() -> date:
     return to_jst(utcnow()).date()
+
+
+def public_url(endpoint: str, **values: Any) -> str:
+    """An absolute link for e-mail, also from the CLI (where there is no request)."""
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    if has_request_context():
+        return base + url_for(endpoint, **values)
+    with current_app.test_request_context("/"):
+        return base + url_for(endpoint, **values)
 
 
 # Guidelines ------------------------------------------------------------------------------
@@ -574,6 +584,7 @@ def submit_application(user: Any, call_id: int, **values: Any) -> Application:
             ),
             "essay",
         )
+    values["residency"] = Residency(values["residency"])
     closing_date = to_jst(call.closes_at).date()
     current, pending, terms = membership_facts(
         user.id, call.council_id, closing_date, call.term_starts_on
@@ -609,9 +620,7 @@ def _mail_applicant(application: Application, kind: str) -> None:
     """The receipt ("received") or the outcome ("outcome"), in the applicant's language."""
     language = getattr(application.user, "language", None) or "ja"
     with force_locale(language):
-        link = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(
-            "councils.my_application", application_id=application.id
-        )
+        link = public_url("councils.my_application", application_id=application.id)
         number = application.receipt_number
         if kind == "received":
             subject = _("Application received: %(number)s", number=number)
@@ -619,17 +628,6 @@ def _mail_applicant(application: Application, kind: str) -> None:
             subject = _("Result of your application: %(number)s", number=number)
         body = render_template(f"councils/mail/{kind}.txt", application=application, link=link)
         queue_mail(application.email, subject, body)
-
-
-def withdraw_application(actor: Any, application: Application, reason: str) -> None:
-    if application.status not in (ApplicationStatus.SUBMITTED, ApplicationStatus.INELIGIBLE):
-        raise CouncilError(_("This application can no longer be withdrawn."))
-    application.status = ApplicationStatus.WITHDRAWN
-    application.withdrawn_at = utcnow()
-    application.withdrawn_reason = reason
-    application.withdrawn_by_id = actor.id
-    audit.record(actor, "councils.application.withdraw", application, f"withdrawn: {reason}")
-    db.session.commit()
 
 
 # Screening ---------------------------------------------------------------------------------
@@ -650,9 +648,7 @@ def assign_reviewer(actor: Any, call: RecruitmentCall, reviewer: Any) -> Reviewe
         actor, "councils.reviewer.assign", assignment, f"assigned reviewer to call {call.id}"
     )
     with force_locale(reviewer.language or "ja"):
-        link = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(
-            "councils_review.call_for_review", call_id=call.id
-        )
+        link = public_url("councils_review.call_for_review", call_id=call.id)
         body = render_template("councils/mail/reviewer.txt", call=call, link=link)
         queue_mail(
             reviewer.email, _("Applications to score: %(title)s", title=call.tr("title")), body
