@@ -107,7 +107,7 @@ def meeting(meeting_id: int) -> ResponseReturnValue:
         form=form,
         accepting=accepting,
         seats_left=max(item.observer_seats - services.seats_taken(item), 0),
-    ), (400 if form.errors else 200)
+    )
 
 
 @bp.route("/calls/<int:call_id>")
@@ -181,7 +181,7 @@ def apply(call_id: int) -> ResponseReturnValue:
         call=item,
         form=form,
         essay_count=services.count_characters(form.essay.data),
-    ), (400 if form.errors else 200)
+    )
 
 
 @bp.route("/applications")

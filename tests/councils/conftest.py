@@ -53,47 +53,54 @@ def call_values(**overrides: Any) -> dict[str, Any]:
     return values
 
 
+def create_council(
+    app: Any, department: str = "kikaku", name: str = "テスト審議会", **extra: Any
+) -> int:
+    from app.councils import services
+
+    with app.app_context():
+        council = services.save_council(
+            None,
+            None,
+            department_id=department_id(department),
+            name_ja=name,
+            name_en=extra.get("name_en", "Test Council"),
+            purpose_ja="テストのための審議会です。",
+            purpose_en="A council for tests.",
+            legal_basis_ja="条例",
+            legal_basis_en="Ordinance",
+            total_seats=extra.get("total_seats", 10),
+            public_seat_target=extra.get("public_seat_target", 2),
+            term_years=2,
+            meetings_open_by_default=True,
+        )
+        return council.id
+
+
+def create_call(
+    app: Any, council_id: int | None = None, publish: bool = True, **overrides: Any
+) -> int:
+    """A recruitment call (open now unless told otherwise); the response table must be loaded."""
+    from app.councils import services
+    from app.councils.models import Council
+
+    council_id = council_id or create_council(app)
+    with app.app_context():
+        council = db.session.get(Council, council_id)
+        call, _warnings = services.save_call(None, council, None, **call_values(**overrides))
+        if publish:
+            services.publish_call(None, call)
+        return call.id
+
+
 @pytest.fixture
 def make_council(app: Any, plan: Any) -> Any:
-    def factory(department: str = "kikaku", name: str = "テスト審議会", **extra: Any) -> int:
-        from app.councils import services
-
-        with app.app_context():
-            council = services.save_council(
-                None,
-                None,
-                department_id=department_id(department),
-                name_ja=name,
-                name_en=extra.get("name_en", "Test Council"),
-                purpose_ja="テストのための審議会です。",
-                purpose_en="A council for tests.",
-                legal_basis_ja="条例",
-                legal_basis_en="Ordinance",
-                total_seats=extra.get("total_seats", 10),
-                public_seat_target=extra.get("public_seat_target", 2),
-                term_years=2,
-                meetings_open_by_default=True,
-            )
-            return council.id
-
-    return factory
+    return lambda **kwargs: create_council(app, **kwargs)
 
 
 @pytest.fixture
-def make_call(app: Any, make_council: Any) -> Any:
-    def factory(council_id: int | None = None, publish: bool = True, **overrides: Any) -> int:
-        from app.councils import services
-        from app.councils.models import Council
-
-        council_id = council_id or make_council()
-        with app.app_context():
-            council = db.session.get(Council, council_id)
-            call, _warnings = services.save_call(None, council, None, **call_values(**overrides))
-            if publish:
-                services.publish_call(None, call)
-            return call.id
-
-    return factory
+def make_call(app: Any, plan: Any) -> Any:
+    return lambda council_id=None, **kwargs: create_call(app, council_id, **kwargs)
 
 
 def application_values(**overrides: Any) -> dict[str, Any]:
