@@ -1063,40 +1063,37 @@ def dashboard_csv(data: Dashboard) -> bytes:
 
 def figures(flt: ActivityFilter) -> dict[int, dict[str, float]]:
     """Per initiative: calls, applications, eligible applications, appointments, and the
-    public-seat share (percent) of the councils those calls recruit for. Three statements."""
+    public-seat share (percent, of current members) of the councils those calls recruit for.
+    Two statements, whatever the data."""
     call = RecruitmentCall
     live = sa.and_(Application.id.is_not(None), Application.status != ApplicationStatus.WITHDRAWN)
     eligible = sa.and_(live, Application.status != ApplicationStatus.INELIGIBLE)
+    # An appointment is the membership made from an application: at most one per application,
+    # so the outer joins do not multiply rows.
     stmt = (
         sa.select(
             call.initiative_id,
             sa.func.count(sa.distinct(call.id)),
             sa.func.sum(sa.case((live, 1), else_=0)),
             sa.func.sum(sa.case((eligible, 1), else_=0)),
+            sa.func.count(CouncilMember.id),
         )
         .outerjoin(Application, Application.call_id == call.id)
+        .outerjoin(CouncilMember, CouncilMember.application_id == Application.id)
         .where(call.published.is_(True))
         .group_by(call.initiative_id)
     )
     result: dict[int, dict[str, float]] = {}
-    for initiative_id, calls, applications, eligible_count in db.session.execute(
+    for initiative_id, calls, applications, eligible_count, appointments in db.session.execute(
         flt.apply(stmt, call)
     ):
         result[initiative_id] = {
             "calls": calls,
             "applications": int(applications or 0),
             "eligible": int(eligible_count or 0),
-            "appointments": 0,
+            "appointments": appointments,
             "public_share": 0.0,
         }
-    appointments = (
-        sa.select(call.initiative_id, sa.func.count(CouncilMember.id))
-        .join(Application, CouncilMember.application_id == Application.id)
-        .join(call, Application.call_id == call.id)
-        .group_by(call.initiative_id)
-    )
-    for initiative_id, count in db.session.execute(flt.apply(appointments, call)):
-        result.setdefault(initiative_id, {})["appointments"] = count
     councils = (
         flt.apply(
             sa.select(call.initiative_id, call.council_id).where(call.published.is_(True)), call
