@@ -56,6 +56,7 @@ def register_extensions(app: Flask) -> None:
     # Every model is imported here, so metadata (and Alembic) sees all tables.
     from app.accounts.models import User
     from app.core import audit, dispositions, mail, receipts, uploads  # noqa: F401
+    from app.councils import models as councils_models  # noqa: F401
     from app.plan import models as plan_models  # noqa: F401
     from app.public_comment import models as public_comment_models  # noqa: F401
 
@@ -71,7 +72,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     # Import order is registration order for activity kinds, which sets their column order.
-    from app import accounts, api, plan, public_comment, reports
+    from app import accounts, api, councils, plan, public_comment, reports
     from app.core import staff_views as core_staff_views
     from app.core import views as core_views
 
@@ -86,6 +87,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts.bp)
     app.register_blueprint(accounts.admin_bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(councils.bp)
+    app.register_blueprint(councils.staff_bp)
+    app.register_blueprint(councils.review_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

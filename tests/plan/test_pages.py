@@ -163,7 +163,8 @@ def test_home_costs_the_same_statements_empty_and_full(app, client, plan, make_u
         make_user("citizen")
     full = _statements_for(app, client, "/")
     assert empty == full
-    assert full <= 10
+    # A fixed budget: the table itself, plus a few statements per registered kind.
+    assert full <= 6 + 3 * len(activity.kinds())
 
 
 def test_initiative_page_costs_the_same_statements_empty_and_full(

@@ -1,0 +1,408 @@
+"""Councils (審議会), their members and meetings, the guidelines for public members, and the
+recruitment of public members (公募): calls, applications, blind review scores and lotteries."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.activity import FulfilsInitiative
+from app.core.db import Localized, TimestampMixin, UTCDateTime, utcnow
+from app.extensions import db
+
+if TYPE_CHECKING:
+    from app.accounts.models import User
+    from app.plan.models import Department
+
+
+def _enum(cls: type[enum.Enum], length: int = 24) -> sa.Enum:
+    return sa.Enum(
+        cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
+    )
+
+
+class MemberCategory(enum.StrEnum):
+    ACADEMIC = "academic"  # 学識経験者
+    ORGANISATION = "organisation"  # 関係団体
+    PUBLIC = "public"  # 公募
+    GOVERNMENT = "government"  # 関係行政機関
+    OTHER = "other"  # その他
+
+    @property
+    def label(self) -> str:
+        return str(MEMBER_CATEGORY_LABELS[self])
+
+
+MEMBER_CATEGORY_LABELS = {
+    MemberCategory.ACADEMIC: _l("Academic expert"),
+    MemberCategory.ORGANISATION: _l("Related organisation"),
+    MemberCategory.PUBLIC: _l("Public member"),
+    MemberCategory.GOVERNMENT: _l("Related government body"),
+    MemberCategory.OTHER: _l("Other"),
+}
+
+
+class Gender(enum.StrEnum):
+    FEMALE = "female"
+    MALE = "male"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return str(GENDER_LABELS[self])
+
+
+GENDER_LABELS = {
+    Gender.FEMALE: _l("Female"),
+    Gender.MALE: _l("Male"),
+    Gender.OTHER: _l("Other or prefer to describe"),
+}
+
+
+class Residency(enum.StrEnum):
+    LIVES = "lives"
+    WORKS = "works"
+    STUDIES = "studies"
+    NONE = "none"
+
+    @property
+    def label(self) -> str:
+        return str(RESIDENCY_LABELS[self])
+
+
+RESIDENCY_LABELS = {
+    Residency.LIVES: _l("Lives in the city"),
+    Residency.WORKS: _l("Works in the city"),
+    Residency.STUDIES: _l("Studies in the city"),
+    Residency.NONE: _l("None of these"),
+}
+
+
+class Exclusion(enum.StrEnum):
+    CITY_EMPLOYEE = "city_employee"
+    ASSEMBLY_MEMBER = "assembly_member"
+
+    @property
+    def label(self) -> str:
+        return str(EXCLUSION_LABELS[self])
+
+
+EXCLUSION_LABELS = {
+    Exclusion.CITY_EMPLOYEE: _l("I am an employee of Kumamoto City"),
+    Exclusion.ASSEMBLY_MEMBER: _l("I am a member of a national or local assembly"),
+}
+
+
+class SelectionMethod(enum.StrEnum):
+    DOCUMENTS = "documents"  # 書類選考
+    INTERVIEW = "interview"  # 面接
+    LOTTERY = "lottery"  # 抽選
+    DOCUMENTS_THEN_LOTTERY = "documents_then_lottery"  # 書類選考のうえ抽選
+
+    @property
+    def label(self) -> str:
+        return str(SELECTION_METHOD_LABELS[self])
+
+    @property
+    def uses_lottery(self) -> bool:
+        return self in (SelectionMethod.LOTTERY, SelectionMethod.DOCUMENTS_THEN_LOTTERY)
+
+    @property
+    def uses_review(self) -> bool:
+        return self is not SelectionMethod.LOTTERY
+
+
+SELECTION_METHOD_LABELS = {
+    SelectionMethod.DOCUMENTS: _l("Screening of documents"),
+    SelectionMethod.INTERVIEW: _l("Interview"),
+    SelectionMethod.LOTTERY: _l("Public lottery"),
+    SelectionMethod.DOCUMENTS_THEN_LOTTERY: _l("Screening of documents, then a public lottery"),
+}
+
+
+class MeetingOpenness(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+    PARTLY_CLOSED = "partly_closed"
+
+    @property
+    def label(self) -> str:
+        return str(OPENNESS_LABELS[self])
+
+
+OPENNESS_LABELS = {
+    MeetingOpenness.OPEN: _l("Open to the public"),
+    MeetingOpenness.CLOSED: _l("Closed"),
+    MeetingOpenness.PARTLY_CLOSED: _l("Partly closed"),
+}
+
+
+class ApplicationStatus(enum.StrEnum):
+    SUBMITTED = "submitted"
+    INELIGIBLE = "ineligible"
+    SELECTED = "selected"
+    NOT_SELECTED = "not_selected"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return str(APPLICATION_STATUS_LABELS[self])
+
+
+APPLICATION_STATUS_LABELS = {
+    ApplicationStatus.SUBMITTED: _l("Received"),
+    ApplicationStatus.INELIGIBLE: _l("Not eligible"),
+    ApplicationStatus.SELECTED: _l("Selected"),
+    ApplicationStatus.NOT_SELECTED: _l("Not selected"),
+    ApplicationStatus.WITHDRAWN: _l("Withdrawn"),
+}
+
+# Reason codes returned by services.eligibility_reasons.
+INELIGIBILITY_LABELS = {
+    "too_young": _l("You are under the minimum age on the closing date."),
+    "residency": _l("You do not live, work or study in the city as the guidelines require."),
+    "too_many_memberships": _l(
+        "You already sit on, or have been appointed to, the most councils one person may sit on."
+    ),
+    "consecutive_terms": _l("You have served the most consecutive terms allowed on this council."),
+    "exclusion:city_employee": _l("Employees of Kumamoto City cannot apply for public seats."),
+    "exclusion:assembly_member": _l("Assembly members cannot apply for public seats."),
+}
+
+
+class CouncilGuidelines(TimestampMixin, db.Model):
+    """The city's guidelines for councils (審議会等の設置及び運営に関する指針): one record, edited
+    by 行政経営課. Ratios are whole percentages."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    minimum_age: Mapped[int] = mapped_column(default=18)
+    residency_categories: Mapped[list[str]] = mapped_column(
+        sa.JSON, default=lambda: ["lives", "works", "studies"]
+    )
+    exclusions: Mapped[list[str]] = mapped_column(
+        sa.JSON, default=lambda: ["city_employee", "assembly_member"]
+    )
+    max_concurrent_memberships: Mapped[int] = mapped_column(default=3)
+    max_consecutive_terms: Mapped[int] = mapped_column(default=3)
+    public_seat_target_percent: Mapped[int] = mapped_column(default=10)
+    women_target_percent: Mapped[int] = mapped_column(default=40)
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+
+
+class Council(Localized, TimestampMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(sa.ForeignKey("department.id"), index=True)
+    name_ja: Mapped[str] = mapped_column(sa.String(200))
+    name_en: Mapped[str] = mapped_column(sa.String(300), default="")
+    purpose_ja: Mapped[str] = mapped_column(sa.Text)
+    purpose_en: Mapped[str] = mapped_column(sa.Text, default="")
+    legal_basis_ja: Mapped[str] = mapped_column(sa.String(300), default="")
+    legal_basis_en: Mapped[str] = mapped_column(sa.String(300), default="")
+    total_seats: Mapped[int]
+    public_seat_target: Mapped[int] = mapped_column(default=0)
+    term_years: Mapped[int] = mapped_column(default=2)
+    meetings_open_by_default: Mapped[bool] = mapped_column(default=True)
+
+    department: Mapped[Department] = relationship()
+    members: Mapped[list[CouncilMember]] = relationship(
+        back_populates="council", order_by="(CouncilMember.category, CouncilMember.id)"
+    )
+    meetings: Mapped[list[CouncilMeeting]] = relationship(
+        back_populates="council", order_by="CouncilMeeting.starts_at.desc()"
+    )
+
+
+class CouncilMember(TimestampMixin, db.Model):
+    """A seat held by a person. Members are public office holders: name and category are
+    public; gender is kept only for the statistics."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    council_id: Mapped[int] = mapped_column(sa.ForeignKey("council.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    category: Mapped[MemberCategory] = mapped_column(_enum(MemberCategory), index=True)
+    gender: Mapped[Gender | None] = mapped_column(_enum(Gender))
+    appointed_on: Mapped[date]
+    term_ends_on: Mapped[date]
+    ended_on: Mapped[date | None]
+    # Set when the seat came from a recruitment: the applicant's account and application.
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    application_id: Mapped[int | None] = mapped_column(sa.ForeignKey("council_application.id"))
+
+    council: Mapped[Council] = relationship(back_populates="members")
+
+    def is_current(self, on: date) -> bool:
+        return self.appointed_on <= on <= self.term_ends_on and (
+            self.ended_on is None or self.ended_on > on
+        )
+
+
+class CouncilMeeting(Localized, TimestampMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    council_id: Mapped[int] = mapped_column(sa.ForeignKey("council.id"), index=True)
+    title_ja: Mapped[str] = mapped_column(sa.String(200))
+    title_en: Mapped[str] = mapped_column(sa.String(300), default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    place_ja: Mapped[str] = mapped_column(sa.String(200), default="")
+    place_en: Mapped[str] = mapped_column(sa.String(300), default="")
+    openness: Mapped[MeetingOpenness] = mapped_column(_enum(MeetingOpenness))
+    closed_reason_ja: Mapped[str] = mapped_column(sa.Text, default="")
+    closed_reason_en: Mapped[str] = mapped_column(sa.Text, default="")
+    observer_seats: Mapped[int] = mapped_column(default=0)
+    noticed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    minutes_ja: Mapped[str] = mapped_column(sa.Text, default="")
+    minutes_en: Mapped[str] = mapped_column(sa.Text, default="")
+    minutes_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    council: Mapped[Council] = relationship(back_populates="meetings")
+    observers: Mapped[list[ObserverRegistration]] = relationship(
+        back_populates="meeting", order_by="ObserverRegistration.id"
+    )
+
+    @property
+    def notice_days(self) -> int:
+        return (self.starts_at - self.noticed_at).days
+
+
+class ObserverRegistration(TimestampMixin, db.Model):
+    """A seat for an observer (傍聴), taken first come; cancelled, never deleted."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("council_meeting.id"), index=True)
+    receipt_number: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    email: Mapped[str] = mapped_column(sa.String(254))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    meeting: Mapped[CouncilMeeting] = relationship(back_populates="observers")
+
+
+class RecruitmentCall(Localized, FulfilsInitiative, TimestampMixin, db.Model):
+    """A call for public members (委員公募) of one council."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    council_id: Mapped[int] = mapped_column(sa.ForeignKey("council.id"), index=True)
+    title_ja: Mapped[str] = mapped_column(sa.String(200))
+    title_en: Mapped[str] = mapped_column(sa.String(300), default="")
+    purpose_ja: Mapped[str] = mapped_column(sa.Text)
+    purpose_en: Mapped[str] = mapped_column(sa.Text, default="")
+    seats: Mapped[int]
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    term_starts_on: Mapped[date]
+    term_ends_on: Mapped[date]
+    meeting_frequency_ja: Mapped[str] = mapped_column(sa.String(200), default="")
+    meeting_frequency_en: Mapped[str] = mapped_column(sa.String(300), default="")
+    fee_per_meeting: Mapped[int] = mapped_column(default=0)  # yen
+    essay_theme_ja: Mapped[str] = mapped_column(sa.String(300))
+    essay_theme_en: Mapped[str] = mapped_column(sa.String(400), default="")
+    essay_min_chars: Mapped[int] = mapped_column(default=400)
+    essay_max_chars: Mapped[int] = mapped_column(default=800)
+    selection_method: Mapped[SelectionMethod] = mapped_column(_enum(SelectionMethod))
+    # Review criteria, one per line; each is scored 0–5 by every reviewer.
+    criteria_ja: Mapped[str] = mapped_column(sa.Text, default="")
+    criteria_en: Mapped[str] = mapped_column(sa.Text, default="")
+    # For screening then lottery: the average total a application needs to enter the lottery.
+    pass_mark: Mapped[int | None]
+    contact_ja: Mapped[str] = mapped_column(sa.Text, default="")
+    contact_en: Mapped[str] = mapped_column(sa.Text, default="")
+    published: Mapped[bool] = mapped_column(default=False)
+    # The public lottery: seed, algorithm and the order it gave, all published.
+    lottery_seed: Mapped[str | None] = mapped_column(sa.String(128))
+    lottery_order: Mapped[list[str] | None] = mapped_column(sa.JSON)
+    lottery_drawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    selected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    council: Mapped[Council] = relationship()
+    applications: Mapped[list[Application]] = relationship(
+        back_populates="call", order_by="Application.number"
+    )
+    reviewers: Mapped[list[ReviewerAssignment]] = relationship(back_populates="call")
+
+    @property
+    def receipt_prefix(self) -> str:
+        return f"KB{self.id:03d}"
+
+    def criteria(self) -> list[str]:
+        return [line.strip() for line in self.tr("criteria").splitlines() if line.strip()]
+
+    def is_open(self, now: datetime) -> bool:
+        return self.published and self.opens_at <= now <= self.closes_at
+
+
+class Application(TimestampMixin, db.Model):
+    """An application for a public seat (応募). Personal data here is shown only to the
+    council's department and 行政経営課; reviewers and the public see the receipt number."""
+
+    __tablename__ = "council_application"
+    __table_args__ = (sa.UniqueConstraint("call_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(sa.ForeignKey("recruitment_call.id"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    number: Mapped[int]
+    receipt_number: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    status: Mapped[ApplicationStatus] = mapped_column(_enum(ApplicationStatus), index=True)
+    ineligible_reasons: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    kana: Mapped[str] = mapped_column(sa.String(100))
+    address: Mapped[str] = mapped_column(sa.String(300))
+    birth_date: Mapped[date]
+    gender: Mapped[Gender | None] = mapped_column(_enum(Gender))
+    phone: Mapped[str] = mapped_column(sa.String(30))
+    email: Mapped[str] = mapped_column(sa.String(254))
+    residency: Mapped[Residency] = mapped_column(_enum(Residency))
+    occupation: Mapped[str] = mapped_column(sa.String(200), default="")
+    experience: Mapped[str] = mapped_column(sa.Text, default="")
+    motivation: Mapped[str] = mapped_column(sa.Text, default="")
+    essay: Mapped[str] = mapped_column(sa.Text)
+    declared_exclusions: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    withdrawn_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+
+    call: Mapped[RecruitmentCall] = relationship(back_populates="applications")
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    scores: Mapped[list[ReviewScore]] = relationship(back_populates="application")
+
+    @property
+    def eligible(self) -> bool:
+        return not self.ineligible_reasons
+
+    def reason_labels(self) -> list[str]:
+        return [str(INELIGIBILITY_LABELS.get(code, code)) for code in self.ineligible_reasons]
+
+
+class ReviewerAssignment(db.Model):
+    __table_args__ = (sa.UniqueConstraint("call_id", "reviewer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(sa.ForeignKey("recruitment_call.id"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    call: Mapped[RecruitmentCall] = relationship(back_populates="reviewers")
+    reviewer: Mapped[User] = relationship()
+
+
+class ReviewScore(TimestampMixin, db.Model):
+    """One reviewer's blind scores for one essay: points per criterion (0–5) and their sum."""
+
+    __table_args__ = (sa.UniqueConstraint("application_id", "reviewer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("council_application.id"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    points: Mapped[list[int]] = mapped_column(sa.JSON)
+    total: Mapped[int]
+    comment: Mapped[str] = mapped_column(sa.Text, default="")
+
+    application: Mapped[Application] = relationship(back_populates="scores")
+
+
+def enum_choices(labels: dict[Any, Any]) -> list[tuple[str, Any]]:
+    return [(key.value, label) for key, label in labels.items()]

@@ -1,0 +1,1150 @@
+"""Every change to councils, meetings, calls and applications goes through here; views, the CLI
+and the tests call these functions, nothing else writes."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, has_request_context, render_template, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from app.core import audit
+from app.core.activity import ActivityFilter, ActivityRecord
+from app.core.db import begin_write, utcnow
+from app.core.i18n import fiscal_year, to_jst
+from app.core.mail import queue_mail
+from app.core.receipts import format_receipt, next_receipt_number
+from app.councils.models import (
+    Application,
+    ApplicationStatus,
+    Council,
+    CouncilGuidelines,
+    CouncilMeeting,
+    CouncilMember,
+    Gender,
+    MeetingOpenness,
+    MemberCategory,
+    ObserverRegistration,
+    RecruitmentCall,
+    Residency,
+    ReviewerAssignment,
+    ReviewScore,
+)
+from app.extensions import db
+
+DEFAULT_INITIATIVE_NUMBER = 7  # 審議会への公募委員の登用促進
+MIN_NOTICE_DAYS = 7
+MIN_CALL_DAYS = 21
+
+COUNCIL_FIELDS = [
+    "department_id",
+    "name_ja",
+    "name_en",
+    "purpose_ja",
+    "purpose_en",
+    "legal_basis_ja",
+    "legal_basis_en",
+    "total_seats",
+    "public_seat_target",
+    "term_years",
+    "meetings_open_by_default",
+]
+GUIDELINE_FIELDS = [
+    "minimum_age",
+    "residency_categories",
+    "exclusions",
+    "max_concurrent_memberships",
+    "max_consecutive_terms",
+    "public_seat_target_percent",
+    "women_target_percent",
+]
+CALL_FIELDS = [
+    "title_ja",
+    "title_en",
+    "purpose_ja",
+    "purpose_en",
+    "seats",
+    "opens_at",
+    "closes_at",
+    "term_starts_on",
+    "term_ends_on",
+    "meeting_frequency_ja",
+    "meeting_frequency_en",
+    "fee_per_meeting",
+    "essay_theme_ja",
+    "essay_theme_en",
+    "essay_min_chars",
+    "essay_max_chars",
+    "selection_method",
+    "criteria_ja",
+    "criteria_en",
+    "pass_mark",
+    "contact_ja",
+    "contact_en",
+]
+MEETING_FIELDS = [
+    "title_ja",
+    "title_en",
+    "starts_at",
+    "place_ja",
+    "place_en",
+    "openness",
+    "closed_reason_ja",
+    "closed_reason_en",
+    "observer_seats",
+]
+
+
+class CouncilError(ValueError):
+    """A request the rules refuse; the message is shown to the person, `field` names the input."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def today_jst() -> date:
+    return to_jst(utcnow()).date()
+
+
+def public_url(endpoint: str, **values: Any) -> str:
+    """An absolute link for e-mail, also from the CLI (where there is no request)."""
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    if has_request_context():
+        return base + url_for(endpoint, **values)
+    with current_app.test_request_context("/"):
+        return base + url_for(endpoint, **values)
+
+
+# Guidelines ------------------------------------------------------------------------------
+
+
+def get_guidelines() -> CouncilGuidelines:
+    """The city's single guidelines record, made with the defaults the first time it is read."""
+    guidelines = db.session.scalar(sa.select(CouncilGuidelines).order_by(CouncilGuidelines.id))
+    if guidelines is None:
+        guidelines = CouncilGuidelines()
+        db.session.add(guidelines)
+        db.session.flush()
+    return guidelines
+
+
+def update_guidelines(actor: Any, **values: Any) -> CouncilGuidelines:
+    guidelines = get_guidelines()
+    before = audit.snapshot(guidelines, GUIDELINE_FIELDS)
+    for key, value in values.items():
+        setattr(guidelines, key, value)
+    guidelines.updated_by_id = actor.id
+    audit.record(
+        actor,
+        "councils.guidelines.update",
+        guidelines,
+        "updated the council guidelines",
+        before=before,
+        after=audit.snapshot(guidelines, GUIDELINE_FIELDS),
+    )
+    db.session.commit()
+    return guidelines
+
+
+# Characters, eligibility and lotteries: pure functions -------------------------------------
+
+
+def count_characters(text: str | None) -> int:
+    """Count characters as the city does: Unicode characters (code points) after NFC
+    normalisation, so full-width and half-width characters count one each and a character
+    typed as a base letter plus a combining mark counts once; line breaks are not counted.
+    app/static/js/councils.js counts the same way for the live counter."""
+    if not text:
+        return 0
+    normalised = unicodedata.normalize("NFC", text)
+    return sum(1 for ch in normalised if ch not in "\r\n")
+
+
+def age_on(birth_date: date, day: date) -> int:
+    """Completed years on `day`: a person is 18 from their 18th birthday on."""
+    before_birthday = (day.month, day.day) < (birth_date.month, birth_date.day)
+    return day.year - birth_date.year - int(before_birthday)
+
+
+@dataclass(frozen=True)
+class EligibilityFacts:
+    birth_date: date
+    closing_date: date
+    residency: str
+    current_memberships: int
+    pending_appointments: int
+    consecutive_terms: int
+    declared_exclusions: frozenset[str]
+
+
+def eligibility_reasons(facts: EligibilityFacts, guidelines: CouncilGuidelines) -> list[str]:
+    """Why an applicant may not take a public seat, as reason codes (models.INELIGIBILITY_LABELS);
+    an empty list means eligible. Memberships appointed but not yet begun count as held."""
+    reasons = []
+    if age_on(facts.birth_date, facts.closing_date) < guidelines.minimum_age:
+        reasons.append("too_young")
+    if facts.residency not in guidelines.residency_categories:
+        reasons.append("residency")
+    held = facts.current_memberships + facts.pending_appointments
+    if held >= guidelines.max_concurrent_memberships:
+        reasons.append("too_many_memberships")
+    if facts.consecutive_terms >= guidelines.max_consecutive_terms:
+        reasons.append("consecutive_terms")
+    for exclusion in guidelines.exclusions:
+        if exclusion in facts.declared_exclusions:
+            reasons.append(f"exclusion:{exclusion}")
+    return reasons
+
+
+def consecutive_terms(terms: Iterable[tuple[date, date]], next_start: date) -> int:
+    """How many terms, given as (appointed on, last day), form an unbroken run that ends just
+    before `next_start`; a gap of more than 31 days between terms breaks the run."""
+    count, start = 0, next_start
+    for appointed_on, last_day in sorted(terms, key=lambda t: t[1], reverse=True):
+        if last_day >= start:  # overlaps the run (e.g. the current term): not an earlier term
+            continue
+        if (start - last_day).days > 31:
+            break
+        count += 1
+        start = appointed_on
+    return count
+
+
+LOTTERY_ALGORITHM = (
+    "For every eligible receipt number r, compute SHA-256 of the UTF-8 text seed + ':' + r and "
+    "write it in lowercase hexadecimal. Sort the receipt numbers by that text, ascending (ties, "
+    "which do not happen in practice, by the receipt number). The first numbers in this order "
+    "take the seats."
+)
+
+LOTTERY_SOURCE = """import hashlib
+
+def lottery_order(seed, receipt_numbers):
+    def key(r):
+        return (hashlib.sha256(f"{seed}:{r}".encode("utf-8")).hexdigest(), r)
+    return sorted(receipt_numbers, key=key)
+"""
+
+
+def lottery_order(seed: str, receipt_numbers: Iterable[str]) -> list[str]:
+    """The published algorithm (LOTTERY_ALGORITHM; LOTTERY_SOURCE is the same code for anyone
+    to run): deterministic for a seed, so the order can be checked by re-running it."""
+
+    def key(receipt: str) -> tuple[str, str]:
+        return (hashlib.sha256(f"{seed}:{receipt}".encode()).hexdigest(), receipt)
+
+    return sorted(receipt_numbers, key=key)
+
+
+# Councils and members ----------------------------------------------------------------------
+
+
+def save_council(actor: Any, council: Council | None, **values: Any) -> Council:
+    created = council is None
+    if council is None:
+        council = Council()
+        db.session.add(council)
+        before = None
+    else:
+        before = audit.snapshot(council, COUNCIL_FIELDS)
+    for key, value in values.items():
+        setattr(council, key, value)
+    db.session.flush()
+    audit.record(
+        actor,
+        "councils.council.create" if created else "councils.council.update",
+        council,
+        f"{'created' if created else 'updated'} council {council.name_ja}",
+        before=before,
+        after=audit.snapshot(council, COUNCIL_FIELDS),
+    )
+    db.session.commit()
+    return council
+
+
+def add_member(
+    actor: Any,
+    council: Council,
+    name: str,
+    category: MemberCategory,
+    appointed_on: date,
+    term_ends_on: date,
+    gender: Gender | None = None,
+    user_id: int | None = None,
+    application_id: int | None = None,
+    commit: bool = True,
+) -> CouncilMember:
+    if term_ends_on < appointed_on:
+        raise CouncilError(_("The term cannot end before the appointment."), "term_ends_on")
+    member = CouncilMember(
+        council_id=council.id,
+        name=name,
+        category=category,
+        gender=gender,
+        appointed_on=appointed_on,
+        term_ends_on=term_ends_on,
+        user_id=user_id,
+        application_id=application_id,
+    )
+    db.session.add(member)
+    db.session.flush()
+    audit.record(
+        actor,
+        "councils.member.appoint",
+        member,
+        f"appointed a {category.value} member to council {council.id}",
+        after={"council_id": council.id, "category": category.value},
+    )
+    if commit:
+        db.session.commit()
+    return member
+
+
+def end_membership(actor: Any, member: CouncilMember, ended_on: date, reason: str) -> None:
+    if ended_on < member.appointed_on:
+        raise CouncilError(_("A membership cannot end before it began."), "ended_on")
+    member.ended_on = ended_on
+    audit.record(
+        actor,
+        "councils.member.end",
+        member,
+        f"ended membership: {reason}"[:500],
+        after={"ended_on": ended_on.isoformat(), "reason": reason},
+    )
+    db.session.commit()
+
+
+def memberships_on(day: date) -> sa.ColumnElement[bool]:
+    """SQL condition: a member who holds the seat on `day`."""
+    return sa.and_(
+        CouncilMember.appointed_on <= day,
+        CouncilMember.term_ends_on >= day,
+        sa.or_(CouncilMember.ended_on.is_(None), CouncilMember.ended_on > day),
+    )
+
+
+def current_members(council: Council, day: date | None = None) -> list[CouncilMember]:
+    day = day or today_jst()
+    return list(
+        db.session.scalars(
+            sa.select(CouncilMember)
+            .where(CouncilMember.council_id == council.id, memberships_on(day))
+            .order_by(CouncilMember.category, CouncilMember.id)
+        )
+    )
+
+
+# Meetings and observers --------------------------------------------------------------------
+
+
+def save_meeting(
+    actor: Any, council: Council, meeting: CouncilMeeting | None, **values: Any
+) -> tuple[CouncilMeeting, list[str]]:
+    """Schedule or change a meeting; returns it with warnings (a notice shorter than 7 days)."""
+    openness = values.get("openness")
+    if openness in (MeetingOpenness.CLOSED, MeetingOpenness.PARTLY_CLOSED) and not values.get(
+        "closed_reason_ja"
+    ):
+        raise CouncilError(
+            _("Give the reason why the meeting is closed or partly closed."), "closed_reason_ja"
+        )
+    if openness is MeetingOpenness.CLOSED:
+        values["observer_seats"] = 0
+    created = meeting is None
+    if meeting is None:
+        meeting = CouncilMeeting(council_id=council.id, noticed_at=utcnow())
+        db.session.add(meeting)
+        before = None
+    else:
+        before = audit.snapshot(meeting, MEETING_FIELDS)
+    for key, value in values.items():
+        setattr(meeting, key, value)
+    db.session.flush()
+    audit.record(
+        actor,
+        "councils.meeting.create" if created else "councils.meeting.update",
+        meeting,
+        f"{'scheduled' if created else 'changed'} meeting of council {council.id}",
+        before=before,
+        after=audit.snapshot(meeting, MEETING_FIELDS),
+    )
+    db.session.commit()
+    warnings = []
+    if meeting.notice_days < MIN_NOTICE_DAYS:
+        warnings.append(
+            _(
+                "The meeting is announced only %(days)s days ahead; the guidelines ask for at "
+                "least %(minimum)s.",
+                days=max(meeting.notice_days, 0),
+                minimum=MIN_NOTICE_DAYS,
+            )
+        )
+    return meeting, warnings
+
+
+def publish_minutes(actor: Any, meeting: CouncilMeeting, minutes_ja: str, minutes_en: str) -> None:
+    meeting.minutes_ja = minutes_ja
+    meeting.minutes_en = minutes_en
+    meeting.minutes_published_at = utcnow()
+    audit.record(actor, "councils.meeting.minutes", meeting, "published the minutes")
+    db.session.commit()
+
+
+def seats_taken(meeting: CouncilMeeting) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count(ObserverRegistration.id)).where(
+            ObserverRegistration.meeting_id == meeting.id,
+            ObserverRegistration.cancelled_at.is_(None),
+        )
+    )
+
+
+def register_observer(meeting_id: int, name: str, email: str) -> ObserverRegistration:
+    """Take an observer seat, first come first served: the meeting row is locked while the seats
+    are counted, so concurrent registrations never exceed the seats."""
+    begin_write()
+    meeting = db.session.scalar(
+        sa.select(CouncilMeeting).where(CouncilMeeting.id == meeting_id).with_for_update()
+    )
+    if meeting is None:
+        raise CouncilError(_("There is no such meeting."))
+    if meeting.openness is MeetingOpenness.CLOSED or meeting.observer_seats <= 0:
+        db.session.rollback()
+        raise CouncilError(_("This meeting takes no observers."))
+    if meeting.starts_at <= utcnow():
+        db.session.rollback()
+        raise CouncilError(_("Registration for this meeting has ended."))
+    if seats_taken(meeting) >= meeting.observer_seats:
+        db.session.rollback()
+        raise CouncilError(_("All observer seats are taken."))
+    number = next_receipt_number(f"council-meeting:{meeting.id}")
+    registration = ObserverRegistration(
+        meeting_id=meeting.id,
+        receipt_number=format_receipt(f"KM{meeting.id:04d}", number),
+        name=name,
+        email=email,
+    )
+    db.session.add(registration)
+    with force_locale("ja"):
+        body = render_template(
+            "councils/mail/observer.txt", registration=registration, meeting=meeting
+        )
+        queue_mail(
+            email, _("Your observer seat: %(number)s", number=registration.receipt_number), body
+        )
+    db.session.commit()
+    return registration
+
+
+# Recruitment calls ---------------------------------------------------------------------------
+
+
+def default_initiative_id() -> int:
+    from app.plan import services as plan_services
+
+    plan = plan_services.current_plan()
+    initiative = plan and plan_services.get_initiative(plan, DEFAULT_INITIATIVE_NUMBER)
+    if initiative is None:
+        raise CouncilError(_("Load the response table first: initiative 7 is missing."))
+    return initiative.id
+
+
+def call_warnings(call: RecruitmentCall) -> list[str]:
+    days = (call.closes_at - call.opens_at).days
+    if days < MIN_CALL_DAYS:
+        return [
+            _(
+                "The call is open for only %(days)s days; the guidelines ask for at least "
+                "three weeks.",
+                days=days,
+            )
+        ]
+    return []
+
+
+def save_call(
+    actor: Any, council: Council, call: RecruitmentCall | None, **values: Any
+) -> tuple[RecruitmentCall, list[str]]:
+    if values["closes_at"] <= values["opens_at"]:
+        raise CouncilError(_("The call must close after it opens."), "closes_at")
+    if values["essay_max_chars"] < values["essay_min_chars"]:
+        raise CouncilError(_("The maximum length is below the minimum."), "essay_max_chars")
+    if values["term_ends_on"] < values["term_starts_on"]:
+        raise CouncilError(_("The term cannot end before it starts."), "term_ends_on")
+    if values["seats"] > council.total_seats:
+        raise CouncilError(_("The call offers more seats than the council has."), "seats")
+    created = call is None
+    if call is None:
+        call = RecruitmentCall(
+            council_id=council.id,
+            initiative_id=values.pop("initiative_id", None) or default_initiative_id(),
+            department_id=council.department_id,
+        )
+        db.session.add(call)
+        before = None
+    else:
+        if call.applications:
+            raise CouncilError(_("A call that has applications can no longer be changed."))
+        before = audit.snapshot(call, CALL_FIELDS)
+    for key, value in values.items():
+        setattr(call, key, value)
+    call.fiscal_year = fiscal_year(call.opens_at)
+    db.session.flush()
+    audit.record(
+        actor,
+        "councils.call.create" if created else "councils.call.update",
+        call,
+        f"{'created' if created else 'updated'} recruitment call {call.id}",
+        before=before,
+        after=audit.snapshot(call, CALL_FIELDS),
+    )
+    db.session.commit()
+    return call, call_warnings(call)
+
+
+def publish_call(actor: Any, call: RecruitmentCall) -> None:
+    call.published = True
+    audit.record(actor, "councils.call.publish", call, f"published recruitment call {call.id}")
+    db.session.commit()
+
+
+# Applications ------------------------------------------------------------------------------
+
+
+def membership_facts(
+    user_id: int, council_id: int, day: date, term_start: date
+) -> tuple[int, int, int]:
+    """Of an account: (memberships held on `day`, appointments made but not yet begun on
+    `day`, consecutive terms on this council up to `term_start`)."""
+    rows = db.session.execute(
+        sa.select(
+            CouncilMember.council_id,
+            CouncilMember.appointed_on,
+            CouncilMember.term_ends_on,
+            CouncilMember.ended_on,
+        ).where(CouncilMember.user_id == user_id)
+    ).all()
+    current = pending = 0
+    terms = []
+    for member_council, appointed_on, term_ends_on, ended_on in rows:
+        if ended_on is None or ended_on > day:
+            if appointed_on > day:
+                pending += 1
+            elif term_ends_on >= day:
+                current += 1
+        if member_council == council_id:
+            last_day = min(term_ends_on, ended_on) if ended_on else term_ends_on
+            terms.append((appointed_on, last_day))
+    return current, pending, consecutive_terms(terms, term_start)
+
+
+def submit_application(user: Any, call_id: int, **values: Any) -> Application:
+    """Store an application with its receipt number and eligibility result, in one
+    transaction, and queue the receipt e-mail. Ineligible applications are stored too."""
+    begin_write()
+    call = db.session.scalar(
+        sa.select(RecruitmentCall).where(RecruitmentCall.id == call_id).with_for_update()
+    )
+    if call is None or not call.published:
+        db.session.rollback()
+        raise CouncilError(_("There is no such call."))
+    now = utcnow()
+    if not call.is_open(now):
+        db.session.rollback()
+        raise CouncilError(_("This call is not open for applications."))
+    already = db.session.scalar(
+        sa.select(Application.id).where(
+            Application.call_id == call.id,
+            Application.user_id == user.id,
+            Application.withdrawn_at.is_(None),
+        )
+    )
+    if already is not None:
+        db.session.rollback()
+        raise CouncilError(_("You have already applied to this call."))
+    length = count_characters(values["essay"])
+    if not call.essay_min_chars <= length <= call.essay_max_chars:
+        db.session.rollback()
+        raise CouncilError(
+            _(
+                "The essay has %(count)s characters; it must have between %(min)s and %(max)s.",
+                count=length,
+                min=call.essay_min_chars,
+                max=call.essay_max_chars,
+            ),
+            "essay",
+        )
+    values["residency"] = Residency(values["residency"])
+    closing_date = to_jst(call.closes_at).date()
+    current, pending, terms = membership_facts(
+        user.id, call.council_id, closing_date, call.term_starts_on
+    )
+    facts = EligibilityFacts(
+        birth_date=values["birth_date"],
+        closing_date=closing_date,
+        residency=values["residency"].value,
+        current_memberships=current,
+        pending_appointments=pending,
+        consecutive_terms=terms,
+        declared_exclusions=frozenset(values["declared_exclusions"]),
+    )
+    reasons = eligibility_reasons(facts, get_guidelines())
+    number = next_receipt_number(f"council-call:{call.id}")
+    application = Application(
+        call_id=call.id,
+        user_id=user.id,
+        number=number,
+        receipt_number=format_receipt(call.receipt_prefix, number),
+        status=ApplicationStatus.INELIGIBLE if reasons else ApplicationStatus.SUBMITTED,
+        ineligible_reasons=reasons,
+        **values,
+    )
+    db.session.add(application)
+    db.session.flush()
+    _mail_applicant(application, "received")
+    db.session.commit()
+    return application
+
+
+def _mail_applicant(application: Application, kind: str) -> None:
+    """The receipt ("received") or the outcome ("outcome"), in the applicant's language."""
+    language = getattr(application.user, "language", None) or "ja"
+    with force_locale(language):
+        link = public_url("councils.my_application", application_id=application.id)
+        number = application.receipt_number
+        if kind == "received":
+            subject = _("Application received: %(number)s", number=number)
+        else:
+            subject = _("Result of your application: %(number)s", number=number)
+        body = render_template(f"councils/mail/{kind}.txt", application=application, link=link)
+        queue_mail(application.email, subject, body)
+
+
+# Screening ---------------------------------------------------------------------------------
+
+
+def assign_reviewer(actor: Any, call: RecruitmentCall, reviewer: Any) -> ReviewerAssignment:
+    existing = db.session.scalar(
+        sa.select(ReviewerAssignment).where(
+            ReviewerAssignment.call_id == call.id, ReviewerAssignment.reviewer_id == reviewer.id
+        )
+    )
+    if existing is not None:
+        return existing
+    assignment = ReviewerAssignment(call_id=call.id, reviewer_id=reviewer.id)
+    db.session.add(assignment)
+    db.session.flush()
+    audit.record(
+        actor, "councils.reviewer.assign", assignment, f"assigned reviewer to call {call.id}"
+    )
+    with force_locale(reviewer.language or "ja"):
+        link = public_url("councils_review.call_for_review", call_id=call.id)
+        body = render_template("councils/mail/reviewer.txt", call=call, link=link)
+        queue_mail(
+            reviewer.email, _("Applications to score: %(title)s", title=call.tr("title")), body
+        )
+    db.session.commit()
+    return assignment
+
+
+def is_assigned(reviewer: Any, call_id: int) -> bool:
+    return (
+        db.session.scalar(
+            sa.select(ReviewerAssignment.id).where(
+                ReviewerAssignment.call_id == call_id,
+                ReviewerAssignment.reviewer_id == reviewer.id,
+            )
+        )
+        is not None
+    )
+
+
+def reviewable_applications(call: RecruitmentCall) -> sa.Select[Any]:
+    return sa.select(Application).where(
+        Application.call_id == call.id, Application.status == ApplicationStatus.SUBMITTED
+    )
+
+
+def record_score(
+    reviewer: Any, application: Application, points: list[int], comment: str
+) -> ReviewScore:
+    call = application.call
+    if not call.selection_method.uses_review or call.selected_at is not None:
+        raise CouncilError(_("Scores are not taken for this call."))
+    if application.status is not ApplicationStatus.SUBMITTED:
+        raise CouncilError(_("This application is not being screened."))
+    if len(points) != len(call.criteria()) or any(not 0 <= p <= 5 for p in points):
+        raise CouncilError(_("Give every criterion a score from 0 to 5."))
+    score = db.session.scalar(
+        sa.select(ReviewScore).where(
+            ReviewScore.application_id == application.id,
+            ReviewScore.reviewer_id == reviewer.id,
+        )
+    )
+    if score is None:
+        score = ReviewScore(application_id=application.id, reviewer_id=reviewer.id)
+        db.session.add(score)
+    score.points = points
+    score.total = sum(points)
+    score.comment = comment
+    db.session.flush()
+    audit.record(reviewer, "councils.review.score", score, f"scored {application.receipt_number}")
+    db.session.commit()
+    return score
+
+
+def combined_scores(call_id: int) -> dict[int, tuple[float, int]]:
+    """{application id: (average total over reviewers, number of reviewers)}, in SQL."""
+    rows = db.session.execute(
+        sa.select(
+            ReviewScore.application_id,
+            sa.func.avg(ReviewScore.total),
+            sa.func.count(ReviewScore.id),
+        )
+        .join(Application, ReviewScore.application_id == Application.id)
+        .where(Application.call_id == call_id)
+        .group_by(ReviewScore.application_id)
+    )
+    return {app_id: (float(avg), count) for app_id, avg, count in rows}
+
+
+def lottery_pool(call: RecruitmentCall) -> list[Application]:
+    """Eligible applications that enter the lottery: all of them, or for screening then
+    lottery those whose average score reaches the pass mark."""
+    applications = db.session.scalars(reviewable_applications(call)).all()
+    if call.selection_method.uses_review:
+        scores = combined_scores(call.id)
+        mark = call.pass_mark or 0
+        applications = [a for a in applications if scores.get(a.id, (-1.0, 0))[0] >= mark]
+    return list(applications)
+
+
+def draw_lottery(actor: Any, call: RecruitmentCall, seed: str | None = None) -> list[str]:
+    """Draw the public lottery once, after the call closes: the seed (from `secrets` unless a
+    public value is given), the algorithm and the order are published on the call's page."""
+    if not call.selection_method.uses_lottery:
+        raise CouncilError(_("This call is not decided by lottery."))
+    if call.lottery_drawn_at is not None:
+        raise CouncilError(_("The lottery has already been drawn."))
+    if call.closes_at > utcnow():
+        raise CouncilError(_("The lottery is drawn after the call closes."))
+    call.lottery_seed = seed or secrets.token_hex(16)
+    call.lottery_order = lottery_order(
+        call.lottery_seed, [a.receipt_number for a in lottery_pool(call)]
+    )
+    call.lottery_drawn_at = utcnow()
+    audit.record(
+        actor,
+        "councils.call.lottery",
+        call,
+        f"drew the lottery for call {call.id}",
+        after={"seed": call.lottery_seed, "order": call.lottery_order},
+    )
+    db.session.commit()
+    return call.lottery_order
+
+
+def ranked_applications(
+    call: RecruitmentCall,
+) -> list[tuple[Application, float | None, int | None]]:
+    """Eligible applications in the order selection considers them: lottery order, or the
+    combined score (highest first, then receipt order); with (average, lottery position)."""
+    applications = db.session.scalars(
+        reviewable_applications(call).order_by(Application.number)
+    ).all()
+    scores = combined_scores(call.id)
+    position = {r: i + 1 for i, r in enumerate(call.lottery_order or [])}
+    rows = [
+        (a, scores[a.id][0] if a.id in scores else None, position.get(a.receipt_number))
+        for a in applications
+    ]
+    if call.lottery_order is not None:
+        rows.sort(key=lambda row: (row[2] is None, row[2] or 0))
+    else:
+        rows.sort(key=lambda row: (row[1] is None, -(row[1] or 0), row[0].number))
+    return rows
+
+
+def select_applicants(
+    actor: Any, call: RecruitmentCall, application_ids: list[int]
+) -> list[CouncilMember]:
+    """Appoint the chosen applicants (a membership for the call's term each) and tell every
+    applicant the outcome by e-mail."""
+    if call.selected_at is not None:
+        raise CouncilError(_("The selection for this call has already been made."))
+    if call.closes_at > utcnow():
+        raise CouncilError(_("Applicants are selected after the call closes."))
+    if call.selection_method.uses_lottery and call.lottery_drawn_at is None:
+        raise CouncilError(_("Draw the lottery first."))
+    if not application_ids:
+        raise CouncilError(_("Choose at least one applicant."))
+    if len(set(application_ids)) > call.seats:
+        raise CouncilError(_("You chose more applicants than there are seats."))
+    eligible = {a.id: a for a in db.session.scalars(reviewable_applications(call))}
+    if any(i not in eligible for i in application_ids):
+        raise CouncilError(_("Only eligible applications can be selected."))
+    if call.lottery_order is not None:
+        allowed = set(call.lottery_order[: call.seats])
+        if any(eligible[i].receipt_number not in allowed for i in application_ids):
+            raise CouncilError(_("A lottery call appoints the first numbers in the drawn order."))
+    members = []
+    for application in eligible.values():
+        if application.id in application_ids:
+            application.status = ApplicationStatus.SELECTED
+            members.append(
+                add_member(
+                    actor,
+                    call.council,
+                    application.name,
+                    MemberCategory.PUBLIC,
+                    call.term_starts_on,
+                    call.term_ends_on,
+                    gender=application.gender,
+                    user_id=application.user_id,
+                    application_id=application.id,
+                    commit=False,
+                )
+            )
+        else:
+            application.status = ApplicationStatus.NOT_SELECTED
+    call.selected_at = utcnow()
+    audit.record(
+        actor,
+        "councils.call.select",
+        call,
+        f"selected {len(members)} applicants for call {call.id}",
+        after={"selected": sorted(application_ids)},
+    )
+    for application in call.applications:
+        if application.status is not ApplicationStatus.WITHDRAWN:
+            _mail_applicant(application, "outcome")
+    db.session.commit()
+    return members
+
+
+# Reading for pages ---------------------------------------------------------------------------
+
+
+def councils_with_counts(day: date) -> list[tuple[Council, int, int]]:
+    """Every council with (current members, current public members): two statements."""
+    counts = dict(
+        (row[0], (row[1], row[2]))
+        for row in db.session.execute(
+            sa.select(
+                CouncilMember.council_id,
+                sa.func.count(CouncilMember.id),
+                sa.func.sum(sa.case((CouncilMember.category == MemberCategory.PUBLIC, 1), else_=0)),
+            )
+            .where(memberships_on(day))
+            .group_by(CouncilMember.council_id)
+        )
+    )
+    councils = db.session.scalars(
+        sa.select(Council).options(selectinload(Council.department)).order_by(Council.id)
+    ).all()
+    return [(c, *(int(v or 0) for v in counts.get(c.id, (0, 0)))) for c in councils]
+
+
+def public_calls(initiative_id: int | None = None) -> list[RecruitmentCall]:
+    stmt = (
+        sa.select(RecruitmentCall)
+        .where(RecruitmentCall.published.is_(True))
+        .options(selectinload(RecruitmentCall.council))
+        .order_by(RecruitmentCall.closes_at.desc())
+    )
+    if initiative_id is not None:
+        stmt = stmt.where(RecruitmentCall.initiative_id == initiative_id)
+    return list(db.session.scalars(stmt))
+
+
+# Oversight dashboard -------------------------------------------------------------------------
+
+
+@dataclass
+class CouncilRatio:
+    council_id: int
+    name: str
+    department: str
+    members: int
+    public_members: int
+    women: int
+    public_target: int
+    public_share: float | None  # percent
+    women_share: float | None  # percent
+
+
+@dataclass
+class Dashboard:
+    day: date
+    rows: list[CouncilRatio]
+    councils: int
+    with_public: int
+    members: int
+    public_members: int
+    women: int
+    public_share: float | None
+    women_share: float | None
+    without_women: list[CouncilRatio]
+    over_concurrent: list[tuple[str, int]]
+    over_terms: list[tuple[str, str, int]]
+    open_calls: list[RecruitmentCall]
+    closed_calls: list[RecruitmentCall]
+    guidelines: CouncilGuidelines
+
+
+def _percent(part: Any, whole: Any) -> sa.ColumnElement[Any]:
+    return sa.case((whole > 0, 100.0 * part / whole), else_=None)
+
+
+def dashboard(day: date | None = None) -> Dashboard:
+    """The oversight figures for 行政経営課, computed in SQL with GROUP BY on the members who
+    hold a seat on `day`. Women share = members recorded as female / all current members."""
+    day = day or today_jst()
+    guidelines = get_guidelines()
+    is_public = sa.case((CouncilMember.category == MemberCategory.PUBLIC, 1), else_=0)
+    is_woman = sa.case((CouncilMember.gender == Gender.FEMALE, 1), else_=0)
+    current = (
+        sa.select(CouncilMember.council_id, CouncilMember.category, CouncilMember.gender)
+        .where(memberships_on(day))
+        .subquery()
+    )
+    c_public = sa.case((current.c.category == MemberCategory.PUBLIC, 1), else_=0)
+    c_woman = sa.case((current.c.gender == Gender.FEMALE, 1), else_=0)
+    members = sa.func.count(current.c.council_id)
+    from app.plan.models import Department
+
+    per_council = db.session.execute(
+        sa.select(
+            Council.id,
+            Council.name_ja,
+            Council.name_en,
+            Department.name_ja,
+            Department.name_en,
+            Council.public_seat_target,
+            members,
+            sa.func.coalesce(sa.func.sum(c_public), 0),
+            sa.func.coalesce(sa.func.sum(c_woman), 0),
+            _percent(sa.func.sum(c_public), members),
+            _percent(sa.func.sum(c_woman), members),
+        )
+        .join(Department, Council.department_id == Department.id)
+        .outerjoin(current, current.c.council_id == Council.id)
+        .group_by(
+            Council.id,
+            Council.name_ja,
+            Council.name_en,
+            Department.name_ja,
+            Department.name_en,
+            Council.public_seat_target,
+        )
+        .order_by(Council.id)
+    ).all()
+    from app.core.i18n import current_language
+
+    en = current_language() == "en"
+    rows = [
+        CouncilRatio(
+            council_id=r[0],
+            name=(r[2] if en and r[2] else r[1]),
+            department=(r[4] if en and r[4] else r[3]),
+            public_target=r[5],
+            members=int(r[6]),
+            public_members=int(r[7]),
+            women=int(r[8]),
+            public_share=None if r[9] is None else float(r[9]),
+            women_share=None if r[10] is None else float(r[10]),
+        )
+        for r in per_council
+    ]
+    total = db.session.execute(
+        sa.select(
+            sa.func.count(CouncilMember.id),
+            sa.func.coalesce(sa.func.sum(is_public), 0),
+            sa.func.coalesce(sa.func.sum(is_woman), 0),
+            _percent(sa.func.sum(is_public), sa.func.count(CouncilMember.id)),
+            _percent(sa.func.sum(is_woman), sa.func.count(CouncilMember.id)),
+        ).where(memberships_on(day))
+    ).one()
+    person = sa.case(
+        (
+            CouncilMember.user_id.is_not(None),
+            sa.literal("#") + sa.cast(CouncilMember.user_id, sa.String),
+        ),
+        else_=CouncilMember.name,
+    )
+    over_concurrent_rows = db.session.execute(
+        sa.select(sa.func.min(CouncilMember.name), sa.func.count(CouncilMember.id))
+        .where(memberships_on(day))
+        .group_by(person)
+        .having(sa.func.count(CouncilMember.id) > guidelines.max_concurrent_memberships)
+        .order_by(sa.func.min(CouncilMember.name))
+    ).all()
+    over_terms_rows = db.session.execute(
+        sa.select(sa.func.min(CouncilMember.name), Council.name_ja, sa.func.count(CouncilMember.id))
+        .join(Council, CouncilMember.council_id == Council.id)
+        .where(CouncilMember.appointed_on <= day)
+        .group_by(person, Council.id, Council.name_ja)
+        .having(sa.func.count(CouncilMember.id) > guidelines.max_consecutive_terms)
+        .order_by(sa.func.min(CouncilMember.name))
+    ).all()
+    calls = db.session.scalars(
+        sa.select(RecruitmentCall)
+        .where(RecruitmentCall.published.is_(True))
+        .options(selectinload(RecruitmentCall.council))
+        .order_by(RecruitmentCall.closes_at.desc())
+    ).all()
+    now = utcnow()
+    return Dashboard(
+        day=day,
+        rows=rows,
+        councils=len(rows),
+        with_public=sum(1 for r in rows if r.public_members > 0),
+        members=int(total[0]),
+        public_members=int(total[1]),
+        women=int(total[2]),
+        public_share=None if total[3] is None else float(total[3]),
+        women_share=None if total[4] is None else float(total[4]),
+        without_women=[r for r in rows if r.members and r.women == 0],
+        over_concurrent=[(name, int(n)) for name, n in over_concurrent_rows],
+        over_terms=[(name, council, int(n)) for name, council, n in over_terms_rows],
+        open_calls=[c for c in calls if c.closes_at >= now],
+        closed_calls=[c for c in calls if c.closes_at < now],
+        guidelines=guidelines,
+    )
+
+
+def dashboard_csv(data: Dashboard) -> bytes:
+    """The dashboard per council as CSV, UTF-8 with a BOM so that Excel opens it correctly."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(
+        [
+            _("Council"),
+            _("Department"),
+            _("Members"),
+            _("Public members"),
+            _("Public seat target"),
+            _("Public share (%)"),
+            _("Women"),
+            _("Women share (%)"),
+        ]
+    )
+    for row in data.rows:
+        writer.writerow(
+            [
+                row.name,
+                row.department,
+                row.members,
+                row.public_members,
+                row.public_target,
+                "" if row.public_share is None else f"{row.public_share:.1f}",
+                row.women,
+                "" if row.women_share is None else f"{row.women_share:.1f}",
+            ]
+        )
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+# The activity kind ---------------------------------------------------------------------------
+
+
+def figures(flt: ActivityFilter) -> dict[int, dict[str, float]]:
+    """Per initiative: calls, applications, eligible applications, appointments, and the
+    public-seat share (percent, of current members) of the councils those calls recruit for.
+    Two statements, whatever the data."""
+    call = RecruitmentCall
+    live = sa.and_(Application.id.is_not(None), Application.status != ApplicationStatus.WITHDRAWN)
+    eligible = sa.and_(live, Application.status != ApplicationStatus.INELIGIBLE)
+    # An appointment is the membership made from an application: at most one per application,
+    # so the outer joins do not multiply rows.
+    stmt = (
+        sa.select(
+            call.initiative_id,
+            sa.func.count(sa.distinct(call.id)),
+            sa.func.sum(sa.case((live, 1), else_=0)),
+            sa.func.sum(sa.case((eligible, 1), else_=0)),
+            sa.func.count(CouncilMember.id),
+        )
+        .outerjoin(Application, Application.call_id == call.id)
+        .outerjoin(CouncilMember, CouncilMember.application_id == Application.id)
+        .where(call.published.is_(True))
+        .group_by(call.initiative_id)
+    )
+    result: dict[int, dict[str, float]] = {}
+    for initiative_id, calls, applications, eligible_count, appointments in db.session.execute(
+        flt.apply(stmt, call)
+    ):
+        result[initiative_id] = {
+            "calls": calls,
+            "applications": int(applications or 0),
+            "eligible": int(eligible_count or 0),
+            "appointments": appointments,
+            "public_share": 0.0,
+        }
+    councils = (
+        flt.apply(
+            sa.select(call.initiative_id, call.council_id).where(call.published.is_(True)), call
+        )
+        .distinct()
+        .subquery()
+    )
+    day = today_jst()
+    share = (
+        sa.select(
+            councils.c.initiative_id,
+            _percent(
+                sa.func.sum(sa.case((CouncilMember.category == MemberCategory.PUBLIC, 1), else_=0)),
+                sa.func.count(CouncilMember.id),
+            ),
+        )
+        .join(CouncilMember, CouncilMember.council_id == councils.c.council_id)
+        .where(memberships_on(day))
+        .group_by(councils.c.initiative_id)
+    )
+    for initiative_id, percent in db.session.execute(share):
+        result.setdefault(initiative_id, {})["public_share"] = round(float(percent or 0), 1)
+    return result
+
+
+def records(initiative_id: int, limit: int) -> list[ActivityRecord]:
+    calls = db.session.scalars(
+        sa.select(RecruitmentCall)
+        .where(RecruitmentCall.initiative_id == initiative_id, RecruitmentCall.published.is_(True))
+        .options(selectinload(RecruitmentCall.council))
+        .order_by(RecruitmentCall.closes_at.desc())
+        .limit(limit)
+    ).all()
+    now = datetime.now(UTC)
+    return [
+        ActivityRecord(
+            title=f"{c.council.tr('name')}: {c.tr('title')}",
+            url=url_for("councils.call", call_id=c.id),
+            day=to_jst(c.closes_at).date(),
+            status=_("Open")
+            if c.is_open(now)
+            else (_("Closed") if c.closes_at < now else _("Upcoming")),
+        )
+        for c in calls
+    ]
+
+
+def end_of_day(day: date) -> datetime:
+    """23:59 Asia/Tokyo of `day`, the usual closing minute of a call."""
+    from datetime import time
+
+    from app.core.i18n import jst_to_utc
+
+    return jst_to_utc(day, time(23, 59))

@@ -1,0 +1,205 @@
+"""Public routes: councils, their meetings, recruitment calls, applying, and lottery data.
+No applicant's personal data ever appears here; members' names and categories do (they hold
+public office)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
+
+from app.core.db import utcnow
+from app.councils import bp, services
+from app.councils.forms import ApplicationForm, ObserverForm
+from app.councils.models import (
+    EXCLUSION_LABELS,
+    RESIDENCY_LABELS,
+    Application,
+    Council,
+    CouncilMeeting,
+    Gender,
+    MeetingOpenness,
+    RecruitmentCall,
+    Residency,
+)
+from app.extensions import db
+
+
+def _public_call(call_id: int) -> RecruitmentCall:
+    call = db.session.get(RecruitmentCall, call_id)
+    if call is None or not call.published:
+        abort(404)
+    return call
+
+
+@bp.route("/")
+def index() -> ResponseReturnValue:
+    initiative = None
+    number = request.args.get("initiative", type=int)
+    if number is not None:
+        from app.plan import services as plan_services
+
+        plan = plan_services.current_plan()
+        initiative = plan and plan_services.get_initiative(plan, number)
+        if initiative is None:
+            abort(404)
+    now = utcnow()
+    calls = services.public_calls(initiative.id if initiative else None)
+    return render_template(
+        "councils/index.html",
+        councils=services.councils_with_counts(services.today_jst()),
+        open_calls=[c for c in calls if c.closes_at >= now],
+        closed_calls=[c for c in calls if c.closes_at < now],
+        initiative=initiative,
+        now=now,
+    )
+
+
+@bp.route("/<int:council_id>")
+def council(council_id: int) -> ResponseReturnValue:
+    item = db.session.get(Council, council_id) or abort(404)
+    calls = db.session.scalars(
+        sa.select(RecruitmentCall)
+        .where(RecruitmentCall.council_id == item.id, RecruitmentCall.published.is_(True))
+        .order_by(RecruitmentCall.closes_at.desc())
+    ).all()
+    return render_template(
+        "councils/council.html",
+        council=item,
+        members=services.current_members(item),
+        meetings=item.meetings,
+        calls=calls,
+        now=utcnow(),
+    )
+
+
+@bp.route("/meetings/<int:meeting_id>", methods=["GET", "POST"])
+def meeting(meeting_id: int) -> ResponseReturnValue:
+    item = db.session.get(CouncilMeeting, meeting_id) or abort(404)
+    form = ObserverForm()
+    now = utcnow()
+    accepting = (
+        item.openness is not MeetingOpenness.CLOSED
+        and item.observer_seats > 0
+        and item.starts_at > now
+    )
+    if accepting and form.validate_on_submit():
+        try:
+            registration = services.register_observer(item.id, form.name.data, form.email.data)
+        except services.CouncilError as error:
+            flash(str(error), "error")
+        else:
+            flash(
+                _(
+                    "Your observer seat is booked. Your number is %(number)s; we have sent it "
+                    "to you by e-mail.",
+                    number=registration.receipt_number,
+                ),
+                "success",
+            )
+            return redirect(url_for("councils.meeting", meeting_id=item.id))
+    return render_template(
+        "councils/meeting.html",
+        meeting=item,
+        form=form,
+        accepting=accepting,
+        seats_left=max(item.observer_seats - services.seats_taken(item), 0),
+    )
+
+
+@bp.route("/calls/<int:call_id>")
+def call(call_id: int) -> ResponseReturnValue:
+    item = _public_call(call_id)
+    return render_template(
+        "councils/call.html",
+        call=item,
+        guidelines=services.get_guidelines(),
+        residency_labels=RESIDENCY_LABELS,
+        exclusion_labels=EXCLUSION_LABELS,
+        now=utcnow(),
+    )
+
+
+@bp.route("/calls/<int:call_id>/lottery")
+def lottery(call_id: int) -> ResponseReturnValue:
+    item = _public_call(call_id)
+    if item.lottery_drawn_at is None:
+        abort(404)
+    return render_template(
+        "councils/lottery.html",
+        call=item,
+        algorithm=services.LOTTERY_ALGORITHM,
+        source=services.LOTTERY_SOURCE,
+    )
+
+
+@bp.route("/calls/<int:call_id>/apply", methods=["GET", "POST"])
+@login_required
+def apply(call_id: int) -> ResponseReturnValue:
+    item = _public_call(call_id)
+    if not item.is_open(utcnow()):
+        flash(_("This call is not open for applications."), "error")
+        return redirect(url_for("councils.call", call_id=item.id))
+    form = ApplicationForm()
+    if request.method == "GET":
+        form.email.data = current_user.email
+    if form.validate_on_submit():
+        declared = [
+            name for name in ("city_employee", "assembly_member") if getattr(form, name).data
+        ]
+        try:
+            application = services.submit_application(
+                current_user,
+                item.id,
+                name=form.name.data,
+                kana=form.kana.data,
+                address=form.address.data,
+                birth_date=form.birth_date.data,
+                gender=Gender(form.gender.data) if form.gender.data else None,
+                phone=form.phone.data,
+                email=form.email.data,
+                residency=Residency(form.residency.data),
+                occupation=form.occupation.data or "",
+                experience=form.experience.data or "",
+                motivation=form.motivation.data,
+                essay=form.essay.data,
+                declared_exclusions=declared,
+            )
+        except services.CouncilError as error:
+            if error.field and error.field in form:
+                form[error.field].errors.append(str(error))
+            else:
+                flash(str(error), "error")
+                return redirect(url_for("councils.call", call_id=item.id))
+        else:
+            return redirect(url_for("councils.my_application", application_id=application.id))
+    return render_template(
+        "councils/apply.html",
+        call=item,
+        form=form,
+        essay_count=services.count_characters(form.essay.data),
+    )
+
+
+@bp.route("/applications")
+@login_required
+def my_applications() -> ResponseReturnValue:
+    applications = db.session.scalars(
+        sa.select(Application)
+        .where(Application.user_id == current_user.id)
+        .options(selectinload(Application.call).selectinload(RecruitmentCall.council))
+        .order_by(Application.id.desc())
+    ).all()
+    return render_template("councils/my_applications.html", applications=applications)
+
+
+@bp.route("/applications/<int:application_id>")
+@login_required
+def my_application(application_id: int) -> ResponseReturnValue:
+    application = db.session.get(Application, application_id)
+    if application is None or application.user_id != current_user.id:
+        abort(404)
+    return render_template("councils/my_application.html", application=application)

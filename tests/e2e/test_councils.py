@@ -1,0 +1,108 @@
+"""Councils in a real browser: a citizen applies with the live essay counter and sees the
+eligibility result; the public pages, the form and the dashboard pass axe-core in ja and en."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import PASSWORD
+from tests.councils.conftest import create_call
+from tests.e2e.conftest import check_a11y, visit
+
+
+def _login(page, email, language="en"):
+    visit(page, "/login", language)
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(PASSWORD)
+    page.locator("#password").press("Enter")
+    expect(page.locator(".flash.success")).to_be_visible()
+
+
+def test_a_citizen_applies_with_the_essay_counter_and_sees_the_result(page, app, plan, make_user):
+    call_id = create_call(app, essay_min_chars=20, essay_max_chars=40)
+    citizen = make_user("citizen")
+    _login(page, citizen.email)
+    visit(page, f"/councils/calls/{call_id}", "en")
+    page.get_by_role("link", name="Apply", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Apply")
+    check_a11y(page)
+
+    page.get_by_label("Name", exact=True).fill("蒼井 ツバメ")
+    page.get_by_label("Name in kana").fill("あおい つばめ")
+    page.get_by_label("Address", exact=True).fill("熊本市中央区水前寺公園9丁目87番")
+    page.get_by_label("Date of birth").fill("1975-07-19")
+    page.get_by_label("Telephone").fill("096-555-0199")
+    page.get_by_label("Your link to the city").select_option("lives")
+    page.get_by_label("Why you are applying").fill("市民の声を届けたいからです。")
+    counter = page.locator("#essay-count")
+    essay = page.get_by_label("Essay", exact=True)
+    # Full-width and half-width characters count one each; the line break does not count.
+    essay.fill("あいうえおかきくけこ\nABCDE")
+    expect(counter).to_have_text(re.compile(r"^15 characters: 5 more needed$"))
+    expect(counter).to_have_class(re.compile("too-short"))
+    essay.fill("あいうえおかきくけこ\nＡＢＣＤＥabcde")
+    expect(counter).to_have_text("20 characters")
+    page.get_by_label("I declare that what I have written is true.").check()
+    page.get_by_role("button", name="Submit the application").click()
+
+    expect(page.locator("#receipt-number")).to_have_text(f"KB{call_id:03d}-00001")
+    expect(page.locator("#eligibility")).to_contain_text("You meet the conditions")
+    check_a11y(page)
+
+
+def test_an_ineligible_citizen_is_told_why(page, app, plan, make_user):
+    call_id = create_call(app, essay_min_chars=1, essay_max_chars=40)
+    _login(page, make_user("citizen").email, "ja")
+    visit(page, f"/councils/calls/{call_id}/apply", "ja")
+    page.locator("#name").fill("蒼井 ツバメ")
+    page.locator("#kana").fill("あおい つばめ")
+    page.locator("#address").fill("熊本市中央区")
+    page.locator("#birth_date").fill("1975-07-19")
+    page.locator("#phone").fill("096-555-0199")
+    page.locator("#residency").select_option("none")
+    page.locator("#motivation").fill("動機")
+    page.locator("#essay").fill("作文です。")
+    expect(page.locator("#essay-count")).to_have_text("5文字")
+    page.locator("#assembly_member").check()
+    page.locator("#truthful").check()
+    page.locator("main form button[type=submit]").click()
+    eligibility = page.locator("#eligibility")
+    expect(eligibility).to_contain_text("市内在住・在勤・在学のいずれにも当たりません")
+    expect(eligibility).to_contain_text("議会の議員は公募委員に応募できません")
+    check_a11y(page)
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_council_pages_pass_axe(page, app, plan, make_user, language):
+    from datetime import date, timedelta
+
+    from app.councils import services
+    from app.councils.models import Council, Gender, MemberCategory, RecruitmentCall
+    from app.extensions import db
+
+    call_id = create_call(app)
+    with app.app_context():
+        council_id = db.session.get(RecruitmentCall, call_id).council_id
+        services.add_member(
+            None,
+            db.session.get(Council, council_id),
+            "肥後 ヨシノ",
+            MemberCategory.PUBLIC,
+            date.today() - timedelta(days=1),
+            date.today() + timedelta(days=700),
+            gender=Gender.FEMALE,
+        )
+    visit(page, "/councils/", language)
+    visit(page, f"/councils/{council_id}", language)
+    visit(page, f"/councils/calls/{call_id}", language)
+    _login(page, make_user("citizen").email, language)
+    visit(page, f"/councils/calls/{call_id}/apply", language)
+    # The form with its errors, as a citizen who submits it empty sees it.
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator("#error-summary")).to_be_visible()
+    check_a11y(page)
+    page.context.clear_cookies()
+    _login(page, make_user("staff", "gyosei-keiei").email, language)
+    visit(page, "/staff/councils/dashboard", language)
+    expect(page.locator("#public-share")).to_contain_text("100.0%")
