@@ -55,6 +55,7 @@ def register_extensions(app: Flask) -> None:
 
     # Every model is imported here, so metadata (and Alembic) sees all tables.
     from app.accounts.models import User
+    from app.consultations import models as consultations_models  # noqa: F401
     from app.core import audit, dispositions, mail, receipts, uploads  # noqa: F401
     from app.plan import models as plan_models  # noqa: F401
 
@@ -70,7 +71,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     # Import order is registration order for activity kinds, which sets their column order.
-    from app import accounts, api, plan
+    from app import accounts, api, consultations, plan
     from app.core import staff_views as core_staff_views
     from app.core import views as core_views
 
@@ -81,6 +82,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts.bp)
     app.register_blueprint(accounts.admin_bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(consultations.bp)
+    app.register_blueprint(consultations.staff_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -91,10 +94,11 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from app.accounts.cli import users_cli
+    from app.consultations.cli import consultations_cli
     from app.core.cli import demo_cli, mail_cli, translate_cli
     from app.plan.cli import plan_cli
 
-    for group in (users_cli, demo_cli, mail_cli, translate_cli, plan_cli):
+    for group in (users_cli, demo_cli, mail_cli, translate_cli, plan_cli, consultations_cli):
         app.cli.add_command(group)
 
 
