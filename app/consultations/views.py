@@ -313,9 +313,7 @@ def session_ics(session_id: int) -> ResponseReturnValue:
 
 @bp.route("/events.csv")
 def events_csv() -> ResponseReturnValue:
-    sessions = db.session.scalars(
-        _public_sessions().order_by(Session.starts_at)
-    ).unique()
+    sessions = db.session.scalars(_public_sessions().order_by(Session.starts_at)).unique()
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(EVENT_COLUMNS)

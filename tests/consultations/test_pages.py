@@ -13,7 +13,7 @@ from app.consultations.models import Session
 from app.consultations.opendata import EVENT_COLUMNS
 from app.core.activity import ActivityFilter
 from app.core.db import utcnow
-from app.core.i18n import JST, jst_to_utc, to_jst
+from app.core.i18n import JST, to_jst
 from app.core.mail import OutboxMessage
 from app.extensions import db
 from app.plan.models import Initiative

@@ -41,7 +41,7 @@ def test_guest_registers_and_gets_receipt_and_mail_with_ics(app, client, plan):
     assert f"CS-{ids.session_id:04d}-00001" in response.text
     mails = outbox(app, GUEST["email"])
     assert len(mails) == 1
-    subject, body, attachments, _ = mails[0]
+    _subject, body, attachments, _ = mails[0]
     assert f"CS-{ids.session_id:04d}-00001" in body
     assert re.search(r"/consultations/registrations/\d+/cancel/[\w-]{40,}", body)
     assert attachments and attachments[0][0] == "session.ics"
@@ -97,7 +97,7 @@ def test_cancelling_with_the_link_promotes_and_emails_the_next_person(app, clien
     }
     mails = outbox(app, "second@example.jp")
     assert len(mails) == 2
-    subject, body, attachments, _ = mails[1]
+    _subject, body, attachments, _ = mails[1]
     assert "次の人" in body
     assert attachments and attachments[0][0] == "session.ics"
     # The link cannot cancel twice.

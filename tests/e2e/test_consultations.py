@@ -31,7 +31,9 @@ def _with_record(app, ids):
         session.ends_at -= timedelta(days=30)
         db.session.commit()
         record = services.save_record(None, session, summary_ja="要旨です。", attendees=12)
-        services.add_opinion(None, record, text_ja="休日に開催してほしい。", response_ja="検討します。")
+        services.add_opinion(
+            None, record, text_ja="休日に開催してほしい。", response_ja="検討します。"
+        )
         services.add_opinion(None, record, text_ja="資料を事前に公開してほしい。")
         services.publish_record(None, record)
         return past
@@ -59,9 +61,7 @@ def test_consultation_pages_pass_axe(page, app, plan, language):
     check_a11y(page)
 
 
-def test_guest_registers_cancels_with_the_link_and_the_place_goes_to_the_waitlist(
-    page, app, plan
-):
+def test_guest_registers_cancels_with_the_link_and_the_place_goes_to_the_waitlist(page, app, plan):
     ids = scheduled(app, capacity=1)
     with app.test_request_context():
         services.register(ids.session_id, name="先着 一郎", email="first@example.jp")
