@@ -1,5 +1,5 @@
 """The consultations activity kind: sessions, registrations, attendance, opinions and advice
-per initiative, each computed with one GROUP BY."""
+per initiative, computed in one statement with GROUP BY."""
 
 from __future__ import annotations
 
@@ -34,66 +34,76 @@ METRICS = [
 
 
 def figures(flt: ActivityFilter) -> Figures:
-    result: Figures = {}
-
-    def put(initiative_id: int, key: str, value: float) -> None:
-        row = result.setdefault(initiative_id, {m.key: 0 for m in METRICS})
-        row[key] = value
-
+    """One statement: per-consultation aggregates in subqueries, summed per initiative (joining
+    the tables directly would multiply rows)."""
     held = sa.and_(Session.ends_at <= utcnow(), Session.cancelled_at.is_(None))
     published = SessionRecord.published_at.is_not(None)
-    stmt = (
+    sessions = (
         sa.select(
-            Consultation.initiative_id,
-            sa.func.count(sa.case((held, Session.id))),
-            sa.func.coalesce(sa.func.sum(sa.case((published, SessionRecord.attendees))), 0),
+            Session.consultation_id.label("cid"),
+            sa.func.count(sa.case((held, Session.id))).label("held"),
+            sa.func.sum(sa.case((published, SessionRecord.attendees), else_=0)).label("came"),
         )
-        .join(Session, Session.consultation_id == Consultation.id)
         .outerjoin(SessionRecord, SessionRecord.session_id == Session.id)
-        .group_by(Consultation.initiative_id)
+        .group_by(Session.consultation_id)
+        .subquery()
     )
-    for initiative_id, sessions_held, attendees in db.session.execute(
-        flt.apply(stmt, Consultation)
-    ):
-        put(initiative_id, "sessions_held", sessions_held)
-        put(initiative_id, "attendees", attendees)
-
-    stmt = (
-        sa.select(Consultation.initiative_id, sa.func.count(Registration.id))
-        .join(Session, Session.consultation_id == Consultation.id)
+    registrations = (
+        sa.select(Session.consultation_id.label("cid"), sa.func.count(Registration.id).label("n"))
         .join(Registration, Registration.session_id == Session.id)
         .where(Registration.status != RegistrationStatus.CANCELLED)
-        .group_by(Consultation.initiative_id)
+        .group_by(Session.consultation_id)
+        .subquery()
     )
-    for initiative_id, count in db.session.execute(flt.apply(stmt, Consultation)):
-        put(initiative_id, "registrations", count)
-
     answered = sa.func.length(sa.func.trim(Opinion.response_ja)) > 0
-    stmt = (
+    opinions = (
         sa.select(
-            Consultation.initiative_id,
-            sa.func.count(Opinion.id),
-            sa.func.count(sa.case((answered, Opinion.id))),
+            Session.consultation_id.label("cid"),
+            sa.func.count(Opinion.id).label("n"),
+            sa.func.count(sa.case((answered, Opinion.id))).label("answered"),
         )
-        .join(Session, Session.consultation_id == Consultation.id)
         .join(SessionRecord, SessionRecord.session_id == Session.id)
         .join(Opinion, Opinion.record_id == SessionRecord.id)
         .where(published)
-        .group_by(Consultation.initiative_id)
+        .group_by(Session.consultation_id)
+        .subquery()
     )
-    for initiative_id, opinions, answered_count in db.session.execute(
-        flt.apply(stmt, Consultation)
-    ):
-        put(initiative_id, "opinions", opinions)
-        put(initiative_id, "opinions_answered_share", round(100 * answered_count / opinions, 1))
+    advice = (
+        sa.select(Advice.consultation_id.label("cid"), sa.func.count(Advice.id).label("n"))
+        .group_by(Advice.consultation_id)
+        .subquery()
+    )
+
+    def total(column: sa.ColumnElement) -> sa.ColumnElement:
+        return sa.func.coalesce(sa.func.sum(column), 0)
 
     stmt = (
-        sa.select(Consultation.initiative_id, sa.func.count(Advice.id))
-        .join(Advice, Advice.consultation_id == Consultation.id)
+        sa.select(
+            Consultation.initiative_id,
+            total(sessions.c.held),
+            total(registrations.c.n),
+            total(sessions.c.came),
+            total(opinions.c.n),
+            total(opinions.c.answered),
+            total(advice.c.n),
+        )
+        .outerjoin(sessions, sessions.c.cid == Consultation.id)
+        .outerjoin(registrations, registrations.c.cid == Consultation.id)
+        .outerjoin(opinions, opinions.c.cid == Consultation.id)
+        .outerjoin(advice, advice.c.cid == Consultation.id)
         .group_by(Consultation.initiative_id)
     )
-    for initiative_id, count in db.session.execute(flt.apply(stmt, Consultation)):
-        put(initiative_id, "advice_given", count)
+    result: Figures = {}
+    for row in db.session.execute(flt.apply(stmt, Consultation)):
+        initiative_id, held_n, registered, came, opinion_n, answered_n, advice_n = row
+        result[initiative_id] = {
+            "sessions_held": int(held_n),
+            "registrations": int(registered),
+            "attendees": int(came),
+            "opinions": int(opinion_n),
+            "opinions_answered_share": round(100 * answered_n / opinion_n, 1) if opinion_n else 0,
+            "advice_given": int(advice_n),
+        }
     return result
 
 

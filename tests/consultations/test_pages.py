@@ -306,4 +306,4 @@ def test_figures_cost_a_fixed_number_of_statements(app, plan):
     _seed(app, 2)
     with app.app_context(), count_statements() as statements:
         figures(ActivityFilter(fiscal_years=(2026,)))
-    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 4
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1

@@ -97,8 +97,8 @@ def test_cancelling_with_the_link_promotes_and_emails_the_next_person(app, clien
     }
     mails = outbox(app, "second@example.jp")
     assert len(mails) == 2
-    _subject, body, attachments, _ = mails[1]
-    assert "次の人" in body
+    subject, body, attachments, _ = mails[1]
+    assert "確定" in subject and "次の人" in body
     assert attachments and attachments[0][0] == "session.ics"
     # The link cannot cancel twice.
     response = client.get(link)
