@@ -15,7 +15,15 @@ from wtforms import (
     TimeField,
     URLField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.consultations.models import ACCOMMODATION_LABELS
@@ -149,6 +157,15 @@ class SessionForm(FlaskForm):
     accommodations = CheckboxesField(_l("Support offered"), choices=[], validate_choice=True)
 
 
+class SessionCancelForm(FlaskForm):
+    reason = StringField(
+        _l("Reason for cancelling"),
+        validators=[DataRequired(), Length(max=300)],
+        filters=[clean_text],
+        description=_l("Sent to everyone registered."),
+    )
+
+
 class AttendanceForm(FlaskForm):
     walk_ins = IntegerField(
         _l("Walk-ins"), default=0, validators=[InputRequired(), NumberRange(min=0, max=10000)]
@@ -234,3 +251,22 @@ class VenueForm(FlaskForm):
         validators=[Optional(), Length(max=2000)],
         filters=[clean_text],
     )
+
+
+class KindForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[
+            DataRequired(),
+            Length(max=32),
+            Regexp(r"^[a-z0-9_]+$", message=_l("Lower-case letters, digits and _ only.")),
+        ],
+        filters=[clean_text],
+    )
+    name_ja = StringField(
+        _l("Name (Japanese)"), validators=[DataRequired(), Length(max=50)], filters=[clean_text]
+    )
+    name_en = StringField(
+        _l("Name (English)"), validators=[Optional(), Length(max=80)], filters=[clean_text]
+    )
+    active = BooleanField(_l("Offered for new consultations"), default=True)

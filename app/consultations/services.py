@@ -108,6 +108,35 @@ def active_kinds() -> list[ConsultationKind]:
     )
 
 
+def save_kind(actor: Any, kind: ConsultationKind | None, **values: Any) -> ConsultationKind:
+    """Add a kind or edit one; kinds in use are retired (active=False), never deleted."""
+    if kind is None:
+        if db.session.scalar(
+            sa.select(ConsultationKind.id).where(ConsultationKind.code == values["code"])
+        ):
+            raise ConsultationError(_("This code is already in use."), "code")
+        position = db.session.scalar(sa.select(sa.func.max(ConsultationKind.position))) or 0
+        kind = ConsultationKind(position=position + 1, **values)
+        db.session.add(kind)
+        db.session.flush()
+        audit.record(actor, "consultation_kind.create", kind, f"Kind {kind.code} added")
+    else:
+        before = audit.snapshot(kind, ["name_ja", "name_en", "active"])
+        values.pop("code", None)  # the code is a stable key
+        for name, value in values.items():
+            setattr(kind, name, value)
+        audit.record(
+            actor,
+            "consultation_kind.update",
+            kind,
+            f"Kind {kind.code} edited",
+            before=before,
+            after=audit.snapshot(kind, ["name_ja", "name_en", "active"]),
+        )
+    db.session.commit()
+    return kind
+
+
 def create_venue(actor: Any, **values: Any) -> Venue:
     venue = Venue(**values)
     db.session.add(venue)
@@ -287,6 +316,35 @@ def move_session(actor: Any, session: Session, **values: Any) -> None:
         after=audit.snapshot(session, SESSION_FIELDS),
     )
     db.session.commit()
+
+
+def cancel_session(actor: Any, session_id: int, reason: str) -> int:
+    """Call a session off: it leaves the public list, and everyone registered is told by
+    e-mail. Registrations are kept as they were. Returns the number of people told."""
+    begin_write()
+    session = db.session.scalar(
+        sa.select(Session).where(Session.id == session_id).with_for_update()
+    )
+    if session is None or session.cancelled_at is not None:
+        db.session.rollback()
+        raise ConsultationError(_("This session has already been cancelled."))
+    session.cancelled_at = utcnow()
+    audit.record(actor, "session.cancel", session, f"Session {session.id} cancelled: {reason}")
+    registrations = db.session.scalars(
+        sa.select(Registration).where(
+            Registration.session_id == session_id,
+            Registration.status != RegistrationStatus.CANCELLED,
+        )
+    ).all()
+    for registration in registrations:
+        _queue_registration_mail(
+            registration,
+            "session_cancelled",
+            dedup_key=f"session-cancelled:{session_id}:reg:{registration.id}",
+            reason=reason,
+        )
+    db.session.commit()
+    return len(registrations)
 
 
 # Registration, waiting list, cancellation -------------------------------------------------
@@ -612,11 +670,16 @@ MAIL_SUBJECTS = {
     "confirmation": lambda: _("Your registration for a Kumamoto City session"),
     "promoted": lambda: _("A place has become free: your registration is confirmed"),
     "reminder": lambda: _("Reminder: your session is tomorrow"),
+    "session_cancelled": lambda: _("A session you registered for has been cancelled"),
 }
 
 
 def _queue_registration_mail(
-    registration: Registration, which: str, token: str | None = None, dedup_key: str | None = None
+    registration: Registration,
+    which: str,
+    token: str | None = None,
+    dedup_key: str | None = None,
+    reason: str = "",
 ) -> None:
     session = db.session.get(Session, registration.session_id)
     cancel_link = (
@@ -632,10 +695,11 @@ def _queue_registration_mail(
             receipt=receipt_label(registration),
             cancel_link=cancel_link,
             session_link=public_link("consultations.session", session_id=session.id),
+            reason=reason,
         )
         subject = MAIL_SUBJECTS[which]()
         attachments = None
-        if registration.status == RegistrationStatus.CONFIRMED:
+        if registration.status == RegistrationStatus.CONFIRMED and which != "session_cancelled":
             attachments = [("session.ics", "text/calendar", calendar_for([session]))]
     queue_mail(registration.email, subject, body, attachments, dedup_key=dedup_key)
 

@@ -20,14 +20,17 @@ from app.consultations.forms import (
     AttendanceForm,
     CancelForm,
     ConsultationForm,
+    KindForm,
     OpinionForm,
     RecordForm,
+    SessionCancelForm,
     SessionForm,
     VenueForm,
     accommodation_choices,
 )
 from app.consultations.models import (
     Consultation,
+    ConsultationKind,
     Registration,
     RegistrationStatus,
     Session,
@@ -168,6 +171,7 @@ def consultation(consultation_id: int) -> ResponseReturnValue:
     return render_template(
         "consultations/staff/consultation.html",
         item=item,
+        cancel_forms={s.id: SessionCancelForm(prefix=f"cancel-{s.id}") for s in item.sessions},
         seats=services.seats_by_session([s.id for s in item.sessions]),
         advice_form=advice_form,
         can_manage=can_manage(current_user, item.department_id),
@@ -291,6 +295,27 @@ def edit_session(session_id: int) -> ResponseReturnValue:
         consultation=consultation_item,
         item=item,
     )
+
+
+@staff_bp.route("/sessions/<int:session_id>/cancel", methods=["POST"])
+def cancel_session(session_id: int) -> ResponseReturnValue:
+    item = _session(session_id)
+    consultation_id = item.consultation_id
+    _require_manage(item.consultation.department_id)
+    form = SessionCancelForm(prefix=f"cancel-{session_id}")
+    if form.validate_on_submit():
+        try:
+            told = services.cancel_session(current_user, session_id, form.reason.data)
+        except services.ConsultationError as error:
+            flash(str(error), "error")
+        else:
+            flash(
+                _("The session has been cancelled; %(count)s people will be told.", count=told),
+                "success",
+            )
+    else:
+        flash(_("Please give the reason for cancelling."), "error")
+    return redirect(url_for("consultations_staff.consultation", consultation_id=consultation_id))
 
 
 # Calendar ---------------------------------------------------------------------------------
@@ -532,5 +557,45 @@ def venues() -> ResponseReturnValue:
         form=form,
         venues=db.session.scalars(
             sa.select(Venue).options(joinedload(Venue.ward)).order_by(Venue.ward_id, Venue.id)
+        ).all(),
+    )
+
+
+# Kinds (admins) ---------------------------------------------------------------------------
+
+
+@staff_bp.route("/kinds", methods=["GET", "POST"])
+@staff_bp.route("/kinds/<int:kind_id>", methods=["GET", "POST"])
+def kinds(kind_id: int | None = None) -> ResponseReturnValue:
+    if not is_admin(current_user):
+        abort(403)
+    kind = db.session.get(ConsultationKind, kind_id) if kind_id else None
+    if kind_id and kind is None:
+        abort(404)
+    form = KindForm(obj=kind)
+    if kind is not None:
+        form.code.render_kw = {"readonly": True}
+        form.code.data = kind.code
+    if form.validate_on_submit():
+        try:
+            services.save_kind(
+                current_user,
+                kind,
+                code=form.code.data,
+                name_ja=form.name_ja.data,
+                name_en=form.name_en.data or "",
+                active=bool(form.active.data),
+            )
+        except services.ConsultationError as error:
+            getattr(form, error.field or "code").errors.append(str(error))
+        else:
+            flash(_("The kind has been saved."), "success")
+            return redirect(url_for("consultations_staff.kinds"))
+    return render_template(
+        "consultations/staff/kinds.html",
+        form=form,
+        kind=kind,
+        kinds=db.session.scalars(
+            sa.select(ConsultationKind).order_by(ConsultationKind.position)
         ).all(),
     )
