@@ -55,6 +55,7 @@ def register_extensions(app: Flask) -> None:
 
     # Every model is imported here, so metadata (and Alembic) sees all tables.
     from app.accounts.models import User
+    from app.consultations import models as consultations_models  # noqa: F401
     from app.core import audit, dispositions, mail, receipts, uploads  # noqa: F401
     from app.councils import models as councils_models  # noqa: F401
     from app.plan import models as plan_models  # noqa: F401
@@ -72,7 +73,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     # Import order is registration order for activity kinds, which sets their column order.
-    from app import accounts, api, councils, plan, public_comment, reports
+    from app import accounts, api, consultations, councils, plan, public_comment, reports
     from app.core import staff_views as core_staff_views
     from app.core import views as core_views
 
@@ -90,6 +91,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(councils.bp)
     app.register_blueprint(councils.staff_bp)
     app.register_blueprint(councils.review_bp)
+    app.register_blueprint(consultations.bp)
+    app.register_blueprint(consultations.staff_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -100,10 +103,11 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from app.accounts.cli import users_cli
+    from app.consultations.cli import consultations_cli
     from app.core.cli import demo_cli, mail_cli, translate_cli
     from app.plan.cli import plan_cli
 
-    for group in (users_cli, demo_cli, mail_cli, translate_cli, plan_cli):
+    for group in (users_cli, demo_cli, mail_cli, translate_cli, plan_cli, consultations_cli):
         app.cli.add_command(group)
 
 

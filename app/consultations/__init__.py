@@ -1,0 +1,26 @@
+"""Consultations (参加の場): workshops, PI consultations, ward round tables, briefings and
+seminars, with registration, waiting lists, attendance and published records."""
+
+from flask import Blueprint
+
+from app.core.activity import register
+from app.core.demo import register_demo
+from app.core.permissions import guard_blueprint, is_staff
+
+bp = Blueprint("consultations", __name__, template_folder="templates", url_prefix="/consultations")
+staff_bp = guard_blueprint(
+    Blueprint(
+        "consultations_staff",
+        __name__,
+        template_folder="templates",
+        url_prefix="/staff/consultations",
+    ),
+    is_staff,
+)
+
+from app.consultations import staff_views, views  # noqa: E402,F401
+from app.consultations.activity import CONSULTATIONS_KIND  # noqa: E402
+from app.consultations.demo import load_demo  # noqa: E402
+
+register(CONSULTATIONS_KIND)
+register_demo(load_demo)

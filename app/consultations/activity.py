@@ -1,0 +1,147 @@
+"""The consultations activity kind: sessions, registrations, attendance, opinions and advice
+per initiative, computed in one statement with GROUP BY."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
+
+from app.consultations.models import (
+    Advice,
+    Consultation,
+    Opinion,
+    Registration,
+    RegistrationStatus,
+    Session,
+    SessionRecord,
+)
+from app.core.activity import ActivityFilter, ActivityKind, ActivityRecord, Figures, Metric
+from app.core.db import utcnow
+from app.core.i18n import to_jst
+from app.extensions import db
+
+METRICS = [
+    Metric("sessions_held", _l("Sessions held")),
+    Metric("registrations", _l("Registrations")),
+    Metric("attendees", _l("Attendees")),
+    Metric("opinions", _l("Opinions recorded")),
+    Metric("opinions_answered_share", _l("Share of opinions answered (%)")),
+    Metric("advice_given", _l("Advice on the method given")),
+]
+
+
+def figures(flt: ActivityFilter) -> Figures:
+    """One statement: per-consultation aggregates in subqueries, summed per initiative (joining
+    the tables directly would multiply rows)."""
+    held = sa.and_(Session.ends_at <= utcnow(), Session.cancelled_at.is_(None))
+    published = SessionRecord.published_at.is_not(None)
+    sessions = (
+        sa.select(
+            Session.consultation_id.label("cid"),
+            sa.func.count(sa.case((held, Session.id))).label("held"),
+            sa.func.sum(sa.case((published, SessionRecord.attendees), else_=0)).label("came"),
+        )
+        .outerjoin(SessionRecord, SessionRecord.session_id == Session.id)
+        .group_by(Session.consultation_id)
+        .subquery()
+    )
+    registrations = (
+        sa.select(Session.consultation_id.label("cid"), sa.func.count(Registration.id).label("n"))
+        .join(Registration, Registration.session_id == Session.id)
+        .where(Registration.status != RegistrationStatus.CANCELLED)
+        .group_by(Session.consultation_id)
+        .subquery()
+    )
+    answered = sa.func.length(sa.func.trim(Opinion.response_ja)) > 0
+    opinions = (
+        sa.select(
+            Session.consultation_id.label("cid"),
+            sa.func.count(Opinion.id).label("n"),
+            sa.func.count(sa.case((answered, Opinion.id))).label("answered"),
+        )
+        .join(SessionRecord, SessionRecord.session_id == Session.id)
+        .join(Opinion, Opinion.record_id == SessionRecord.id)
+        .where(published)
+        .group_by(Session.consultation_id)
+        .subquery()
+    )
+    advice = (
+        sa.select(Advice.consultation_id.label("cid"), sa.func.count(Advice.id).label("n"))
+        .group_by(Advice.consultation_id)
+        .subquery()
+    )
+
+    def total(column: sa.ColumnElement) -> sa.ColumnElement:
+        return sa.func.coalesce(sa.func.sum(column), 0)
+
+    stmt = (
+        sa.select(
+            Consultation.initiative_id,
+            total(sessions.c.held),
+            total(registrations.c.n),
+            total(sessions.c.came),
+            total(opinions.c.n),
+            total(opinions.c.answered),
+            total(advice.c.n),
+        )
+        .outerjoin(sessions, sessions.c.cid == Consultation.id)
+        .outerjoin(registrations, registrations.c.cid == Consultation.id)
+        .outerjoin(opinions, opinions.c.cid == Consultation.id)
+        .outerjoin(advice, advice.c.cid == Consultation.id)
+        .group_by(Consultation.initiative_id)
+    )
+    result: Figures = {}
+    for row in db.session.execute(flt.apply(stmt, Consultation)):
+        initiative_id, held_n, registered, came, opinion_n, answered_n, advice_n = row
+        result[initiative_id] = {
+            "sessions_held": int(held_n),
+            "registrations": int(registered),
+            "attendees": int(came),
+            "opinions": int(opinion_n),
+            "opinions_answered_share": round(100 * answered_n / opinion_n, 1) if opinion_n else 0,
+            "advice_given": int(advice_n),
+        }
+    return result
+
+
+def records(initiative_id: int, limit: int) -> list[ActivityRecord]:
+    sessions = db.session.scalars(
+        sa.select(Session)
+        .join(Consultation, Session.consultation_id == Consultation.id)
+        .where(Consultation.initiative_id == initiative_id, Session.cancelled_at.is_(None))
+        .options(joinedload(Session.consultation), joinedload(Session.record))
+        .order_by(Session.starts_at.desc())
+        .limit(limit)
+    ).unique()
+    result = []
+    for session in sessions:
+        if session.record is not None and session.record.published_at is not None:
+            status = _("Record published")
+        elif session.is_past:
+            status = _("Held")
+        else:
+            status = _("Upcoming")
+        result.append(
+            ActivityRecord(
+                title=session.display_title(),
+                url=url_for("consultations.session", session_id=session.id),
+                day=to_jst(session.starts_at).date(),
+                status=status,
+            )
+        )
+    return result
+
+
+CONSULTATIONS_KIND = ActivityKind(
+    key="consultations",
+    label=_l("Consultations"),
+    model=Consultation,
+    metrics=METRICS,
+    figures=figures,
+    records=records,
+    list_endpoint="consultations.index",
+    order=20,
+)

@@ -1,0 +1,272 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TelField,
+    TextAreaField,
+    TimeField,
+    URLField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.consultations.models import ACCOMMODATION_LABELS
+from app.core.forms import choices, clean_text
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def accommodation_choices(codes: list[str] | None = None) -> list:
+    return choices(
+        (code.value, label)
+        for code, label in ACCOMMODATION_LABELS.items()
+        if codes is None or code.value in codes
+    )
+
+
+class RegistrationForm(FlaskForm):
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(), Length(max=100)],
+        filters=[clean_text],
+        render_kw={"autocomplete": "name"},
+    )
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[DataRequired(), Email(), Length(max=254)],
+        description=_l("We send the confirmation and a cancel link here."),
+        render_kw={"autocomplete": "email"},
+    )
+    phone = TelField(
+        _l("Telephone (optional)"),
+        validators=[Optional(), Length(max=30)],
+        filters=[clean_text],
+        render_kw={"autocomplete": "tel"},
+    )
+    party_size = IntegerField(
+        _l("Number of people"),
+        default=1,
+        validators=[
+            InputRequired(),
+            NumberRange(min=1, max=5, message=_l("Between %(min)s and %(max)s people.")),
+        ],
+        description=_l("Including yourself; up to 5 people."),
+    )
+    accommodations = CheckboxesField(_l("Support you need"), choices=[], validate_choice=True)
+    notes = TextAreaField(
+        _l("Anything else we should know (optional)"),
+        validators=[Optional(), Length(max=1000)],
+        filters=[clean_text],
+    )
+
+
+class CancelForm(FlaskForm):
+    pass
+
+
+class ConsultationForm(FlaskForm):
+    kind_id = SelectField(_l("Kind"), coerce=int, validators=[InputRequired()])
+    title_ja = StringField(
+        _l("Title (Japanese)"), validators=[DataRequired(), Length(max=300)], filters=[clean_text]
+    )
+    title_en = StringField(
+        _l("Title (English)"), validators=[Optional(), Length(max=300)], filters=[clean_text]
+    )
+    purpose_ja = TextAreaField(
+        _l("Purpose (Japanese)"), validators=[Optional(), Length(max=5000)], filters=[clean_text]
+    )
+    purpose_en = TextAreaField(
+        _l("Purpose (English)"), validators=[Optional(), Length(max=5000)], filters=[clean_text]
+    )
+    plan_stage_ja = StringField(
+        _l("Stage of the plan it feeds (Japanese)"),
+        validators=[Optional(), Length(max=200)],
+        filters=[clean_text],
+        description=_l("For PI consultations, e.g. 構想段階."),
+    )
+    plan_stage_en = StringField(
+        _l("Stage of the plan it feeds (English)"),
+        validators=[Optional(), Length(max=200)],
+        filters=[clean_text],
+    )
+    contact_ja = StringField(
+        _l("Contact (Japanese)"), validators=[Optional(), Length(max=300)], filters=[clean_text]
+    )
+    contact_en = StringField(
+        _l("Contact (English)"), validators=[Optional(), Length(max=300)], filters=[clean_text]
+    )
+    initiative_id = SelectField(
+        _l("Initiative it fulfils"), coerce=int, validators=[InputRequired()]
+    )
+    department_id = SelectField(_l("Department"), coerce=int, validators=[InputRequired()])
+    ward_id = SelectField(_l("Ward"), coerce=int, validators=[InputRequired()])
+
+
+class SessionForm(FlaskForm):
+    title_ja = StringField(
+        _l("Session title (Japanese, optional)"),
+        validators=[Optional(), Length(max=200)],
+        filters=[clean_text],
+        description=_l("e.g. 第1回"),
+    )
+    title_en = StringField(
+        _l("Session title (English, optional)"),
+        validators=[Optional(), Length(max=200)],
+        filters=[clean_text],
+    )
+    date = DateField(_l("Date"), validators=[InputRequired()])
+    start_time = TimeField(_l("Starts at (JST)"), validators=[InputRequired()])
+    end_time = TimeField(_l("Ends at (JST)"), validators=[InputRequired()])
+    venue_id = SelectField(_l("Venue"), coerce=int, validators=[InputRequired()])
+    online_url = URLField(
+        _l("Online link"),
+        validators=[Optional(), Length(max=500)],
+        filters=[clean_text],
+        description=_l("For online sessions; leave the venue empty."),
+    )
+    capacity = IntegerField(
+        _l("Capacity"),
+        validators=[InputRequired(), NumberRange(min=1, max=10000)],
+    )
+    registration_required = BooleanField(_l("Registration is needed"), default=True)
+    registration_opens_date = DateField(_l("Registration opens on"), validators=[Optional()])
+    registration_closes_date = DateField(
+        _l("Registration closes on"),
+        validators=[Optional()],
+        description=_l("Registration closes at the end of this day (JST)."),
+    )
+    accommodations = CheckboxesField(_l("Support offered"), choices=[], validate_choice=True)
+
+
+class SessionCancelForm(FlaskForm):
+    reason = StringField(
+        _l("Reason for cancelling"),
+        validators=[DataRequired(), Length(max=300)],
+        filters=[clean_text],
+        description=_l("Sent to everyone registered."),
+    )
+
+
+class AttendanceForm(FlaskForm):
+    walk_ins = IntegerField(
+        _l("Walk-ins"), default=0, validators=[InputRequired(), NumberRange(min=0, max=10000)]
+    )
+
+
+class RecordForm(FlaskForm):
+    summary_ja = TextAreaField(
+        _l("Summary (Japanese)"),
+        validators=[DataRequired(), Length(max=20000)],
+        filters=[clean_text],
+    )
+    summary_en = TextAreaField(
+        _l("Summary (English)"), validators=[Optional(), Length(max=20000)], filters=[clean_text]
+    )
+    attendees = IntegerField(
+        _l("Attendees"), validators=[InputRequired(), NumberRange(min=0, max=100000)]
+    )
+    materials = TextAreaField(
+        _l("Materials"),
+        validators=[Optional(), Length(max=5000)],
+        filters=[clean_text],
+        description=_l("One title or address per line."),
+    )
+
+
+class OpinionForm(FlaskForm):
+    text_ja = TextAreaField(
+        _l("Opinion (Japanese)"),
+        validators=[DataRequired(), Length(max=5000)],
+        filters=[clean_text],
+    )
+    text_en = TextAreaField(
+        _l("Opinion (English)"), validators=[Optional(), Length(max=5000)], filters=[clean_text]
+    )
+    response_ja = TextAreaField(
+        _l("The city's response (Japanese)"),
+        validators=[Optional(), Length(max=5000)],
+        filters=[clean_text],
+    )
+    response_en = TextAreaField(
+        _l("The city's response (English)"),
+        validators=[Optional(), Length(max=5000)],
+        filters=[clean_text],
+    )
+    disposition_id = SelectField(_l("Disposition"), coerce=int, validators=[InputRequired()])
+    concerns_initiative_id = SelectField(
+        _l("Concerns another initiative"), coerce=int, validators=[InputRequired()]
+    )
+
+
+class AdviceForm(FlaskForm):
+    advised_on = DateField(_l("Advised on"), validators=[InputRequired()])
+    text = TextAreaField(
+        _l("Advice on the participation method"),
+        validators=[DataRequired(), Length(max=5000)],
+        filters=[clean_text],
+    )
+
+
+class VenueForm(FlaskForm):
+    name_ja = StringField(
+        _l("Name (Japanese)"), validators=[DataRequired(), Length(max=200)], filters=[clean_text]
+    )
+    name_en = StringField(
+        _l("Name (English)"), validators=[Optional(), Length(max=200)], filters=[clean_text]
+    )
+    address_ja = StringField(
+        _l("Address (Japanese)"), validators=[DataRequired(), Length(max=300)], filters=[clean_text]
+    )
+    address_en = StringField(
+        _l("Address (English)"), validators=[Optional(), Length(max=300)], filters=[clean_text]
+    )
+    ward_id = SelectField(_l("Ward"), coerce=int, validators=[InputRequired()])
+    capacity = IntegerField(_l("Capacity"), validators=[InputRequired(), NumberRange(min=1)])
+    accessibility_ja = TextAreaField(
+        _l("Accessibility (Japanese)"),
+        validators=[Optional(), Length(max=2000)],
+        filters=[clean_text],
+    )
+    accessibility_en = TextAreaField(
+        _l("Accessibility (English)"),
+        validators=[Optional(), Length(max=2000)],
+        filters=[clean_text],
+    )
+
+
+class KindForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[
+            DataRequired(),
+            Length(max=32),
+            Regexp(r"^[a-z0-9_]+$", message=_l("Lower-case letters, digits and _ only.")),
+        ],
+        filters=[clean_text],
+    )
+    name_ja = StringField(
+        _l("Name (Japanese)"), validators=[DataRequired(), Length(max=50)], filters=[clean_text]
+    )
+    name_en = StringField(
+        _l("Name (English)"), validators=[Optional(), Length(max=80)], filters=[clean_text]
+    )
+    active = BooleanField(_l("Offered for new consultations"), default=True)

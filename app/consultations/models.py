@@ -1,0 +1,248 @@
+"""Consultations (参加の場): a programme of sessions, with registration, waitlists, attendance and
+a published record (議事要旨) of the opinions raised and the city's answers.
+
+A `Consultation` is the activity record that fulfils an initiative; its sessions, registrations
+and opinions roll up to it. `Venue` and `Session` are kept generic (a session is a dated
+gathering in a venue or online) so other modules can reuse them.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.activity import FulfilsInitiative
+from app.core.db import Localized, TimestampMixin, UTCDateTime, utcnow
+from app.extensions import db
+
+if TYPE_CHECKING:
+    from app.accounts.models import User
+    from app.core.dispositions import Disposition
+    from app.plan.models import Department, Initiative, Ward
+
+
+class Accommodation(enum.StrEnum):
+    """Support a session can offer; requests are collected at registration."""
+
+    SIGN_LANGUAGE = "sign_language"
+    CAPTIONING = "captioning"
+    CHILDCARE = "childcare"
+
+    @property
+    def label(self) -> str:
+        return str(ACCOMMODATION_LABELS[self])
+
+
+ACCOMMODATION_LABELS = {
+    Accommodation.SIGN_LANGUAGE: _l("Sign language interpretation"),
+    Accommodation.CAPTIONING: _l("Summary captioning"),
+    Accommodation.CHILDCARE: _l("Childcare"),
+}
+
+
+class RegistrationStatus(enum.StrEnum):
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return str(REGISTRATION_STATUS_LABELS[self])
+
+
+REGISTRATION_STATUS_LABELS = {
+    RegistrationStatus.CONFIRMED: _l("Confirmed"),
+    RegistrationStatus.WAITLISTED: _l("On the waiting list"),
+    RegistrationStatus.CANCELLED: _l("Cancelled"),
+}
+
+
+def _enum(cls: type[enum.StrEnum]) -> sa.Enum:
+    return sa.Enum(
+        cls, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]
+    )
+
+
+class ConsultationKind(Localized, db.Model):
+    """PI協議, ワークショップ, 説明会 …: an editable list, like the dispositions."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    name_ja: Mapped[str] = mapped_column(sa.String(50))
+    name_en: Mapped[str] = mapped_column(sa.String(80), default="")
+    position: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Venue(Localized, TimestampMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name_ja: Mapped[str] = mapped_column(sa.String(200))
+    name_en: Mapped[str] = mapped_column(sa.String(200), default="")
+    address_ja: Mapped[str] = mapped_column(sa.String(300))
+    address_en: Mapped[str] = mapped_column(sa.String(300), default="")
+    ward_id: Mapped[int | None] = mapped_column(sa.ForeignKey("ward.id"), index=True)
+    capacity: Mapped[int]
+    # Step-free access, hearing loop, accessible toilet … as the venue describes them.
+    accessibility_ja: Mapped[str] = mapped_column(sa.Text, default="")
+    accessibility_en: Mapped[str] = mapped_column(sa.Text, default="")
+    active: Mapped[bool] = mapped_column(default=True)
+
+    ward: Mapped[Ward | None] = relationship()
+
+
+class Consultation(FulfilsInitiative, Localized, TimestampMixin, db.Model):
+    """A programme of one or more sessions (workshop series, PI consultation, round table …)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation_kind.id"), index=True)
+    title_ja: Mapped[str] = mapped_column(sa.String(300))
+    title_en: Mapped[str] = mapped_column(sa.String(300), default="")
+    purpose_ja: Mapped[str] = mapped_column(sa.Text, default="")
+    purpose_en: Mapped[str] = mapped_column(sa.Text, default="")
+    # For PI consultations: the stage of the plan this feeds (構想段階, 計画段階 …).
+    plan_stage_ja: Mapped[str] = mapped_column(sa.String(200), default="")
+    plan_stage_en: Mapped[str] = mapped_column(sa.String(200), default="")
+    contact_ja: Mapped[str] = mapped_column(sa.String(300), default="")
+    contact_en: Mapped[str] = mapped_column(sa.String(300), default="")
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+
+    kind: Mapped[ConsultationKind] = relationship(lazy="joined")
+    department: Mapped[Department] = relationship()
+    ward: Mapped[Ward | None] = relationship()
+    initiative: Mapped[Initiative] = relationship()
+    sessions: Mapped[list[Session]] = relationship(
+        back_populates="consultation", order_by="Session.starts_at"
+    )
+    advice: Mapped[list[Advice]] = relationship(
+        back_populates="consultation", order_by="Advice.advised_on"
+    )
+
+
+class Advice(TimestampMixin, db.Model):
+    """市民協働課's advice on the participation method, asked for at the planning stage (6)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation.id"), index=True)
+    advised_on: Mapped[date]
+    text: Mapped[str] = mapped_column(sa.Text)
+    advised_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+
+    consultation: Mapped[Consultation] = relationship(back_populates="advice")
+    advised_by: Mapped[User | None] = relationship()
+
+
+class Session(Localized, TimestampMixin, db.Model):
+    """One dated gathering: in a venue or online."""
+
+    __tablename__ = "consultation_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation.id"), index=True)
+    title_ja: Mapped[str] = mapped_column(sa.String(200), default="")
+    title_en: Mapped[str] = mapped_column(sa.String(200), default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    venue_id: Mapped[int | None] = mapped_column(sa.ForeignKey("venue.id"), index=True)
+    online_url: Mapped[str] = mapped_column(sa.String(500), default="")
+    # The ward the session takes place in (the venue's), for filters and the per-ward feed.
+    ward_id: Mapped[int | None] = mapped_column(sa.ForeignKey("ward.id"), index=True)
+    capacity: Mapped[int]
+    registration_required: Mapped[bool] = mapped_column(default=True)
+    registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accommodations: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    walk_ins: Mapped[int] = mapped_column(default=0)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    consultation: Mapped[Consultation] = relationship(back_populates="sessions")
+    venue: Mapped[Venue | None] = relationship()
+    ward: Mapped[Ward | None] = relationship()
+    record: Mapped[SessionRecord | None] = relationship(back_populates="session")
+
+    def display_title(self) -> str:
+        own = self.tr("title")
+        base = self.consultation.tr("title")
+        return f"{base} {own}" if own else base
+
+    @property
+    def is_past(self) -> bool:
+        return self.ends_at <= utcnow()
+
+
+class Registration(TimestampMixin, db.Model):
+    """A sign-up for a session: never deleted, cancelled with who did it and why."""
+
+    __table_args__ = (sa.UniqueConstraint("session_id", "receipt_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation_session.id"), index=True)
+    receipt_number: Mapped[int]
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    email: Mapped[str] = mapped_column(sa.String(254))
+    phone: Mapped[str] = mapped_column(sa.String(30), default="")
+    party_size: Mapped[int] = mapped_column(default=1)
+    accommodations: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+    language: Mapped[str] = mapped_column(sa.String(5), default="ja")
+    status: Mapped[RegistrationStatus] = mapped_column(_enum(RegistrationStatus), index=True)
+    # Order on the waiting list (first come, first promoted); kept after promotion.
+    waitlist_position: Mapped[int | None]
+    promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # sha256 of the token in the guest's cancel link; the token itself is never stored.
+    cancel_token_hash: Mapped[str] = mapped_column(sa.String(64))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    cancel_reason: Mapped[str] = mapped_column(sa.String(300), default="")
+    # None until the check-in list is kept: True attended, False did not come (no-show).
+    attended: Mapped[bool | None]
+
+    session: Mapped[Session] = relationship()
+
+    @property
+    def seats(self) -> int:
+        return self.party_size
+
+
+class SessionRecord(Localized, TimestampMixin, db.Model):
+    """The record (議事要旨) of a session; public once published."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation_session.id"), unique=True)
+    summary_ja: Mapped[str] = mapped_column(sa.Text, default="")
+    summary_en: Mapped[str] = mapped_column(sa.Text, default="")
+    attendees: Mapped[int] = mapped_column(default=0)
+    # Materials handed out, one title or address per line.
+    materials: Mapped[str] = mapped_column(sa.Text, default="")
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+    session: Mapped[Session] = relationship(back_populates="record")
+    opinions: Mapped[list[Opinion]] = relationship(
+        back_populates="record", order_by="Opinion.position"
+    )
+
+
+class Opinion(Localized, TimestampMixin, db.Model):
+    """An opinion raised at a session, with the city's response and its disposition."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(sa.ForeignKey("session_record.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    text_ja: Mapped[str] = mapped_column(sa.Text)
+    text_en: Mapped[str] = mapped_column(sa.Text, default="")
+    response_ja: Mapped[str] = mapped_column(sa.Text, default="")
+    response_en: Mapped[str] = mapped_column(sa.Text, default="")
+    disposition_id: Mapped[int | None] = mapped_column(sa.ForeignKey("disposition.id"))
+    # Where the opinion concerns another initiative than the consultation's own.
+    concerns_initiative_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("initiative.id"), index=True
+    )
+
+    record: Mapped[SessionRecord] = relationship(back_populates="opinions")
+    disposition: Mapped[Disposition | None] = relationship()
+    concerns_initiative: Mapped[Initiative | None] = relationship()

@@ -1,0 +1,770 @@
+"""Every change of state in consultations: views, the CLI and tests call these, nothing else
+writes. Capacity is checked and taken in one transaction that holds the session row's lock
+(begin_write + SELECT … FOR UPDATE), so concurrent sign-ups never overfill a session."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, has_request_context, render_template, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.consultations.models import (
+    Advice,
+    Consultation,
+    ConsultationKind,
+    Opinion,
+    Registration,
+    RegistrationStatus,
+    Session,
+    SessionRecord,
+    Venue,
+)
+from app.core import audit
+from app.core.db import begin_write, utcnow
+from app.core.i18n import JST, fiscal_year, format_datetime, to_jst
+from app.core.mail import OutboxMessage, queue_mail
+from app.core.receipts import format_receipt, next_receipt_number
+from app.extensions import db
+
+DEFAULT_KINDS = [
+    ("pi", "PI協議", "PI consultation"),
+    ("workshop", "ワークショップ", "Workshop"),
+    ("briefing", "説明会", "Briefing"),
+    ("open_house", "オープンハウス", "Open house"),
+    ("round_table", "まちづくり懇話会", "Community round table"),
+    ("exchange", "意見交換会", "Exchange meeting"),
+    ("seminar", "セミナー・研修", "Seminar and training"),
+    ("mayor_dialogue", "市民と市長の直接対話", "Direct dialogue with the mayor"),
+]
+
+CONSULTATION_FIELDS = [
+    "kind_id",
+    "title_ja",
+    "title_en",
+    "purpose_ja",
+    "purpose_en",
+    "plan_stage_ja",
+    "plan_stage_en",
+    "contact_ja",
+    "contact_en",
+    "initiative_id",
+    "department_id",
+    "ward_id",
+]
+SESSION_FIELDS = [
+    "title_ja",
+    "title_en",
+    "starts_at",
+    "ends_at",
+    "venue_id",
+    "online_url",
+    "capacity",
+    "registration_required",
+    "registration_opens_at",
+    "registration_closes_at",
+    "accommodations",
+]
+
+
+class ConsultationError(Exception):
+    """A request the rules refuse; `field` names the form field the message belongs to."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+# Kinds and venues -------------------------------------------------------------------------
+
+
+def ensure_default_kinds() -> None:
+    """Insert the default kinds where missing; never overwrites edits."""
+    existing = set(db.session.scalars(sa.select(ConsultationKind.code)))
+    for position, (code, name_ja, name_en) in enumerate(DEFAULT_KINDS):
+        if code not in existing:
+            db.session.add(
+                ConsultationKind(code=code, name_ja=name_ja, name_en=name_en, position=position)
+            )
+    db.session.flush()
+
+
+def active_kinds() -> list[ConsultationKind]:
+    return list(
+        db.session.scalars(
+            sa.select(ConsultationKind)
+            .where(ConsultationKind.active.is_(True))
+            .order_by(ConsultationKind.position)
+        )
+    )
+
+
+def save_kind(actor: Any, kind: ConsultationKind | None, **values: Any) -> ConsultationKind:
+    """Add a kind or edit one; kinds in use are retired (active=False), never deleted."""
+    if kind is None:
+        if db.session.scalar(
+            sa.select(ConsultationKind.id).where(ConsultationKind.code == values["code"])
+        ):
+            raise ConsultationError(_("This code is already in use."), "code")
+        position = db.session.scalar(sa.select(sa.func.max(ConsultationKind.position))) or 0
+        kind = ConsultationKind(position=position + 1, **values)
+        db.session.add(kind)
+        db.session.flush()
+        audit.record(actor, "consultation_kind.create", kind, f"Kind {kind.code} added")
+    else:
+        before = audit.snapshot(kind, ["name_ja", "name_en", "active"])
+        values.pop("code", None)  # the code is a stable key
+        for name, value in values.items():
+            setattr(kind, name, value)
+        audit.record(
+            actor,
+            "consultation_kind.update",
+            kind,
+            f"Kind {kind.code} edited",
+            before=before,
+            after=audit.snapshot(kind, ["name_ja", "name_en", "active"]),
+        )
+    db.session.commit()
+    return kind
+
+
+def create_venue(actor: Any, **values: Any) -> Venue:
+    venue = Venue(**values)
+    db.session.add(venue)
+    db.session.flush()
+    audit.record(actor, "venue.create", venue, f"Venue {venue.name_ja} created")
+    db.session.commit()
+    return venue
+
+
+# Consultations and advice -----------------------------------------------------------------
+
+
+def create_consultation(actor: Any, **values: Any) -> Consultation:
+    consultation = Consultation(
+        **values, fiscal_year=fiscal_year(utcnow()), created_by_id=getattr(actor, "id", None)
+    )
+    db.session.add(consultation)
+    db.session.flush()
+    audit.record(
+        actor,
+        "consultation.create",
+        consultation,
+        f"Consultation {consultation.title_ja} created",
+        after=audit.snapshot(consultation, CONSULTATION_FIELDS),
+    )
+    db.session.commit()
+    return consultation
+
+
+def update_consultation(actor: Any, consultation: Consultation, **values: Any) -> None:
+    before = audit.snapshot(consultation, CONSULTATION_FIELDS)
+    for name, value in values.items():
+        setattr(consultation, name, value)
+    audit.record(
+        actor,
+        "consultation.update",
+        consultation,
+        f"Consultation {consultation.title_ja} edited",
+        before=before,
+        after=audit.snapshot(consultation, CONSULTATION_FIELDS),
+    )
+    db.session.commit()
+
+
+def record_advice(actor: Any, consultation: Consultation, advised_on: date, text: str) -> Advice:
+    advice = Advice(
+        consultation_id=consultation.id,
+        advised_on=advised_on,
+        text=text,
+        advised_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(advice)
+    db.session.flush()
+    audit.record(actor, "consultation.advice", advice, f"Advice on {consultation.title_ja}")
+    db.session.commit()
+    return advice
+
+
+# Scheduling -------------------------------------------------------------------------------
+
+
+def _overlapping(starts_at: datetime, ends_at: datetime, exclude_id: int | None) -> sa.Select:
+    stmt = (
+        sa.select(Session)
+        .where(
+            Session.starts_at < ends_at,
+            Session.ends_at > starts_at,
+            Session.cancelled_at.is_(None),
+        )
+        .options(joinedload(Session.consultation), joinedload(Session.venue))
+        .order_by(Session.starts_at)
+    )
+    if exclude_id is not None:
+        stmt = stmt.where(Session.id != exclude_id)
+    return stmt
+
+
+def venue_clash(
+    venue_id: int | None, starts_at: datetime, ends_at: datetime, exclude_id: int | None = None
+) -> Session | None:
+    """Another session in the same venue at an overlapping time, if any."""
+    if venue_id is None:
+        return None
+    return db.session.scalars(
+        _overlapping(starts_at, ends_at, exclude_id).where(Session.venue_id == venue_id)
+    ).first()
+
+
+def department_overlaps(
+    department_id: int, starts_at: datetime, ends_at: datetime, exclude_id: int | None = None
+) -> list[Session]:
+    """Sessions of the same department at an overlapping time (a warning, not a refusal)."""
+    return list(
+        db.session.scalars(
+            _overlapping(starts_at, ends_at, exclude_id)
+            .join(Consultation, Session.consultation_id == Consultation.id)
+            .where(Consultation.department_id == department_id)
+        ).unique()
+    )
+
+
+def clash_message(clash: Session) -> str:
+    return _(
+        "%(venue)s is already booked for “%(title)s” from %(start)s to %(end)s.",
+        venue=clash.venue.tr("name") if clash.venue else "",
+        title=clash.display_title(),
+        start=format_datetime(clash.starts_at),
+        end=f"{to_jst(clash.ends_at):%H:%M}",
+    )
+
+
+def _check_session(values: dict[str, Any], exclude_id: int | None) -> Venue | None:
+    if values["ends_at"] <= values["starts_at"]:
+        raise ConsultationError(_("The session must end after it starts."), "end_time")
+    venue = db.session.get(Venue, values["venue_id"]) if values.get("venue_id") else None
+    if venue is None and not values.get("online_url"):
+        raise ConsultationError(_("Choose a venue or give an online link."), "venue_id")
+    if venue is not None and values["capacity"] > venue.capacity:
+        raise ConsultationError(
+            _("The venue holds at most %(capacity)s people.", capacity=venue.capacity),
+            "capacity",
+        )
+    opens, closes = values.get("registration_opens_at"), values.get("registration_closes_at")
+    if opens and closes and closes <= opens:
+        raise ConsultationError(
+            _("Registration must close after it opens."), "registration_closes_date"
+        )
+    if venue is not None:
+        # Taking the venue is a read-then-write: serialise it like a capacity check.
+        begin_write()
+        db.session.execute(sa.select(Venue.id).where(Venue.id == venue.id).with_for_update())
+        clash = venue_clash(venue.id, values["starts_at"], values["ends_at"], exclude_id)
+        if clash is not None:
+            db.session.rollback()
+            raise ConsultationError(clash_message(clash), "venue_id")
+    return venue
+
+
+def schedule_session(actor: Any, consultation: Consultation, **values: Any) -> Session:
+    """Add a session; refused when its venue is taken at that time."""
+    consultation_id = consultation.id
+    venue = _check_session(values, None)
+    session = Session(
+        consultation_id=consultation_id,
+        ward_id=venue.ward_id if venue else db.session.get(Consultation, consultation_id).ward_id,
+        **values,
+    )
+    db.session.add(session)
+    db.session.flush()
+    audit.record(
+        actor,
+        "session.schedule",
+        session,
+        f"Session {session.id} scheduled",
+        after=audit.snapshot(session, SESSION_FIELDS),
+    )
+    db.session.commit()
+    return session
+
+
+def move_session(actor: Any, session: Session, **values: Any) -> None:
+    """Change a session's time, place or settings; the same clash rule applies."""
+    before = audit.snapshot(session, SESSION_FIELDS)
+    session_id = session.id
+    venue = _check_session(values, session_id)
+    session = db.session.get(Session, session_id)
+    for name, value in values.items():
+        setattr(session, name, value)
+    if venue is not None:
+        session.ward_id = venue.ward_id
+    audit.record(
+        actor,
+        "session.move",
+        session,
+        f"Session {session.id} changed",
+        before=before,
+        after=audit.snapshot(session, SESSION_FIELDS),
+    )
+    db.session.commit()
+
+
+def cancel_session(actor: Any, session_id: int, reason: str) -> int:
+    """Call a session off: it leaves the public list, and everyone registered is told by
+    e-mail. Registrations are kept as they were. Returns the number of people told."""
+    begin_write()
+    session = db.session.scalar(
+        sa.select(Session).where(Session.id == session_id).with_for_update()
+    )
+    if session is None or session.cancelled_at is not None:
+        db.session.rollback()
+        raise ConsultationError(_("This session has already been cancelled."))
+    session.cancelled_at = utcnow()
+    audit.record(actor, "session.cancel", session, f"Session {session.id} cancelled: {reason}")
+    registrations = db.session.scalars(
+        sa.select(Registration).where(
+            Registration.session_id == session_id,
+            Registration.status != RegistrationStatus.CANCELLED,
+        )
+    ).all()
+    for registration in registrations:
+        _queue_registration_mail(
+            registration,
+            "session_cancelled",
+            dedup_key=f"session-cancelled:{session_id}:reg:{registration.id}",
+            reason=reason,
+        )
+    db.session.commit()
+    return len(registrations)
+
+
+# Registration, waiting list, cancellation -------------------------------------------------
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def seats_taken(session_id: int) -> int:
+    return int(
+        db.session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(Registration.party_size), 0)).where(
+                Registration.session_id == session_id,
+                Registration.status == RegistrationStatus.CONFIRMED,
+            )
+        )
+    )
+
+
+def registration_open(session: Session, now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    if not session.registration_required or session.cancelled_at is not None:
+        return False
+    if session.starts_at <= now:
+        return False
+    if session.registration_opens_at and now < session.registration_opens_at:
+        return False
+    return not (session.registration_closes_at and now > session.registration_closes_at)
+
+
+@dataclass
+class SignUp:
+    registration: Registration
+    token: str
+
+    @property
+    def receipt(self) -> str:
+        return receipt_label(self.registration)
+
+
+def receipt_label(registration: Registration) -> str:
+    return format_receipt(f"CS-{registration.session_id:04d}", registration.receipt_number)
+
+
+def register(
+    session_id: int,
+    *,
+    name: str,
+    email: str,
+    user_id: int | None = None,
+    phone: str = "",
+    party_size: int = 1,
+    accommodations: Iterable[str] = (),
+    notes: str = "",
+    language: str = "ja",
+) -> SignUp:
+    """Sign up for a session: confirmed while places remain, else onto the waiting list."""
+    begin_write()
+    session = db.session.scalar(
+        sa.select(Session).where(Session.id == session_id).with_for_update()
+    )
+    if session is None:
+        raise ConsultationError(_("This session does not exist."))
+    if not registration_open(session):
+        db.session.rollback()
+        raise ConsultationError(_("Registration for this session is closed."))
+    offered = set(session.accommodations or [])
+    if user_id is not None:
+        already = db.session.scalar(
+            sa.select(Registration.id).where(
+                Registration.session_id == session_id,
+                Registration.user_id == user_id,
+                Registration.status != RegistrationStatus.CANCELLED,
+            )
+        )
+        if already is not None:
+            db.session.rollback()
+            raise ConsultationError(_("You are already registered for this session."))
+    taken = seats_taken(session_id)
+    confirmed = taken + party_size <= session.capacity and not _has_waitlist(session_id)
+    token = secrets.token_urlsafe(32)
+    registration = Registration(
+        session_id=session_id,
+        receipt_number=next_receipt_number(f"consultation-session:{session_id}"),
+        user_id=user_id,
+        name=name,
+        email=email,
+        phone=phone,
+        party_size=party_size,
+        accommodations=[a for a in accommodations if a in offered],
+        notes=notes,
+        language=language,
+        status=RegistrationStatus.CONFIRMED if confirmed else RegistrationStatus.WAITLISTED,
+        waitlist_position=None if confirmed else _next_waitlist_position(session_id),
+        cancel_token_hash=hash_token(token),
+    )
+    db.session.add(registration)
+    db.session.flush()
+    _queue_registration_mail(registration, "confirmation", token)
+    db.session.commit()
+    return SignUp(registration, token)
+
+
+def _has_waitlist(session_id: int) -> bool:
+    """Newcomers never overtake people already waiting, even if a small gap opened."""
+    return (
+        db.session.scalar(
+            sa.select(Registration.id)
+            .where(
+                Registration.session_id == session_id,
+                Registration.status == RegistrationStatus.WAITLISTED,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def _next_waitlist_position(session_id: int) -> int:
+    last = db.session.scalar(
+        sa.select(sa.func.max(Registration.waitlist_position)).where(
+            Registration.session_id == session_id
+        )
+    )
+    return (last or 0) + 1
+
+
+def check_cancel_token(registration: Registration, token: str) -> bool:
+    return hmac.compare_digest(registration.cancel_token_hash, hash_token(token))
+
+
+def cancel_registration(
+    registration_id: int, actor: Any = None, reason: str = ""
+) -> list[Registration]:
+    """Cancel a registration and, in the same transaction, promote whoever is first in line.
+    Returns the promoted registrations."""
+    begin_write()
+    registration = db.session.get(Registration, registration_id)
+    if registration is None:
+        raise ConsultationError(_("This registration does not exist."))
+    db.session.execute(
+        sa.select(Session.id).where(Session.id == registration.session_id).with_for_update()
+    )
+    db.session.refresh(registration)
+    if registration.status == RegistrationStatus.CANCELLED:
+        db.session.rollback()
+        raise ConsultationError(_("This registration has already been cancelled."))
+    before = {"status": registration.status.value}
+    registration.status = RegistrationStatus.CANCELLED
+    registration.cancelled_at = utcnow()
+    registration.cancelled_by_id = getattr(actor, "id", None)
+    registration.cancel_reason = reason[:300]
+    if actor is not None and getattr(actor, "id", None) != registration.user_id:
+        audit.record(
+            actor,
+            "registration.cancel",
+            registration,
+            f"Registration {receipt_label(registration)} cancelled",
+            before=before,
+            after={"status": registration.status.value},
+        )
+    db.session.flush()
+    promoted = promote_waitlist(registration.session_id)
+    db.session.commit()
+    return promoted
+
+
+def promote_waitlist(session_id: int) -> list[Registration]:
+    """Move people from the waiting list into free places, first come first served; the
+    caller holds the session's lock and commits. Stops at the first party that does not fit,
+    so nobody is overtaken."""
+    session = db.session.get(Session, session_id)
+    free = session.capacity - seats_taken(session_id)
+    promoted: list[Registration] = []
+    waiting = db.session.scalars(
+        sa.select(Registration)
+        .where(
+            Registration.session_id == session_id,
+            Registration.status == RegistrationStatus.WAITLISTED,
+        )
+        .order_by(Registration.waitlist_position)
+    )
+    for candidate in waiting:
+        if candidate.party_size > free:
+            break
+        candidate.status = RegistrationStatus.CONFIRMED
+        candidate.promoted_at = utcnow()
+        free -= candidate.party_size
+        promoted.append(candidate)
+        _queue_registration_mail(candidate, "promoted")
+    return promoted
+
+
+def my_registrations(user_id: int) -> list[Registration]:
+    return list(
+        db.session.scalars(
+            sa.select(Registration)
+            .where(Registration.user_id == user_id)
+            .options(
+                joinedload(Registration.session).joinedload(Session.consultation),
+                joinedload(Registration.session).joinedload(Session.venue),
+            )
+            .order_by(Registration.id.desc())
+        )
+    )
+
+
+# Attendance and records -------------------------------------------------------------------
+
+
+def keep_attendance(
+    actor: Any, session: Session, attended: dict[int, bool | None], walk_ins: int
+) -> None:
+    """Record who came (True), who did not (False, a no-show) and how many walked in."""
+    registrations = db.session.scalars(
+        sa.select(Registration).where(
+            Registration.session_id == session.id,
+            Registration.status == RegistrationStatus.CONFIRMED,
+        )
+    )
+    for registration in registrations:
+        if registration.id in attended:
+            registration.attended = attended[registration.id]
+    session.walk_ins = walk_ins
+    audit.record(actor, "session.attendance", session, f"Attendance of session {session.id} kept")
+    db.session.commit()
+
+
+def attendance_count(session_id: int) -> int:
+    """People who came: attended parties plus walk-ins."""
+    came = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(Registration.party_size), 0)).where(
+            Registration.session_id == session_id, Registration.attended.is_(True)
+        )
+    )
+    walk_ins = db.session.scalar(sa.select(Session.walk_ins).where(Session.id == session_id))
+    return int(came or 0) + int(walk_ins or 0)
+
+
+def save_record(actor: Any, session: Session, **values: Any) -> SessionRecord:
+    record = session.record
+    if record is None:
+        record = SessionRecord(session_id=session.id)
+        db.session.add(record)
+    for name, value in values.items():
+        setattr(record, name, value)
+    db.session.flush()
+    audit.record(actor, "record.save", record, f"Record of session {session.id} saved")
+    db.session.commit()
+    return record
+
+
+def add_opinion(actor: Any, record: SessionRecord, **values: Any) -> Opinion:
+    position = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.max(Opinion.position), 0)).where(
+            Opinion.record_id == record.id
+        )
+    )
+    opinion = Opinion(record_id=record.id, position=position + 1, **values)
+    db.session.add(opinion)
+    db.session.flush()
+    audit.record(actor, "opinion.add", opinion, f"Opinion added to record {record.id}")
+    db.session.commit()
+    return opinion
+
+
+def publish_record(actor: Any, record: SessionRecord) -> None:
+    record.published_at = utcnow()
+    audit.record(actor, "record.publish", record, f"Record {record.id} published")
+    db.session.commit()
+
+
+# Reminders --------------------------------------------------------------------------------
+
+
+def send_reminders(today: date | None = None) -> int:
+    """Queue a reminder for every confirmed registration of tomorrow's sessions (JST). Each
+    carries a dedup key, and keys already queued are skipped, so running twice sends once."""
+    today = today or to_jst(utcnow()).date()
+    tomorrow = today + timedelta(days=1)
+    start = datetime.combine(tomorrow, datetime.min.time(), tzinfo=JST)
+    registrations = db.session.scalars(
+        sa.select(Registration)
+        .join(Session, Registration.session_id == Session.id)
+        .where(
+            Session.starts_at >= start,
+            Session.starts_at < start + timedelta(days=1),
+            Session.cancelled_at.is_(None),
+            Registration.status == RegistrationStatus.CONFIRMED,
+        )
+        .options(joinedload(Registration.session))
+    ).all()
+    keys = {r.id: f"remind:session:{r.session_id}:reg:{r.id}" for r in registrations}
+    done = set(
+        db.session.scalars(
+            sa.select(OutboxMessage.dedup_key).where(OutboxMessage.dedup_key.in_(keys.values()))
+        )
+    )
+    queued = 0
+    for registration in registrations:
+        if keys[registration.id] in done:
+            continue
+        _queue_registration_mail(registration, "reminder", dedup_key=keys[registration.id])
+        queued += 1
+    db.session.commit()
+    return queued
+
+
+# Mail, links and calendars ----------------------------------------------------------------
+
+
+def public_link(endpoint: str, **values: Any) -> str:
+    """An absolute link for e-mails and feeds, also from the CLI (no request there)."""
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    if has_request_context():
+        return base + url_for(endpoint, **values)
+    with current_app.test_request_context():
+        return base + url_for(endpoint, **values)
+
+
+MAIL_SUBJECTS = {
+    "confirmation": lambda: _("Your registration for a Kumamoto City session"),
+    "promoted": lambda: _("A place has become free: your registration is confirmed"),
+    "reminder": lambda: _("Reminder: your session is tomorrow"),
+    "session_cancelled": lambda: _("A session you registered for has been cancelled"),
+}
+
+
+def _queue_registration_mail(
+    registration: Registration,
+    which: str,
+    token: str | None = None,
+    dedup_key: str | None = None,
+    reason: str = "",
+) -> None:
+    session = db.session.get(Session, registration.session_id)
+    cancel_link = (
+        public_link("consultations.cancel", registration_id=registration.id, token=token)
+        if token
+        else None
+    )
+    with force_locale(registration.language or "ja"):
+        body = render_template(
+            f"consultations/mail/{which}.txt",
+            registration=registration,
+            session=session,
+            receipt=receipt_label(registration),
+            cancel_link=cancel_link,
+            session_link=public_link("consultations.session", session_id=session.id),
+            reason=reason,
+        )
+        subject = MAIL_SUBJECTS[which]()
+        attachments = None
+        if registration.status == RegistrationStatus.CONFIRMED and which != "session_cancelled":
+            attachments = [("session.ics", "text/calendar", calendar_for([session]))]
+    queue_mail(registration.email, subject, body, attachments, dedup_key=dedup_key)
+
+
+def calendar_for(sessions: Iterable[Session], name: str = "") -> bytes:
+    """An iCalendar document of public session facts (never anyone's registration)."""
+    from icalendar import Calendar, Event
+
+    calendar = Calendar()
+    calendar.add("prodid", "-//Kumamoto City//Sankaku//JA")
+    calendar.add("version", "2.0")
+    if name:
+        calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-timezone", "Asia/Tokyo")
+    for session in sessions:
+        event = Event()
+        event.add("uid", f"consultation-session-{session.id}@sankaku")
+        event.add("summary", session.display_title())
+        event.add("dtstart", to_jst(session.starts_at))
+        event.add("dtend", to_jst(session.ends_at))
+        event.add("dtstamp", session.updated_at or utcnow())
+        if session.venue is not None:
+            event.add("location", f"{session.venue.tr('name')} {session.venue.tr('address')}")
+        elif session.online_url:
+            event.add("location", session.online_url)
+        event.add("url", public_link("consultations.session", session_id=session.id))
+        if session.cancelled_at is not None:
+            event.add("status", "CANCELLED")
+        calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+# Reading ---------------------------------------------------------------------------------
+
+
+def session_options() -> list[Any]:
+    return [
+        joinedload(Session.consultation).joinedload(Consultation.kind),
+        joinedload(Session.consultation).joinedload(Consultation.department),
+        joinedload(Session.venue),
+        joinedload(Session.ward),
+        selectinload(Session.record),
+    ]
+
+
+def seats_by_session(session_ids: list[int]) -> dict[int, dict[str, int]]:
+    """{session id: {confirmed, waitlisted}} seats in one GROUP BY."""
+    result: dict[int, dict[str, int]] = {
+        sid: {"confirmed": 0, "waitlisted": 0} for sid in session_ids
+    }
+    if not session_ids:
+        return result
+    rows = db.session.execute(
+        sa.select(
+            Registration.session_id,
+            Registration.status,
+            sa.func.sum(Registration.party_size),
+        )
+        .where(
+            Registration.session_id.in_(session_ids),
+            Registration.status != RegistrationStatus.CANCELLED,
+        )
+        .group_by(Registration.session_id, Registration.status)
+    )
+    for session_id, status, seats in rows:
+        result[session_id][RegistrationStatus(status).value] = int(seats or 0)
+    return result

@@ -1,0 +1,326 @@
+"""Public routes: the list and calendar of sessions, a session page, registration, the guest's
+cancel link, published records, iCalendar feeds and the open-data CSV."""
+
+from __future__ import annotations
+
+import calendar as calendar_module
+import csv
+import io
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import joinedload
+
+from app.consultations import bp, services
+from app.consultations.forms import CancelForm, RegistrationForm, accommodation_choices
+from app.consultations.models import (
+    Accommodation,
+    Consultation,
+    ConsultationKind,
+    Opinion,
+    Registration,
+    Session,
+    SessionRecord,
+)
+from app.consultations.opendata import EVENT_COLUMNS, event_rows
+from app.core.db import utcnow
+from app.core.i18n import JST, current_language, to_jst
+from app.core.permissions import is_authenticated, permission_required
+from app.extensions import db
+from app.plan.models import Initiative, Ward
+
+
+@bp.app_template_filter("jst_time")
+def jst_time(value: datetime) -> str:
+    return f"{to_jst(value):%H:%M}"
+
+
+@bp.app_context_processor
+def helpers() -> dict[str, object]:
+    def accommodation_label(code: str) -> str:
+        try:
+            return Accommodation(code).label
+        except ValueError:
+            return code
+
+    return {"accommodation_label": accommodation_label}
+
+
+def _public_sessions() -> sa.Select:
+    return (
+        sa.select(Session)
+        .join(Consultation, Session.consultation_id == Consultation.id)
+        .where(Session.cancelled_at.is_(None))
+        .options(*services.session_options())
+    )
+
+
+def _filters(stmt: sa.Select) -> tuple[sa.Select, dict[str, str]]:
+    chosen = {key: request.args.get(key, "").strip() for key in ("kind", "ward", "initiative")}
+    if chosen["kind"]:
+        stmt = stmt.join(ConsultationKind, Consultation.kind_id == ConsultationKind.id).where(
+            ConsultationKind.code == chosen["kind"]
+        )
+    if chosen["ward"]:
+        stmt = stmt.join(Ward, Session.ward_id == Ward.id).where(Ward.code == chosen["ward"])
+    if chosen["initiative"].isdigit():
+        stmt = stmt.join(Initiative, Consultation.initiative_id == Initiative.id).where(
+            Initiative.number == int(chosen["initiative"])
+        )
+    return stmt, chosen
+
+
+def _filter_choices() -> dict[str, list]:
+    return {
+        "kinds": services.active_kinds(),
+        "wards": list(db.session.scalars(sa.select(Ward).order_by(Ward.position))),
+    }
+
+
+@bp.route("/")
+def index() -> ResponseReturnValue:
+    now = utcnow()
+    stmt, chosen = _filters(_public_sessions())
+    upcoming = (
+        db.session.scalars(stmt.where(Session.ends_at > now).order_by(Session.starts_at).limit(200))
+        .unique()
+        .all()
+    )
+    past = (
+        db.session.scalars(
+            stmt.join(SessionRecord, SessionRecord.session_id == Session.id)
+            .where(Session.ends_at <= now, SessionRecord.published_at.is_not(None))
+            .order_by(Session.starts_at.desc())
+            .limit(50)
+        )
+        .unique()
+        .all()
+    )
+    seats = services.seats_by_session([s.id for s in upcoming])
+    return render_template(
+        "consultations/index.html",
+        upcoming=upcoming,
+        past=past,
+        seats=seats,
+        chosen=chosen,
+        **_filter_choices(),
+    )
+
+
+@bp.route("/calendar")
+def calendar() -> ResponseReturnValue:
+    today = to_jst(utcnow()).date()
+    try:
+        month = datetime.strptime(request.args.get("month", ""), "%Y-%m").date()
+    except ValueError:
+        month = today.replace(day=1)
+    weeks = calendar_module.Calendar(firstweekday=6).monthdatescalendar(month.year, month.month)
+    first, last = weeks[0][0], weeks[-1][-1] + timedelta(days=1)
+    stmt, chosen = _filters(_public_sessions())
+    sessions = (
+        db.session.scalars(
+            stmt.where(
+                Session.starts_at >= datetime.combine(first, datetime.min.time(), tzinfo=JST),
+                Session.starts_at < datetime.combine(last, datetime.min.time(), tzinfo=JST),
+            ).order_by(Session.starts_at)
+        )
+        .unique()
+        .all()
+    )
+    by_day: dict[date, list[Session]] = {}
+    for session in sessions:
+        by_day.setdefault(to_jst(session.starts_at).date(), []).append(session)
+    previous = (month - timedelta(days=1)).replace(day=1)
+    following = (month + timedelta(days=32)).replace(day=1)
+    return render_template(
+        "consultations/calendar.html",
+        month=month,
+        weeks=weeks,
+        by_day=by_day,
+        today=today,
+        previous=previous,
+        following=following,
+        chosen=chosen,
+        **_filter_choices(),
+    )
+
+
+def _load_session(session_id: int) -> Session:
+    session = db.session.scalar(
+        sa.select(Session).where(Session.id == session_id).options(*services.session_options())
+    )
+    if session is None:
+        abort(404)
+    return session
+
+
+@bp.route("/sessions/<int:session_id>")
+def session(session_id: int) -> ResponseReturnValue:
+    item = _load_session(session_id)
+    seats = services.seats_by_session([item.id])[item.id]
+    return render_template(
+        "consultations/session.html",
+        session=item,
+        seats=seats,
+        registration_open=services.registration_open(item),
+    )
+
+
+@bp.route("/sessions/<int:session_id>/record")
+def record(session_id: int) -> ResponseReturnValue:
+    item = _load_session(session_id)
+    if item.record is None or item.record.published_at is None:
+        abort(404)
+    opinions = db.session.scalars(
+        sa.select(Opinion)
+        .where(Opinion.record_id == item.record.id)
+        .options(joinedload(Opinion.disposition), joinedload(Opinion.concerns_initiative))
+        .order_by(Opinion.position)
+    ).all()
+    return render_template(
+        "consultations/record.html", session=item, record=item.record, opinions=opinions
+    )
+
+
+@bp.route("/sessions/<int:session_id>/register", methods=["GET", "POST"])
+def register(session_id: int) -> ResponseReturnValue:
+    item = _load_session(session_id)
+    if not services.registration_open(item):
+        flash(_("Registration for this session is closed."), "error")
+        return redirect(url_for("consultations.session", session_id=item.id))
+    form = RegistrationForm()
+    form.accommodations.choices = accommodation_choices(item.accommodations or [])
+    if request.method == "GET" and is_authenticated(current_user):
+        form.name.data = current_user.display_name
+        form.email.data = current_user.email
+    if form.validate_on_submit():
+        try:
+            signup = services.register(
+                item.id,
+                name=form.name.data,
+                email=form.email.data,
+                user_id=current_user.id if is_authenticated(current_user) else None,
+                phone=form.phone.data or "",
+                party_size=form.party_size.data,
+                accommodations=form.accommodations.data or [],
+                notes=form.notes.data or "",
+                language=current_language(),
+            )
+        except services.ConsultationError as error:
+            form.name.errors.append(str(error))
+        else:
+            return render_template(
+                "consultations/registered.html",
+                session=_load_session(session_id),
+                registration=signup.registration,
+                receipt=signup.receipt,
+            )
+    return render_template("consultations/register.html", session=item, form=form)
+
+
+@bp.route("/registrations/<int:registration_id>/cancel/<token>", methods=["GET", "POST"])
+def cancel(registration_id: int, token: str) -> ResponseReturnValue:
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or not services.check_cancel_token(registration, token):
+        abort(404)
+    form = CancelForm()
+    item = _load_session(registration.session_id)
+    if form.validate_on_submit():
+        try:
+            services.cancel_registration(registration_id, reason="cancelled with the link")
+        except services.ConsultationError as error:
+            flash(str(error), "error")
+        else:
+            flash(_("Your registration has been cancelled."), "success")
+        return redirect(url_for("consultations.session", session_id=item.id))
+    return render_template(
+        "consultations/cancel.html",
+        form=form,
+        session=item,
+        registration=registration,
+        receipt=services.receipt_label(registration),
+    )
+
+
+@bp.route("/mine")
+@permission_required(is_authenticated)
+def mine() -> ResponseReturnValue:
+    return render_template(
+        "consultations/mine.html",
+        registrations=services.my_registrations(current_user.id),
+        form=CancelForm(),
+        receipt_label=services.receipt_label,
+    )
+
+
+@bp.route("/mine/<int:registration_id>/cancel", methods=["POST"])
+@permission_required(is_authenticated)
+def cancel_mine(registration_id: int) -> ResponseReturnValue:
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.user_id != current_user.id:
+        abort(404)
+    if CancelForm().validate_on_submit():
+        try:
+            services.cancel_registration(registration_id, actor=current_user, reason="by citizen")
+        except services.ConsultationError as error:
+            flash(str(error), "error")
+        else:
+            flash(_("Your registration has been cancelled."), "success")
+    return redirect(url_for("consultations.mine"))
+
+
+# Feeds and open data ---------------------------------------------------------------------
+
+
+def _feed_sessions(ward_code: str | None = None) -> list[Session]:
+    stmt = _public_sessions().where(Session.starts_at >= utcnow() - timedelta(days=90))
+    if ward_code is not None:
+        stmt = stmt.join(Ward, Session.ward_id == Ward.id).where(Ward.code == ward_code)
+    return list(db.session.scalars(stmt.order_by(Session.starts_at)).unique())
+
+
+def _ics(data: bytes, filename: str) -> Response:
+    return Response(
+        data,
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+    )
+
+
+@bp.route("/feed.ics")
+def feed() -> ResponseReturnValue:
+    return _ics(
+        services.calendar_for(_feed_sessions(), _("Kumamoto City consultations")), "sessions.ics"
+    )
+
+
+@bp.route("/wards/<code>/feed.ics")
+def ward_feed(code: str) -> ResponseReturnValue:
+    ward = db.session.scalar(sa.select(Ward).where(Ward.code == code)) or abort(404)
+    name = f"{_('Kumamoto City consultations')} ({ward.tr('name')})"
+    return _ics(services.calendar_for(_feed_sessions(code), name), f"sessions-{code}.ics")
+
+
+@bp.route("/sessions/<int:session_id>/session.ics")
+def session_ics(session_id: int) -> ResponseReturnValue:
+    item = _load_session(session_id)
+    return _ics(services.calendar_for([item]), f"session-{item.id}.ics")
+
+
+@bp.route("/events.csv")
+def events_csv() -> ResponseReturnValue:
+    sessions = db.session.scalars(_public_sessions().order_by(Session.starts_at)).unique()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(EVENT_COLUMNS)
+    writer.writerows(event_rows(sessions))
+    # UTF-8 with a byte-order mark, as the dataset's guidance asks (Excel opens it correctly).
+    return Response(
+        "\ufeff" + buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="431001_event.csv"'},
+    )

@@ -1,0 +1,51 @@
+"""`flask demo load` brings consultations of several kinds in all five wards, past ones with
+published records, and a full session with a waiting list; running it twice adds nothing."""
+
+import sqlalchemy as sa
+
+from app.consultations.models import (
+    Consultation,
+    Registration,
+    RegistrationStatus,
+    Session,
+    SessionRecord,
+)
+from app.extensions import db
+from app.plan.models import Ward
+
+
+def _counts():
+    return {
+        model.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
+        for model in (Consultation, Session, Registration, SessionRecord)
+    }
+
+
+def test_demo_load_is_complete_and_idempotent(app, runner):
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        first = _counts()
+        wards = db.session.scalar(
+            sa.select(sa.func.count(sa.distinct(Session.ward_id))).where(
+                Session.ward_id.is_not(None)
+            )
+        )
+        assert wards == db.session.scalar(sa.select(sa.func.count(Ward.id))) == 5
+        kinds = db.session.scalar(sa.select(sa.func.count(sa.distinct(Consultation.kind_id))))
+        assert kinds >= 5
+        published = db.session.scalar(
+            sa.select(sa.func.count(SessionRecord.id)).where(
+                SessionRecord.published_at.is_not(None)
+            )
+        )
+        assert published >= 3
+        waiting = db.session.scalar(
+            sa.select(sa.func.count(Registration.id)).where(
+                Registration.status == RegistrationStatus.WAITLISTED
+            )
+        )
+        assert waiting >= 1
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    with app.app_context():
+        assert _counts() == first

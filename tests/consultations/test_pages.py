@@ -1,0 +1,309 @@
+"""Public pages, feeds and open data; staff scheduling; the activity kind's figures."""
+
+import csv
+import io
+from datetime import datetime, time, timedelta
+
+import icalendar
+import sqlalchemy as sa
+
+from app.consultations import services
+from app.consultations.activity import figures
+from app.consultations.models import Session
+from app.consultations.opendata import EVENT_COLUMNS
+from app.core.activity import ActivityFilter
+from app.core.db import utcnow
+from app.core.i18n import JST, to_jst
+from app.core.mail import OutboxMessage
+from app.extensions import db
+from app.plan.models import Initiative
+from tests.conftest import count_statements, submit
+from tests.consultations.factories import make_consultation, make_session, make_venue, scheduled
+
+
+def _events(data: bytes):
+    calendar = icalendar.Calendar.from_ical(data)
+    return [c for c in calendar.walk("VEVENT")]
+
+
+def test_session_ics_and_feeds_parse_with_jst_times(app, client, plan):
+    ids = scheduled(app)
+    day = to_jst(utcnow()).date() + timedelta(days=7)
+    for url in (
+        f"/consultations/sessions/{ids.session_id}/session.ics",
+        "/consultations/feed.ics",
+        "/consultations/wards/chuo/feed.ics",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert response.mimetype == "text/calendar"
+        events = _events(response.data)
+        assert len(events) == 1, url
+        start, end = events[0].decoded("dtstart"), events[0].decoded("dtend")
+        assert start.astimezone(JST) == datetime.combine(day, time(14), tzinfo=JST)
+        assert end.astimezone(JST) == datetime.combine(day, time(16), tzinfo=JST)
+        assert str(events[0]["summary"]).startswith("テスト懇話会")
+    # Another ward's feed does not carry it.
+    assert _events(client.get("/consultations/wards/kita/feed.ics").data) == []
+
+
+def test_confirmation_attachment_parses_with_jst_times(app, plan):
+    ids = scheduled(app)
+    with app.test_request_context():
+        services.register(ids.session_id, name="a", email="a@example.jp")
+        data = db.session.scalar(sa.select(OutboxMessage)).attachments[0].data
+        start = _events(data)[0].decoded("dtstart")
+        session = db.session.get(Session, ids.session_id)
+        assert start.astimezone(JST).hour == 14
+        assert start == session.starts_at
+
+
+def test_open_data_csv_has_the_32_columns_in_order(app, client, plan):
+    ids = scheduled(app)
+    response = client.get("/consultations/events.csv")
+    assert response.status_code == 200
+    assert response.data.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert len(EVENT_COLUMNS) == 32
+    assert rows[0] == list(EVENT_COLUMNS)
+    assert rows[0][:5] == [
+        "都道府県コード又は市区町村コード",
+        "NO",
+        "都道府県名",
+        "市区町村名",
+        "イベント名",
+    ]
+    assert rows[0][-2:] == ["URL", "備考"]
+    assert len(rows) == 2 and len(rows[1]) == 32
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert row["都道府県コード又は市区町村コード"] == "431001"
+    assert row["NO"] == str(ids.session_id)
+    assert row["開始時間"] == "14:00" and row["終了時間"] == "16:00"
+    assert row["場所名称"] == "中央公民館"
+
+
+def test_no_personal_data_on_public_pages_feeds_or_exports(app, client, plan):
+    ids = scheduled(app, capacity=1)
+    secrets = ["個人 太郎XYZ", "secret.person@example.jp", "090-1234-9876"]
+    with app.test_request_context():
+        services.register(
+            ids.session_id, name=secrets[0], email=secrets[1], phone=secrets[2], notes=secrets[0]
+        )
+        services.register(ids.session_id, name=secrets[0] + "2", email="w" + secrets[1])
+        session = db.session.get(Session, ids.session_id)
+        session.starts_at -= timedelta(days=30)
+        session.ends_at -= timedelta(days=30)
+        db.session.commit()
+        record = services.save_record(None, session, summary_ja="要旨", attendees=1)
+        services.add_opinion(None, record, text_ja="意見", response_ja="回答")
+        services.publish_record(None, record)
+        number = db.session.get(Initiative, session.consultation.initiative_id).number
+    urls = [
+        "/consultations/",
+        "/consultations/calendar",
+        f"/consultations/calendar?month={to_jst(utcnow() - timedelta(days=30)):%Y-%m}",
+        f"/consultations/sessions/{ids.session_id}",
+        f"/consultations/sessions/{ids.session_id}/record",
+        f"/consultations/sessions/{ids.session_id}/session.ics",
+        "/consultations/feed.ics",
+        "/consultations/wards/chuo/feed.ics",
+        "/consultations/events.csv",
+        f"/initiatives/{number}",
+        "/",
+        "/api/v1/initiatives",
+    ]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        text = response.data.decode("utf-8")
+        for secret in secrets:
+            assert secret not in text, (url, secret)
+    assert "要旨" in client.get(f"/consultations/sessions/{ids.session_id}/record").text
+
+
+def _seed(app, sessions: int) -> None:
+    with app.app_context():
+        consultation = make_consultation(title=f"懇話会{sessions}")
+        venue = make_venue(name=f"会場{sessions}")
+        base = to_jst(utcnow()).date() + timedelta(days=3)
+        for n in range(sessions):
+            sid = make_session(consultation, venue, day=base + timedelta(days=n), capacity=2)
+            for m in range(3):
+                services.register(sid, name="x", email=f"s{sessions}-{n}-{m}@example.jp")
+
+
+def test_list_and_calendar_cost_a_fixed_number_of_statements(app, client, plan):
+    _seed(app, 1)
+    month = f"{to_jst(utcnow()).date() + timedelta(days=3):%Y-%m}"
+    urls = ["/consultations/", f"/consultations/calendar?month={month}"]
+    counts = {}
+    for url in urls:
+        with app.app_context(), count_statements() as statements:
+            assert client.get(url).status_code == 200
+        counts[url] = len(statements)
+    _seed(app, 12)
+    for url in urls:
+        with app.app_context(), count_statements() as statements:
+            response = client.get(url)
+        assert response.status_code == 200
+        assert len(statements) == counts[url], url
+    assert client.get("/consultations/").text.count("懇話会12") == 12
+
+
+def test_staff_calendar_costs_a_fixed_number_of_statements(app, client, login_as):
+    login_as("staff", "kikaku")
+    _seed(app, 1)
+    anchor = (to_jst(utcnow()).date() + timedelta(days=3)).isoformat()
+    for view in ("month", "week"):
+        url = f"/staff/consultations/calendar?view={view}&date={anchor}"
+        with app.app_context(), count_statements() as statements:
+            assert client.get(url).status_code == 200
+        small = len(statements)
+        _seed(app, 6 if view == "month" else 7)
+        with app.app_context(), count_statements() as statements:
+            response = client.get(url)
+        assert len(statements) == small, view
+        assert "<table" in response.text
+
+
+def test_a_venue_clash_is_refused_with_a_message_naming_it(app, client, login_as):
+    login_as("staff", "kikaku")
+    ids = scheduled(app)
+    day = to_jst(utcnow()).date() + timedelta(days=7)
+    url = f"/staff/consultations/{ids.consultation_id}/sessions/new"
+    data = {
+        "title_ja": "第2回",
+        "date": day.isoformat(),
+        "start_time": "15:00",
+        "end_time": "17:00",
+        "venue_id": str(ids.venue_id),
+        "capacity": "10",
+        "registration_required": "y",
+    }
+    response = submit(client, url, data)
+    assert response.status_code == 200
+    assert "中央公民館" in response.text and "テスト懇話会 第1回" in response.text
+    assert "error-message" in response.text
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Session.id))) == 1
+    # Right after the first ends, the venue is free; the department gets a warning only when
+    # it overlaps its own session.
+    response = submit(client, url, {**data, "start_time": "16:00", "end_time": "18:00"})
+    assert response.status_code == 302
+    # Moving the new session onto the first one is refused too.
+    with app.app_context():
+        second = db.session.scalar(sa.select(Session.id).order_by(Session.id.desc()))
+    edit = f"/staff/consultations/sessions/{second}/edit"
+    response = submit(client, edit, {**data, "start_time": "13:00", "end_time": "14:30"})
+    assert response.status_code == 200 and "テスト懇話会 第1回" in response.text
+    # Elsewhere at the same time: allowed, with a warning about the department's other session.
+    with app.app_context():
+        other_venue = make_venue(name="東部交流センター")
+    response = submit(client, url, {**data, "venue_id": str(other_venue)}, follow_redirects=True)
+    assert "your department already has" in response.text or "同じ課" in response.text
+
+
+def test_session_capacity_cannot_exceed_the_venue(app, client, login_as):
+    login_as("staff", "kikaku")
+    ids = scheduled(app)
+    day = to_jst(utcnow()).date() + timedelta(days=9)
+    response = submit(
+        client,
+        f"/staff/consultations/{ids.consultation_id}/sessions/new",
+        {
+            "date": day.isoformat(),
+            "start_time": "10:00",
+            "end_time": "11:00",
+            "venue_id": str(ids.venue_id),
+            "capacity": "500",
+        },
+    )
+    assert response.status_code == 200 and "error-message" in response.text
+
+
+def test_staff_of_another_department_cannot_manage_or_see_registrants(app, client, login_as):
+    login_as("staff", "kocho")
+    ids = scheduled(app)
+    assert client.get(f"/staff/consultations/{ids.consultation_id}/edit").status_code == 403
+    assert (
+        client.get(f"/staff/consultations/sessions/{ids.session_id}/attendance").status_code == 403
+    )
+    assert client.get(f"/staff/consultations/sessions/{ids.session_id}/record").status_code == 403
+
+
+def test_attendance_record_and_figures(app, client, login_as):
+    login_as("staff", "kikaku")
+    ids = scheduled(app, capacity=3)
+    with app.test_request_context():
+        a = services.register(ids.session_id, name="a", email="a@example.jp").registration.id
+        b = services.register(ids.session_id, name="b", email="b@example.jp").registration.id
+        session = db.session.get(Session, ids.session_id)
+        session.starts_at = utcnow() - timedelta(hours=3)
+        session.ends_at = utcnow() - timedelta(hours=1)
+        db.session.commit()
+    page = f"/staff/consultations/sessions/{ids.session_id}/attendance"
+    assert "b@example.jp" not in client.get(page).text  # the list shows names, not contacts
+    response = submit(
+        client, page, {"walk_ins": "2", f"attended-{a}": "yes", f"attended-{b}": "no"}
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        assert services.attendance_count(ids.session_id) == 3
+    record_url = f"/staff/consultations/sessions/{ids.session_id}/record"
+    form = client.get(record_url).text
+    assert 'value="3"' in form  # attendees suggested from the check-in list
+    submit(client, record_url, {"record-summary_ja": "要旨です", "record-attendees": "3"})
+    submit(
+        client,
+        f"{record_url}/opinions",
+        {
+            "opinion-text_ja": "意見1",
+            "opinion-response_ja": "回答1",
+            "opinion-disposition_id": "0",
+            "opinion-concerns_initiative_id": "0",
+        },
+        page=record_url,
+    )
+    submit(
+        client,
+        f"{record_url}/opinions",
+        {
+            "opinion-text_ja": "意見2",
+            "opinion-disposition_id": "0",
+            "opinion-concerns_initiative_id": "0",
+        },
+        page=record_url,
+    )
+    public = f"/consultations/sessions/{ids.session_id}/record"
+    assert client.get(public).status_code == 404  # not yet published
+    submit(client, f"{record_url}/publish", {"publish-submit": "1"}, page=record_url)
+    assert "意見2" in client.get(public).text
+    with app.app_context():
+        initiative_id = db.session.scalar(sa.select(Initiative.id).where(Initiative.number == 6))
+        values = figures(ActivityFilter())[initiative_id]
+    assert values["sessions_held"] == 1
+    assert values["registrations"] == 2
+    assert values["attendees"] == 3
+    assert values["opinions"] == 2
+    assert values["opinions_answered_share"] == 50.0
+
+
+def test_advice_is_recorded_by_the_collaboration_division_and_counted(app, client, login_as):
+    ids = scheduled(app)
+    login_as("staff", "shimin-kyodo")
+    url = f"/staff/consultations/{ids.consultation_id}"
+    response = submit(
+        client, f"{url}/advice", {"advised_on": "2026-04-10", "text": "夜間開催を助言"}, page=url
+    )
+    assert response.status_code == 302
+    assert "夜間開催を助言" in client.get(url).text
+    with app.app_context():
+        initiative_id = db.session.scalar(sa.select(Initiative.id).where(Initiative.number == 6))
+        assert figures(ActivityFilter())[initiative_id]["advice_given"] == 1
+
+
+def test_figures_cost_a_fixed_number_of_statements(app, plan):
+    _seed(app, 2)
+    with app.app_context(), count_statements() as statements:
+        figures(ActivityFilter(fiscal_years=(2026,)))
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1

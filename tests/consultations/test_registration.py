@@ -1,0 +1,191 @@
+"""Registration, the waiting list, cancellation, reminders: through the pages and the CLI."""
+
+import re
+import threading
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from app.consultations import services
+from app.consultations.models import Registration, RegistrationStatus
+from app.core.db import utcnow
+from app.core.i18n import to_jst
+from app.core.mail import OutboxMessage
+from app.extensions import db
+from tests.conftest import submit
+from tests.consultations.factories import make_session, scheduled
+
+GUEST = {"name": "山田 花子", "email": "hanako@example.jp", "phone": "", "party_size": "1"}
+
+
+def register_guest(client, session_id, **data):
+    url = f"/consultations/sessions/{session_id}/register"
+    return submit(client, url, {**GUEST, **data})
+
+
+def outbox(app, recipient=None):
+    with app.app_context():
+        stmt = sa.select(OutboxMessage).order_by(OutboxMessage.id)
+        if recipient:
+            stmt = stmt.where(OutboxMessage.recipient == recipient)
+        return [
+            (m.subject, m.body, [(a.filename, a.data) for a in m.attachments], m.dedup_key)
+            for m in db.session.scalars(stmt)
+        ]
+
+
+def test_guest_registers_and_gets_receipt_and_mail_with_ics(app, client, plan):
+    ids = scheduled(app, capacity=2)
+    response = register_guest(client, ids.session_id, accommodations="sign_language")
+    assert response.status_code == 200
+    assert f"CS-{ids.session_id:04d}-00001" in response.text
+    mails = outbox(app, GUEST["email"])
+    assert len(mails) == 1
+    _subject, body, attachments, _ = mails[0]
+    assert f"CS-{ids.session_id:04d}-00001" in body
+    assert re.search(r"/consultations/registrations/\d+/cancel/[\w-]{40,}", body)
+    assert attachments and attachments[0][0] == "session.ics"
+    with app.app_context():
+        registration = db.session.scalar(sa.select(Registration))
+        assert registration.status == RegistrationStatus.CONFIRMED
+        assert registration.accommodations == ["sign_language"]
+        assert len(registration.cancel_token_hash) == 64  # the token itself is not stored
+
+
+def test_a_full_session_puts_people_on_the_waiting_list(app, client, plan):
+    ids = scheduled(app, capacity=1)
+    register_guest(client, ids.session_id, email="first@example.jp")
+    response = register_guest(client, ids.session_id, email="second@example.jp")
+    assert "number 1 on the waiting list" in response.text or "キャンセル待ち" in response.text
+    with app.app_context():
+        statuses = db.session.execute(
+            sa.select(
+                Registration.email, Registration.status, Registration.waitlist_position
+            ).order_by(Registration.id)
+        ).all()
+    assert statuses == [
+        ("first@example.jp", RegistrationStatus.CONFIRMED, None),
+        ("second@example.jp", RegistrationStatus.WAITLISTED, 1),
+    ]
+
+
+def test_invalid_form_keeps_what_was_typed(app, client, plan):
+    ids = scheduled(app)
+    response = register_guest(client, ids.session_id, email="not-an-address", party_size="9")
+    assert response.status_code == 200
+    assert 'value="山田 花子"' in response.text
+    assert "error-summary" in response.text
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 0
+
+
+def test_cancelling_with_the_link_promotes_and_emails_the_next_person(app, client, plan):
+    ids = scheduled(app, capacity=1)
+    register_guest(client, ids.session_id, email="first@example.jp")
+    register_guest(client, ids.session_id, email="second@example.jp", name="次の人")
+    body = outbox(app, "first@example.jp")[0][1]
+    link = re.search(r"http://localhost(/consultations/registrations/\d+/cancel/\S+)", body)[1]
+    # A wrong token is refused.
+    assert client.get(link[:-3] + "xyz").status_code == 404
+    response = submit(client, link, {})
+    assert response.status_code == 302
+    with app.app_context():
+        rows = dict(db.session.execute(sa.select(Registration.email, Registration.status)).all())
+    assert rows == {
+        "first@example.jp": RegistrationStatus.CANCELLED,
+        "second@example.jp": RegistrationStatus.CONFIRMED,
+    }
+    mails = outbox(app, "second@example.jp")
+    assert len(mails) == 2
+    subject, body, attachments, _ = mails[1]
+    assert "確定" in subject and "次の人" in body
+    assert attachments and attachments[0][0] == "session.ics"
+    # The link cannot cancel twice.
+    response = client.get(link)
+    assert "already been cancelled" in response.text or "既に取り消" in response.text
+
+
+def test_citizen_sees_and_cancels_own_registration(app, client, plan, login_as):
+    ids = scheduled(app, capacity=5)
+    user = login_as("citizen")
+    page = client.get(f"/consultations/sessions/{ids.session_id}/register")
+    assert user.email in page.text  # prefilled
+    register_guest(client, ids.session_id, email=user.email, name=user.display_name)
+    # Registering twice with the account is refused.
+    again = register_guest(client, ids.session_id, email=user.email, name=user.display_name)
+    assert "already registered" in again.text or "既に" in again.text
+    with app.app_context():
+        registration_id = db.session.scalar(sa.select(Registration.id))
+    response = submit(
+        client,
+        f"/consultations/mine/{registration_id}/cancel",
+        {},
+        page="/consultations/mine",
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Registration, registration_id).status == RegistrationStatus.CANCELLED
+
+
+def test_fifty_concurrent_sign_ups_for_ten_places(app, plan):
+    """50 sign-ups from 10 threads at a time, each batch released together by a barrier: never
+    more than 10 confirmed, the rest waitlisted in the order their numbers were given."""
+    ids = scheduled(app, capacity=10)
+    workers, batches = 10, 5
+    errors: list[BaseException] = []
+
+    def sign_up(barrier, n):
+        try:
+            with app.app_context():
+                services.seats_taken(ids.session_id)  # a read first, as a request does
+                barrier.wait()
+                services.register(ids.session_id, name=f"参加者{n}", email=f"p{n}@example.jp")
+        except BaseException as exc:
+            errors.append(exc)
+
+    for batch in range(batches):
+        barrier = threading.Barrier(workers, timeout=30)
+        threads = [
+            threading.Thread(target=sign_up, args=(barrier, batch * workers + i))
+            for i in range(workers)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(90)
+    assert errors == []
+    with app.app_context():
+        rows = db.session.execute(
+            sa.select(
+                Registration.status, Registration.receipt_number, Registration.waitlist_position
+            ).order_by(Registration.receipt_number)
+        ).all()
+    assert len(rows) == 50
+    assert [r.receipt_number for r in rows] == list(range(1, 51))
+    confirmed = [r for r in rows if r.status == RegistrationStatus.CONFIRMED]
+    waiting = [r for r in rows if r.status == RegistrationStatus.WAITLISTED]
+    assert len(confirmed) == 10 and len(waiting) == 40
+    # First come, first served: the first ten numbers got the places, the rest queue in order.
+    assert [r.receipt_number for r in confirmed] == list(range(1, 11))
+    assert [r.waitlist_position for r in waiting] == list(range(1, 41))
+
+
+def test_reminder_command_is_idempotent(app, runner, plan):
+    tomorrow = to_jst(utcnow()).date() + timedelta(days=1)
+    ids = scheduled(app, capacity=5, day=tomorrow)
+    with app.app_context():
+        for n in range(3):
+            services.register(ids.session_id, name=f"人{n}", email=f"r{n}@example.jp")
+        # A session next week gets no reminder yet.
+        later = make_session(ids.consultation_id, ids.venue_id, title="第2回")
+        services.register(later, name="来週", email="later@example.jp")
+    first = runner.invoke(args=["consultations", "remind"])
+    assert first.exit_code == 0, first.output
+    assert "3 reminder(s)" in first.output
+    second = runner.invoke(args=["consultations", "remind"])
+    assert "0 reminder(s)" in second.output
+    reminders = [m for m in outbox(app) if m[3] and m[3].startswith("remind:")]
+    assert len(reminders) == 3
+    assert {m[3] for m in reminders} == {
+        f"remind:session:{ids.session_id}:reg:{n}" for n in (1, 2, 3)
+    }
