@@ -74,6 +74,72 @@ def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+def _page(item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["items", "page", "per_page", "total", "next"],
+        "properties": {
+            "items": {"type": "array", "items": item},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+            "total": {"type": "integer"},
+            "next": {"type": ["string", "null"]},
+        },
+    }
+
+
+SESSION = {
+    "type": "object",
+    "required": [
+        "id",
+        "title",
+        "kind",
+        "starts_at",
+        "ends_at",
+        "capacity",
+        "confirmed",
+        "initiative",
+        "url",
+    ],
+    "properties": {
+        "id": {"type": "integer"},
+        "title": {"type": "string"},
+        "kind": {"type": "string"},
+        "starts_at": {"type": "string", "format": "date-time"},
+        "ends_at": {"type": "string", "format": "date-time"},
+        "venue": {"type": ["string", "null"]},
+        "ward": {"type": ["string", "null"]},
+        "capacity": {"type": "integer"},
+        "confirmed": {"type": "integer"},
+        "initiative": {"type": "integer"},
+        "cancelled": {"type": "boolean"},
+        "url": {"type": "string"},
+    },
+}
+COUNCIL = {
+    "type": "object",
+    "required": [
+        "id",
+        "name",
+        "department",
+        "total_seats",
+        "members",
+        "members_by_category",
+        "url",
+    ],
+    "properties": {
+        "id": {"type": "integer"},
+        "name": {"$ref": "#/components/schemas/Text"},
+        "department": {"type": "string"},
+        "total_seats": {"type": "integer"},
+        "public_seat_target": {"type": "integer"},
+        "members": {"type": "integer"},
+        "members_by_category": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "url": {"type": "string"},
+    },
+}
+
+
 ERRORS = {"400": _json(_ref("Error"), "Bad query"), "404": _json(_ref("Error"), "Not found")}
 PAGE_PARAMETERS = [
     {
@@ -341,6 +407,22 @@ def openapi_document() -> dict[str, Any]:
                     },
                 }
             },
+            "/sessions": {
+                "get": {
+                    "summary": "Consultation sessions with confirmed places",
+                    "operationId": "listSessions",
+                    "parameters": PAGE_PARAMETERS,
+                    "responses": {"200": _json(_page(_ref("Session"))), "400": ERRORS["400"]},
+                }
+            },
+            "/councils": {
+                "get": {
+                    "summary": "Councils with members counted by category",
+                    "operationId": "listCouncils",
+                    "parameters": PAGE_PARAMETERS,
+                    "responses": {"200": _json(_page(_ref("Council"))), "400": ERRORS["400"]},
+                }
+            },
         },
         "components": {
             "schemas": {
@@ -349,6 +431,8 @@ def openapi_document() -> dict[str, Any]:
                 "Action": ACTION,
                 "Case": CASE,
                 "Error": ERROR,
+                "Session": SESSION,
+                "Council": COUNCIL,
             }
         },
     }

@@ -329,3 +329,103 @@ def public_comment(case_id: int) -> ResponseReturnValue:
             ],
         }
     return jsonify(body)
+
+
+def _session(row: Any) -> dict[str, Any]:
+    session, confirmed = row
+    consultation = session.consultation
+    return {
+        "id": session.id,
+        "title": session.title_ja or consultation.title_ja,
+        "title_en": session.title_en or consultation.title_en or "",
+        "consultation": consultation.id,
+        "kind": consultation.kind.code,
+        "starts_at": session.starts_at.isoformat(),
+        "ends_at": session.ends_at.isoformat(),
+        "venue": session.venue.name_ja if session.venue else None,
+        "online": bool(session.online_url),
+        "ward": session.ward.code if session.ward else None,
+        "capacity": session.capacity,
+        "confirmed": confirmed,
+        "initiative": consultation.initiative.number,
+        "department": consultation.department.code,
+        "cancelled": session.cancelled_at is not None,
+        "url": url_for("consultations.session", session_id=session.id, _external=True),
+    }
+
+
+@bp.route("/sessions")
+def sessions() -> ResponseReturnValue:
+    """Consultation sessions with their confirmed places (counts only, never who)."""
+    from app.consultations.models import (
+        Consultation,
+        Registration,
+        RegistrationStatus,
+        Session,
+    )
+
+    confirmed = (
+        sa.select(
+            Registration.session_id,
+            sa.func.coalesce(sa.func.sum(Registration.party_size), 0).label("n"),
+        )
+        .where(Registration.status == RegistrationStatus.CONFIRMED)
+        .group_by(Registration.session_id)
+        .subquery()
+    )
+    stmt = (
+        sa.select(Session, sa.func.coalesce(confirmed.c.n, 0))
+        .outerjoin(confirmed, confirmed.c.session_id == Session.id)
+        .order_by(Session.starts_at.desc(), Session.id.desc())
+        .options(
+            selectinload(Session.consultation).selectinload(Consultation.initiative),
+            selectinload(Session.consultation).selectinload(Consultation.department),
+            selectinload(Session.venue),
+            selectinload(Session.ward),
+        )
+    )
+    page = _int_arg("page", 1, high=1_000_000)
+    per_page = _int_arg("per_page", 20, high=MAX_PER_PAGE)
+    total = db.session.scalar(sa.select(sa.func.count(Session.id)))
+    rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    has_next = page * per_page < total
+    return jsonify(
+        items=[_session(r) for r in rows],
+        page=page,
+        per_page=per_page,
+        total=total,
+        next=url_for("api.sessions", page=page + 1, per_page=per_page, _external=True)
+        if has_next
+        else None,
+    )
+
+
+@bp.route("/councils")
+def councils() -> ResponseReturnValue:
+    """Councils with their seats and members counted by category (no names)."""
+    from app.councils.models import Council, CouncilMember
+
+    today = clock.now().date()
+    counts: dict[int, dict[str, int]] = {}
+    for council_id, category, n in db.session.execute(
+        sa.select(CouncilMember.council_id, CouncilMember.category, sa.func.count())
+        .where(sa.or_(CouncilMember.ended_on.is_(None), CouncilMember.ended_on > today))
+        .group_by(CouncilMember.council_id, CouncilMember.category)
+    ):
+        counts.setdefault(council_id, {})[category.value] = n
+
+    def serialize(council: Council) -> dict[str, Any]:
+        members = counts.get(council.id, {})
+        return {
+            "id": council.id,
+            "name": _texts(council, "name"),
+            "department": council.department.code,
+            "total_seats": council.total_seats,
+            "public_seat_target": council.public_seat_target,
+            "members": sum(members.values()),
+            "members_by_category": members,
+            "url": url_for("councils.council", council_id=council.id, _external=True),
+        }
+
+    stmt = sa.select(Council).order_by(Council.id).options(selectinload(Council.department))
+    return jsonify(_paginate(stmt, serialize, "api.councils"))

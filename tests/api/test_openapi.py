@@ -12,9 +12,14 @@ def test_api_matches_its_openapi_document(app, make_case, client, frozen):
     case_id = make_case()
     post_comment(client, case_id)
     make_case(title="二つ目", initiative=17)
+    from app.core.demo import load_demo
+    from tests.conftest import PLAN_FILE
+
+    with app.app_context():
+        load_demo(str(PLAN_FILE))  # sessions, councils, cases of every kind to serve
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 5
+    assert len(operations) == 7
     for operation in operations:
 
         @given(case=operation.as_strategy())
@@ -81,3 +86,26 @@ def test_published_results_in_the_api_have_no_personal_data(app, client, make_ca
     assert response.json["results"]["counts"]["comments"] == 1
     for value in SECRETS.values():
         assert value not in response.text
+
+
+def test_sessions_and_councils_carry_no_personal_data(app, client, plan):
+    import sqlalchemy as sa
+
+    from app.consultations.models import Registration
+    from app.core.demo import load_demo
+    from app.councils.models import Application, CouncilMember
+    from app.extensions import db
+    from tests.conftest import PLAN_FILE
+
+    with app.app_context():
+        load_demo(str(PLAN_FILE))
+        personal = set(db.session.scalars(sa.select(Registration.name)))
+        personal |= set(db.session.scalars(sa.select(Registration.email)))
+        personal |= set(db.session.scalars(sa.select(CouncilMember.name)))
+        personal |= set(db.session.scalars(sa.select(Application.name)))
+    assert personal
+    sessions = client.get("/api/v1/sessions?per_page=100")
+    councils = client.get("/api/v1/councils?per_page=100")
+    assert sessions.json["total"] > 0 and councils.json["total"] > 0
+    for value in personal:
+        assert value not in sessions.text and value not in councils.text
