@@ -135,6 +135,30 @@ def records(initiative_id: int, limit: int) -> list[ActivityRecord]:
     return result
 
 
+def attention(limit: int) -> list[ActivityRecord]:
+    """Sessions whose record has opinions still without the city's response (one statement)."""
+    from app.consultations.models import Opinion, SessionRecord
+
+    rows = db.session.execute(
+        sa.select(Session.id, Session.title_ja, Session.starts_at, sa.func.count(Opinion.id))
+        .join(SessionRecord, SessionRecord.session_id == Session.id)
+        .join(Opinion, Opinion.record_id == SessionRecord.id)
+        .where(Opinion.response_ja == "")
+        .group_by(Session.id, Session.title_ja, Session.starts_at)
+        .order_by(Session.starts_at)
+        .limit(limit)
+    )
+    return [
+        ActivityRecord(
+            title=title or _("Session %(id)s", id=session_id),
+            url=url_for("consultations_staff.edit_record", session_id=session_id),
+            day=to_jst(starts_at).date(),
+            status=_("%(count)s opinions without a response", count=count),
+        )
+        for session_id, title, starts_at, count in rows
+    ]
+
+
 CONSULTATIONS_KIND = ActivityKind(
     key="consultations",
     label=_l("Consultations"),
@@ -144,4 +168,5 @@ CONSULTATIONS_KIND = ActivityKind(
     records=records,
     list_endpoint="consultations.index",
     order=20,
+    attention=attention,
 )

@@ -48,6 +48,7 @@ register(
         records=services.records,
         list_endpoint="councils.index",
         order=30,
+        attention=services.under_target,
     )
 )
 register_demo(demo.load_demo)

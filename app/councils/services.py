@@ -1148,3 +1148,34 @@ def end_of_day(day: date) -> datetime:
     from app.core.i18n import jst_to_utc
 
     return jst_to_utc(day, time(23, 59))
+
+
+def under_target(limit: int) -> list[ActivityRecord]:
+    """Councils with fewer serving public members than their target (one statement)."""
+    today = to_jst(utcnow()).date()
+    public = (
+        sa.select(CouncilMember.council_id, sa.func.count().label("n"))
+        .where(
+            CouncilMember.category == MemberCategory.PUBLIC,
+            sa.or_(CouncilMember.ended_on.is_(None), CouncilMember.ended_on > today),
+        )
+        .group_by(CouncilMember.council_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(
+            Council.id, Council.name_ja, Council.public_seat_target, sa.func.coalesce(public.c.n, 0)
+        )
+        .outerjoin(public, public.c.council_id == Council.id)
+        .where(Council.public_seat_target > sa.func.coalesce(public.c.n, 0))
+        .order_by(Council.id)
+        .limit(limit)
+    )
+    return [
+        ActivityRecord(
+            title=name,
+            url=url_for("councils_staff.council", council_id=cid),
+            status=_("%(have)s of %(target)s public seats filled", have=have, target=target),
+        )
+        for cid, name, target, have in rows
+    ]

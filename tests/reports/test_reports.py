@@ -135,3 +135,16 @@ def test_open_data_page_lists_datasets(client, add_case):
     add_case(date(2024, 6, 1))
     html = client.get("/open-data?lang=en").text
     assert "CC BY 4.0" in html and "/reports/export.csv" in html and "feed.atom" in html
+
+
+def test_staff_dashboard_gathers_every_module(app, client, login_as):
+    from app.core.demo import load_demo
+    from tests.conftest import PLAN_FILE
+
+    with app.app_context():
+        load_demo(str(PLAN_FILE))
+    login_as("staff", "kikaku")
+    html = client.get("/staff/reports/attention?lang=en").text
+    assert "public seats filled" in html  # councils under their public-seat target
+    for heading in ("Public comment", "Council recruitment"):
+        assert heading in html
