@@ -134,7 +134,19 @@ def get_kind(key: str) -> ActivityKind:
 def figures_by_initiative(flt: ActivityFilter | None = None) -> dict[str, Figures]:
     """Every kind's figures: one SQL statement (or a fixed few) per kind, whatever the data."""
     flt = flt or ActivityFilter()
-    return {kind.key: kind.figures(flt) for kind in kinds()}
+    return {kind.key: _plain_numbers(kind.figures(flt)) for kind in kinds()}
+
+
+def _plain_numbers(figures: Figures) -> Figures:
+    """PostgreSQL answers averages and ratios as Decimal; reports, exports and the API want
+    plain numbers (an int where the value is whole)."""
+    result: Figures = {}
+    for initiative_id, values in figures.items():
+        result[initiative_id] = {
+            key: int(value) if float(value).is_integer() else float(value)
+            for key, value in values.items()
+        }
+    return result
 
 
 def headline_counts(flt: ActivityFilter | None = None) -> dict[int, dict[str, int]]:

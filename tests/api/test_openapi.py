@@ -109,3 +109,18 @@ def test_sessions_and_councils_carry_no_personal_data(app, client, plan):
     assert sessions.json["total"] > 0 and councils.json["total"] > 0
     for value in personal:
         assert value not in sessions.text and value not in councils.text
+
+
+def test_figures_are_plain_numbers_on_every_backend(app, client, plan):
+    """PostgreSQL returns ratios as Decimal; the API must still send JSON numbers."""
+    from app.core.demo import load_demo
+    from tests.conftest import PLAN_FILE
+
+    with app.app_context():
+        load_demo(str(PLAN_FILE))
+    data = client.get("/api/v1/figures").json
+    values = [
+        v for i in data["initiatives"] for kind in i["figures"].values() for v in kind.values()
+    ]
+    assert values and all(isinstance(v, int | float) for v in values)
+    assert any(v for v in values)
