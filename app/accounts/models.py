@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.db import TimestampMixin, UTCDateTime
+from app.core.db import TimestampMixin, UTCDateTime, value_enum
 from app.core.permissions import Role
 from app.extensions import db
 
@@ -21,7 +21,7 @@ class User(UserMixin, TimestampMixin, db.Model):
     display_name: Mapped[str] = mapped_column(sa.String(100))
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     role: Mapped[Role] = mapped_column(
-        sa.Enum(Role, native_enum=False, length=16, values_callable=lambda e: [r.value for r in e]),
+        value_enum(Role, 16),
         default=Role.CITIZEN,
         index=True,
     )

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.activity import FulfilsInitiative
-from app.core.db import Localized, TimestampMixin, UTCDateTime, utcnow
+from app.core.db import Localized, TimestampMixin, UTCDateTime, utcnow, value_enum
 from app.extensions import db
 
 if TYPE_CHECKING:
@@ -60,12 +60,6 @@ REGISTRATION_STATUS_LABELS = {
     RegistrationStatus.WAITLISTED: _l("On the waiting list"),
     RegistrationStatus.CANCELLED: _l("Cancelled"),
 }
-
-
-def _enum(cls: type[enum.StrEnum]) -> sa.Enum:
-    return sa.Enum(
-        cls, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]
-    )
 
 
 class ConsultationKind(Localized, db.Model):
@@ -190,7 +184,9 @@ class Registration(TimestampMixin, db.Model):
     accommodations: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     notes: Mapped[str] = mapped_column(sa.Text, default="")
     language: Mapped[str] = mapped_column(sa.String(5), default="ja")
-    status: Mapped[RegistrationStatus] = mapped_column(_enum(RegistrationStatus), index=True)
+    status: Mapped[RegistrationStatus] = mapped_column(
+        value_enum(RegistrationStatus, 16), index=True
+    )
     # Order on the waiting list (first come, first promoted); kept after promotion.
     waitlist_position: Mapped[int | None]
     promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

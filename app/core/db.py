@@ -114,3 +114,11 @@ def begin_write() -> None:
         session.commit()
     _immediate.set(True)
     session.connection()
+
+
+def value_enum(cls: type[Any], length: int = 24) -> sa.Enum:
+    """A Python enum stored as its values in a VARCHAR (no database ENUM type, so adding a
+    member needs no migration of the type itself)."""
+    return sa.Enum(
+        cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
+    )

@@ -12,18 +12,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.activity import FulfilsInitiative
-from app.core.db import Localized, TimestampMixin, UTCDateTime, utcnow
+from app.core.db import Localized, TimestampMixin, UTCDateTime, utcnow, value_enum
 from app.extensions import db
 
 if TYPE_CHECKING:
     from app.accounts.models import User
     from app.plan.models import Department
-
-
-def _enum(cls: type[enum.Enum], length: int = 24) -> sa.Enum:
-    return sa.Enum(
-        cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
-    )
 
 
 class MemberCategory(enum.StrEnum):
@@ -224,8 +218,8 @@ class CouncilMember(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     council_id: Mapped[int] = mapped_column(sa.ForeignKey("council.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(100))
-    category: Mapped[MemberCategory] = mapped_column(_enum(MemberCategory), index=True)
-    gender: Mapped[Gender | None] = mapped_column(_enum(Gender))
+    category: Mapped[MemberCategory] = mapped_column(value_enum(MemberCategory), index=True)
+    gender: Mapped[Gender | None] = mapped_column(value_enum(Gender))
     appointed_on: Mapped[date]
     term_ends_on: Mapped[date]
     ended_on: Mapped[date | None]
@@ -249,7 +243,7 @@ class CouncilMeeting(Localized, TimestampMixin, db.Model):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     place_ja: Mapped[str] = mapped_column(sa.String(200), default="")
     place_en: Mapped[str] = mapped_column(sa.String(300), default="")
-    openness: Mapped[MeetingOpenness] = mapped_column(_enum(MeetingOpenness))
+    openness: Mapped[MeetingOpenness] = mapped_column(value_enum(MeetingOpenness))
     closed_reason_ja: Mapped[str] = mapped_column(sa.Text, default="")
     closed_reason_en: Mapped[str] = mapped_column(sa.Text, default="")
     observer_seats: Mapped[int] = mapped_column(default=0)
@@ -302,7 +296,7 @@ class RecruitmentCall(Localized, FulfilsInitiative, TimestampMixin, db.Model):
     essay_theme_en: Mapped[str] = mapped_column(sa.String(400), default="")
     essay_min_chars: Mapped[int] = mapped_column(default=400)
     essay_max_chars: Mapped[int] = mapped_column(default=800)
-    selection_method: Mapped[SelectionMethod] = mapped_column(_enum(SelectionMethod))
+    selection_method: Mapped[SelectionMethod] = mapped_column(value_enum(SelectionMethod))
     # Review criteria, one per line; each is scored 0–5 by every reviewer.
     criteria_ja: Mapped[str] = mapped_column(sa.Text, default="")
     criteria_en: Mapped[str] = mapped_column(sa.Text, default="")
@@ -346,16 +340,16 @@ class Application(TimestampMixin, db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
     number: Mapped[int]
     receipt_number: Mapped[str] = mapped_column(sa.String(32), unique=True)
-    status: Mapped[ApplicationStatus] = mapped_column(_enum(ApplicationStatus), index=True)
+    status: Mapped[ApplicationStatus] = mapped_column(value_enum(ApplicationStatus), index=True)
     ineligible_reasons: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     name: Mapped[str] = mapped_column(sa.String(100))
     kana: Mapped[str] = mapped_column(sa.String(100))
     address: Mapped[str] = mapped_column(sa.String(300))
     birth_date: Mapped[date]
-    gender: Mapped[Gender | None] = mapped_column(_enum(Gender))
+    gender: Mapped[Gender | None] = mapped_column(value_enum(Gender))
     phone: Mapped[str] = mapped_column(sa.String(30))
     email: Mapped[str] = mapped_column(sa.String(254))
-    residency: Mapped[Residency] = mapped_column(_enum(Residency))
+    residency: Mapped[Residency] = mapped_column(value_enum(Residency))
     occupation: Mapped[str] = mapped_column(sa.String(200), default="")
     experience: Mapped[str] = mapped_column(sa.Text, default="")
     motivation: Mapped[str] = mapped_column(sa.Text, default="")

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.db import Localized, TimestampMixin
+from app.core.db import Localized, TimestampMixin, value_enum
 from app.extensions import db
 
 action_department = sa.Table(
@@ -187,14 +187,7 @@ class ActionProgress(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     action_id: Mapped[int] = mapped_column(sa.ForeignKey("action.id"), index=True)
     fiscal_year: Mapped[int] = mapped_column(index=True)
-    status: Mapped[ProgressStatus] = mapped_column(
-        sa.Enum(
-            ProgressStatus,
-            native_enum=False,
-            length=16,
-            values_callable=lambda e: [s.value for s in e],
-        )
-    )
+    status: Mapped[ProgressStatus] = mapped_column(value_enum(ProgressStatus, 16))
     note: Mapped[str] = mapped_column(sa.Text, default="")
     recorded_on: Mapped[date]
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))

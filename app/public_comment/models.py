@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.activity import FulfilsInitiative
-from app.core.db import TimestampMixin, UTCDateTime, utcnow
+from app.core.db import TimestampMixin, UTCDateTime, utcnow, value_enum
 from app.extensions import db
 
 if TYPE_CHECKING:
@@ -24,12 +24,6 @@ MINIMUM_DAYS = (
     30  # 行政手続法 art. 39 ¶3 and the city's guideline; shorter needs a reason (art. 40)
 )
 PUBLIC_COMMENT_INITIATIVE = 8
-
-
-def _enum(cls: type[enum.Enum]) -> sa.Enum:
-    return sa.Enum(
-        cls, native_enum=False, length=24, values_callable=lambda e: [m.value for m in e]
-    )
 
 
 class CaseStatus(enum.StrEnum):
@@ -114,7 +108,7 @@ class CommentCase(FulfilsInitiative, TimestampMixin, db.Model):
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     short_period_reason: Mapped[str] = mapped_column(sa.Text, default="")
     status: Mapped[CaseStatus] = mapped_column(
-        _enum(CaseStatus), default=CaseStatus.DRAFT, index=True
+        value_enum(CaseStatus), default=CaseStatus.DRAFT, index=True
     )
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     # Results (結果の公示, 行政手続法 art. 43)
@@ -209,7 +203,7 @@ class ReviewEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("comment_case.id"), index=True)
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    action: Mapped[ReviewAction] = mapped_column(_enum(ReviewAction))
+    action: Mapped[ReviewAction] = mapped_column(value_enum(ReviewAction))
     note: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -241,10 +235,10 @@ class Comment(db.Model):
     receipt_code: Mapped[str] = mapped_column(sa.String(32), index=True)
     # One per form shown: a double click or a resubmitted form finds the same comment.
     submission_token: Mapped[str] = mapped_column(sa.String(64))
-    channel: Mapped[Channel] = mapped_column(_enum(Channel), default=Channel.WEB)
+    channel: Mapped[Channel] = mapped_column(value_enum(Channel), default=Channel.WEB)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     late_reason: Mapped[str] = mapped_column(sa.Text, default="")
-    submitter_category: Mapped[SubmitterCategory] = mapped_column(_enum(SubmitterCategory))
+    submitter_category: Mapped[SubmitterCategory] = mapped_column(value_enum(SubmitterCategory))
     # Personal data: shown only to the owning division and 広聴課, never published.
     name: Mapped[str] = mapped_column(sa.String(100))
     address: Mapped[str] = mapped_column(sa.String(300))
