@@ -1,10 +1,13 @@
 """パブリックコメント (initiative 8): drafts, review by 広聴課, comments, summaries, results."""
 
 from flask import Blueprint
+from flask_babel import LazyString, gettext
 from flask_babel import lazy_gettext as _l
 
 from app.core.activity import ActivityKind, Metric, register
 from app.core.demo import register_demo
+from app.core.dispositions import DEFAULT_DISPOSITIONS
+from app.core.i18n import current_language
 from app.core.permissions import guard_blueprint, is_staff
 
 bp = Blueprint("public_comment", __name__, template_folder="templates")
@@ -21,6 +24,21 @@ staff_bp = guard_blueprint(
 from app.public_comment import activity, demo, staff_views, views  # noqa: E402,F401
 from app.public_comment.models import CommentCase  # noqa: E402
 
+
+def _disposition_label(japanese: str, english: str) -> LazyString:
+    return LazyString(
+        lambda: gettext(
+            "Comments answered: %(name)s", name=english if current_language() == "en" else japanese
+        )
+    )
+
+
+# One column per default disposition (修正, 一部修正, 既記載, 説明, 参考, その他).
+DISPOSITION_METRICS = [
+    Metric(f"disposition_{code}", _disposition_label(japanese, english))
+    for code, japanese, english in DEFAULT_DISPOSITIONS
+]
+
 register(
     ActivityKind(
         key="public_comment",
@@ -33,6 +51,7 @@ register(
             Metric("answered_share", _l("Share of comments answered (%)")),
             Metric("reflected", _l("Comments reflected in the plan")),
             Metric("days_to_results", _l("Average days from closing to results")),
+            *DISPOSITION_METRICS,
         ],
         figures=activity.figures,
         records=activity.records,

@@ -56,6 +56,23 @@ def figures(flt: ActivityFilter) -> Figures:
             "reflected": n_reflected,
             "days_to_results": 0,
         }
+    # Comments by disposition (a comment answered by two summaries counts under each), one
+    # statement; the metric keys follow the default list, so renamed entries keep their column.
+    by_disposition = flt.apply(
+        sa.select(
+            CommentCase.initiative_id,
+            Disposition.code,
+            sa.func.count(sa.distinct(link.c.comment_id)),
+        )
+        .join(OpinionSummary, OpinionSummary.case_id == CommentCase.id)
+        .join(link, link.c.summary_id == OpinionSummary.id)
+        .join(Disposition, Disposition.id == OpinionSummary.disposition_id)
+        .where(CommentCase.status.in_(PUBLIC))
+        .group_by(CommentCase.initiative_id, Disposition.code),
+        CommentCase,
+    )
+    for initiative_id, code, count in db.session.execute(by_disposition):
+        result.setdefault(initiative_id, {})[f"disposition_{code}"] = count
     # Days from closing to published results, averaged per initiative (in SQL on both backends).
     if db.engine.dialect.name == "postgresql":
         days = sa.func.extract("epoch", CommentCase.published_at - CommentCase.closes_at) / 86400

@@ -211,6 +211,8 @@ def test_figures_per_initiative_equal_hand_counts(app, client, make_case, frozen
         assert figures[ids[8]]["reflected"] == 0
         # Closed 31 Oct 23:59, published 30 Nov 10:00: 29.4 days.
         assert figures[ids[8]]["days_to_results"] == 29.4
+        assert figures[ids[8]]["disposition_explained"] == 2  # both comments of `eight`
+        assert "disposition_revised" not in figures[ids[8]]
         assert figures[ids[17]]["comments"] == 1
         assert ids[1] not in figures
         narrowed = activity.get_kind("public_comment").figures(
