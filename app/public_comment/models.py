@@ -257,6 +257,8 @@ class Comment(db.Model):
     redaction_reason: Mapped[str] = mapped_column(sa.Text, default="")
     redacted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     out_of_scope_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    # Identical or near-identical comments (grouping.py); derived, recomputed on demand.
+    group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("comment_group.id"), index=True)
 
     case: Mapped[CommentCase] = relationship()
     section: Mapped[DraftSection | None] = relationship()
@@ -283,3 +285,18 @@ class OpinionSummary(db.Model):
     comments: Mapped[list[Comment]] = relationship(
         secondary=comment_summary, back_populates="summaries"
     )
+
+
+class CommentGroup(db.Model):
+    """Comments of (nearly) the same content, e.g. an organised campaign."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("comment_case.id"), index=True)
+    # use_alter: comment and comment_group refer to each other.
+    representative_id: Mapped[int] = mapped_column(sa.ForeignKey("comment.id", use_alter=True))
+    size: Mapped[int]
+    # Staff label a group as a campaign; the published results then show it once, with its size.
+    is_campaign: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    representative: Mapped[Comment] = relationship(foreign_keys=[representative_id])

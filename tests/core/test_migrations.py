@@ -51,3 +51,33 @@ def test_upgrade_from_empty_and_downgrade(database_url, tmp_path):
     finally:
         if cleanup:
             cleanup()
+
+
+def test_migrations_that_rebuild_tables_keep_their_rows(database_url, tmp_path, another_app):
+    """Going down past the comment-groups revision and up again rebuilds the comment table
+    (SQLite batch mode); the comments and the summaries that refer to them survive."""
+    from flask_migrate import downgrade, upgrade
+
+    from tests.conftest import PLAN_FILE, app_config
+
+    url = f"sqlite:///{tmp_path / 'with-data.sqlite3'}"
+    if not database_url.startswith("sqlite"):
+        url = None  # PostgreSQL alters tables in place; the upgrade test above covers it
+    app = another_app(app_config(url or database_url, tmp_path))
+    if url is None:
+        return
+    with app.app_context():
+        upgrade()
+        from app.core.demo import load_demo
+
+        load_demo(str(PLAN_FILE))
+        count = "SELECT (SELECT count(*) FROM comment), (SELECT count(*) FROM comment_summary)"
+        before = db.session.execute(sa.text(count)).one()
+        assert before[0] > 0 and before[1] > 0
+        db.session.remove()
+        downgrade(revision="ece3b0ddd49e")  # before comment groups: comment is rebuilt
+        assert db.session.execute(sa.text(count)).one() == before
+        db.session.remove()
+        upgrade()
+        assert db.session.execute(sa.text(count)).one() == before
+        db.session.remove()
