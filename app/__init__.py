@@ -106,8 +106,17 @@ def register_commands(app: Flask) -> None:
     from app.consultations.cli import consultations_cli
     from app.core.cli import demo_cli, mail_cli, translate_cli
     from app.plan.cli import plan_cli
+    from app.public_comment.cli import public_comment_cli
 
-    for group in (users_cli, demo_cli, mail_cli, translate_cli, plan_cli, consultations_cli):
+    for group in (
+        users_cli,
+        demo_cli,
+        mail_cli,
+        translate_cli,
+        plan_cli,
+        consultations_cli,
+        public_comment_cli,
+    ):
         app.cli.add_command(group)
 
 

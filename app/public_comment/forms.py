@@ -251,3 +251,9 @@ class CaseFilterForm(FlaskForm):
     department = SelectField(_l("Department"), coerce=int, validators=[Optional()])
     initiative = SelectField(_l("Initiative"), coerce=int, validators=[Optional()])
     ward = SelectField(_l("Ward"), coerce=int, validators=[Optional()])
+
+
+class AssignGroupForm(FlaskForm):
+    summary_id = SelectField(
+        _l("Opinion summary that answers every comment of the group"), coerce=int
+    )

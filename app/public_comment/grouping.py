@@ -132,3 +132,20 @@ def pair_scores(truth: Sequence[int], predicted: Sequence[int]) -> tuple[float, 
     precision = both / found if found else 1.0
     recall = both / real if real else 1.0
     return precision, recall
+
+
+def diff_segments(representative: str, text: str) -> list[tuple[str, str]]:
+    """How `text` differs from the group's representative, character by character, as
+    (kind, text) pairs with kind "same", "added" or "removed", for <ins>/<del> markup."""
+    from difflib import SequenceMatcher
+
+    segments: list[tuple[str, str]] = []
+    matcher = SequenceMatcher(None, representative, text, autojunk=False)
+    for tag, a1, a2, b1, b2 in matcher.get_opcodes():
+        if tag == "equal":
+            segments.append(("same", text[b1:b2]))
+        if tag in ("delete", "replace"):
+            segments.append(("removed", representative[a1:a2]))
+        if tag in ("insert", "replace"):
+            segments.append(("added", text[b1:b2]))
+    return segments

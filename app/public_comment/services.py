@@ -675,3 +675,77 @@ def results_figures(case_id: int) -> dict[str, Any]:
         "by_channel": by_channel,
         "by_disposition": by_disposition,
     }
+
+
+# Groups of identical and near-identical comments -----------------------------------------
+
+
+def group_comments(case_id: int, threshold: float | None = None) -> int:
+    """Recompute the case's groups (derived data: comments themselves are untouched).
+    A group keeps its campaign label when most of its members were in a labelled group.
+    Returns the number of groups of two or more comments."""
+    from collections import Counter
+
+    from app.public_comment.grouping import group, normalise
+    from app.public_comment.models import CommentGroup
+
+    threshold = threshold or current_app.config["GROUPING_THRESHOLD"]
+    rows = db.session.execute(
+        sa.select(Comment.id, Comment.body, Comment.receipt_number, Comment.group_id)
+        .where(Comment.case_id == case_id)
+        .order_by(Comment.receipt_number)
+    ).all()
+    labelled = set(
+        db.session.scalars(
+            sa.select(CommentGroup.id).where(
+                CommentGroup.case_id == case_id, CommentGroup.is_campaign.is_(True)
+            )
+        )
+    )
+    grouping = group([body for _id, body, _n, _g in rows], threshold=threshold)
+    db.session.execute(sa.update(Comment).where(Comment.case_id == case_id).values(group_id=None))
+    db.session.execute(sa.delete(CommentGroup).where(CommentGroup.case_id == case_id))
+    created = 0
+    for members in grouping.groups().values():
+        member_rows = [rows[i] for i in members]
+        # The representative is the most common wording, earliest receipt first among equals.
+        wording = Counter(normalise(body) for _id, body, _n, _g in member_rows)
+        representative = min(member_rows, key=lambda r: (-wording[normalise(r[1])], r[2]))
+        was_campaign = sum(1 for r in member_rows if r[3] in labelled) * 2 > len(member_rows)
+        new_group = CommentGroup(
+            case_id=case_id,
+            representative_id=representative[0],
+            size=len(member_rows),
+            is_campaign=was_campaign,
+        )
+        db.session.add(new_group)
+        db.session.flush()
+        db.session.execute(
+            sa.update(Comment)
+            .where(Comment.id.in_([r[0] for r in member_rows]))
+            .values(group_id=new_group.id)
+        )
+        created += 1
+    db.session.commit()
+    return created
+
+
+def set_campaign(actor: Any, comment_group: Any, is_campaign: bool) -> None:
+    comment_group.is_campaign = is_campaign
+    audit.record(
+        actor,
+        "public_comment.campaign",
+        comment_group,
+        f"group {comment_group.id} {'labelled' if is_campaign else 'unlabelled'} as a campaign",
+    )
+    db.session.commit()
+
+
+def assign_group(actor: Any, comment_group: Any, summary: OpinionSummary) -> int:
+    """Answer every member of a group with one summary, in one action."""
+    if summary.case_id != comment_group.case_id:
+        raise PublicCommentError(_("The summary belongs to another case."))
+    member_ids = list(
+        db.session.scalars(sa.select(Comment.id).where(Comment.group_id == comment_group.id))
+    )
+    return assign_comments(actor, summary, member_ids)

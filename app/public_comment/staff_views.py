@@ -9,7 +9,7 @@ from datetime import time
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -25,6 +25,7 @@ from app.plan.models import Initiative
 from app.plan.services import department_choices, ward_choices
 from app.public_comment import services, staff_bp
 from app.public_comment.forms import (
+    AssignGroupForm,
     CaseForm,
     MaterialForm,
     NoteForm,
@@ -35,12 +36,14 @@ from app.public_comment.forms import (
     SectionForm,
     SummaryForm,
 )
+from app.public_comment.grouping import diff_segments
 from app.public_comment.models import (
     PUBLIC_COMMENT_INITIATIVE,
     CaseStatus,
     Channel,
     Comment,
     CommentCase,
+    CommentGroup,
     DraftSection,
     OpinionSummary,
     SubmitterCategory,
@@ -463,3 +466,87 @@ def abandon(case_id: int) -> ResponseReturnValue:
         flash(_("The case has been abandoned; this is published."), "success")
         return redirect(url_for("public_comment_staff.case", case_id=case.id))
     return _render_case(case, 400, abandon_form=form)
+
+
+@staff_bp.route("/<int:case_id>/groups", methods=["GET", "POST"])
+def groups(case_id: int) -> ResponseReturnValue:
+    """Groups of identical and near-identical comments, largest first."""
+    case = _case_or_404(case_id)
+    form = NoteForm(prefix="groups")
+    total = (
+        db.session.scalar(sa.select(sa.func.count(Comment.id)).where(Comment.case_id == case.id))
+        or 0
+    )
+    if form.validate_on_submit():
+        if total > current_app.config["GROUPING_SYNC_LIMIT"]:
+            # Large cases would hold a web worker too long: they are grouped from the command
+            # line (or cron), which takes about 30 s for 100,000 comments.
+            flash(
+                _(
+                    "This case has %(count)s comments: run “flask public-comments group "
+                    "%(case)s” on the server.",
+                    count=total,
+                    case=case.id,
+                ),
+                "error",
+            )
+        else:
+            found = services.group_comments(case.id)
+            flash(_("Found %(count)s groups.", count=found), "success")
+        return redirect(url_for("public_comment_staff.groups", case_id=case.id))
+    found = db.session.scalars(
+        sa.select(CommentGroup)
+        .where(CommentGroup.case_id == case.id)
+        .order_by(CommentGroup.size.desc(), CommentGroup.id)
+        .options(selectinload(CommentGroup.representative))
+    ).all()
+    grouped = sum(g.size for g in found)
+    return render_template(
+        "public_comment/staff/groups.html",
+        case=case,
+        groups=found,
+        form=form,
+        total=total,
+        grouped=grouped,
+    )
+
+
+@staff_bp.route("/groups/<int:group_id>", methods=["GET", "POST"])
+def comment_group(group_id: int) -> ResponseReturnValue:
+    found = db.session.get(CommentGroup, group_id) or abort(404)
+    case = _case_or_404(found.case_id)
+    summaries = db.session.scalars(
+        sa.select(OpinionSummary)
+        .where(OpinionSummary.case_id == case.id)
+        .order_by(OpinionSummary.position)
+    ).all()
+    assign_form = AssignGroupForm(prefix="assign")
+    assign_form.summary_id.choices = choices(
+        (s.id, f"#{s.position + 1} {s.summary[:60]}") for s in summaries
+    )
+    campaign_form = NoteForm(prefix="campaign")
+    try:
+        if "assign-summary_id" in request.form and assign_form.validate_on_submit():
+            summary = db.session.get(OpinionSummary, assign_form.summary_id.data)
+            added = services.assign_group(current_user, found, summary)
+            flash(_("%(count)s comments are now answered by the summary.", count=added), "success")
+            return redirect(url_for("public_comment_staff.comment_group", group_id=found.id))
+        if "campaign-note" in request.form and campaign_form.validate_on_submit():
+            services.set_campaign(current_user, found, not found.is_campaign)
+            return redirect(url_for("public_comment_staff.comment_group", group_id=found.id))
+    except services.PublicCommentError as error:
+        flash(str(error), "error")
+    members = db.session.scalars(
+        sa.select(Comment).where(Comment.group_id == found.id).order_by(Comment.receipt_number)
+    ).all()
+    representative = found.representative.body
+    return render_template(
+        "public_comment/staff/group.html",
+        case=case,
+        group=found,
+        members=members,
+        diffs={m.id: diff_segments(representative, m.body) for m in members},
+        assign_form=assign_form,
+        campaign_form=campaign_form,
+        summaries=summaries,
+    )

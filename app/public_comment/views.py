@@ -39,6 +39,7 @@ from app.public_comment.models import (
     Channel,
     Comment,
     CommentCase,
+    CommentGroup,
     OpinionSummary,
     Phase,
     ReviewAction,
@@ -228,12 +229,22 @@ def results(case_id: int) -> ResponseReturnValue:
         .order_by(Comment.receipt_number)
         .options(selectinload(Comment.section))
     ).all()
+    # Groups labelled as campaigns are published once, with the number of comments.
+    campaigns = {
+        g.id: g
+        for g in db.session.scalars(
+            sa.select(CommentGroup).where(
+                CommentGroup.case_id == item.id, CommentGroup.is_campaign.is_(True)
+            )
+        )
+    }
     return render_template(
         "public_comment/results.html",
         case=item,
         summaries=summaries,
         comments=comments,
         figures=services.results_figures(item.id),
+        campaigns=campaigns,
     )
 
 

@@ -119,3 +119,32 @@ def test_staff_pages_pass_axe(page, app, client, make_case, make_user, frozen):
     frozen.set_jst(date(2024, 11, 5), time(9, 0))
     visit(page, f"/staff/public-comments/{case_id}", "ja")
     visit(page, f"/staff/public-comments/{case_id}/summaries/new", "en")
+
+
+def test_grouping_pages_pass_axe(page, app, client, make_case, make_user, no_rate_limit):
+    import sqlalchemy as sa
+
+    from app.public_comment.models import CommentGroup
+    from app.public_comment.services import group_comments
+    from tests.conftest import PASSWORD
+    from tests.public_comment.fixtures import post_comment
+
+    case_id = make_case()
+    for n in range(3):
+        post_comment(
+            client,
+            case_id,
+            {"name": f"市民{n}", "body": "同じ意見です。公園を広げて。"},
+            token=f"g{n}",
+        )
+    with app.app_context():
+        group_comments(case_id)
+        group_id = db.session.scalar(sa.select(CommentGroup.id))
+    staff = make_user("staff", "kikaku")
+    visit(page, "/login", "ja")
+    page.locator("#email").fill(staff.email)
+    page.locator("#password").fill(PASSWORD)
+    page.get_by_role("button", name="ログイン").click()
+    for language in ("ja", "en"):
+        visit(page, f"/staff/public-comments/{case_id}/groups", language)
+        visit(page, f"/staff/public-comments/groups/{group_id}", language)

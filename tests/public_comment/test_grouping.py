@@ -31,3 +31,111 @@ def test_pair_scores_against_hand_counts():
     # truth: {0,1,2} {3}; predicted: {0,1} {2,3}: pairs found 2, correct 1, real 3.
     precision, recall = pair_scores([0, 0, 0, 1], [5, 5, 6, 6])
     assert (precision, recall) == (0.5, 1 / 3)
+
+
+CAMPAIGN = "公園を充実させてほしい。子どもが安心して遊べる場所が少ないからです。図書館も必要です。"
+
+
+def _campaign_case(client, make_case, copies=5):
+    from tests.public_comment.fixtures import post_comment
+
+    case_id = make_case()
+    for n in range(copies):
+        body = CAMPAIGN if n % 2 == 0 else CAMPAIGN.replace("少ない", "すくない")
+        post_comment(client, case_id, {"name": f"市民{n}", "body": body}, token=f"c{n}")
+    post_comment(
+        client, case_id, {"name": "独立", "body": "バス路線の見直しを求めます。"}, token="other"
+    )
+    return case_id
+
+
+def test_cli_groups_a_case_and_staff_answer_the_whole_group(
+    app, client, make_case, frozen, runner, login_as, no_rate_limit
+):
+    import sqlalchemy as sa
+
+    from app.core.dispositions import Disposition
+    from app.extensions import db
+    from app.public_comment.models import CommentGroup
+    from app.public_comment.services import coverage
+    from tests.conftest import submit
+
+    case_id = _campaign_case(client, make_case)
+    result = runner.invoke(args=["public-comments", "group", str(case_id)])
+    assert result.exit_code == 0 and "1 groups" in result.output, result.output
+    with app.app_context():
+        group_id, size = db.session.execute(sa.select(CommentGroup.id, CommentGroup.size)).one()
+        explained = db.session.scalar(
+            sa.select(Disposition.id).where(Disposition.code == "explained")
+        )
+    assert size == 5
+    frozen.set_jst(__import__("datetime").date(2024, 11, 5), __import__("datetime").time(9))
+    login_as("staff", "kikaku")
+    page = client.get(f"/staff/public-comments/groups/{group_id}?lang=en").text
+    assert "<ins>" in page and "<del>" in page  # differences highlighted
+    submit(
+        client,
+        f"/staff/public-comments/{case_id}/summaries/new",
+        {
+            "summary": "公園の充実",
+            "city_view": "検討します",
+            "disposition_id": explained,
+            "section_id": "0",
+        },
+    )
+    with app.app_context():
+        from app.public_comment.models import OpinionSummary
+
+        summary_id = db.session.scalar(sa.select(OpinionSummary.id))
+        assert coverage(case_id).answered == 0
+    response = submit(
+        client, f"/staff/public-comments/groups/{group_id}", {"assign-summary_id": summary_id}
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        cover = coverage(case_id)
+        assert (cover.total, cover.answered, cover.open) == (6, 5, 1)
+
+
+def test_a_campaign_is_published_once_with_its_size(
+    app, client, make_case, frozen, login_as, no_rate_limit
+):
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.public_comment.models import CommentGroup
+    from app.public_comment.services import group_comments
+    from tests.conftest import submit
+    from tests.public_comment.test_public_pages import _publish
+
+    case_id = _campaign_case(client, make_case)
+    with app.app_context():
+        group_comments(case_id)
+        group_id = db.session.scalar(sa.select(CommentGroup.id))
+    login_as("staff", "kikaku")
+    submit(client, f"/staff/public-comments/groups/{group_id}", {"campaign-note": ""})
+    frozen.set_jst(__import__("datetime").date(2024, 11, 5), __import__("datetime").time(9))
+    _publish(app, case_id)
+    results = app.test_client().get(f"/public-comments/{case_id}/results?lang=en").text
+    assert "5 comments of the same content" in results
+    assert results.count("公園を充実させてほしい") == 1
+    assert "バス路線の見直しを求めます。" in results
+    # Grouping again keeps the staff's campaign label.
+    with app.app_context():
+        group_comments(case_id)
+        assert db.session.scalar(sa.select(CommentGroup.is_campaign)) is True
+
+
+def test_staff_page_groups_small_cases_and_sends_large_ones_to_the_cli(
+    app, client, make_case, login_as, no_rate_limit
+):
+    from tests.conftest import submit
+
+    case_id = _campaign_case(client, make_case)
+    login_as("staff", "kikaku")
+    url = f"/staff/public-comments/{case_id}/groups"
+    submit(client, url, {}, page=url)
+    assert "5 of 6 comments are in 1 groups" in client.get(url + "?lang=en").text
+    app.config["GROUPING_SYNC_LIMIT"] = 3
+    response = submit(client, url + "?lang=en", {}, page=url, follow_redirects=True)
+    assert "flask public-comments group" in response.text
