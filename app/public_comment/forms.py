@@ -257,3 +257,7 @@ class AssignGroupForm(FlaskForm):
     summary_id = SelectField(
         _l("Opinion summary that answers every comment of the group"), coerce=int
     )
+
+
+class MergeGroupForm(FlaskForm):
+    group_id = SelectField(_l("Group to merge into this one"), coerce=int)

@@ -749,3 +749,65 @@ def assign_group(actor: Any, comment_group: Any, summary: OpinionSummary) -> int
         db.session.scalars(sa.select(Comment.id).where(Comment.group_id == comment_group.id))
     )
     return assign_comments(actor, summary, member_ids)
+
+
+def split_from_group(actor: Any, comment: Comment) -> None:
+    """Take one comment out of its group (staff judged it different)."""
+    from app.public_comment.models import CommentGroup
+
+    comment_group = db.session.get(CommentGroup, comment.group_id) if comment.group_id else None
+    if comment_group is None:
+        return
+    comment.group_id = None
+    comment_group.size -= 1
+    if comment_group.representative_id == comment.id or comment_group.size < 2:
+        remaining = db.session.scalars(
+            sa.select(Comment)
+            .where(Comment.group_id == comment_group.id, Comment.id != comment.id)
+            .order_by(Comment.receipt_number)
+        ).all()
+        if comment_group.size < 2:
+            for other in remaining:
+                other.group_id = None
+            db.session.flush()
+            db.session.delete(comment_group)
+        else:
+            comment_group.representative_id = remaining[0].id
+    audit.record(
+        actor,
+        "public_comment.split",
+        comment,
+        f"{comment.receipt_code} taken out of group {comment_group.id}",
+    )
+    db.session.commit()
+
+
+def merge_groups(actor: Any, target: Any, other: Any) -> None:
+    """Move every comment of `other` into `target` (staff judged them the same)."""
+    if target.case_id != other.case_id or target.id == other.id:
+        raise PublicCommentError(_("Only two different groups of the same case can be merged."))
+    db.session.execute(
+        sa.update(Comment).where(Comment.group_id == other.id).values(group_id=target.id)
+    )
+    target.size += other.size
+    target.is_campaign = target.is_campaign or other.is_campaign
+    db.session.delete(other)
+    audit.record(
+        actor, "public_comment.merge", target, f"group {other.id} merged into group {target.id}"
+    )
+    db.session.commit()
+
+
+def comments_per_section(case_id: int) -> list[tuple[str | None, int]]:
+    """How many comments concern each part of the draft (one statement)."""
+    return [
+        (heading, count)
+        for heading, count in db.session.execute(
+            sa.select(DraftSection.heading, sa.func.count(Comment.id))
+            .select_from(Comment)
+            .outerjoin(DraftSection, DraftSection.id == Comment.section_id)
+            .where(Comment.case_id == case_id)
+            .group_by(DraftSection.position, DraftSection.heading)
+            .order_by(DraftSection.position.nulls_first())
+        )
+    ]

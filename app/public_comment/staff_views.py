@@ -28,6 +28,7 @@ from app.public_comment.forms import (
     AssignGroupForm,
     CaseForm,
     MaterialForm,
+    MergeGroupForm,
     NoteForm,
     PaperCommentForm,
     ReasonForm,
@@ -508,6 +509,7 @@ def groups(case_id: int) -> ResponseReturnValue:
         form=form,
         total=total,
         grouped=grouped,
+        sections=services.comments_per_section(case.id),
     )
 
 
@@ -525,7 +527,29 @@ def comment_group(group_id: int) -> ResponseReturnValue:
         (s.id, f"#{s.position + 1} {s.summary[:60]}") for s in summaries
     )
     campaign_form = NoteForm(prefix="campaign")
+    merge_form = MergeGroupForm(prefix="merge")
+    others = db.session.scalars(
+        sa.select(CommentGroup)
+        .where(CommentGroup.case_id == case.id, CommentGroup.id != found.id)
+        .order_by(CommentGroup.size.desc())
+        .options(selectinload(CommentGroup.representative))
+    ).all()
+    merge_form.group_id.choices = choices(
+        (g.id, f"{g.size}: {g.representative.body[:50]}") for g in others
+    )
     try:
+        if "merge-group_id" in request.form and merge_form.validate_on_submit():
+            other = db.session.get(CommentGroup, merge_form.group_id.data) or abort(404)
+            services.merge_groups(current_user, found, other)
+            return redirect(url_for("public_comment_staff.comment_group", group_id=found.id))
+        if "split-comment_id" in request.form and campaign_form.validate_on_submit():
+            member = db.session.get(Comment, request.form.get("split-comment_id", type=int))
+            if member is None or member.group_id != found.id:
+                abort(400)
+            services.split_from_group(current_user, member)
+            if db.session.get(CommentGroup, group_id) is None:
+                return redirect(url_for("public_comment_staff.groups", case_id=case.id))
+            return redirect(url_for("public_comment_staff.comment_group", group_id=found.id))
         if "assign-summary_id" in request.form and assign_form.validate_on_submit():
             summary = db.session.get(OpinionSummary, assign_form.summary_id.data)
             added = services.assign_group(current_user, found, summary)
@@ -549,4 +573,6 @@ def comment_group(group_id: int) -> ResponseReturnValue:
         assign_form=assign_form,
         campaign_form=campaign_form,
         summaries=summaries,
+        merge_form=merge_form,
+        others=others,
     )

@@ -139,3 +139,48 @@ def test_staff_page_groups_small_cases_and_sends_large_ones_to_the_cli(
     app.config["GROUPING_SYNC_LIMIT"] = 3
     response = submit(client, url + "?lang=en", {}, page=url, follow_redirects=True)
     assert "flask public-comments group" in response.text
+
+
+def test_staff_split_and_merge_groups_and_see_counts_per_section(
+    app, client, make_case, login_as, no_rate_limit
+):
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.public_comment.models import Comment, CommentGroup
+    from app.public_comment.services import group_comments
+    from tests.conftest import submit
+    from tests.public_comment.fixtures import post_comment
+
+    case_id = _campaign_case(client, make_case)
+    for n in range(2):
+        post_comment(
+            client,
+            case_id,
+            {"name": f"別{n}", "body": "バス停を増やしてください。夜も走らせて。"},
+            token=f"b{n}",
+        )
+    with app.app_context():
+        group_comments(case_id)
+        groups = db.session.execute(
+            sa.select(CommentGroup.id, CommentGroup.size).order_by(CommentGroup.size.desc())
+        ).all()
+        member = db.session.scalar(
+            sa.select(Comment.id)
+            .where(Comment.group_id == groups[0][0])
+            .order_by(Comment.receipt_number.desc())
+        )
+    assert [size for _id, size in groups] == [5, 2]
+    login_as("staff", "kikaku")
+    big, small = groups[0][0], groups[1][0]
+    url = f"/staff/public-comments/groups/{big}"
+    submit(client, url, {"campaign-note": "", "split-comment_id": member}, page=url)
+    with app.app_context():
+        assert db.session.get(CommentGroup, big).size == 4
+        assert db.session.get(Comment, member).group_id is None
+    submit(client, url, {"merge-group_id": small}, page=url)
+    with app.app_context():
+        assert db.session.get(CommentGroup, big).size == 6
+        assert db.session.get(CommentGroup, small) is None
+    page = client.get(f"/staff/public-comments/{case_id}/groups?lang=en").text
+    assert "Comments per part of the draft" in page and "The draft as a whole" in page
