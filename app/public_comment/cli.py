@@ -24,3 +24,11 @@ def group(case_id: int, threshold: float | None) -> None:
     started = time.perf_counter()
     groups = services.group_comments(case_id, threshold)
     click.echo(f"case {case_id}: {groups} groups in {time.perf_counter() - started:.1f} s")
+
+
+@public_comment_cli.command("work")
+@click.option("--limit", default=10, show_default=True)
+def work(limit: int) -> None:
+    """Run queued grouping jobs (requested from the staff pages); run it from cron."""
+    done = services.run_grouping_jobs(limit)
+    click.echo(f"{done} grouping jobs done")

@@ -149,3 +149,106 @@ def diff_segments(representative: str, text: str) -> list[tuple[str, str]]:
         if tag in ("insert", "replace"):
             segments.append(("added", text[b1:b2]))
     return segments
+
+
+@dataclass(frozen=True)
+class Topics:
+    labels: list[int]  # cluster per input text
+    terms: list[list[str]]  # characteristic terms per cluster
+
+
+def _is_content(gram: str) -> bool:
+    """Japanese-aware without a dictionary: character n-grams made only of hiragana are
+    mostly particles and inflections (です, ます, ので), so only n-grams with a kanji,
+    katakana, Latin letter or digit count as terms."""
+    return any(not ("\u3040" <= ch <= "\u309f") for ch in gram)
+
+
+def topics(
+    texts: Sequence[str], clusters: int | None = None, seed: int = 1, max_terms: int = 3000
+) -> Topics:
+    """Cluster texts by topic: TF-IDF over content character 2- and 3-grams, spherical k-means
+    (k-means++ start, fixed seed, so the same comments give the same topics)."""
+    from collections import Counter
+
+    normalised = [normalise(t) for t in texts]
+    grams_per_text = [
+        Counter(
+            g
+            for n in (2, 3)
+            for g in (text[i : i + n] for i in range(len(text) - n + 1))
+            if _is_content(g)
+        )
+        for text in normalised
+    ]
+    size = len(texts)
+    if size < 2:
+        return Topics(labels=[0] * size, terms=[[]] if size else [])
+    frequency = Counter(g for grams in grams_per_text for g in grams)
+    vocabulary = [g for g, df in frequency.most_common() if 2 <= df <= max(2, size // 2)]
+    vocabulary = vocabulary[:max_terms]
+    index = {g: i for i, g in enumerate(vocabulary)}
+    matrix = np.zeros((size, len(vocabulary)), dtype=np.float32)
+    for row, grams in enumerate(grams_per_text):
+        for gram, count in grams.items():
+            column = index.get(gram)
+            if column is not None:
+                matrix[row, column] = 1 + np.log(count)
+    idf = np.log(size / np.array([frequency[g] for g in vocabulary], dtype=np.float32))
+    matrix *= idf
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    matrix /= np.where(norms == 0, 1, norms)
+    k = clusters or int(min(12, max(2, round((size / 40) ** 0.5 * 2))))
+    k = min(k, size)
+    rng = np.random.default_rng(seed)
+    centres = [matrix[rng.integers(size)]]
+    for _ in range(1, k):  # k-means++: far points are likelier starts
+        distance = 1 - np.max(matrix @ np.array(centres).T, axis=1)
+        distance = np.clip(distance, 0, None)
+        total = distance.sum()
+        pick = rng.choice(size, p=distance / total) if total > 0 else rng.integers(size)
+        centres.append(matrix[pick])
+    centre_matrix = np.array(centres)
+    labels = np.zeros(size, dtype=int)
+    for _ in range(15):
+        labels = np.argmax(matrix @ centre_matrix.T, axis=1)
+        for cluster in range(k):
+            members = matrix[labels == cluster]
+            if len(members):
+                centre = members.sum(axis=0)
+                centre_matrix[cluster] = centre / (np.linalg.norm(centre) or 1)
+    terms = []
+    for cluster in range(k):
+        weights = centre_matrix[cluster]
+        best = [vocabulary[i] for i in np.argsort(-weights)[:15] if weights[i] > 0]
+        sample = [normalised[i] for i in np.flatnonzero(labels == cluster)[:200]]
+        terms.append(_phrases(best, sample)[:4])
+    return Topics(labels=[int(label) for label in labels], terms=terms)
+
+
+def _phrases(grams: list[str], sample: list[str]) -> list[str]:
+    """Join overlapping n-grams into phrases (災害時 + 害時の → 災害時の), strongest first;
+    a join is kept only if the phrase occurs in one of the cluster's texts."""
+
+    def real(text: str) -> bool:
+        return any(text in member for member in sample)
+
+    phrases: list[str] = []
+    pool = list(grams)
+    while pool:
+        phrase = pool.pop(0)
+        grown = True
+        while grown:
+            grown = False
+            for gram in list(pool):
+                if phrase.endswith(gram[:-1]) and real(phrase + gram[-1]):
+                    phrase += gram[-1]
+                elif phrase.startswith(gram[1:]) and real(gram[0] + phrase):
+                    phrase = gram[0] + phrase
+                elif gram not in phrase:
+                    continue
+                pool.remove(gram)
+                grown = True
+        if not any(phrase in other for other in phrases):
+            phrases.append(phrase)
+    return phrases

@@ -259,6 +259,8 @@ class Comment(db.Model):
     out_of_scope_reason: Mapped[str] = mapped_column(sa.Text, default="")
     # Identical or near-identical comments (grouping.py); derived, recomputed on demand.
     group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("comment_group.id"), index=True)
+    # Topic of a comment outside the groups (grouping.topics); derived as well.
+    cluster_id: Mapped[int | None] = mapped_column(sa.ForeignKey("comment_cluster.id"), index=True)
 
     case: Mapped[CommentCase] = relationship()
     section: Mapped[DraftSection | None] = relationship()
@@ -300,3 +302,43 @@ class CommentGroup(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     representative: Mapped[Comment] = relationship(foreign_keys=[representative_id])
+
+
+class CommentCluster(db.Model):
+    """Comments outside the groups that share a topic, with the terms that characterise it."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("comment_case.id"), index=True)
+    terms: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    size: Mapped[int]
+
+
+class JobStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+JOB_LABELS = {
+    JobStatus.QUEUED: _l("queued"),
+    JobStatus.RUNNING: _l("running"),
+    JobStatus.DONE: _l("done"),
+    JobStatus.FAILED: _l("failed"),
+}
+
+
+class GroupingJob(db.Model):
+    """A grouping run for a large case, done by `flask public-comments work` (cron), so that
+    no web worker is held; the case page shows its progress."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("comment_case.id"), index=True)
+    status: Mapped[JobStatus] = mapped_column(
+        value_enum(JobStatus, 16), default=JobStatus.QUEUED, index=True
+    )
+    progress: Mapped[int] = mapped_column(default=0)
+    message: Mapped[str] = mapped_column(sa.String(300), default="")
+    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -680,15 +681,18 @@ def results_figures(case_id: int) -> dict[str, Any]:
 # Groups of identical and near-identical comments -----------------------------------------
 
 
-def group_comments(case_id: int, threshold: float | None = None) -> int:
-    """Recompute the case's groups (derived data: comments themselves are untouched).
-    A group keeps its campaign label when most of its members were in a labelled group.
-    Returns the number of groups of two or more comments."""
+def group_comments(
+    case_id: int, threshold: float | None = None, progress: Callable[[int, str], None] | None = None
+) -> int:
+    """Recompute the case's groups and topics (derived data: comments themselves are
+    untouched). A group keeps its campaign label when most of its members were in a labelled
+    group. Returns the number of groups of two or more comments."""
     from collections import Counter
 
-    from app.public_comment.grouping import group, normalise
-    from app.public_comment.models import CommentGroup
+    from app.public_comment.grouping import group, normalise, topics
+    from app.public_comment.models import CommentCluster, CommentGroup
 
+    report = progress or (lambda _percent, _message: None)
     threshold = threshold or current_app.config["GROUPING_THRESHOLD"]
     rows = db.session.execute(
         sa.select(Comment.id, Comment.body, Comment.receipt_number, Comment.group_id)
@@ -702,12 +706,19 @@ def group_comments(case_id: int, threshold: float | None = None) -> int:
             )
         )
     )
+    report(10, "loaded")
     grouping = group([body for _id, body, _n, _g in rows], threshold=threshold)
-    db.session.execute(sa.update(Comment).where(Comment.case_id == case_id).values(group_id=None))
+    report(50, "grouped")
+    db.session.execute(
+        sa.update(Comment).where(Comment.case_id == case_id).values(group_id=None, cluster_id=None)
+    )
     db.session.execute(sa.delete(CommentGroup).where(CommentGroup.case_id == case_id))
+    db.session.execute(sa.delete(CommentCluster).where(CommentCluster.case_id == case_id))
     created = 0
+    in_groups: set[int] = set()
     for members in grouping.groups().values():
         member_rows = [rows[i] for i in members]
+        in_groups.update(members)
         # The representative is the most common wording, earliest receipt first among equals.
         wording = Counter(normalise(body) for _id, body, _n, _g in member_rows)
         representative = min(member_rows, key=lambda r: (-wording[normalise(r[1])], r[2]))
@@ -726,8 +737,104 @@ def group_comments(case_id: int, threshold: float | None = None) -> int:
             .values(group_id=new_group.id)
         )
         created += 1
+    report(70, "groups saved")
+    rest = [rows[i] for i in range(len(rows)) if i not in in_groups]
+    if len(rest) >= 2:
+        found = topics([body for _id, body, _n, _g in rest])
+        clusters = []
+        for number, terms in enumerate(found.terms):
+            members = [rest[i][0] for i, label in enumerate(found.labels) if label == number]
+            if not members:
+                continue
+            cluster = CommentCluster(case_id=case_id, terms=terms, size=len(members))
+            db.session.add(cluster)
+            clusters.append((cluster, members))
+        db.session.flush()
+        for cluster, members in clusters:
+            db.session.execute(
+                sa.update(Comment).where(Comment.id.in_(members)).values(cluster_id=cluster.id)
+            )
     db.session.commit()
+    report(100, "done")
     return created
+
+
+def request_grouping(actor: Any, case_id: int) -> Any:
+    """Queue a grouping run for `flask public-comments work`; one pending run per case."""
+    from app.public_comment.models import GroupingJob, JobStatus
+
+    pending = db.session.scalar(
+        sa.select(GroupingJob).where(
+            GroupingJob.case_id == case_id,
+            GroupingJob.status.in_((JobStatus.QUEUED, JobStatus.RUNNING)),
+        )
+    )
+    if pending is not None:
+        return pending
+    job = GroupingJob(case_id=case_id, requested_by_id=getattr(actor, "id", None))
+    db.session.add(job)
+    db.session.commit()
+    return job
+
+
+def run_grouping_jobs(limit: int = 10) -> int:
+    """Run queued grouping jobs in order, recording progress as they go; returns how many."""
+    from app.public_comment.models import GroupingJob, JobStatus
+
+    done = 0
+    for job_id in db.session.scalars(
+        sa.select(GroupingJob.id)
+        .where(GroupingJob.status == JobStatus.QUEUED)
+        .order_by(GroupingJob.id)
+        .limit(limit)
+    ).all():
+        job = db.session.get(GroupingJob, job_id)
+        job.status = JobStatus.RUNNING
+        db.session.commit()
+
+        def progress(percent: int, message: str, job_id: int = job_id) -> None:
+            # Written in its own statement and committed, so the page sees it while we run.
+            db.session.execute(
+                sa.update(GroupingJob)
+                .where(GroupingJob.id == job_id)
+                .values(progress=percent, message=message)
+            )
+            db.session.commit()
+
+        try:
+            found = group_comments(job.case_id, progress=progress)
+        except Exception as exc:  # recorded on the job for staff to see, then re-raised
+            db.session.rollback()
+            db.session.execute(
+                sa.update(GroupingJob)
+                .where(GroupingJob.id == job_id)
+                .values(status=JobStatus.FAILED, message=str(exc)[:300], finished_at=clock.now())
+            )
+            db.session.commit()
+            raise
+        db.session.execute(
+            sa.update(GroupingJob)
+            .where(GroupingJob.id == job_id)
+            .values(
+                status=JobStatus.DONE,
+                progress=100,
+                message=f"{found} groups",
+                finished_at=clock.now(),
+            )
+        )
+        db.session.commit()
+        done += 1
+    return done
+
+
+def assign_cluster(actor: Any, cluster: Any, summary: OpinionSummary) -> int:
+    """Answer every comment of a topic cluster with one summary, in one action."""
+    if summary.case_id != cluster.case_id:
+        raise PublicCommentError(_("The summary belongs to another case."))
+    member_ids = list(
+        db.session.scalars(sa.select(Comment.id).where(Comment.cluster_id == cluster.id))
+    )
+    return assign_comments(actor, summary, member_ids)
 
 
 def set_campaign(actor: Any, comment_group: Any, is_campaign: bool) -> None:

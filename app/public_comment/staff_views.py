@@ -44,8 +44,10 @@ from app.public_comment.models import (
     Channel,
     Comment,
     CommentCase,
+    CommentCluster,
     CommentGroup,
     DraftSection,
+    GroupingJob,
     OpinionSummary,
     SubmitterCategory,
 )
@@ -480,16 +482,15 @@ def groups(case_id: int) -> ResponseReturnValue:
     )
     if form.validate_on_submit():
         if total > current_app.config["GROUPING_SYNC_LIMIT"]:
-            # Large cases would hold a web worker too long: they are grouped from the command
-            # line (or cron), which takes about 30 s for 100,000 comments.
+            # Large cases would hold a web worker too long: `flask public-comments work`
+            # (cron) runs them, about 30 s for 100,000 comments, and this page shows progress.
+            services.request_grouping(current_user, case.id)
             flash(
                 _(
-                    "This case has %(count)s comments: run “flask public-comments group "
-                    "%(case)s” on the server.",
+                    "Grouping %(count)s comments has been queued; this page shows its progress.",
                     count=total,
-                    case=case.id,
                 ),
-                "error",
+                "success",
             )
         else:
             found = services.group_comments(case.id)
@@ -502,6 +503,14 @@ def groups(case_id: int) -> ResponseReturnValue:
         .options(selectinload(CommentGroup.representative))
     ).all()
     grouped = sum(g.size for g in found)
+    clusters = db.session.scalars(
+        sa.select(CommentCluster)
+        .where(CommentCluster.case_id == case.id)
+        .order_by(CommentCluster.size.desc(), CommentCluster.id)
+    ).all()
+    job = db.session.scalar(
+        sa.select(GroupingJob).where(GroupingJob.case_id == case.id).order_by(GroupingJob.id.desc())
+    )
     return render_template(
         "public_comment/staff/groups.html",
         case=case,
@@ -510,6 +519,8 @@ def groups(case_id: int) -> ResponseReturnValue:
         total=total,
         grouped=grouped,
         sections=services.comments_per_section(case.id),
+        clusters=clusters,
+        job=job,
     )
 
 
@@ -575,4 +586,39 @@ def comment_group(group_id: int) -> ResponseReturnValue:
         summaries=summaries,
         merge_form=merge_form,
         others=others,
+    )
+
+
+@staff_bp.route("/clusters/<int:cluster_id>", methods=["GET", "POST"])
+def comment_cluster(cluster_id: int) -> ResponseReturnValue:
+    found = db.session.get(CommentCluster, cluster_id) or abort(404)
+    case = _case_or_404(found.case_id)
+    summaries = db.session.scalars(
+        sa.select(OpinionSummary)
+        .where(OpinionSummary.case_id == case.id)
+        .order_by(OpinionSummary.position)
+    ).all()
+    assign_form = AssignGroupForm(prefix="assign")
+    assign_form.summary_id.choices = choices(
+        (s.id, f"#{s.position + 1} {s.summary[:60]}") for s in summaries
+    )
+    if assign_form.validate_on_submit():
+        summary = db.session.get(OpinionSummary, assign_form.summary_id.data)
+        try:
+            added = services.assign_cluster(current_user, found, summary)
+        except services.PublicCommentError as error:
+            flash(str(error), "error")
+        else:
+            flash(_("%(count)s comments are now answered by the summary.", count=added), "success")
+        return redirect(url_for("public_comment_staff.comment_cluster", cluster_id=found.id))
+    members = db.session.scalars(
+        sa.select(Comment).where(Comment.cluster_id == found.id).order_by(Comment.receipt_number)
+    ).all()
+    return render_template(
+        "public_comment/staff/cluster.html",
+        case=case,
+        cluster=found,
+        members=members,
+        assign_form=assign_form,
+        summaries=summaries,
     )

@@ -32,6 +32,7 @@ from app.public_comment import bp, services
 from app.public_comment.forms import CaseFilterForm, CommentForm
 from app.public_comment.models import (
     CHANNEL_LABELS,
+    JOB_LABELS,
     PHASE_LABELS,
     REVIEW_LABELS,
     SUBMITTER_LABELS,
@@ -40,6 +41,7 @@ from app.public_comment.models import (
     Comment,
     CommentCase,
     CommentGroup,
+    JobStatus,
     OpinionSummary,
     Phase,
     ReviewAction,
@@ -278,3 +280,8 @@ def submitter_label(category: str) -> str:
 @bp.app_template_global()
 def review_label(action: str) -> str:
     return str(REVIEW_LABELS[ReviewAction(action)])
+
+
+@bp.app_template_global()
+def job_label(status: str) -> str:
+    return str(JOB_LABELS[JobStatus(status)])

@@ -124,7 +124,7 @@ def test_staff_pages_pass_axe(page, app, client, make_case, make_user, frozen):
 def test_grouping_pages_pass_axe(page, app, client, make_case, make_user, no_rate_limit):
     import sqlalchemy as sa
 
-    from app.public_comment.models import CommentGroup
+    from app.public_comment.models import CommentCluster, CommentGroup
     from app.public_comment.services import group_comments
     from tests.conftest import PASSWORD
     from tests.public_comment.fixtures import post_comment
@@ -137,9 +137,14 @@ def test_grouping_pages_pass_axe(page, app, client, make_case, make_user, no_rat
             {"name": f"市民{n}", "body": "同じ意見です。公園を広げて。"},
             token=f"g{n}",
         )
+    for n, body in enumerate(
+        ["図書館の開館時間を延ばしてほしい。", "夜間の街灯を増やしてほしい。"]
+    ):
+        post_comment(client, case_id, {"name": f"別{n}", "body": body}, token=f"o{n}")
     with app.app_context():
         group_comments(case_id)
         group_id = db.session.scalar(sa.select(CommentGroup.id))
+        cluster_id = db.session.scalar(sa.select(CommentCluster.id))
     staff = make_user("staff", "kikaku")
     visit(page, "/login", "ja")
     page.locator("#email").fill(staff.email)
@@ -148,3 +153,4 @@ def test_grouping_pages_pass_axe(page, app, client, make_case, make_user, no_rat
     for language in ("ja", "en"):
         visit(page, f"/staff/public-comments/{case_id}/groups", language)
         visit(page, f"/staff/public-comments/groups/{group_id}", language)
+        visit(page, f"/staff/public-comments/clusters/{cluster_id}", language)

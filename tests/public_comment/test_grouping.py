@@ -138,7 +138,7 @@ def test_staff_page_groups_small_cases_and_sends_large_ones_to_the_cli(
     assert "5 of 6 comments are in 1 groups" in client.get(url + "?lang=en").text
     app.config["GROUPING_SYNC_LIMIT"] = 3
     response = submit(client, url + "?lang=en", {}, page=url, follow_redirects=True)
-    assert "flask public-comments group" in response.text
+    assert "has been queued" in response.text
 
 
 def test_staff_split_and_merge_groups_and_see_counts_per_section(
@@ -184,3 +184,55 @@ def test_staff_split_and_merge_groups_and_see_counts_per_section(
         assert db.session.get(CommentGroup, small) is None
     page = client.get(f"/staff/public-comments/{case_id}/groups?lang=en").text
     assert "Comments per part of the draft" in page and "The draft as a whole" in page
+
+
+def test_topics_gather_comments_on_the_same_subject():
+    from app.public_comment.grouping import topics
+
+    texts = [
+        f"災害時の避難所が足りません。地区{n}の防災訓練を増やしてください。" for n in range(8)
+    ] + [f"図書館の開館時間を延ばしてほしい。{n}階の自習室も広げてください。" for n in range(8)]
+    found = topics(texts, clusters=2)
+    assert len(set(found.labels[:8])) == 1 and len(set(found.labels[8:])) == 1
+    assert found.labels[0] != found.labels[8]
+    words = " ".join(" ".join(t) for t in found.terms)
+    assert "避難所" in words and "図書館" in words
+
+
+def test_large_cases_are_queued_and_the_job_reports_progress(
+    app, client, make_case, login_as, runner, no_rate_limit
+):
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.public_comment.models import CommentCluster, CommentGroup, GroupingJob
+    from tests.conftest import submit
+    from tests.public_comment.fixtures import post_comment
+
+    case_id = _campaign_case(client, make_case)
+    others = [
+        "図書館の開館時間を延ばしてほしい。",
+        "図書館の自習室を広げてください。",
+        "夜間の街灯を増やして安全にしてほしい。",
+    ]
+    for n, body in enumerate(others):
+        post_comment(client, case_id, {"name": f"別{n}", "body": body}, token=f"l{n}")
+    app.config["GROUPING_SYNC_LIMIT"] = 3
+    login_as("staff", "kikaku")
+    url = f"/staff/public-comments/{case_id}/groups"
+    submit(client, url, {}, page=url)
+    page = client.get(url + "?lang=en").text
+    assert "queued" in page and 'http-equiv="refresh"' in page
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(CommentGroup.id))) == 0
+    result = runner.invoke(args=["public-comments", "work"])
+    assert result.exit_code == 0 and "1 grouping jobs done" in result.output
+    with app.app_context():
+        job = db.session.scalar(sa.select(GroupingJob))
+        assert (job.status.value, job.progress) == ("done", 100)
+        assert db.session.scalar(sa.select(sa.func.count(CommentGroup.id))) >= 1
+        assert db.session.scalar(sa.select(sa.func.count(CommentCluster.id))) >= 1
+        cluster_id = db.session.scalar(sa.select(CommentCluster.id))
+    page = client.get(url + "?lang=en").text
+    assert "Topics of the other comments" in page and 'http-equiv="refresh"' not in page
+    assert client.get(f"/staff/public-comments/clusters/{cluster_id}").status_code == 200
