@@ -10,7 +10,7 @@ import json
 import resource
 import time
 
-from app.public_comment.grouping import group, pair_scores
+from app.public_comment.grouping import group, pair_scores, topics
 from bench.corpus import generate
 
 
@@ -25,6 +25,11 @@ def main() -> None:
     grouping = group(texts, threshold=args.threshold)
     seconds = time.perf_counter() - started
     precision, recall = pair_scores(truth, grouping.labels)
+    grouped = {i for members in grouping.groups().values() for i in members}
+    rest = [text for i, text in enumerate(texts) if i not in grouped]
+    started = time.perf_counter()
+    found = topics(rest)
+    topic_seconds = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         json.dumps(
@@ -36,8 +41,12 @@ def main() -> None:
                 "recall": round(recall, 4),
                 "peak_memory_mb": round(peak_mb),
                 "groups": len(grouping.groups()),
+                "outside_groups": len(rest),
+                "topic_seconds": round(topic_seconds, 2),
+                "topics": [" / ".join(terms) for terms in found.terms],
             },
             indent=2,
+            ensure_ascii=False,
         )
     )
 
