@@ -1,0 +1,316 @@
+"""Realistic, deterministic data for benchmarks, written with bulk inserts.
+
+    DATABASE_URL=sqlite:////tmp/bench.sqlite3 .venv/bin/python -m bench.generate --scale city
+    DATABASE_URL=postgresql://postgres@127.0.0.1/bench .venv/bin/python -m bench.generate \\
+        --scale national
+
+Scales (issue 9): `city` is one year of a city of 740,000; `national` is ten years at the scale
+of a national portal, with one public comment case of 100,000 comments. The schema is built by
+the migrations; the response table and the demo accounts are loaded first. The same seed gives
+the same data. Collaboration proposals are not generated yet: that module does not exist.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import random
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+CHUNK = 5000
+
+
+@dataclass(frozen=True)
+class Scale:
+    years: int
+    cases: int
+    comments: int
+    big_case: int  # comments on the largest case
+    sessions: int
+    registrations: int
+    councils: int
+
+
+SCALES = {
+    "tiny": Scale(
+        years=1, cases=5, comments=200, big_case=50, sessions=20, registrations=200, councils=5
+    ),
+    "city": Scale(
+        years=1,
+        cases=30,
+        comments=5_000,
+        big_case=1_000,
+        sessions=500,
+        registrations=20_000,
+        councils=80,
+    ),
+    "national": Scale(
+        years=10,
+        cases=30_000,
+        comments=1_000_000,
+        big_case=100_000,
+        sessions=100_000,
+        registrations=1_000_000,
+        councils=2_000,
+    ),
+}
+
+
+def _chunks(rows: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == CHUNK:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _insert(table: sa.Table, rows: Iterator[dict[str, Any]]) -> int:
+    from app.extensions import db
+
+    count = 0
+    for batch in _chunks(rows):
+        db.session.execute(sa.insert(table), batch)
+        count += len(batch)
+    db.session.commit()
+    return count
+
+
+def generate(scale: Scale, seed: int = 1) -> dict[str, int]:
+    """Fill the current app's database; returns row counts per table."""
+    from app.consultations.models import (
+        Consultation,
+        ConsultationKind,
+        Registration,
+        RegistrationStatus,
+        Session,
+        Venue,
+    )
+    from app.consultations.services import ensure_default_kinds
+    from app.core.receipts import ReceiptCounter
+    from app.councils.models import Council, CouncilMember, MemberCategory
+    from app.extensions import db
+    from app.plan.models import Department, Initiative, Ward
+    from app.public_comment.models import (
+        CaseStatus,
+        Channel,
+        Comment,
+        CommentCase,
+        SubmitterCategory,
+    )
+    from bench.corpus import generate as corpus
+
+    rng = random.Random(seed)
+    initiatives = list(db.session.scalars(sa.select(Initiative.id)))
+    departments = list(
+        db.session.scalars(sa.select(Department.id).where(Department.per_ward.is_(False)))
+    )
+    wards = list(db.session.scalars(sa.select(Ward.id)))
+    ensure_default_kinds()
+    db.session.commit()
+    kinds = list(db.session.scalars(sa.select(ConsultationKind.id)))
+    now = datetime(2026, 4, 1, tzinfo=UTC)
+    first_year = now - timedelta(days=365 * scale.years)
+
+    def moment() -> datetime:
+        return first_year + timedelta(seconds=rng.randrange(scale.years * 365 * 86400))
+
+    def fiscal(when: datetime) -> int:
+        jst = when + timedelta(hours=9)
+        return jst.year if jst.month >= 4 else jst.year - 1
+
+    counts: dict[str, int] = {}
+    # Public comment: cases, then comments (the first case is the big one).
+    case_ids_start = (db.session.scalar(sa.select(sa.func.max(CommentCase.id))) or 0) + 1
+    case_rows = []
+    for number in range(scale.cases):
+        opens = moment()
+        case_rows.append(
+            {
+                "id": case_ids_start + number,
+                "title": f"ベンチマーク案件{number}",
+                "summary": "ベンチマーク用の案件です。",
+                "opens_at": opens,
+                "closes_at": opens + timedelta(days=30),
+                "fiscal_year": fiscal(opens),
+                "status": CaseStatus.PUBLISHED if number % 3 else CaseStatus.APPROVED,
+                "initiative_id": rng.choice(initiatives),
+                "department_id": rng.choice(departments),
+                "ward_id": rng.choice(wards) if number % 4 == 0 else None,
+                "channels": ["web"],
+                "published_at": opens + timedelta(days=60) if number % 3 else None,
+            }
+        )
+    counts["comment_case"] = _insert(CommentCase.__table__, iter(case_rows))
+    texts, _truth = corpus(min(scale.comments, 20_000), seed=seed)
+    per_case = [scale.big_case] + [0] * (scale.cases - 1)
+    remaining = scale.comments - scale.big_case
+    for index in range(remaining):
+        per_case[1 + index % (scale.cases - 1)] += 1
+
+    def comment_rows() -> Iterator[dict[str, Any]]:
+        serial = 0
+        for case, count in zip(case_rows, per_case, strict=True):
+            for number in range(1, count + 1):
+                serial += 1
+                name = f"利用者{serial}"
+                yield {
+                    "case_id": case["id"],
+                    "receipt_number": number,
+                    "receipt_code": f"PC{case['id']}-{number:05d}",
+                    "submission_token": f"bench-{serial}",
+                    "channel": Channel.WEB,
+                    "received_at": case["opens_at"] + timedelta(minutes=number % 40000),
+                    "submitter_category": SubmitterCategory.RESIDENT,
+                    "name": name,
+                    "address": "熊本市",
+                    "person_key": hashlib.sha256(name.encode()).hexdigest(),
+                    "body": texts[serial % len(texts)],
+                }
+
+    counts["comment"] = _insert(Comment.__table__, comment_rows())
+    _insert(
+        ReceiptCounter.__table__,
+        (
+            {"scope": f"public_comment:{c['id']}", "last": n}
+            for c, n in zip(case_rows, per_case, strict=True)
+            if n
+        ),
+    )
+    # Consultations: venues, one consultation per ten sessions, sessions, registrations.
+    venue_start = (db.session.scalar(sa.select(sa.func.max(Venue.id))) or 0) + 1
+    venues = [
+        {
+            "id": venue_start + i,
+            "name_ja": f"会場{i}",
+            "address_ja": "熊本市",
+            "ward_id": wards[i % len(wards)],
+            "capacity": 200,
+        }
+        for i in range(50)
+    ]
+    counts["venue"] = _insert(Venue.__table__, iter(venues))
+    consultation_start = (db.session.scalar(sa.select(sa.func.max(Consultation.id))) or 0) + 1
+    programmes = max(1, scale.sessions // 10)
+    consultations = []
+    for i in range(programmes):
+        when = moment()
+        consultations.append(
+            {
+                "id": consultation_start + i,
+                "kind_id": rng.choice(kinds),
+                "title_ja": f"ベンチマーク意見交換会{i}",
+                "initiative_id": rng.choice(initiatives),
+                "department_id": rng.choice(departments),
+                "ward_id": rng.choice(wards),
+                "fiscal_year": fiscal(when),
+                "_when": when,
+            }
+        )
+    counts["consultation"] = _insert(
+        Consultation.__table__,
+        ({k: v for k, v in c.items() if k != "_when"} for c in consultations),
+    )
+    session_start = (db.session.scalar(sa.select(sa.func.max(Session.id))) or 0) + 1
+    sessions = []
+    for i in range(scale.sessions):
+        programme = consultations[i % programmes]
+        starts = programme["_when"] + timedelta(days=7 * (i // programmes))
+        venue = venues[i % len(venues)]
+        sessions.append(
+            {
+                "id": session_start + i,
+                "consultation_id": programme["id"],
+                "starts_at": starts,
+                "ends_at": starts + timedelta(hours=2),
+                "venue_id": venue["id"],
+                "ward_id": venue["ward_id"],
+                "capacity": 60,
+            }
+        )
+    counts["consultation_session"] = _insert(Session.__table__, iter(sessions))
+    per_session = scale.registrations // scale.sessions
+
+    def registration_rows() -> Iterator[dict[str, Any]]:
+        serial = 0
+        for session in sessions:
+            for number in range(1, per_session + 1):
+                serial += 1
+                yield {
+                    "session_id": session["id"],
+                    "receipt_number": number,
+                    "name": f"参加者{serial}",
+                    "email": f"p{serial}@example.jp",
+                    "status": RegistrationStatus.CONFIRMED
+                    if number <= 60
+                    else RegistrationStatus.WAITLISTED,
+                    "waitlist_position": None if number <= 60 else number - 60,
+                    "cancel_token_hash": hashlib.sha256(str(serial).encode()).hexdigest(),
+                }
+
+    counts["registration"] = _insert(Registration.__table__, registration_rows())
+    # Councils with members of every category.
+    council_start = (db.session.scalar(sa.select(sa.func.max(Council.id))) or 0) + 1
+    councils = [
+        {
+            "id": council_start + i,
+            "department_id": rng.choice(departments),
+            "name_ja": f"ベンチマーク審議会{i}",
+            "purpose_ja": "ベンチマーク用",
+            "total_seats": 15,
+            "public_seat_target": 3,
+        }
+        for i in range(scale.councils)
+    ]
+    counts["council"] = _insert(Council.__table__, iter(councils))
+    categories = list(MemberCategory)
+    counts["council_member"] = _insert(
+        CouncilMember.__table__,
+        (
+            {
+                "council_id": c["id"],
+                "name": f"委員{c['id']}-{n}",
+                "category": categories[n % 5],
+                "appointed_on": (now - timedelta(days=400)).date(),
+                "term_ends_on": (now + timedelta(days=330)).date(),
+            }
+            for c in councils
+            for n in range(12)
+        ),
+    )
+    return counts
+
+
+def main() -> None:
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.core.demo import load_demo
+    from app.extensions import db
+
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--scale", choices=sorted(SCALES), default="city")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    app = create_app()
+    with app.app_context():
+        started = time.perf_counter()
+        upgrade()
+        load_demo(app.config["PLAN_FILE"])
+        counts = generate(SCALES[args.scale], args.seed)
+        seconds = time.perf_counter() - started
+        print(f"{args.scale} on {db.engine.dialect.name}: {counts} in {seconds:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
