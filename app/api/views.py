@@ -64,17 +64,26 @@ def _department(department: Department) -> dict[str, Any]:
     }
 
 
-def _paginate(stmt: sa.Select[Any], serialize: Any, endpoint: str, **args: Any) -> dict[str, Any]:
-    page = _int_arg("page", 1, high=1_000_000)
-    per_page = _int_arg("per_page", 20, high=MAX_PER_PAGE)
-    result = db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=True)
+def _paginate(
+    stmt: sa.Select[Any], serialize: Any, endpoint: str, rows: bool = False, **args: Any
+) -> dict[str, Any]:
+    """One page of a statement: items, page, per_page, total and the next page's URL.
+    With rows=True the statement selects several columns and each row is serialised whole."""
+    page = _int_arg("page", 1, high=1_000_000) or 1
+    per_page = _int_arg("per_page", 20, high=MAX_PER_PAGE) or 20
+    total = (
+        db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
+        or 0
+    )
+    window = stmt.limit(per_page).offset((page - 1) * per_page)
+    items = db.session.execute(window).all() if rows else db.session.scalars(window).all()
     return {
-        "items": [serialize(item) for item in result.items],
-        "page": result.page,
-        "per_page": result.per_page,
-        "total": result.total,
-        "next": url_for(endpoint, page=result.next_num, per_page=per_page, _external=True, **args)
-        if result.has_next
+        "items": [serialize(item) for item in items],
+        "page": page,
+        "per_page": per_page,
+        "total": total,
+        "next": url_for(endpoint, page=page + 1, per_page=per_page, _external=True, **args)
+        if page * per_page < total
         else None,
     }
 
@@ -259,8 +268,7 @@ def _case_summary(case: Any) -> dict[str, Any]:
 
 @bp.route("/public-comments")
 def public_comments() -> ResponseReturnValue:
-    from app.public_comment.models import CommentCase
-    from app.public_comment.services import PUBLIC_STATUSES
+    from app.public_comment.models import PUBLIC_STATUSES, CommentCase
 
     stmt = (
         sa.select(CommentCase)
@@ -277,8 +285,14 @@ def public_comments() -> ResponseReturnValue:
 
 @bp.route("/public-comments/<int:case_id>")
 def public_comment(case_id: int) -> ResponseReturnValue:
-    from app.public_comment.models import CaseStatus, Comment, CommentCase, OpinionSummary
-    from app.public_comment.services import PUBLIC_STATUSES, results_figures
+    from app.public_comment.models import (
+        PUBLIC_STATUSES,
+        CaseStatus,
+        Comment,
+        CommentCase,
+        OpinionSummary,
+    )
+    from app.public_comment.services import results_figures
 
     case = db.session.get(CommentCase, case_id)
     if case is None or case.status not in PUBLIC_STATUSES:
@@ -384,20 +398,7 @@ def sessions() -> ResponseReturnValue:
             selectinload(Session.ward),
         )
     )
-    page = _int_arg("page", 1, high=1_000_000)
-    per_page = _int_arg("per_page", 20, high=MAX_PER_PAGE)
-    total = db.session.scalar(sa.select(sa.func.count(Session.id)))
-    rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
-    has_next = page * per_page < total
-    return jsonify(
-        items=[_session(r) for r in rows],
-        page=page,
-        per_page=per_page,
-        total=total,
-        next=url_for("api.sessions", page=page + 1, per_page=per_page, _external=True)
-        if has_next
-        else None,
-    )
+    return jsonify(_paginate(stmt, _session, "api.sessions", rows=True))
 
 
 @bp.route("/councils")

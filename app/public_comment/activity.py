@@ -9,21 +9,23 @@ from app.core.activity import ActivityFilter, ActivityRecord, Figures
 from app.core.dispositions import Disposition
 from app.core.i18n import to_jst
 from app.extensions import db
-from app.public_comment.models import CaseStatus, Comment, CommentCase, OpinionSummary
+from app.public_comment.models import (
+    PUBLIC_STATUSES,
+    CaseStatus,
+    Comment,
+    CommentCase,
+    OpinionSummary,
+)
 from app.public_comment.models import comment_summary as link
 
-PUBLIC = (
-    CaseStatus.APPROVED,
-    CaseStatus.RESULTS_REVIEW,
-    CaseStatus.PUBLISHED,
-    CaseStatus.ABANDONED,
-)
 REFLECTED = ("revised", "partly_revised")
 
 
 def figures(flt: ActivityFilter) -> Figures:
     cases = flt.apply(
-        sa.select(CommentCase.id, CommentCase.initiative_id).where(CommentCase.status.in_(PUBLIC)),
+        sa.select(CommentCase.id, CommentCase.initiative_id).where(
+            CommentCase.status.in_(PUBLIC_STATUSES)
+        ),
         CommentCase,
     ).subquery()
     answered = sa.exists().where(link.c.comment_id == Comment.id)
@@ -67,7 +69,7 @@ def figures(flt: ActivityFilter) -> Figures:
         .join(OpinionSummary, OpinionSummary.case_id == CommentCase.id)
         .join(link, link.c.summary_id == OpinionSummary.id)
         .join(Disposition, Disposition.id == OpinionSummary.disposition_id)
-        .where(CommentCase.status.in_(PUBLIC))
+        .where(CommentCase.status.in_(PUBLIC_STATUSES))
         .group_by(CommentCase.initiative_id, Disposition.code),
         CommentCase,
     )
@@ -100,7 +102,7 @@ def records(initiative_id: int, limit: int) -> list[ActivityRecord]:
             CommentCase.closes_at,
             CommentCase.status,
         )
-        .where(CommentCase.initiative_id == initiative_id, CommentCase.status.in_(PUBLIC))
+        .where(CommentCase.initiative_id == initiative_id, CommentCase.status.in_(PUBLIC_STATUSES))
         .order_by(CommentCase.closes_at.desc())
         .limit(limit)
     )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import time
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -189,6 +190,23 @@ class CommentForm(FlaskForm):
             ]
             ok = False
         return ok
+
+
+def section_choices(case: Any) -> list[Any]:
+    """The parts of a draft a comment or summary can point at, "the whole draft" first."""
+    from flask_babel import gettext as _
+
+    return choices([(0, _("The draft as a whole")), *[(s.id, s.heading) for s in case.sections]])
+
+
+def prepare_comment_form(form: CommentForm, case: Any) -> CommentForm:
+    """Section choices, and a submission token on first display (it makes resubmits idempotent)."""
+    from app.public_comment.services import new_submission_token
+
+    form.section_id.choices = section_choices(case)
+    if not form.submission_token.data:
+        form.submission_token.data = new_submission_token()
+    return form
 
 
 class PaperCommentForm(CommentForm):

@@ -35,6 +35,15 @@ class CaseStatus(enum.StrEnum):
     ABANDONED = "abandoned"
 
 
+# Statuses in which a case is visible to the public (after 広聴課 approved it).
+PUBLIC_STATUSES = (
+    CaseStatus.APPROVED,
+    CaseStatus.RESULTS_REVIEW,
+    CaseStatus.PUBLISHED,
+    CaseStatus.ABANDONED,
+)
+
+
 class Phase(enum.StrEnum):
     """What the public sees, derived from the status and the clock."""
 

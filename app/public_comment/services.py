@@ -29,6 +29,7 @@ from app.core.receipts import next_receipt_number
 from app.extensions import db
 from app.public_comment.models import (
     MINIMUM_DAYS,
+    PUBLIC_STATUSES,
     CaseMaterial,
     CaseStatus,
     Channel,
@@ -577,13 +578,6 @@ def return_results(reviewer: Any, case: CommentCase, note: str) -> None:
 
 # Reading ----------------------------------------------------------------------------------
 
-PUBLIC_STATUSES = (
-    CaseStatus.APPROVED,
-    CaseStatus.RESULTS_REVIEW,
-    CaseStatus.PUBLISHED,
-    CaseStatus.ABANDONED,
-)
-
 
 @dataclass
 class CaseFilter:
@@ -829,11 +823,13 @@ def run_grouping_jobs(limit: int = 10) -> int:
 
 def assign_cluster(actor: Any, cluster: Any, summary: OpinionSummary) -> int:
     """Answer every comment of a topic cluster with one summary, in one action."""
-    if summary.case_id != cluster.case_id:
+    return _assign_all(actor, cluster.case_id, Comment.cluster_id == cluster.id, summary)
+
+
+def _assign_all(actor: Any, case_id: int, members: Any, summary: OpinionSummary) -> int:
+    if summary.case_id != case_id:
         raise PublicCommentError(_("The summary belongs to another case."))
-    member_ids = list(
-        db.session.scalars(sa.select(Comment.id).where(Comment.cluster_id == cluster.id))
-    )
+    member_ids = list(db.session.scalars(sa.select(Comment.id).where(members)))
     return assign_comments(actor, summary, member_ids)
 
 
@@ -850,12 +846,7 @@ def set_campaign(actor: Any, comment_group: Any, is_campaign: bool) -> None:
 
 def assign_group(actor: Any, comment_group: Any, summary: OpinionSummary) -> int:
     """Answer every member of a group with one summary, in one action."""
-    if summary.case_id != comment_group.case_id:
-        raise PublicCommentError(_("The summary belongs to another case."))
-    member_ids = list(
-        db.session.scalars(sa.select(Comment.id).where(Comment.group_id == comment_group.id))
-    )
-    return assign_comments(actor, summary, member_ids)
+    return _assign_all(actor, comment_group.case_id, Comment.group_id == comment_group.id, summary)
 
 
 def split_from_group(actor: Any, comment: Comment) -> None:

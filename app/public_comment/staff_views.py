@@ -36,6 +36,8 @@ from app.public_comment.forms import (
     ResultsForm,
     SectionForm,
     SummaryForm,
+    prepare_comment_form,
+    section_choices,
 )
 from app.public_comment.grouping import diff_segments
 from app.public_comment.models import (
@@ -299,13 +301,7 @@ def review(case_id: int) -> ResponseReturnValue:
 
 
 def _paper_form(case: CommentCase) -> PaperCommentForm:
-    form = PaperCommentForm()
-    form.section_id.choices = choices(
-        [(0, _("The draft as a whole")), *[(s.id, s.heading) for s in case.sections]]
-    )
-    if not form.submission_token.data:
-        form.submission_token.data = services.new_submission_token()
-    return form
+    return prepare_comment_form(PaperCommentForm(), case)
 
 
 @staff_bp.route("/<int:case_id>/comments/new", methods=["GET", "POST"])
@@ -395,9 +391,7 @@ def _summary_form(case: CommentCase, summary: OpinionSummary | None) -> SummaryF
         data = {"comment_ids": request.args.getlist("comment", type=int)}
     form = SummaryForm(obj=summary, data=data)
     form.disposition_id.choices = choices((d.id, d.tr("name")) for d in active_dispositions())
-    form.section_id.choices = choices(
-        [(0, _("The draft as a whole")), *[(s.id, s.heading) for s in case.sections]]
-    )
+    form.section_id.choices = section_choices(case)
     comments = db.session.scalars(
         sa.select(Comment).where(Comment.case_id == case.id).order_by(Comment.receipt_number)
     ).all()
@@ -524,19 +518,25 @@ def groups(case_id: int) -> ResponseReturnValue:
     )
 
 
-@staff_bp.route("/groups/<int:group_id>", methods=["GET", "POST"])
-def comment_group(group_id: int) -> ResponseReturnValue:
-    found = db.session.get(CommentGroup, group_id) or abort(404)
-    case = _case_or_404(found.case_id)
+def _assign_form(case: CommentCase) -> tuple[list[OpinionSummary], AssignGroupForm]:
+    """The case's summaries, and the form that answers a whole group or topic with one."""
     summaries = db.session.scalars(
         sa.select(OpinionSummary)
         .where(OpinionSummary.case_id == case.id)
         .order_by(OpinionSummary.position)
     ).all()
-    assign_form = AssignGroupForm(prefix="assign")
-    assign_form.summary_id.choices = choices(
+    form = AssignGroupForm(prefix="assign")
+    form.summary_id.choices = choices(
         (s.id, f"#{s.position + 1} {s.summary[:60]}") for s in summaries
     )
+    return list(summaries), form
+
+
+@staff_bp.route("/groups/<int:group_id>", methods=["GET", "POST"])
+def comment_group(group_id: int) -> ResponseReturnValue:
+    found = db.session.get(CommentGroup, group_id) or abort(404)
+    case = _case_or_404(found.case_id)
+    summaries, assign_form = _assign_form(case)
     campaign_form = NoteForm(prefix="campaign")
     merge_form = MergeGroupForm(prefix="merge")
     others = db.session.scalars(
@@ -593,15 +593,7 @@ def comment_group(group_id: int) -> ResponseReturnValue:
 def comment_cluster(cluster_id: int) -> ResponseReturnValue:
     found = db.session.get(CommentCluster, cluster_id) or abort(404)
     case = _case_or_404(found.case_id)
-    summaries = db.session.scalars(
-        sa.select(OpinionSummary)
-        .where(OpinionSummary.case_id == case.id)
-        .order_by(OpinionSummary.position)
-    ).all()
-    assign_form = AssignGroupForm(prefix="assign")
-    assign_form.summary_id.choices = choices(
-        (s.id, f"#{s.position + 1} {s.summary[:60]}") for s in summaries
-    )
+    summaries, assign_form = _assign_form(case)
     if assign_form.validate_on_submit():
         summary = db.session.get(OpinionSummary, assign_form.summary_id.data)
         try:

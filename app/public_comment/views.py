@@ -29,7 +29,7 @@ from app.extensions import db, limiter
 from app.plan.models import Initiative
 from app.plan.services import department_choices, ward_choices
 from app.public_comment import bp, services
-from app.public_comment.forms import CaseFilterForm, CommentForm
+from app.public_comment.forms import CaseFilterForm, CommentForm, prepare_comment_form
 from app.public_comment.models import (
     CHANNEL_LABELS,
     JOB_LABELS,
@@ -146,13 +146,7 @@ def material(case_id: int, material_id: int) -> ResponseReturnValue:
 
 
 def _comment_form(item: CommentCase) -> CommentForm:
-    form = CommentForm()
-    form.section_id.choices = choices(
-        [(0, _("The draft as a whole")), *[(s.id, s.heading) for s in item.sections]]
-    )
-    if not form.submission_token.data:
-        form.submission_token.data = services.new_submission_token()
-    return form
+    return prepare_comment_form(CommentForm(), item)
 
 
 @bp.route("/public-comments/<int:case_id>/comment", methods=["GET", "POST"])
