@@ -59,6 +59,7 @@ def register_extensions(app: Flask) -> None:
     from app.core import audit, dispositions, mail, receipts, uploads  # noqa: F401
     from app.councils import models as councils_models  # noqa: F401
     from app.plan import models as plan_models  # noqa: F401
+    from app.proposals import models as proposals_models  # noqa: F401
     from app.public_comment import models as public_comment_models  # noqa: F401
 
     @login_manager.user_loader
@@ -73,7 +74,16 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     # Import order is registration order for activity kinds, which sets their column order.
-    from app import accounts, api, consultations, councils, plan, public_comment, reports
+    from app import (
+        accounts,
+        api,
+        consultations,
+        councils,
+        plan,
+        proposals,
+        public_comment,
+        reports,
+    )
     from app.core import staff_views as core_staff_views
     from app.core import views as core_views
 
@@ -93,6 +103,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(councils.review_bp)
     app.register_blueprint(consultations.bp)
     app.register_blueprint(consultations.staff_bp)
+    app.register_blueprint(proposals.bp)
+    app.register_blueprint(proposals.staff_bp)
+    app.register_blueprint(proposals.review_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

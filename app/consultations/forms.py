@@ -8,7 +8,6 @@ from wtforms import (
     EmailField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TelField,
     TextAreaField,
@@ -24,15 +23,9 @@ from wtforms.validators import (
     Optional,
     Regexp,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.consultations.models import ACCOMMODATION_LABELS
-from app.core.forms import choices, clean_text
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
+from app.core.forms import CheckboxesField, choices, clean_text
 
 
 def accommodation_choices(codes: list[str] | None = None) -> list:

@@ -45,6 +45,8 @@ DEFAULT_KINDS = [
     ("exchange", "意見交換会", "Exchange meeting"),
     ("seminar", "セミナー・研修", "Seminar and training"),
     ("mayor_dialogue", "市民と市長の直接対話", "Direct dialogue with the mayor"),
+    # The public presentation of collaboration proposals (app/proposals).
+    ("presentation", "公開プレゼンテーション", "Public presentation"),
 ]
 
 CONSULTATION_FIELDS = [

@@ -196,7 +196,8 @@ def add_advice(consultation_id: int) -> ResponseReturnValue:
 # Sessions ---------------------------------------------------------------------------------
 
 
-def _session_form(form: SessionForm) -> None:
+def prepare_session_form(form: SessionForm) -> None:
+    """Venue and support choices for a session form (also the proposals presentation)."""
     venues = db.session.scalars(
         sa.select(Venue).where(Venue.active.is_(True)).order_by(Venue.ward_id, Venue.id)
     )
@@ -206,7 +207,8 @@ def _session_form(form: SessionForm) -> None:
     form.accommodations.choices = accommodation_choices()
 
 
-def _session_values(form: SessionForm) -> dict[str, Any]:
+def session_values(form: SessionForm) -> dict[str, Any]:
+    """A session form's values for services.schedule_session, read as Japan time."""
     day = form.date.data
     opens = form.registration_opens_date.data
     closes = form.registration_closes_date.data
@@ -227,7 +229,7 @@ def _session_values(form: SessionForm) -> dict[str, Any]:
 
 
 def _save_session(form: SessionForm, consultation: Consultation, item: Session | None) -> bool:
-    values = _session_values(form)
+    values = session_values(form)
     department_id = consultation.department_id
     try:
         if item is None:
@@ -258,7 +260,7 @@ def new_session(consultation_id: int) -> ResponseReturnValue:
     item = _consultation(consultation_id)
     _require_manage(item.department_id)
     form = SessionForm()
-    _session_form(form)
+    prepare_session_form(form)
     if form.validate_on_submit() and _save_session(form, item, None):
         return redirect(url_for("consultations_staff.consultation", consultation_id=item.id))
     return render_template(
@@ -272,7 +274,7 @@ def edit_session(session_id: int) -> ResponseReturnValue:
     consultation_item = item.consultation
     _require_manage(consultation_item.department_id)
     form = SessionForm(obj=item)
-    _session_form(form)
+    prepare_session_form(form)
     if request.method == "GET":
         starts, ends = to_jst(item.starts_at), to_jst(item.ends_at)
         form.date.data, form.start_time.data, form.end_time.data = (

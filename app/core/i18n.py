@@ -101,3 +101,11 @@ def format_fiscal_year(year: int | None) -> str:
         # which is how the city (and the national government) name that year.
         return f"{era_year(date(year, 5, 1))[:-1]}年度({year}年度)"
     return f"FY{year}"
+
+
+def format_yen(amount: int | float | None) -> str:
+    """1,000,000円 in Japanese pages, ¥1,000,000 in English ones."""
+    if amount is None:
+        return ""
+    digits = f"{int(amount):,}"
+    return f"{digits}円" if current_language() == "ja" else f"¥{digits}"

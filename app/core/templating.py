@@ -24,6 +24,7 @@ def init_templating(app: Flask) -> None:
         datetime=i18n.format_datetime,
         fiscal_year=i18n.format_fiscal_year,
         era_year=i18n.era_year,
+        yen=i18n.format_yen,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -11,15 +11,13 @@ from wtforms import (
     EmailField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TelField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.core.forms import choices, clean_text
+from app.core.forms import CheckboxesField, choices, clean_text
 from app.councils.models import (
     EXCLUSION_LABELS,
     GENDER_LABELS,
@@ -34,11 +32,6 @@ from app.councils.models import (
 TEXT = {"filters": [clean_text]}
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 JST_HINT = _l("Japan time (JST).")
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def _required_text(label: Any, max_length: int, area: bool = False, **kwargs: Any) -> Any:
@@ -127,11 +120,11 @@ class ObserverForm(FlaskForm):
 
 class GuidelinesForm(FlaskForm):
     minimum_age = _count(_l("Minimum age on the closing date"), 15, 100)
-    residency_categories = MultiCheckboxField(
+    residency_categories = CheckboxesField(
         _l("Who may apply"),
         choices=choices([(k, v) for k, v in enum_choices(RESIDENCY_LABELS) if k != "none"]),
     )
-    exclusions = MultiCheckboxField(
+    exclusions = CheckboxesField(
         _l("Who may not apply (declared by the applicant)"),
         choices=choices(enum_choices(EXCLUSION_LABELS)),
     )
@@ -235,7 +228,7 @@ class ReviewerForm(FlaskForm):
 
 
 class SelectionForm(FlaskForm):
-    application_ids = MultiCheckboxField(_l("Appoint"), coerce=int)
+    application_ids = CheckboxesField(_l("Appoint"), coerce=int)
 
 
 class ConfirmForm(FlaskForm):

@@ -13,15 +13,13 @@ from wtforms import (
     HiddenField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
     TimeField,
 )
 from wtforms.validators import DataRequired, Email, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.core.forms import choices, clean_text
+from app.core.forms import CheckboxesField, choices, clean_text
 from app.public_comment.models import CHANNEL_LABELS, SUBMITTER_LABELS, Channel
 
 TEXT = {"filters": [clean_text]}
@@ -30,11 +28,6 @@ DEFAULT_WHO = (
     "市内に住所を有する方、市内に事務所又は事業所を有する個人及び法人その他の団体、市内の事務所"
     "又は事業所に勤務する方、市内の学校に在学する方、本件に利害関係を有する方"
 )
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def _limit(maximum: int) -> Length:
@@ -77,7 +70,7 @@ class CaseForm(FlaskForm):
         default=DEFAULT_WHO,
         **TEXT,
     )
-    channels = MultiCheckboxField(
+    channels = CheckboxesField(
         _l("How comments are accepted"),
         choices=choices((c.value, label) for c, label in CHANNEL_LABELS.items()),
         default=[c.value for c in Channel],
@@ -249,9 +242,7 @@ class SummaryForm(FlaskForm):
     )
     disposition_id = SelectField(_l("Disposition"), coerce=int)
     section_id = SelectField(_l("Part of the draft"), coerce=int, validators=[Optional()])
-    comment_ids = MultiCheckboxField(
-        _l("Comments this answers"), coerce=int, validators=[Optional()]
-    )
+    comment_ids = CheckboxesField(_l("Comments this answers"), coerce=int, validators=[Optional()])
 
 
 class ResultsForm(FlaskForm):

@@ -1,0 +1,523 @@
+"""Staff routes: 市民協働課 runs calls and the review; a division sees and answers only the
+proposals addressed to it; the review committee scores under /staff/proposals/review."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from app.accounts.models import User
+from app.consultations.forms import SessionForm
+from app.consultations.staff_views import prepare_session_form, session_values
+from app.core.forms import choices
+from app.core.i18n import JST, to_jst
+from app.core.permissions import Role
+from app.core.uploads import serve_upload
+from app.extensions import db
+from app.plan.models import Department
+from app.proposals import review_bp, services, staff_bp
+from app.proposals.forms import (
+    AgreementForm,
+    CallForm,
+    CompleteForm,
+    ConfirmForm,
+    DecisionForm,
+    EvaluationForm,
+    ForwardForm,
+    NoteForm,
+    OpinionForm,
+    OptionalNoteForm,
+    ReportForm,
+    ReviewerForm,
+    ThemeForm,
+    format_criteria,
+    score_form,
+)
+from app.proposals.models import (
+    UNDER_REVIEW_STAGES,
+    Proposal,
+    ProposalCall,
+    ProposalReviewer,
+    ReportKind,
+    Round,
+    Stage,
+    default_criteria,
+)
+from app.proposals.permissions import acts_for_division, can_review, can_see, runs_scheme
+
+
+def _require_scheme() -> None:
+    if not runs_scheme(current_user):
+        abort(403)
+
+
+def _call(call_id: int) -> ProposalCall:
+    return db.session.get(ProposalCall, call_id) or abort(404)
+
+
+def _proposal(proposal_id: int) -> Proposal:
+    proposal = db.session.get(Proposal, proposal_id) or abort(404)
+    if not can_see(current_user, proposal):
+        abort(404)  # not 403: a division does not learn of proposals addressed elsewhere
+    return proposal
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """A wall-clock time typed in a form, read as Japan time."""
+    return value.replace(tzinfo=JST) if value else None
+
+
+def _local(value: datetime | None) -> datetime | None:
+    return to_jst(value).replace(tzinfo=None) if value else None
+
+
+def _departments() -> list[Any]:
+    departments = db.session.scalars(sa.select(Department).order_by(Department.id))
+    return choices((d.id, d.tr("name")) for d in departments)
+
+
+def _field_error(form: Any, error: services.ProposalError, fallback: str | None = None) -> None:
+    field = getattr(form, error.field or fallback or "", None)
+    if field is not None:
+        field.errors = [*field.errors, str(error)]
+    else:
+        flash(str(error), "error")
+
+
+@staff_bp.route("/")
+def index() -> ResponseReturnValue:
+    scheme = runs_scheme(current_user)
+    stmt = (
+        sa.select(Proposal)
+        .where(Proposal.stage != Stage.DRAFT)
+        .options(selectinload(Proposal.call), selectinload(Proposal.department))
+        .order_by(Proposal.id.desc())
+    )
+    if not scheme:
+        stmt = stmt.where(
+            Proposal.department_id == current_user.department_id,
+            Proposal.stage.not_in([Stage.CONSULTING]),
+        )
+    calls = (
+        db.session.scalars(sa.select(ProposalCall).order_by(ProposalCall.closes_at.desc())).all()
+        if scheme
+        else []
+    )
+    return render_template(
+        "proposals/staff/index.html",
+        proposals=db.session.scalars(stmt).all(),
+        calls=calls,
+        scheme=scheme,
+    )
+
+
+def _call_form(form: CallForm, item: ProposalCall | None) -> ResponseReturnValue | None:
+    form.department_id.choices = _departments()
+    if request.method == "GET":
+        if item is not None:
+            for name in (
+                "opens_at",
+                "closes_at",
+                "consultation_opens_at",
+                "consultation_closes_at",
+            ):
+                form[name].data = _local(getattr(item, name))
+            form.criteria_text.data = format_criteria(item.criteria)
+        else:
+            form.criteria_text.data = format_criteria(default_criteria())
+            if current_user.department_id:
+                form.department_id.data = current_user.department_id
+    if not form.validate_on_submit():
+        return None
+    values = {
+        "title_ja": form.title_ja.data,
+        "title_en": form.title_en.data or "",
+        "summary_ja": form.summary_ja.data,
+        "summary_en": form.summary_en.data or "",
+        "call_type": form.call_type.data,
+        "opens_at": _aware(form.opens_at.data),
+        "closes_at": _aware(form.closes_at.data),
+        "consultation_opens_at": _aware(form.consultation_opens_at.data),
+        "consultation_closes_at": _aware(form.consultation_closes_at.data),
+        "max_contribution": form.max_contribution.data,
+        "department_id": form.department_id.data,
+        "criteria": form.parsed_criteria,
+    }
+    if item is None:
+        values["initiative_id"] = services.default_initiative_id()
+    try:
+        saved = services.save_call(current_user, item, **values)
+    except services.ProposalError as error:
+        field = {
+            "closes_date": "closes_at",
+            "consultation_closes_date": "consultation_closes_at",
+            "criteria": "criteria_text",
+        }
+        error.field = field.get(error.field or "", error.field)
+        _field_error(form, error)
+        return None
+    flash(_("The call has been saved."), "success")
+    return redirect(url_for("proposals_staff.call", call_id=saved.id))
+
+
+@staff_bp.route("/calls/new", methods=["GET", "POST"])
+def new_call() -> ResponseReturnValue:
+    _require_scheme()
+    form = CallForm()
+    done = _call_form(form, None)
+    return done or render_template("proposals/staff/call_form.html", form=form, call=None)
+
+
+@staff_bp.route("/calls/<int:call_id>/edit", methods=["GET", "POST"])
+def edit_call(call_id: int) -> ResponseReturnValue:
+    _require_scheme()
+    item = _call(call_id)
+    form = CallForm(obj=item)
+    done = _call_form(form, item)
+    return done or render_template("proposals/staff/call_form.html", form=form, call=item)
+
+
+@staff_bp.route("/calls/<int:call_id>")
+def call(call_id: int) -> ResponseReturnValue:
+    _require_scheme()
+    item = _call(call_id)
+    theme_form = ThemeForm()
+    theme_form.department_id.choices = _departments()
+    reviewer_form = ReviewerForm()
+    reviewers = db.session.scalars(
+        sa.select(User).where(User.role == Role.REVIEWER, User.active.is_(True)).order_by(User.id)
+    )
+    reviewer_form.reviewer_id.choices = choices((u.id, u.display_name) for u in reviewers)
+    session_form = SessionForm()
+    prepare_session_form(session_form)
+    assigned = db.session.scalars(
+        sa.select(ProposalReviewer)
+        .where(ProposalReviewer.call_id == item.id)
+        .options(selectinload(ProposalReviewer.reviewer))
+    ).all()
+    return render_template(
+        "proposals/staff/call.html",
+        call=item,
+        theme_form=theme_form,
+        reviewer_form=reviewer_form,
+        session_form=session_form,
+        confirm=ConfirmForm(),
+        assigned=assigned,
+        document=services.ranking(item, Round.DOCUMENT),
+        final=services.ranking(item, Round.FINAL),
+    )
+
+
+@staff_bp.route("/calls/<int:call_id>/publish", methods=["POST"])
+def publish_call(call_id: int) -> ResponseReturnValue:
+    _require_scheme()
+    services.publish_call(current_user, _call(call_id))
+    flash(_("The call is published."), "success")
+    return redirect(url_for("proposals_staff.call", call_id=call_id))
+
+
+@staff_bp.route("/calls/<int:call_id>/themes", methods=["POST"])
+def add_theme(call_id: int) -> ResponseReturnValue:
+    _require_scheme()
+    item = _call(call_id)
+    form = ThemeForm()
+    form.department_id.choices = _departments()
+    if form.validate_on_submit():
+        services.add_theme(
+            current_user,
+            item,
+            department_id=form.department_id.data,
+            title_ja=form.title_ja.data,
+            title_en=form.title_en.data or "",
+            description_ja=form.description_ja.data or "",
+            description_en=form.description_en.data or "",
+        )
+        flash(_("The theme has been added."), "success")
+    else:
+        flash(_("Give the theme a Japanese title."), "error")
+    return redirect(url_for("proposals_staff.call", call_id=item.id))
+
+
+@staff_bp.route("/calls/<int:call_id>/reviewers", methods=["POST"])
+def add_reviewer(call_id: int) -> ResponseReturnValue:
+    _require_scheme()
+    item = _call(call_id)
+    reviewer = db.session.get(User, request.form.get("reviewer_id", type=int) or 0)
+    if reviewer is None or reviewer.role != Role.REVIEWER:
+        flash(_("Choose a reviewer."), "error")
+    else:
+        services.assign_reviewer(current_user, item, reviewer)
+        flash(_("The reviewer has been assigned."), "success")
+    return redirect(url_for("proposals_staff.call", call_id=item.id))
+
+
+@staff_bp.route("/calls/<int:call_id>/presentation", methods=["POST"])
+def presentation(call_id: int) -> ResponseReturnValue:
+    _require_scheme()
+    item = _call(call_id)
+    form = SessionForm()
+    prepare_session_form(form)
+    if form.validate_on_submit():
+        try:
+            services.schedule_presentation(current_user, item, **session_values(form))
+        except services.ProposalError as error:
+            flash(str(error), "error")
+        else:
+            flash(_("The public presentation is scheduled and open for registration."), "success")
+    else:
+        for field in form:
+            for message in field.errors:
+                flash(f"{field.label.text}: {message}", "error")
+    return redirect(url_for("proposals_staff.call", call_id=item.id))
+
+
+@staff_bp.route("/<int:proposal_id>")
+def proposal(proposal_id: int) -> ResponseReturnValue:
+    item = _proposal(proposal_id)
+    return render_template(
+        "proposals/staff/proposal.html",
+        proposal=item,
+        call=item.call,
+        scheme=runs_scheme(current_user),
+        division=acts_for_division(current_user, item),
+        forms={
+            "note": NoteForm(),
+            "forward": ForwardForm(),
+            "opinion": OpinionForm(),
+            "decision": DecisionForm(),
+            "final": OptionalNoteForm(),
+            "agreement": AgreementForm(budget=item.city_share),
+            "midterm": ReportForm(),
+            "complete": CompleteForm(),
+            "evaluation": EvaluationForm(),
+        },
+        document=services.scores_for(item, Round.DOCUMENT),
+        final=services.scores_for(item, Round.FINAL),
+        Stage=Stage,
+    )
+
+
+def _step(
+    proposal_id: int,
+    form_class: type,
+    act: Callable[[Proposal, Any], None],
+    success: str,
+    scheme_only: bool = True,
+) -> ResponseReturnValue:
+    item = _proposal(proposal_id)
+    if scheme_only and not runs_scheme(current_user):
+        abort(403)
+    form = form_class()
+    if not form.validate_on_submit():
+        for field in form:
+            for message in field.errors:
+                flash(f"{field.label.text}: {message}", "error")
+        return redirect(url_for("proposals_staff.proposal", proposal_id=item.id))
+    try:
+        act(item, form)
+    except services.ProposalError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        flash(success, "success")
+    return redirect(url_for("proposals_staff.proposal", proposal_id=item.id))
+
+
+@staff_bp.route("/<int:proposal_id>/note", methods=["POST"])
+def note(proposal_id: int) -> ResponseReturnValue:
+    return _step(
+        proposal_id,
+        NoteForm,
+        lambda p, f: services.record_consultation_note(current_user, p, f.note.data),
+        _("The note has been recorded; the group sees it."),
+    )
+
+
+@staff_bp.route("/<int:proposal_id>/forward", methods=["POST"])
+def forward(proposal_id: int) -> ResponseReturnValue:
+    return _step(
+        proposal_id,
+        ForwardForm,
+        lambda p, f: services.forward_to_division(
+            current_user, p, f.eligible.data == "yes", f.note.data or ""
+        ),
+        _("The proposal has moved on."),
+    )
+
+
+@staff_bp.route("/<int:proposal_id>/opinion", methods=["POST"])
+def opinion(proposal_id: int) -> ResponseReturnValue:
+    return _step(
+        proposal_id,
+        OpinionForm,
+        lambda p, f: services.record_division_opinion(
+            current_user, p, f.feasible.data == "yes", f.opinion.data
+        ),
+        _("The division's opinion has been recorded."),
+        scheme_only=False,
+    )
+
+
+@staff_bp.route("/<int:proposal_id>/document", methods=["POST"])
+def document(proposal_id: int) -> ResponseReturnValue:
+    return _step(
+        proposal_id,
+        DecisionForm,
+        lambda p, f: services.document_result(
+            current_user, p, f.outcome.data == "yes", f.reason.data or ""
+        ),
+        _("The result of the document review has been recorded."),
+    )
+
+
+@staff_bp.route("/<int:proposal_id>/final", methods=["POST"])
+def final(proposal_id: int) -> ResponseReturnValue:
+    return _step(
+        proposal_id,
+        OptionalNoteForm,
+        lambda p, f: services.open_final_review(current_user, p),
+        _("The final review is open to the committee."),
+    )
+
+
+@staff_bp.route("/<int:proposal_id>/decide", methods=["POST"])
+def decide(proposal_id: int) -> ResponseReturnValue:
+    return _step(
+        proposal_id,
+        DecisionForm,
+        lambda p, f: services.decide(current_user, p, f.outcome.data == "yes", f.reason.data or ""),
+        _("The decision has been recorded and published."),
+    )
+
+
+@staff_bp.route("/<int:proposal_id>/agreement", methods=["POST"])
+def agreement(proposal_id: int) -> ResponseReturnValue:
+    return _step(
+        proposal_id,
+        AgreementForm,
+        lambda p, f: services.conclude_agreement(
+            current_user, p, f.agreed_on.data, f.roles.data, f.budget.data
+        ),
+        _("The agreement has been recorded; the project is under way."),
+    )
+
+
+@staff_bp.route("/<int:proposal_id>/midterm", methods=["POST"])
+def midterm(proposal_id: int) -> ResponseReturnValue:
+    return _step(
+        proposal_id,
+        ReportForm,
+        lambda p, f: services.add_report(current_user, p, ReportKind.MIDTERM, f.text.data),
+        _("The mid-term review has been published."),
+        scheme_only=False,
+    )
+
+
+@staff_bp.route("/<int:proposal_id>/complete", methods=["POST"])
+def complete(proposal_id: int) -> ResponseReturnValue:
+    return _step(
+        proposal_id,
+        CompleteForm,
+        lambda p, f: services.complete(current_user, p, f.completed_on.data),
+        _("The project is recorded as completed."),
+        scheme_only=False,
+    )
+
+
+@staff_bp.route("/<int:proposal_id>/evaluation", methods=["POST"])
+def evaluation(proposal_id: int) -> ResponseReturnValue:
+    return _step(
+        proposal_id,
+        EvaluationForm,
+        lambda p, f: services.evaluate(current_user, p, "division", f.text.data),
+        _("The division's evaluation has been recorded."),
+        scheme_only=False,
+    )
+
+
+@staff_bp.route("/<int:proposal_id>/attachment")
+def attachment(proposal_id: int) -> ResponseReturnValue:
+    item = _proposal(proposal_id)
+    if item.attachment is None:
+        abort(404)
+    return serve_upload(item.attachment)
+
+
+# The review committee -------------------------------------------------------------------
+
+
+@review_bp.route("/")
+def review_index() -> ResponseReturnValue:
+    calls = db.session.scalars(
+        sa.select(ProposalCall)
+        .join(ProposalReviewer, ProposalReviewer.call_id == ProposalCall.id)
+        .where(ProposalReviewer.reviewer_id == current_user.id)
+        .order_by(ProposalCall.closes_at.desc())
+    ).all()
+    proposals = db.session.scalars(
+        sa.select(Proposal)
+        .where(
+            Proposal.call_id.in_([c.id for c in calls]),
+            Proposal.stage.in_([Stage.DOCUMENT_REVIEW, Stage.FINAL_REVIEW]),
+        )
+        .order_by(Proposal.call_id, Proposal.number)
+    ).all()
+    return render_template("proposals/review/index.html", calls=calls, proposals=proposals)
+
+
+@review_bp.route("/<int:proposal_id>/<round_>", methods=["GET", "POST"])
+def score(proposal_id: int, round_: str) -> ResponseReturnValue:
+    item = db.session.get(Proposal, proposal_id) or abort(404)
+    try:
+        stage_round = Round(round_)
+    except ValueError:
+        abort(404)
+    if not can_review(current_user, item.call_id) or item.stage not in UNDER_REVIEW_STAGES | {
+        Stage.ADOPTED,
+        Stage.REJECTED,
+    }:
+        abort(404)
+    names = item.call.criterion_names()
+    form = score_form(names)
+    mine = services.own_score(current_user, item, stage_round)
+    if mine is None and form.validate_on_submit():
+        points = [f.data for f in form.criteria_fields]
+        if not form.conflict.data and any(p is None for p in points):
+            for f in form.criteria_fields:
+                if f.data is None:
+                    f.errors = [*f.errors, _("Give a score from 0 to 5.")]
+        else:
+            try:
+                services.record_score(
+                    current_user,
+                    item,
+                    stage_round,
+                    [p or 0 for p in points],
+                    conflict=bool(form.conflict.data),
+                    comment=form.comment.data or "",
+                )
+            except services.ProposalError as error:
+                flash(str(error), "error")
+            else:
+                flash(_("Your scores have been recorded."), "success")
+                return redirect(
+                    url_for("proposals_review.score", proposal_id=item.id, round_=round_)
+                )
+    return render_template(
+        "proposals/review/score.html",
+        proposal=item,
+        round=stage_round,
+        form=form,
+        mine=mine,
+        names=names,
+        others=services.visible_scores(current_user, item, stage_round),
+        open_round=item.stage is services.ROUND_STAGE[stage_round],
+    )
