@@ -130,12 +130,19 @@ class BudgetLineForm(Form):
         _l("Paid by the city (yen)"), validators=[Optional(), NumberRange(min=0)]
     )
 
-    def validate_item(self, field: Any) -> None:
-        filled = [self.amount.data is not None, self.city_share.data is not None]
-        if any(filled) and not field.data:
-            raise ValidationError(_l("Name the item."))
-        if field.data and not all(filled):
-            raise ValidationError(_l("Give the cost and the city's share."))
+    def validate(self, extra_validators: Any = None) -> bool:
+        # Each field is optional on its own (empty rows are allowed), so the row checks here
+        # that a started row is complete; the errors go beside the missing field.
+        valid = super().validate(extra_validators)
+        money = [self.amount, self.city_share]
+        if not self.item.data and any(f.data is not None for f in money):
+            self.item.errors = [*self.item.errors, _l("Name the item.")]
+            valid = False
+        for f in money:
+            if self.item.data and f.data is None:
+                f.errors = [*f.errors, _l("Give the cost and the city's share.")]
+                valid = False
+        return valid
 
 
 class ProposalForm(FlaskForm):

@@ -15,9 +15,9 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from app.core import audit
+from app.core import audit, clock
 from app.core.activity import ActivityFilter, ActivityRecord
-from app.core.db import begin_write, utcnow
+from app.core.db import begin_write
 from app.core.i18n import fiscal_year, to_jst
 from app.core.mail import queue_mail
 from app.core.receipts import format_receipt, next_receipt_number
@@ -240,7 +240,7 @@ def save_draft(
     **values: Any,
 ) -> Proposal:
     """Keep the group's work: a new draft, or changes to one not yet submitted."""
-    now = utcnow()
+    now = clock.now()
     if not call.accepts_drafts(now):
         raise ProposalError(_("This call is closed."))
     if proposal is not None and proposal.stage not in (Stage.DRAFT, Stage.CONSULTING):
@@ -316,7 +316,7 @@ def request_consultation(user: Any, proposal_id: int) -> Proposal:
     proposal = _lock(proposal_id)
     try:
         _expect(proposal, Stage.DRAFT)
-        if not proposal.call.consultation_open(utcnow()):
+        if not proposal.call.consultation_open(clock.now()):
             raise ProposalError(_("Pre-consultation is not open for this call."))
     except ProposalError:
         db.session.rollback()
@@ -355,7 +355,7 @@ def submit(user: Any, proposal_id: int) -> Proposal:
             raise ProposalError(_("There is no such proposal."))
         _expect(proposal, Stage.DRAFT, Stage.CONSULTING)
         call = proposal.call
-        now = utcnow()
+        now = clock.now()
         if not call.is_open(now):
             if now < call.opens_at:
                 raise ProposalError(
@@ -398,7 +398,7 @@ def withdraw(user: Any, proposal_id: int, reason: str) -> None:
     ):
         db.session.rollback()
         raise ProposalError(_("This proposal can no longer be withdrawn."))
-    proposal.withdrawn_at = utcnow()
+    proposal.withdrawn_at = clock.now()
     proposal.withdrawn_reason = reason
     _event(user, proposal, Stage.WITHDRAWN, reason)
     db.session.commit()
@@ -423,13 +423,13 @@ def forward_to_division(actor: Any, proposal: Proposal, eligible: bool, note: st
     """市民協働課 checks the declared eligibility, then sends the proposal to the division."""
     _expect(proposal, Stage.SUBMITTED)
     if eligible:
-        proposal.eligibility_checked_at = utcnow()
+        proposal.eligibility_checked_at = clock.now()
         _event(actor, proposal, Stage.DIVISION, note)
     else:
         if not note:
             raise ProposalError(_("Give the reason the group is not eligible."), "note")
         proposal.decision_reason = note
-        proposal.decided_at = utcnow()
+        proposal.decided_at = clock.now()
         _event(actor, proposal, Stage.REJECTED, note)
     _mail_group(proposal, "stage")
     db.session.commit()
@@ -608,7 +608,7 @@ def _reject(actor: Any, proposal: Proposal, reason: str) -> None:
     if not reason:
         raise ProposalError(_("Give the reason, to be published with the result."), "reason")
     proposal.decision_reason = reason
-    proposal.decided_at = utcnow()
+    proposal.decided_at = clock.now()
     _event(actor, proposal, Stage.REJECTED, reason)
 
 
@@ -669,7 +669,7 @@ def decide(actor: Any, proposal: Proposal, adopted: bool, reason: str) -> None:
         if not any(s.total is not None for s in scores_for(proposal, Round.FINAL)):
             raise ProposalError(_("No reviewer has scored this proposal in the final review."))
         proposal.decision_reason = reason
-        proposal.decided_at = utcnow()
+        proposal.decided_at = clock.now()
         _event(actor, proposal, Stage.ADOPTED, reason)
     else:
         _reject(actor, proposal, reason)
@@ -704,7 +704,7 @@ def add_report(actor: Any, proposal: Proposal, kind: ReportKind, text: str) -> P
     report = ProgressReport(
         proposal_id=proposal.id,
         kind=kind,
-        reported_on=to_jst(utcnow()).date(),
+        reported_on=to_jst(clock.now()).date(),
         text=text,
         author_id=getattr(actor, "id", None),
     )

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
-from app.core.db import utcnow
+from app.core import clock
 from app.core.forms import choices
 from app.core.uploads import serve_upload
 from app.extensions import db
@@ -63,7 +63,7 @@ def index() -> ResponseReturnValue:
         initiative = plan and plan_services.get_initiative(plan, number)
         if initiative is None:
             abort(404)
-    now = utcnow()
+    now = clock.now()
     calls = services.public_calls()
     if initiative is not None:
         calls = [c for c in calls if c.initiative_id == initiative.id]
@@ -93,7 +93,7 @@ def call(call_id: int) -> ResponseReturnValue:
         rejected=[p for p in decided if p.stage is Stage.REJECTED],
         eligibility_labels=ELIGIBILITY_LABELS,
         exclusion_labels=EXCLUSION_LABELS,
-        now=utcnow(),
+        now=clock.now(),
     )
 
 
@@ -173,7 +173,7 @@ def _values(form: ProposalForm) -> dict[str, Any]:
 
 
 def _edit(call: ProposalCall, proposal: Proposal | None) -> ResponseReturnValue:
-    if not call.accepts_drafts(utcnow()):
+    if not call.accepts_drafts(clock.now()):
         flash(_("This call is closed."), "error")
         return redirect(url_for("proposals.call", call_id=call.id))
     form = ProposalForm(obj=proposal)
@@ -245,7 +245,7 @@ def mine(proposal_id: int) -> ResponseReturnValue:
         withdraw_form=WithdrawForm(),
         report_form=ReportForm(),
         evaluation_form=EvaluationForm(),
-        now=utcnow(),
+        now=clock.now(),
     )
 
 

@@ -1,0 +1,214 @@
+"""The public pages and the registry: demo data, fixed statement counts, no personal data in
+public, the initiative page and the staff dashboard."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.core.db import utcnow
+from app.extensions import db
+from tests.conftest import count_statements
+from tests.proposals.conftest import create_call, department_id
+
+PRIVATE = ("山本 修", "096-555-0100", "group@example.jp", "熊本市東区江津1-1")
+
+
+def adopt(app: Any, call_id: int, count: int, start: int = 0) -> list[int]:
+    """Proposals taken to adoption and an agreement through the services."""
+    from app.accounts.models import User
+    from app.core.permissions import Role
+    from app.proposals import services
+    from app.proposals.models import ELIGIBILITY_LABELS, EXCLUSION_LABELS, ProposalCall, Round
+
+    ids = []
+    with app.app_context():
+        call = db.session.get(ProposalCall, call_id)
+        reviewer = User(
+            email=f"judge{start}@example.jp",
+            display_name="審査",
+            role=Role.REVIEWER,
+            password_hash="!",
+        )
+        db.session.add(reviewer)
+        db.session.commit()
+        services.assign_reviewer(None, call, reviewer)
+        for number in range(start, start + count):
+            group = User(
+                email=f"group{number}@example.jp",
+                display_name="団体",
+                role=Role.CITIZEN,
+                password_hash="!",
+            )
+            db.session.add(group)
+            db.session.commit()
+            proposal = services.save_draft(
+                group,
+                call,
+                None,
+                [services.BudgetEntry("費用", 100_000, 100_000)],
+                group_name=f"団体{number}",
+                representative="山本 修",
+                members=8,
+                founded_on=date(2018, 4, 1),
+                address="熊本市東区江津1-1",
+                phone="096-555-0100",
+                email="group@example.jp",
+                title=f"協働事業{number}",
+                summary="概要",
+                problem="課題",
+                plan="内容",
+                schedule="日程",
+                group_role="団体の役割",
+                city_role="市の役割",
+                department_id=department_id("kikaku"),
+                eligibility=list(ELIGIBILITY_LABELS),
+                declarations=list(EXCLUSION_LABELS),
+            )
+            services.submit(group, proposal.id)
+            services.forward_to_division(None, proposal, True, "")
+            services.record_division_opinion(None, proposal, True, "可")
+            services.record_score(reviewer, proposal, Round.DOCUMENT, [4] * 10)
+            services.document_result(None, proposal, True, "")
+            if call.presentation_session_id is None:
+                services.schedule_presentation(
+                    None,
+                    call,
+                    title_ja="",
+                    title_en="",
+                    starts_at=utcnow() + timedelta(days=3),
+                    ends_at=utcnow() + timedelta(days=3, hours=2),
+                    venue_id=None,
+                    online_url="https://example.jp/live",
+                    capacity=50,
+                    registration_required=True,
+                    registration_opens_at=None,
+                    registration_closes_at=None,
+                    accommodations=[],
+                )
+                call = db.session.get(ProposalCall, call_id)
+            services.open_final_review(None, proposal)
+            services.record_score(reviewer, proposal, Round.FINAL, [3] * 10)
+            services.decide(None, proposal, True, "採択理由")
+            services.conclude_agreement(None, proposal, utcnow_date(), "役割", 90_000)
+            ids.append(proposal.id)
+    return ids
+
+
+def utcnow_date() -> date:
+    return utcnow().date()
+
+
+def test_demo_has_a_past_round_under_way_and_evaluated_and_an_open_call(app, runner, client):
+    from app.proposals.models import Proposal, ProposalCall, Stage
+
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        stages = db.session.scalars(sa.select(Proposal.stage)).all()
+        calls = db.session.scalars(sa.select(ProposalCall)).all()
+        now = utcnow()
+        assert any(c.closes_at < now for c in calls) and any(c.is_open(now) for c in calls)
+        counts = (len(stages), len(calls))
+    assert Stage.EVALUATED in stages and Stage.AGREED in stages
+    assert Stage.REJECTED in stages and Stage.DRAFT in stages
+    page = client.get("/proposals/projects").text
+    assert "地域の子ども食堂を結ぶ食材シェアリング" in page
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    with app.app_context():
+        again = (
+            db.session.scalar(sa.select(sa.func.count(Proposal.id))),
+            db.session.scalar(sa.select(sa.func.count(ProposalCall.id))),
+        )
+    assert again == counts
+
+
+def test_public_pages_cost_a_fixed_number_of_statements(app, client, plan):
+    call_id = create_call(app)
+    first = adopt(app, call_id, 1)
+    urls = [
+        "/proposals/",
+        "/proposals/projects",
+        f"/proposals/calls/{call_id}",
+        f"/proposals/projects/{first[0]}",
+    ]
+    counts = {}
+    for url in urls:
+        with app.app_context(), count_statements() as statements:
+            assert client.get(url).status_code == 200, url
+        counts[url] = len(statements)
+    adopt(app, call_id, 4, start=1)
+    for url in urls:
+        with app.app_context(), count_statements() as statements:
+            response = client.get(url)
+        assert len(statements) == counts[url], url
+        for private in PRIVATE:
+            assert private not in response.text, (url, private)
+    assert client.get("/proposals/projects").text.count("協働事業") == 5
+
+
+def test_the_initiative_page_and_the_figures_show_the_projects(app, client, plan):
+    call_id = create_call(app)
+    adopt(app, call_id, 2)
+    page = client.get("/initiatives/17").text
+    assert "団体0: 協働事業0" in page and "/proposals/projects/" in page
+    from app.core.activity import figures_by_initiative
+    from app.plan.models import Initiative
+
+    with app.app_context():
+        initiative_id = db.session.scalar(sa.select(Initiative.id).where(Initiative.number == 17))
+        row = figures_by_initiative()["proposals"][initiative_id]
+    assert row == {
+        "submitted": 2,
+        "adopted": 2,
+        "carried_out": 2,
+        "evaluated": 0,
+        "contribution": 180_000,
+    }
+    for private in PRIVATE:
+        assert private not in client.get("/api/v1/figures").text
+
+
+def test_the_staff_dashboard_lists_proposals_waiting_on_the_city(app, client, plan, login_as):
+    from app.accounts.models import User
+    from app.core.permissions import Role
+    from app.proposals import services
+    from app.proposals.models import ELIGIBILITY_LABELS, EXCLUSION_LABELS, ProposalCall
+
+    call_id = create_call(app)
+    with app.app_context():
+        group = User(
+            email="g@example.jp", display_name="団体", role=Role.CITIZEN, password_hash="!"
+        )
+        db.session.add(group)
+        db.session.commit()
+        proposal = services.save_draft(
+            group,
+            db.session.get(ProposalCall, call_id),
+            None,
+            [services.BudgetEntry("費用", 1000, 1000)],
+            group_name="待ちの会",
+            representative="代表",
+            members=5,
+            founded_on=utcnow_date(),
+            address="熊本市",
+            phone="0",
+            email="g@example.jp",
+            title="返事を待つ提案",
+            summary="s",
+            problem="p",
+            plan="p",
+            schedule="s",
+            group_role="g",
+            city_role="c",
+            department_id=department_id("kikaku"),
+            eligibility=list(ELIGIBILITY_LABELS),
+            declarations=list(EXCLUSION_LABELS),
+        )
+        services.submit(group, proposal.id)
+    login_as("staff", "shimin-kyodo")
+    page = client.get("/staff/reports/attention").text
+    assert "返事を待つ提案" in page
+    assert "市の対応待ち: 提出" in page
