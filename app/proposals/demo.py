@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.core.db import utcnow
+from app.core import clock
 from app.extensions import db
 
 PAST_TITLE = "令和7年度 協働提案制度(市民提案型)"
@@ -108,7 +108,7 @@ def _load() -> None:
     if None in (staff, division, reviewer, *groups):
         return
     departments = {d.code: d.id for d in db.session.scalars(sa.select(Department))}
-    now = utcnow()
+    now = clock.now()
     initiative_id = services.default_initiative_id()
     common = {
         "initiative_id": initiative_id,

@@ -475,15 +475,14 @@ def review_index() -> ResponseReturnValue:
 
 @review_bp.route("/<int:proposal_id>/<round_>", methods=["GET", "POST"])
 def score(proposal_id: int, round_: str) -> ResponseReturnValue:
-    item = db.session.get(Proposal, proposal_id) or abort(404)
+    item = db.session.get(Proposal, proposal_id) or abort(403)
     try:
         stage_round = Round(round_)
     except ValueError:
         abort(404)
-    if not can_review(current_user, item.call_id) or item.stage not in UNDER_REVIEW_STAGES | {
-        Stage.ADOPTED,
-        Stage.REJECTED,
-    }:
+    if not can_review(current_user, item.call_id):
+        abort(403)  # as for councils: reviewers see only the calls they are assigned to
+    if item.stage not in UNDER_REVIEW_STAGES | {Stage.ADOPTED, Stage.REJECTED}:
         abort(404)
     names = item.call.criterion_names()
     form = score_form(names)

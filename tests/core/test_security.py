@@ -91,11 +91,22 @@ def test_url_map_no_staff_or_admin_endpoint_answers_a_citizen(app, client, login
     )
 
 
+# A reviewer's own landing page lists only the calls they are assigned to (empty here).
+REVIEWER_HOMES = {"proposals_review.review_index"}
+
+
 def test_url_map_no_staff_or_admin_endpoint_answers_a_reviewer(app, client, login_as):
     login_as("reviewer")
-    _check_denied(
-        app, client, _guarded_rules(app, "/staff") + _guarded_rules(app, "/admin"), "a reviewer"
-    )
+    rules = _guarded_rules(app, "/staff") + _guarded_rules(app, "/admin")
+    _check_denied(app, client, [r for r in rules if r.endpoint not in REVIEWER_HOMES], "a reviewer")
+    for endpoint in REVIEWER_HOMES:
+        page = client.get(url_for_endpoint(app, endpoint))
+        assert page.status_code == 200 and "/staff/proposals/review/1/" not in page.text
+
+
+def url_for_endpoint(app, endpoint):
+    (rule,) = [r for r in app.url_map.iter_rules() if r.endpoint == endpoint]
+    return _fill(rule)
 
 
 def test_url_map_no_admin_endpoint_answers_staff(app, client, login_as):

@@ -111,3 +111,48 @@ def proposal_ids(app: Any) -> list[int]:
 
     with app.app_context():
         return list(db.session.scalars(sa.select(Proposal.id).order_by(Proposal.id)))
+
+
+def take_to_adoption(app: Any, proposal_id: int, reviewer_email: str | None = None) -> None:
+    """The city's side of a round, through the services, for a submitted proposal: eligibility,
+    the division's opinion, both reviews with a presentation between them, and adoption."""
+    from app.accounts.models import User
+    from app.core.permissions import Role
+    from app.proposals import services
+    from app.proposals.models import Proposal, ProposalCall, Round
+
+    with app.app_context():
+        proposal = db.session.get(Proposal, proposal_id)
+        email = reviewer_email or f"judge-of-call-{proposal.call_id}@example.jp"
+        reviewer = db.session.scalar(sa.select(User).where(User.email == email))
+        if reviewer is None:
+            reviewer = User(email=email, display_name="審査", role=Role.REVIEWER, password_hash="!")
+            db.session.add(reviewer)
+            db.session.commit()
+        services.assign_reviewer(None, proposal.call, reviewer)
+        services.forward_to_division(None, proposal, True, "")
+        services.record_division_opinion(None, proposal, True, "実施できます。")
+        services.record_score(reviewer, proposal, Round.DOCUMENT, [4] * 10)
+        services.document_result(None, proposal, True, "")
+        call = db.session.get(ProposalCall, proposal.call_id)
+        if call.presentation_session_id is None:
+            starts = utcnow() + timedelta(days=3)
+            services.schedule_presentation(
+                None,
+                call,
+                title_ja="",
+                title_en="",
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=2),
+                venue_id=None,
+                online_url="https://example.jp/live",
+                capacity=50,
+                registration_required=True,
+                registration_opens_at=None,
+                registration_closes_at=None,
+                accommodations=[],
+            )
+        proposal = db.session.get(Proposal, proposal_id)
+        services.open_final_review(None, proposal)
+        services.record_score(reviewer, proposal, Round.FINAL, [3] * 10)
+        services.decide(None, proposal, True, "公益性が高い提案です。")

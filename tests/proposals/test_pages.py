@@ -3,7 +3,7 @@ public, the initiative page and the staff dashboard."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,31 +11,22 @@ import sqlalchemy as sa
 from app.core.db import utcnow
 from app.extensions import db
 from tests.conftest import count_statements
-from tests.proposals.conftest import create_call, department_id
+from tests.proposals.conftest import create_call, department_id, take_to_adoption
 
 PRIVATE = ("山本 修", "096-555-0100", "group@example.jp", "熊本市東区江津1-1")
 
 
-def adopt(app: Any, call_id: int, count: int, start: int = 0) -> list[int]:
-    """Proposals taken to adoption and an agreement through the services."""
+def adopt(app: Any, call_id: int, count: int, start: int = 0, until: str = "agreed") -> list[int]:
+    """Proposals submitted through the services, taken to adoption and an agreement (or only
+    into the document review)."""
     from app.accounts.models import User
     from app.core.permissions import Role
     from app.proposals import services
-    from app.proposals.models import ELIGIBILITY_LABELS, EXCLUSION_LABELS, ProposalCall, Round
+    from app.proposals.models import ELIGIBILITY_LABELS, EXCLUSION_LABELS, Proposal, ProposalCall
 
     ids = []
-    with app.app_context():
-        call = db.session.get(ProposalCall, call_id)
-        reviewer = User(
-            email=f"judge{start}@example.jp",
-            display_name="審査",
-            role=Role.REVIEWER,
-            password_hash="!",
-        )
-        db.session.add(reviewer)
-        db.session.commit()
-        services.assign_reviewer(None, call, reviewer)
-        for number in range(start, start + count):
+    for number in range(start, start + count):
+        with app.app_context():
             group = User(
                 email=f"group{number}@example.jp",
                 display_name="団体",
@@ -46,7 +37,7 @@ def adopt(app: Any, call_id: int, count: int, start: int = 0) -> list[int]:
             db.session.commit()
             proposal = services.save_draft(
                 group,
-                call,
+                db.session.get(ProposalCall, call_id),
                 None,
                 [services.BudgetEntry("費用", 100_000, 100_000)],
                 group_name=f"団体{number}",
@@ -68,32 +59,17 @@ def adopt(app: Any, call_id: int, count: int, start: int = 0) -> list[int]:
                 declarations=list(EXCLUSION_LABELS),
             )
             services.submit(group, proposal.id)
-            services.forward_to_division(None, proposal, True, "")
-            services.record_division_opinion(None, proposal, True, "可")
-            services.record_score(reviewer, proposal, Round.DOCUMENT, [4] * 10)
-            services.document_result(None, proposal, True, "")
-            if call.presentation_session_id is None:
-                services.schedule_presentation(
-                    None,
-                    call,
-                    title_ja="",
-                    title_en="",
-                    starts_at=utcnow() + timedelta(days=3),
-                    ends_at=utcnow() + timedelta(days=3, hours=2),
-                    venue_id=None,
-                    online_url="https://example.jp/live",
-                    capacity=50,
-                    registration_required=True,
-                    registration_opens_at=None,
-                    registration_closes_at=None,
-                    accommodations=[],
-                )
-                call = db.session.get(ProposalCall, call_id)
-            services.open_final_review(None, proposal)
-            services.record_score(reviewer, proposal, Round.FINAL, [3] * 10)
-            services.decide(None, proposal, True, "採択理由")
+            proposal_id = proposal.id
+            if until == "document_review":
+                services.forward_to_division(None, proposal, True, "")
+                services.record_division_opinion(None, proposal, True, "可")
+                ids.append(proposal_id)
+                continue
+        take_to_adoption(app, proposal_id)
+        with app.app_context():
+            proposal = db.session.get(Proposal, proposal_id)
             services.conclude_agreement(None, proposal, utcnow_date(), "役割", 90_000)
-            ids.append(proposal.id)
+        ids.append(proposal_id)
     return ids
 
 

@@ -174,7 +174,7 @@ def test_a_reviewer_sees_other_scores_only_after_giving_their_own(
     post_form(a, url, url, {f"criterion_{i}": "0" for i in range(10)})
     assert "100.0" in a.get(url).text
     # A reviewer not on this call's committee, and a citizen, see nothing.
-    assert client_for(app, outsider.email).get(url).status_code == 404
+    assert client_for(app, outsider.email).get(url).status_code == 403
     assert client_for(app, make_user("citizen").email).get(url).status_code == 403
 
 
