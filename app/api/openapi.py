@@ -139,6 +139,23 @@ COUNCIL = {
     },
 }
 
+PROJECT = {
+    "type": "object",
+    "required": ["id", "title", "group", "department", "initiative", "fiscal_year", "stage", "url"],
+    "properties": {
+        "id": {"type": "integer"},
+        "title": {"type": "string"},
+        "group": {"type": "string"},
+        "department": {"type": "string"},
+        "initiative": {"type": "integer"},
+        "fiscal_year": {"type": "integer"},
+        "stage": {"type": "string", "enum": ["adopted", "agreed", "completed", "evaluated"]},
+        "adopted_on": {"type": ["string", "null"], "format": "date"},
+        "city_contribution": {"type": ["integer", "null"]},
+        "url": {"type": "string"},
+    },
+}
+
 
 ERRORS = {"400": _json(_ref("Error"), "Bad query"), "404": _json(_ref("Error"), "Not found")}
 PAGE_PARAMETERS = [
@@ -423,6 +440,14 @@ def openapi_document() -> dict[str, Any]:
                     "responses": {"200": _json(_page(_ref("Council"))), "400": ERRORS["400"]},
                 }
             },
+            "/proposals": {
+                "get": {
+                    "summary": "Adopted collaboration projects (no personal data)",
+                    "operationId": "listProjects",
+                    "parameters": PAGE_PARAMETERS,
+                    "responses": {"200": _json(_page(_ref("Project"))), "400": ERRORS["400"]},
+                }
+            },
         },
         "components": {
             "schemas": {
@@ -433,6 +458,7 @@ def openapi_document() -> dict[str, Any]:
                 "Error": ERROR,
                 "Session": SESSION,
                 "Council": COUNCIL,
+                "Project": PROJECT,
             }
         },
     }

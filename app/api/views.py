@@ -15,6 +15,7 @@ from app.api import bp
 from app.api.openapi import openapi_document
 from app.core import activity, clock
 from app.core.activity import ActivityFilter
+from app.core.i18n import to_jst
 from app.extensions import db
 from app.plan import services as plan_services
 from app.plan.models import Department, Ward
@@ -430,3 +431,33 @@ def councils() -> ResponseReturnValue:
 
     stmt = sa.select(Council).order_by(Council.id).options(selectinload(Council.department))
     return jsonify(_paginate(stmt, serialize, "api.councils"))
+
+
+@bp.route("/proposals")
+def proposals() -> ResponseReturnValue:
+    """Adopted collaboration projects: the group's name and the project, never its people."""
+    from app.proposals.models import ADOPTED_STAGES, Proposal
+
+    def serialize(proposal: Proposal) -> dict[str, Any]:
+        return {
+            "id": proposal.id,
+            "title": proposal.title,
+            "group": proposal.group_name,
+            "department": proposal.department.code,
+            "initiative": proposal.initiative.number,
+            "fiscal_year": proposal.fiscal_year,
+            "stage": proposal.stage.value,
+            "adopted_on": to_jst(proposal.decided_at).date().isoformat()
+            if proposal.decided_at
+            else None,
+            "city_contribution": proposal.agreement_budget,
+            "url": url_for("proposals.project", proposal_id=proposal.id, _external=True),
+        }
+
+    stmt = (
+        sa.select(Proposal)
+        .where(Proposal.stage.in_(ADOPTED_STAGES))
+        .order_by(Proposal.id)
+        .options(selectinload(Proposal.department), selectinload(Proposal.initiative))
+    )
+    return jsonify(_paginate(stmt, serialize, "api.proposals"))

@@ -271,6 +271,7 @@ class Proposal(FulfilsInitiative, TimestampMixin, db.Model):
     user: Mapped[User] = relationship()
     theme: Mapped[CallTheme | None] = relationship()
     department: Mapped[Department] = relationship()
+    initiative: Mapped[Initiative] = relationship()
     attachment: Mapped[StoredFile | None] = relationship()
     budget_lines: Mapped[list[BudgetLine]] = relationship(
         back_populates="proposal", order_by="BudgetLine.position", cascade="all, delete-orphan"

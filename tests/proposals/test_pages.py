@@ -188,3 +188,18 @@ def test_the_staff_dashboard_lists_proposals_waiting_on_the_city(app, client, pl
     page = client.get("/staff/reports/attention").text
     assert "返事を待つ提案" in page
     assert "市の対応待ち: 提出" in page
+
+
+def test_the_api_lists_adopted_projects_without_personal_data(app, client, plan):
+    call_id = create_call(app)
+    ids = adopt(app, call_id, 3)
+    response = client.get("/api/v1/proposals?per_page=2")
+    payload = response.get_json()
+    assert response.status_code == 200 and payload["total"] == 3
+    assert [item["id"] for item in payload["items"]] == ids[:2]
+    first = payload["items"][0]
+    assert first["group"] == "団体0" and first["initiative"] == 17
+    assert first["stage"] == "agreed" and first["city_contribution"] == 90_000
+    assert "page=2" in payload["next"]
+    for private in PRIVATE:
+        assert private not in response.text
