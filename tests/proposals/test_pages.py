@@ -20,44 +20,15 @@ def adopt(app: Any, call_id: int, count: int, start: int = 0, until: str = "agre
     """Proposals submitted through the services, taken to adoption and an agreement (or only
     into the document review)."""
     from app.accounts.models import User
-    from app.core.permissions import Role
     from app.proposals import services
-    from app.proposals.models import ELIGIBILITY_LABELS, EXCLUSION_LABELS, Proposal, ProposalCall
+    from app.proposals.models import Proposal
 
     ids = []
     for number in range(start, start + count):
+        user_id, proposal_id = draft(app, call_id, number)
         with app.app_context():
-            group = User(
-                email=f"group{number}@example.jp",
-                display_name="団体",
-                role=Role.CITIZEN,
-                password_hash="!",
-            )
-            db.session.add(group)
-            db.session.commit()
-            proposal = services.save_draft(
-                group,
-                db.session.get(ProposalCall, call_id),
-                None,
-                [services.BudgetEntry("費用", 100_000, 100_000)],
-                group_name=f"団体{number}",
-                representative="山本 修",
-                members=8,
-                founded_on=date(2018, 4, 1),
-                address="熊本市東区江津1-1",
-                phone="096-555-0100",
-                email="group@example.jp",
-                title=f"協働事業{number}",
-                summary="概要",
-                problem="課題",
-                plan="内容",
-                schedule="日程",
-                group_role="団体の役割",
-                city_role="市の役割",
-                department_id=department_id("kikaku"),
-                eligibility=list(ELIGIBILITY_LABELS),
-                declarations=list(EXCLUSION_LABELS),
-            )
+            group = db.session.get(User, user_id)
+            proposal = db.session.get(Proposal, proposal_id)
             services.submit(group, proposal.id)
             proposal_id = proposal.id
             if until == "document_review":
@@ -71,6 +42,48 @@ def adopt(app: Any, call_id: int, count: int, start: int = 0, until: str = "agre
             services.conclude_agreement(None, proposal, utcnow_date(), "役割", 90_000)
         ids.append(proposal_id)
     return ids
+
+
+def draft(app: Any, call_id: int, number: int) -> tuple[int, int]:
+    """A group's complete draft, saved through the service; returns (user id, proposal id)."""
+    from app.accounts.models import User
+    from app.core.permissions import Role
+    from app.proposals import services
+    from app.proposals.models import ELIGIBILITY_LABELS, EXCLUSION_LABELS, ProposalCall
+
+    with app.app_context():
+        group = User(
+            email=f"group{number}@example.jp",
+            display_name="団体",
+            role=Role.CITIZEN,
+            password_hash="!",
+        )
+        db.session.add(group)
+        db.session.commit()
+        proposal = services.save_draft(
+            group,
+            db.session.get(ProposalCall, call_id),
+            None,
+            [services.BudgetEntry("費用", 100_000, 100_000)],
+            group_name=f"団体{number}",
+            representative="山本 修",
+            members=8,
+            founded_on=date(2018, 4, 1),
+            address="熊本市東区江津1-1",
+            phone="096-555-0100",
+            email="group@example.jp",
+            title=f"協働事業{number}",
+            summary="概要",
+            problem="課題",
+            plan="内容",
+            schedule="日程",
+            group_role="団体の役割",
+            city_role="市の役割",
+            department_id=department_id("kikaku"),
+            eligibility=list(ELIGIBILITY_LABELS),
+            declarations=list(EXCLUSION_LABELS),
+        )
+        return group.id, proposal.id
 
 
 def utcnow_date() -> date:

@@ -351,3 +351,72 @@ def _model_values(app):
         "city_role": "市",
         "department_id": department_id("kikaku"),
     }
+
+
+def test_concurrent_submissions_get_gapless_numbers_and_a_double_submit_counts_once(app, plan):
+    import threading
+
+    from tests.proposals.test_pages import draft
+
+    call_id = create_call(app)
+    drafts = [draft(app, call_id, n) for n in range(6)]
+    # Each group submits twice at the same moment (a double click on a slow line).
+    jobs = [(user_id, proposal_id) for user_id, proposal_id in drafts for _ in range(2)]
+    barrier = threading.Barrier(len(jobs), timeout=30)
+    done, refused, errors = [], [], []
+
+    def submit(user_id, proposal_id):
+        from app.accounts.models import User
+        from app.proposals import services
+
+        try:
+            with app.app_context():
+                user = db.session.get(User, user_id)
+                db.session.rollback()
+                barrier.wait()
+                try:
+                    done.append(services.submit(user, proposal_id).receipt_number)
+                except services.ProposalError:
+                    refused.append(proposal_id)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=submit, args=job) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert sorted(done) == [f"KT{call_id:03d}-{n:05d}" for n in range(1, 7)]
+    assert sorted(refused) == sorted(p for _u, p in drafts)
+
+
+def test_criteria_are_frozen_once_reviewers_have_scored(app, plan, make_user):
+    from app.proposals import services
+    from app.proposals.models import ProposalCall, Round
+    from tests.proposals.test_pages import adopt
+
+    call_id = create_call(app)
+    (proposal_id,) = adopt(app, call_id, 1, until="document_review")
+    reviewer = make_user("reviewer")
+    with app.app_context():
+        from app.accounts.models import User
+        from app.proposals.models import Proposal
+
+        call = db.session.get(ProposalCall, call_id)
+        judge = db.session.get(User, reviewer.id)
+        services.assign_reviewer(None, call, judge)
+        services.record_score(
+            judge, db.session.get(Proposal, proposal_id), Round.DOCUMENT, [3] * 10
+        )
+        values = {name: getattr(call, name) for name in ("title_ja", "opens_at", "closes_at")}
+        changed = [dict(c) for c in call.criteria]
+        changed[0]["weight"], changed[1]["weight"] = 10, 20
+        try:
+            services.save_call(None, call, criteria=changed, **values)
+        except services.ProposalError as error:
+            assert error.field == "criteria"
+        else:
+            raise AssertionError("the criteria changed under the reviewers")
+        db.session.rollback()
+        assert db.session.get(ProposalCall, call_id).criteria[0]["weight"] == 15
