@@ -26,6 +26,7 @@ from app.councils.models import (
     Residency,
 )
 from app.extensions import db
+from app.plan.services import initiative_from_query
 
 
 def _public_call(call_id: int) -> RecruitmentCall:
@@ -37,15 +38,7 @@ def _public_call(call_id: int) -> RecruitmentCall:
 
 @bp.route("/")
 def index() -> ResponseReturnValue:
-    initiative = None
-    number = request.args.get("initiative", type=int)
-    if number is not None:
-        from app.plan import services as plan_services
-
-        plan = plan_services.current_plan()
-        initiative = plan and plan_services.get_initiative(plan, number)
-        if initiative is None:
-            abort(404)
+    initiative = initiative_from_query()
     now = utcnow()
     calls = services.public_calls(initiative.id if initiative else None)
     return render_template(

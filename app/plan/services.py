@@ -71,6 +71,21 @@ def load_table(plan: Plan) -> list[Category]:
     )
 
 
+def initiative_from_query() -> Initiative | None:
+    """The initiative a list page is narrowed to by `?initiative=<number>` (the registry's list
+    links); None without one, 404 for a number the current plan does not have."""
+    from flask import abort, request
+
+    number = request.args.get("initiative", type=int)
+    if number is None:
+        return None
+    plan = current_plan()
+    initiative = plan and get_initiative(plan, number)
+    if initiative is None:
+        abort(404)
+    return initiative
+
+
 def get_initiative(plan: Plan, number: int) -> Initiative | None:
     return db.session.scalar(
         sa.select(Initiative)

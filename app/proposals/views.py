@@ -18,6 +18,7 @@ from app.core.forms import choices
 from app.core.uploads import serve_upload
 from app.extensions import db
 from app.plan.models import Department
+from app.plan.services import initiative_from_query
 from app.proposals import bp, services
 from app.proposals.forms import (
     BUDGET_ROWS,
@@ -54,15 +55,7 @@ def _own(proposal_id: int) -> Proposal:
 
 @bp.route("/")
 def index() -> ResponseReturnValue:
-    initiative = None
-    number = request.args.get("initiative", type=int)
-    if number is not None:
-        from app.plan import services as plan_services
-
-        plan = plan_services.current_plan()
-        initiative = plan and plan_services.get_initiative(plan, number)
-        if initiative is None:
-            abort(404)
+    initiative = initiative_from_query()
     now = clock.now()
     calls = services.public_calls()
     if initiative is not None:
