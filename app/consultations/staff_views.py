@@ -92,15 +92,7 @@ def index() -> ResponseReturnValue:
 
 def _consultation_form(form: ConsultationForm) -> None:
     form.kind_id.choices = choices((k.id, k.tr("name")) for k in services.active_kinds())
-    plan = plan_services.current_plan()
-    initiatives = db.session.scalars(
-        sa.select(Initiative)
-        .where(Initiative.plan_id == (plan.id if plan else None))
-        .order_by(Initiative.number)
-    )
-    form.initiative_id.choices = choices(
-        (i.id, f"{i.number}. {i.tr('title')}") for i in initiatives
-    )
+    form.initiative_id.choices = choices(plan_services.initiative_choices())
     departments = plan_services.department_choices()
     if not is_admin(current_user):
         departments = [d for d in departments if d[0] == current_user.department_id]

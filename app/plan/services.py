@@ -106,6 +106,17 @@ def department_choices(include_groups: bool = False) -> list[tuple[int, str]]:
     return [(d.id, d.tr("name")) for d in db.session.scalars(stmt)]
 
 
+def initiative_choices() -> list[tuple[int, str]]:
+    """The current plan's initiatives, "17. 協働提案制度の研究、構築", for a record to fulfil."""
+    plan = current_plan()
+    initiatives = db.session.scalars(
+        sa.select(Initiative)
+        .where(Initiative.plan_id == (plan.id if plan else None))
+        .order_by(Initiative.number)
+    )
+    return [(i.id, f"{i.number}. {i.tr('title')}") for i in initiatives]
+
+
 def ward_choices() -> list[tuple[int, str]]:
     return [
         (w.id, w.tr("name")) for w in db.session.scalars(sa.select(Ward).order_by(Ward.position))

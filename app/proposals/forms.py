@@ -99,6 +99,11 @@ class CallForm(FlaskForm):
         validators=[InputRequired(), NumberRange(min=0, max=100_000_000)],
     )
     department_id = SelectField(_l("Department running the call"), coerce=int)
+    initiative_id = SelectField(
+        _l("Initiative it fulfils"),
+        coerce=int,
+        description=_l("Proposals made to this call count towards this initiative."),
+    )
     criteria_text = TextAreaField(
         _l("Review criteria"),
         validators=[DataRequired()],
@@ -110,7 +115,13 @@ class CallForm(FlaskForm):
     )
 
     def validate_criteria_text(self, field: Any) -> None:
+        from app.proposals.services import ProposalError, check_criteria
+
         self.parsed_criteria = parse_criteria(field.data)
+        try:
+            check_criteria(self.parsed_criteria)  # the service checks again; here for the page
+        except ProposalError as error:
+            raise ValidationError(str(error)) from error
 
 
 class ThemeForm(FlaskForm):

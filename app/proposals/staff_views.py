@@ -22,7 +22,7 @@ from app.core.i18n import JST, to_jst
 from app.core.permissions import Role
 from app.core.uploads import serve_upload
 from app.extensions import db
-from app.plan.models import Department
+from app.plan import services as plan_services
 from app.proposals import review_bp, services, staff_bp
 from app.proposals.forms import (
     AgreementForm,
@@ -80,8 +80,7 @@ def _local(value: datetime | None) -> datetime | None:
 
 
 def _departments() -> list[Any]:
-    departments = db.session.scalars(sa.select(Department).order_by(Department.id))
-    return choices((d.id, d.tr("name")) for d in departments)
+    return choices(plan_services.department_choices())
 
 
 def _field_error(form: Any, error: services.ProposalError, fallback: str | None = None) -> None:
@@ -121,6 +120,7 @@ def index() -> ResponseReturnValue:
 
 def _call_form(form: CallForm, item: ProposalCall | None) -> ResponseReturnValue | None:
     form.department_id.choices = _departments()
+    form.initiative_id.choices = choices(plan_services.initiative_choices())
     if request.method == "GET":
         if item is not None:
             for name in (
@@ -133,6 +133,7 @@ def _call_form(form: CallForm, item: ProposalCall | None) -> ResponseReturnValue
             form.criteria_text.data = format_criteria(item.criteria)
         else:
             form.criteria_text.data = format_criteria(default_criteria())
+            form.initiative_id.data = services.default_initiative_id()
             if current_user.department_id:
                 form.department_id.data = current_user.department_id
     if not form.validate_on_submit():
@@ -149,10 +150,9 @@ def _call_form(form: CallForm, item: ProposalCall | None) -> ResponseReturnValue
         "consultation_closes_at": _aware(form.consultation_closes_at.data),
         "max_contribution": form.max_contribution.data,
         "department_id": form.department_id.data,
+        "initiative_id": form.initiative_id.data,
         "criteria": form.parsed_criteria,
     }
-    if item is None:
-        values["initiative_id"] = services.default_initiative_id()
     try:
         saved = services.save_call(current_user, item, **values)
     except services.ProposalError as error:

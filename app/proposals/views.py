@@ -17,7 +17,7 @@ from app.core import clock
 from app.core.forms import choices
 from app.core.uploads import serve_upload
 from app.extensions import db
-from app.plan.models import Department
+from app.plan import services as plan_services
 from app.plan.services import initiative_from_query
 from app.proposals import bp, services
 from app.proposals.forms import (
@@ -121,9 +121,8 @@ def _prepare(form: ProposalForm, call: ProposalCall) -> None:
         del form.department_id
     else:
         del form.theme_id
-        departments = db.session.scalars(sa.select(Department).order_by(Department.id))
         form.department_id.choices = choices(
-            [(0, _("Choose a division")), *((d.id, d.tr("name")) for d in departments)]
+            [(0, _("Choose a division")), *plan_services.department_choices()]
         )
     while len(form.budget.entries) < BUDGET_ROWS:
         form.budget.append_entry()

@@ -46,6 +46,7 @@ def test_a_proposal_goes_through_every_stage(app, plan, make_user, no_rate_limit
             "summary_ja": "市と協働で取り組む事業を募集します。",
             "call_type": "citizen",
             "department_id": str(coordinator.department_id),
+            "initiative_id": str(_initiative_id(app, 17)),
             "consultation_opens_at": (now - timedelta(days=3)).strftime(fmt),
             "consultation_closes_at": (now + timedelta(days=3)).strftime(fmt),
             "opens_at": (now - timedelta(days=1)).strftime(fmt),
@@ -234,3 +235,10 @@ def test_a_proposal_goes_through_every_stage(app, plan, make_user, no_rate_limit
 def _figures_for(payload, number):
     (item,) = [i for i in payload["initiatives"] if i["number"] == number]
     return item["figures"]["proposals"]
+
+
+def _initiative_id(app, number):
+    from app.plan.models import Initiative
+
+    with app.app_context():
+        return db.session.scalar(sa.select(Initiative.id).where(Initiative.number == number))
