@@ -223,6 +223,10 @@ class ApplicationForm(FlaskForm):
     )
 
 
+class WithdrawForm(FlaskForm):
+    reason = _required_text(_l("Reason for withdrawing"), 500)
+
+
 class ReviewerForm(FlaskForm):
     reviewer_id = SelectField(_l("Reviewer"), coerce=int)
 

@@ -616,6 +616,39 @@ def submit_application(user: Any, call_id: int, **values: Any) -> Application:
     return application
 
 
+def withdraw_application(user: Any, application_id: int, reason: str) -> Application:
+    """The applicant withdraws (辞退) before the selection: kept, with who, when and why, and
+    left out of screening, the lottery and the figures."""
+    begin_write()
+    application = db.session.scalar(
+        sa.select(Application).where(Application.id == application_id).with_for_update()
+    )
+    if application is None or application.user_id != user.id:
+        db.session.rollback()
+        raise CouncilError(_("There is no such application."))
+    if (
+        application.status not in (ApplicationStatus.SUBMITTED, ApplicationStatus.INELIGIBLE)
+        or application.call.selected_at is not None
+    ):
+        db.session.rollback()
+        raise CouncilError(_("This application can no longer be withdrawn."))
+    before = audit.snapshot(application, ["status"])
+    application.status = ApplicationStatus.WITHDRAWN
+    application.withdrawn_at = utcnow()
+    application.withdrawn_reason = reason
+    application.withdrawn_by_id = user.id
+    audit.record(
+        user,
+        "councils.application.withdraw",
+        application,
+        f"withdrew {application.receipt_number}",
+        before=before,
+        after=audit.snapshot(application, ["status"]),
+    )
+    db.session.commit()
+    return application
+
+
 def _mail_applicant(application: Application, kind: str) -> None:
     """The receipt ("received") or the outcome ("outcome"), in the applicant's language."""
     language = getattr(application.user, "language", None) or "ja"

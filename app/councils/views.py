@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from app.core.db import utcnow
 from app.councils import bp, services
-from app.councils.forms import ApplicationForm, ObserverForm
+from app.councils.forms import ApplicationForm, ObserverForm, WithdrawForm
 from app.councils.models import (
     EXCLUSION_LABELS,
     RESIDENCY_LABELS,
@@ -195,4 +195,22 @@ def my_application(application_id: int) -> ResponseReturnValue:
     application = db.session.get(Application, application_id)
     if application is None or application.user_id != current_user.id:
         abort(404)
-    return render_template("councils/my_application.html", application=application)
+    return render_template(
+        "councils/my_application.html", application=application, withdraw_form=WithdrawForm()
+    )
+
+
+@bp.route("/applications/<int:application_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw(application_id: int) -> ResponseReturnValue:
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        flash(_("Give a reason for withdrawing."), "error")
+    else:
+        try:
+            services.withdraw_application(current_user, application_id, form.reason.data)
+        except services.CouncilError as error:
+            flash(str(error), "error")
+        else:
+            flash(_("Your application has been withdrawn. It is kept on record."), "success")
+    return redirect(url_for("councils.my_application", application_id=application_id))

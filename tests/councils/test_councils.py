@@ -134,6 +134,44 @@ def test_a_citizen_cannot_apply_twice_or_see_anothers_application(
     assert client.get(f"/councils/applications/{other.id}").status_code == 404
 
 
+def test_an_applicant_withdraws_and_the_application_is_kept(
+    app, client, login_as, make_call, apply_as
+):
+    from app.core.audit import AuditEntry
+
+    call_id = make_call()
+    other = apply_as(call_id)
+    login_as("citizen")
+    assert submit(client, _apply_url(call_id), FORM).status_code == 302
+    with app.app_context():
+        mine = db.session.scalar(
+            sa.select(Application.id).where(
+                Application.call_id == call_id, Application.id != other.id
+            )
+        )
+    page = f"/councils/applications/{mine}"
+    # A reason is needed, and someone else's application cannot be withdrawn.
+    submit(client, f"{page}/withdraw", {"reason": ""}, page=page)
+    submit(client, f"/councils/applications/{other.id}/withdraw", {"reason": "x"}, page=page)
+    response = submit(client, f"{page}/withdraw", {"reason": "転居のため"}, page=page)
+    assert response.status_code == 302
+    shown = client.get(page).text
+    assert "応募を辞退しました。" in shown and 'id="status">取下げ<' in shown
+    with app.app_context():
+        withdrawn = db.session.get(Application, mine)
+        assert withdrawn.status is ApplicationStatus.WITHDRAWN
+        assert withdrawn.withdrawn_reason == "転居のため" and withdrawn.withdrawn_by_id is not None
+        assert db.session.get(Application, other.id).status is ApplicationStatus.SUBMITTED
+        assert db.session.scalar(
+            sa.select(AuditEntry.id).where(AuditEntry.action == "councils.application.withdraw")
+        )
+        assert [
+            a.id for a in db.session.scalars(services.reviewable_applications(withdrawn.call))
+        ] == [other.id]
+    # Withdrawn, the citizen may apply again while the call is open.
+    assert submit(client, _apply_url(call_id), FORM).status_code == 302
+
+
 def test_pending_appointments_count_towards_the_concurrent_limit(app, make_user, make_call):
     """An applicant already appointed to three councils whose terms have not begun is refused."""
     from app.accounts.models import User
