@@ -106,3 +106,57 @@ def test_council_pages_pass_axe(page, app, plan, make_user, language):
     _login(page, make_user("staff", "gyosei-keiei").email, language)
     visit(page, "/staff/councils/dashboard", language)
     expect(page.locator("#public-share")).to_contain_text("100.0%")
+
+
+def test_council_staff_and_review_pages_pass_axe(page, app, plan, make_user):
+    from datetime import timedelta
+
+    from app.accounts.models import User
+    from app.core.db import utcnow
+    from app.councils import services
+    from app.councils.models import Council, MeetingOpenness, RecruitmentCall
+    from app.extensions import db
+    from tests.councils.conftest import application_values
+
+    call_id = create_call(app)
+    reviewer = make_user("reviewer")
+    applicant = make_user("citizen")
+    with app.app_context():
+        call = db.session.get(RecruitmentCall, call_id)
+        council_id = call.council_id
+        meeting, _warnings = services.save_meeting(
+            None,
+            db.session.get(Council, council_id),
+            None,
+            title_ja="第1回会議",
+            starts_at=utcnow() + timedelta(days=20),
+            openness=MeetingOpenness.OPEN,
+            observer_seats=10,
+        )
+        meeting_id = meeting.id
+        services.assign_reviewer(None, call, db.session.get(User, reviewer.id))
+        application = services.submit_application(
+            db.session.get(User, applicant.id), call_id, **application_values()
+        )
+        application_id = application.id
+    _login(page, make_user("staff", "gyosei-keiei").email)
+    for language in ("ja", "en"):
+        for path in (
+            "/staff/councils/",
+            "/staff/councils/new",
+            f"/staff/councils/{council_id}",
+            f"/staff/councils/{council_id}/edit",
+            f"/staff/councils/{council_id}/meetings/new",
+            f"/staff/councils/meetings/{meeting_id}",
+            "/staff/councils/guidelines",
+            f"/staff/councils/{council_id}/calls/new",
+            f"/staff/councils/calls/{call_id}",
+            f"/staff/councils/calls/{call_id}/edit",
+        ):
+            visit(page, path, language)
+    page.context.clear_cookies()
+    _login(page, reviewer.email)
+    for language in ("ja", "en"):
+        visit(page, f"/staff/councils/review/calls/{call_id}", language)
+        visit(page, f"/staff/councils/review/applications/{application_id}", language)
+    expect(page.locator("main")).not_to_contain_text("蒼井 ツバメ")  # blind: no applicant name
