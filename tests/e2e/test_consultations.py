@@ -15,6 +15,7 @@ from app.core.db import utcnow
 from app.core.i18n import to_jst
 from app.core.mail import OutboxMessage
 from app.extensions import db
+from tests.conftest import PASSWORD
 from tests.consultations.factories import make_session, scheduled
 from tests.e2e.conftest import check_a11y, visit
 
@@ -119,3 +120,30 @@ def test_guest_registers_cancels_with_the_link_and_the_place_goes_to_the_waitlis
             sa.select(Registration).where(Registration.email == "guest@example.jp")
         )
         assert guest.status == RegistrationStatus.CANCELLED
+
+
+def test_consultation_staff_pages_pass_axe(page, app, plan, make_user):
+    from tests.consultations.factories import scheduled
+
+    ids = scheduled(app)
+    staff = make_user("staff", "kikaku")
+    visit(page, "/login", "en")
+    page.locator("#email").fill(staff.email)
+    page.locator("#password").fill(PASSWORD)
+    page.locator("#password").press("Enter")
+    expect(page.locator(".flash.success")).to_be_visible()
+    for language in ("ja", "en"):
+        for path in (
+            "/staff/consultations/",
+            "/staff/consultations/new",
+            f"/staff/consultations/{ids.consultation_id}",
+            f"/staff/consultations/{ids.consultation_id}/edit",
+            f"/staff/consultations/{ids.consultation_id}/sessions/new",
+            f"/staff/consultations/sessions/{ids.session_id}/edit",
+            "/staff/consultations/calendar",
+            "/staff/consultations/calendar?view=week",
+            f"/staff/consultations/sessions/{ids.session_id}/attendance",
+            f"/staff/consultations/sessions/{ids.session_id}/record",
+            "/staff/consultations/venues",
+        ):
+            visit(page, path, language)
