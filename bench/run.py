@@ -161,7 +161,7 @@ class MemorySampler(threading.Thread):
             self.peak = max(self.peak, self.sample())
 
 
-def start_server(env: dict[str, str], port: int, workers: int) -> subprocess.Popen[bytes]:
+def start_server(env: dict[str, str], port: int, workers: int, log: Any) -> subprocess.Popen[bytes]:
     server = subprocess.Popen(
         [
             sys.executable,
@@ -179,6 +179,8 @@ def start_server(env: dict[str, str], port: int, workers: int) -> subprocess.Pop
         ],
         cwd=ROOT,
         env=env,
+        stdout=log,
+        stderr=log,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -226,8 +228,9 @@ def run_phase(
                 str(users),
                 "--run-time",
                 f"{max(1, round(seconds))}s",
+                # Requests under way at the end are waited for (and counted), up to a minute.
                 "--stop-timeout",
-                "10",
+                "60",
                 "--host",
                 host,
                 "--json-file",
@@ -328,7 +331,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-secret"),
         "PYTHONPATH": str(ROOT),
     }
-    server = start_server(env, port, args.workers)
+    server_log = tempfile.NamedTemporaryFile(  # noqa: SIM115 (kept open for the whole run)
+        "w+", prefix="gunicorn-", suffix=".log", delete=False
+    )
+    server = start_server(env, port, args.workers, server_log)
     sampler = MemorySampler(server.pid)
     sampler.start()
     results: dict[str, Any] = {}
@@ -411,6 +417,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     output = args.output or RESULTS / f"run-{args.scale}-{backend}.json"
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    server_log.seek(0)
+    errors = server_log.read()
+    server_log.close()
+    os.unlink(server_log.name)
+    if errors.strip():
+        print("server log (last 3000 characters):\n" + errors[-3000:])
     print(f"peak server memory {report['server']['peak_rss_mb']} MB; comments {comments}")
     print(f"written to {output}")
     return report
