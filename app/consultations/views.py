@@ -90,9 +90,13 @@ def index() -> ResponseReturnValue:
     stmt, chosen = _filters(_public_sessions())
     # Where the list starts: the earliest start among sessions not yet over. Saying so lets the
     # database walk the start-time index from there instead of from the first session ever
-    # held (all of them, at national scale, before reaching the upcoming few).
+    # held (all of them, at national scale, before reaching the upcoming few). The minimum is
+    # taken over coalesce(starts_at, starts_at) so that SQLite finds it through the end-time
+    # index (a few rows) rather than by walking the start-time index until one has not ended.
     first_start = (
-        sa.select(sa.func.min(Session.starts_at)).where(Session.ends_at > now).scalar_subquery()
+        sa.select(sa.func.min(sa.func.coalesce(Session.starts_at, Session.starts_at)))
+        .where(Session.ends_at > now)
+        .scalar_subquery()
     )
     upcoming = db.paginate(
         stmt.where(Session.starts_at >= first_start, Session.ends_at > now).order_by(
