@@ -339,6 +339,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     sampler.start()
     results: dict[str, Any] = {}
     comments: dict[str, Any] = {}
+    # The machine may be shared (2 cores): its load says how far to trust the figures.
+    load_before = os.getloadavg()
     started = time.perf_counter()
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -403,6 +405,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "scale": args.scale,
         "backend": backend,
         "machine": info,
+        "load_average": {"before": load_before, "after": os.getloadavg()},
         "server": {"gunicorn_workers": args.workers, "peak_rss_mb": round(sampler.peak / 2**20)},
         "load": {
             "concurrent_clients": args.users,
