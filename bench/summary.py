@@ -50,20 +50,24 @@ def pages_table(results: list[dict[str, Any]]) -> str:
     names = list(results[0]["pages"])
     heads = [f"{r['scale']} {r['backend']}" for r in results]
     lines = [
-        "| page | " + " | ".join(f"{h} statements | {h} ms" for h in heads) + " |",
-        "|---|" + "---:|---:|" * len(results),
+        "| page | " + " | ".join(f"{h} statements | {h} ms | {h} ms cached" for h in heads) + " |",
+        "|---|" + "---:|---:|---:|" * len(results),
     ]
     for name in names:
         cells = []
         for r in results:
             page = r["pages"].get(name, {})
-            cells += [str(page.get("statements", "")), str(page.get("ms", ""))]
+            cells += [
+                str(page.get("statements", "")),
+                str(page.get("ms", "")),
+                str(page.get("ms_cached", "")),
+            ]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     for name in results[0]["reports"]:
         cells = []
         for r in results:
             report = r["reports"].get(name, {})
-            cells += ["", str(report.get("ms", ""))]
+            cells += ["", str(report.get("ms", "")), str(report.get("ms_cached", ""))]
         lines.append(f"| report: {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
