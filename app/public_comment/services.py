@@ -587,7 +587,7 @@ class CaseFilter:
     keyword: str = ""
 
 
-FINISHED_PER_PAGE = 50
+FINISHED_PER_PAGE = 20
 
 
 def _public_cases_stmt(flt: CaseFilter) -> sa.Select[Any]:
