@@ -16,8 +16,12 @@ $(VENV)/.installed: requirements.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $@
 
-$(VENV)/.test-installed: requirements-test.txt $(VENV)/.installed
+$(VENV)/.test-installed: requirements-test.txt requirements-bench.txt $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -r requirements-test.txt
+	touch $@
+
+$(VENV)/.bench-installed: requirements-bench.txt $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -r requirements-bench.txt
 	touch $@
 
 translations: $(VENV)/.installed
@@ -52,6 +56,34 @@ lint: $(VENV)/.test-installed
 format: $(VENV)/.test-installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Benchmarks (docs/BENCHMARKS.md): generate a scale into a fresh database, count statements and
+# time reports (bench.pages), then load gunicorn with 16 clients per endpoint (bench.run).
+# Results go to bench/results/. SQLite by default; for PostgreSQL name an empty database:
+#   make bench BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench
+BENCH_DIR ?= instance/bench
+BENCH_SECONDS ?= 10
+define bench_scale
+	mkdir -p $(BENCH_DIR)
+	@if [ -z "$(BENCH_DATABASE_URL)" ]; then rm -f $(BENCH_DIR)/$(1).sqlite3*; fi
+	DATABASE_URL=$${BENCH_DATABASE_URL:-sqlite:///$(abspath $(BENCH_DIR))/$(1).sqlite3} \
+		$(BIN)/python -m bench.generate --scale $(1)
+	DATABASE_URL=$${BENCH_DATABASE_URL:-sqlite:///$(abspath $(BENCH_DIR))/$(1).sqlite3} \
+		$(BIN)/python -m bench.pages --scale $(1)
+	DATABASE_URL=$${BENCH_DATABASE_URL:-sqlite:///$(abspath $(BENCH_DIR))/$(1).sqlite3} \
+		$(BIN)/python -m bench.run --scale $(1) --seconds $(BENCH_SECONDS)
+endef
+
+bench: $(VENV)/.bench-installed translations
+	$(call bench_scale,city)
+
+# Ten years of a national portal: generation takes about 3 minutes on SQLite, the load about 6.
+# Statement counts must equal the city's (run `make bench` first).
+bench-national: $(VENV)/.bench-installed translations
+	$(call bench_scale,national)
+	backend=$$(case "$(BENCH_DATABASE_URL)" in postgresql*) echo postgresql;; *) echo sqlite;; esac); \
+	$(BIN)/python -m bench.pages --compare bench/results/pages-city-$$backend.json \
+		bench/results/pages-national-$$backend.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -84,6 +84,27 @@ def _insert(table: sa.Table, rows: Iterator[dict[str, Any]]) -> int:
     return count
 
 
+def sync_sequences() -> None:
+    """Rows were inserted with explicit ids (to link them without reading them back), which
+    PostgreSQL's sequences do not see: move each past its table's largest id, so the next
+    row the application inserts does not collide. SQLite needs nothing."""
+    from app.extensions import db
+
+    if db.engine.dialect.name != "postgresql":
+        return
+    for table in db.metadata.sorted_tables:
+        id_column = table.c.get("id")
+        if id_column is None or not id_column.autoincrement:
+            continue
+        db.session.execute(
+            sa.text(
+                f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
+                f'coalesce(max(id), 0) + 1, false) FROM "{table.name}"'
+            )
+        )
+    db.session.commit()
+
+
 def generate(scale: Scale, seed: int = 1) -> dict[str, int]:
     """Fill the current app's database; returns row counts per table."""
     from app.consultations.models import (
@@ -308,6 +329,12 @@ def main() -> None:
         upgrade()
         load_demo(app.config["PLAN_FILE"])
         counts = generate(SCALES[args.scale], args.seed)
+        sync_sequences()
+        # Planner statistics, as after any bulk load: without them SQLite walks a million rows
+        # in index order where a table of a few rows should lead (PostgreSQL's autovacuum
+        # would get there by itself, later).
+        db.session.execute(sa.text("ANALYZE"))
+        db.session.commit()
         seconds = time.perf_counter() - started
         print(f"{args.scale} on {db.engine.dialect.name}: {counts} in {seconds:.1f} s")
 

@@ -69,6 +69,8 @@ def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
         "REMEMBER_COOKIE_SECURE": False,
         "RATELIMIT_STORAGE_URI": "memory://",
         "PASSWORD_HASH_CHEAP": True,
+        # Tests change data and read figures at once; the cache has its own test.
+        "FIGURES_CACHE_SECONDS": 0,
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
         "MAIL_SERVER": "",
         "PUBLIC_BASE_URL": "http://localhost",

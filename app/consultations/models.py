@@ -171,7 +171,11 @@ class Session(Localized, TimestampMixin, db.Model):
 class Registration(TimestampMixin, db.Model):
     """A sign-up for a session: never deleted, cancelled with who did it and why."""
 
-    __table_args__ = (sa.UniqueConstraint("session_id", "receipt_number"),)
+    __table_args__ = (
+        sa.UniqueConstraint("session_id", "receipt_number"),
+        # Seats taken and registrations per session are summed from this index alone.
+        sa.Index("ix_registration_session_id_status", "session_id", "status", "party_size"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation_session.id"), index=True)

@@ -81,14 +81,29 @@ def _filter_choices() -> dict[str, list]:
     }
 
 
+UPCOMING_PER_PAGE = 50
+
+
 @bp.route("/")
 def index() -> ResponseReturnValue:
     now = utcnow()
     stmt, chosen = _filters(_public_sessions())
-    upcoming = (
-        db.session.scalars(stmt.where(Session.ends_at > now).order_by(Session.starts_at).limit(200))
-        .unique()
-        .all()
+    # Where the list starts: the earliest start among sessions not yet over. Saying so lets the
+    # database walk the start-time index from there instead of from the first session ever
+    # held (all of them, at national scale, before reaching the upcoming few). The minimum is
+    # taken over coalesce(starts_at, starts_at) so that SQLite finds it through the end-time
+    # index (a few rows) rather than by walking the start-time index until one has not ended.
+    first_start = (
+        sa.select(sa.func.min(sa.func.coalesce(Session.starts_at, Session.starts_at)))
+        .where(Session.ends_at > now)
+        .scalar_subquery()
+    )
+    upcoming = db.paginate(
+        stmt.where(Session.starts_at >= first_start, Session.ends_at > now).order_by(
+            Session.starts_at, Session.id
+        ),
+        per_page=UPCOMING_PER_PAGE,
+        error_out=False,
     )
     past = (
         db.session.scalars(
@@ -100,7 +115,7 @@ def index() -> ResponseReturnValue:
         .unique()
         .all()
     )
-    seats = services.seats_by_session([s.id for s in upcoming])
+    seats = services.seats_by_session([s.id for s in upcoming.items])
     return render_template(
         "consultations/index.html",
         upcoming=upcoming,

@@ -102,6 +102,9 @@ SUBMITTER_LABELS = {
 
 
 class CommentCase(FulfilsInitiative, TimestampMixin, db.Model):
+    # The open and upcoming cases of the public list: approved and closing from now on.
+    __table_args__ = (sa.Index("ix_comment_case_status_closes_at", "status", "closes_at"),)
+
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(sa.String(200))
     title_en: Mapped[str] = mapped_column(sa.String(300), default="")
@@ -236,6 +239,8 @@ class Comment(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("case_id", "receipt_number"),
         sa.UniqueConstraint("case_id", "submission_token"),
+        # Comments and people per case are counted from this index alone (the figures).
+        sa.Index("ix_comment_case_id_person_key", "case_id", "person_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -12,14 +12,14 @@ import secrets
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from app.core import audit, clock
 from app.core.db import begin_write
@@ -587,33 +587,32 @@ class CaseFilter:
     keyword: str = ""
 
 
-def public_cases(flt: CaseFilter) -> list[tuple[CommentCase, int]]:
-    """Public cases with their comment counts: two statements whatever the number of cases."""
+FINISHED_PER_PAGE = 20
+
+
+def _public_cases_stmt(flt: CaseFilter) -> sa.Select[Any]:
+    """Public cases matching the filter; many-to-one details joined in the same statement, so
+    a list costs the same statements whatever it shows."""
     from app.plan.models import Initiative
 
-    counts = (
-        sa.select(Comment.case_id, sa.func.count(Comment.id).label("n"))
-        .group_by(Comment.case_id)
-        .subquery()
-    )
     stmt = (
-        sa.select(CommentCase, sa.func.coalesce(counts.c.n, 0))
-        .outerjoin(counts, counts.c.case_id == CommentCase.id)
+        sa.select(CommentCase)
         .where(CommentCase.status.in_(PUBLIC_STATUSES))
         .options(
-            selectinload(CommentCase.department),
-            selectinload(CommentCase.initiative),
-            selectinload(CommentCase.ward),
+            joinedload(CommentCase.department),
+            joinedload(CommentCase.initiative),
+            joinedload(CommentCase.ward),
         )
-        .order_by(CommentCase.closes_at.desc(), CommentCase.id.desc())
     )
     if flt.department_id:
         stmt = stmt.where(CommentCase.department_id == flt.department_id)
     if flt.ward_id:
         stmt = stmt.where(CommentCase.ward_id == flt.ward_id)
     if flt.initiative_number:
-        stmt = stmt.join(Initiative, CommentCase.initiative_id == Initiative.id).where(
-            Initiative.number == flt.initiative_number
+        stmt = stmt.where(
+            CommentCase.initiative_id.in_(
+                sa.select(Initiative.id).where(Initiative.number == flt.initiative_number)
+            )
         )
     if flt.keyword:
         pattern = f"%{flt.keyword}%"
@@ -624,7 +623,51 @@ def public_cases(flt: CaseFilter) -> list[tuple[CommentCase, int]]:
                 CommentCase.title_en.ilike(pattern),
             )
         )
-    return [(case, count) for case, count in db.session.execute(stmt)]
+    return stmt
+
+
+def _is_current(now: datetime) -> sa.ColumnElement[bool]:
+    """Open or upcoming (CommentCase.phase_at in SQL): approved and not yet past the minute
+    shown as the deadline."""
+    return sa.and_(
+        CommentCase.status == CaseStatus.APPROVED,
+        CommentCase.closes_at > now - timedelta(minutes=1),
+    )
+
+
+def current_cases(flt: CaseFilter, now: datetime) -> list[CommentCase]:
+    """Cases open or upcoming: few at any time (each is open for about a month), so unpaged."""
+    stmt = _public_cases_stmt(flt).where(_is_current(now)).order_by(CommentCase.closes_at)
+    return list(db.session.scalars(stmt))
+
+
+def finished_cases(flt: CaseFilter, now: datetime, page: int) -> Any:
+    """Closed, published and abandoned cases, newest first, one page at a time (they grow
+    without bound: tens of thousands at national scale)."""
+    stmt = (
+        _public_cases_stmt(flt)
+        .where(sa.not_(_is_current(now)))
+        .order_by(CommentCase.closes_at.desc(), CommentCase.id.desc())
+    )
+    return db.paginate(stmt, page=page, per_page=FINISHED_PER_PAGE, error_out=False)
+
+
+def comment_counts(case_ids: list[int]) -> dict[int, int]:
+    """Comments per case, for the cases shown only (one statement)."""
+    rows = db.session.execute(
+        sa.select(Comment.case_id, sa.func.count(Comment.id))
+        .where(Comment.case_id.in_(case_ids))
+        .group_by(Comment.case_id)
+    )
+    return {case_id: n for case_id, n in rows}
+
+
+def latest_cases(limit: int) -> list[CommentCase]:
+    """The newest public cases, for the feed."""
+    stmt = _public_cases_stmt(CaseFilter()).order_by(
+        CommentCase.closes_at.desc(), CommentCase.id.desc()
+    )
+    return list(db.session.scalars(stmt.limit(limit)))
 
 
 def results_figures(case_id: int) -> dict[str, Any]:

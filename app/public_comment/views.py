@@ -107,21 +107,26 @@ def index() -> ResponseReturnValue:
         keyword=(form.q.data or "").strip(),
     )
     now = clock.now()
+    page = request.args.get("page", 1, type=int)
+    current = services.current_cases(flt, now)
+    finished = services.finished_cases(flt, now, page)
+    counts = services.comment_counts([c.id for c in [*current, *finished.items]])
     groups: dict[str, list] = {"open": [], "upcoming": [], "finished": []}
-    for case, count in services.public_cases(flt):
+    for case in current:
         phase = case.phase_at(now)
-        key = (
-            "open" if phase == Phase.OPEN else "upcoming" if phase == Phase.UPCOMING else "finished"
+        groups["open" if phase == Phase.OPEN else "upcoming"].append(
+            (case, counts.get(case.id, 0), phase)
         )
-        groups[key].append((case, count, phase))
-    groups["open"].sort(key=lambda item: item[0].closes_at)
     groups["upcoming"].sort(key=lambda item: item[0].opens_at)
-    return render_template("public_comment/index.html", groups=groups, form=form, now=now)
+    groups["finished"] = [(c, counts.get(c.id, 0), c.phase_at(now)) for c in finished.items]
+    return render_template(
+        "public_comment/index.html", groups=groups, finished=finished, form=form, now=now
+    )
 
 
 @bp.route("/public-comments/feed.atom")
 def feed() -> ResponseReturnValue:
-    cases = [case for case, _count in services.public_cases(services.CaseFilter())][:50]
+    cases = services.latest_cases(50)
     response = make_response(
         render_template("public_comment/feed.atom", cases=cases, now=clock.now())
     )

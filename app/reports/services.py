@@ -102,7 +102,7 @@ def trend(
             fiscal_years=(year,), ward_id=base.ward_id, department_id=base.department_id
         )
         for kind in activity.kinds():
-            values = kind.figures(flt).get(initiative.id, {})
+            values = activity.kind_figures(kind, flt).get(initiative.id, {})
             result[kind.key][year] = float(values.get(kind.headline.key, 0))
     return result
 

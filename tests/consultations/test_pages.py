@@ -150,6 +150,20 @@ def test_list_and_calendar_cost_a_fixed_number_of_statements(app, client, plan):
     assert client.get("/consultations/").text.count("懇話会12") == 12
 
 
+def test_upcoming_sessions_are_paged_with_links_in_both_languages(app, client, plan, monkeypatch):
+    from app.consultations import views
+
+    monkeypatch.setattr(views, "UPCOMING_PER_PAGE", 5)
+    _seed(app, 7)
+    first = client.get("/consultations/?lang=ja").text
+    assert first.count("懇話会7") == 5
+    assert "2ページ中1ページ目" in first and "page=2" in first and "次へ" in first
+    second = client.get("/consultations/?page=2").text
+    assert second.count("懇話会7") == 2 and "前へ" in second
+    english = client.get("/consultations/?lang=en&page=2").text
+    assert "Page 2 of 2" in english and "Previous" in english
+
+
 def test_staff_calendar_costs_a_fixed_number_of_statements(app, client, login_as):
     login_as("staff", "kikaku")
     _seed(app, 1)

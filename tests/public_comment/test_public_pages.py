@@ -221,3 +221,24 @@ def test_figures_per_initiative_equal_hand_counts(app, client, make_case, frozen
         assert narrowed == {}
     html = client.get("/?lang=en").text
     assert "Public comment: 2" in html
+
+
+def test_finished_cases_are_paged_with_links_in_both_languages(
+    client, make_case, frozen, monkeypatch
+):
+    from app.public_comment import services
+
+    monkeypatch.setattr(services, "FINISHED_PER_PAGE", 2)
+    make_case(title="開いている案件")
+    for n in range(3):
+        make_case("published", title=f"終了案件{n}")
+    frozen.set_jst(date(2024, 10, 5), time(9, 0))
+    first = client.get("/public-comments?lang=ja&initiative=8").text
+    # The open case stays on every page; finished ones come two at a time, with their total.
+    assert "開いている案件" in first
+    assert first.count("終了案件") == 2 and "(3)" in first
+    assert "2ページ中1ページ目" in first and "page=2" in first and "initiative=8" in first
+    second = client.get("/public-comments?page=2&initiative=8").text
+    assert second.count("終了案件") == 1 and "前へ" in second
+    english = client.get("/public-comments?lang=en&page=2").text
+    assert "Page 2 of 2" in english and "Previous" in english

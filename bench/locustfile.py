@@ -1,0 +1,133 @@
+"""Load for one endpoint at a time, driven by `python -m bench.run` (never imported by the app:
+locust patches the standard library with gevent, so it runs in its own process).
+
+The endpoint and its targets come from the environment (BENCH_ENDPOINT, BENCH_TARGETS as JSON,
+BENCH_MAX_REQUESTS). Users wait no time between tasks: each of the N users is one client that
+sends its next request as soon as the last one is answered, so N is the concurrency.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from html import unescape
+from itertools import count
+from typing import Any
+
+import gevent
+from locust import constant, events, task
+from locust.contrib.fasthttp import FastHttpUser
+
+ENDPOINT = os.environ.get("BENCH_ENDPOINT", "healthz")
+TARGETS: dict[str, Any] = json.loads(os.environ.get("BENCH_TARGETS", "{}"))
+MAX_REQUESTS = int(os.environ.get("BENCH_MAX_REQUESTS", "0"))
+
+_INPUT = re.compile(r"<input\b[^>]*>", re.IGNORECASE)
+_ATTR = re.compile(r'(\w[\w-]*)="([^"]*)"')
+_serial = count(1)
+_sent = count(1)
+
+
+def form_fields(html: str) -> dict[str, str]:
+    """Every named input of the page with its value (hidden ones included: the CSRF token, the
+    submission token and, on the confirmation page, everything typed on the form)."""
+    fields: dict[str, str] = {}
+    for tag in _INPUT.findall(html):
+        attrs = dict(_ATTR.findall(tag))
+        if "name" in attrs:
+            fields[attrs["name"]] = unescape(attrs.get("value", ""))
+    return fields
+
+
+_environment: Any = None
+
+
+@events.init.add_listener
+def _keep_environment(environment: Any, **_kwargs: Any) -> None:
+    global _environment
+    _environment = environment
+
+
+@events.request.add_listener
+def _bound(**_kwargs: Any) -> None:
+    # Bounded in requests as well as in time: end the whole run once the budget is spent.
+    if MAX_REQUESTS and next(_sent) == MAX_REQUESTS and _environment is not None:
+        gevent.spawn(_environment.runner.quit)
+
+
+class Citizen(FastHttpUser):
+    wait_time = constant(0)
+
+    def _get(self, path: str, name: str) -> None:
+        with self.client.get(path, name=name, catch_response=True) as response:
+            if response.status_code != 200:
+                response.failure(f"status {response.status_code}")
+
+    @task
+    def visit(self) -> None:
+        if ENDPOINT == "comment":
+            self.comment()
+        elif ENDPOINT == "register":
+            self.register()
+        else:
+            self._get(TARGETS["paths"][ENDPOINT], ENDPOINT)
+
+    def comment(self) -> None:
+        """The citizen's path: the form, the confirmation step (確認画面), then sending; only a
+        redirect to the receipt counts as acknowledged."""
+        path = f"/public-comments/{TARGETS['open_case']}/comment"
+        with self.client.get(path, name="comment: form", catch_response=True) as page:
+            fields = form_fields(page.text or "")
+            if page.status_code != 200 or "csrf_token" not in fields:
+                page.failure(f"status {page.status_code}, no form")
+                return
+        serial = next(_serial)
+        typed = {
+            "csrf_token": fields["csrf_token"],
+            "submission_token": fields["submission_token"],
+            "submitter_category": "resident",
+            "name": f"負荷試験{os.getpid()}-{serial}",
+            "address": "熊本市中央区",
+            "email": f"bench{os.getpid()}-{serial}@example.jp",
+            "section_id": "0",
+            "body": "ベンチマークの意見です。案に賛成します。",
+            "consent": "y",
+            "action": "confirm",
+        }
+        with self.client.post(
+            path, data=typed, name="comment: confirm", catch_response=True
+        ) as confirm:
+            fields = form_fields(confirm.text or "")
+            if (
+                confirm.status_code != 200
+                or fields.get("submission_token") != typed["submission_token"]
+            ):
+                confirm.failure(f"status {confirm.status_code}, no confirmation")
+                return
+        fields["action"] = "submit"
+        with self.client.post(
+            path, data=fields, name="comment: send", allow_redirects=False, catch_response=True
+        ) as sent:
+            if sent.status_code != 302 or "/receipts/" not in (sent.headers.get("Location") or ""):
+                sent.failure(f"status {sent.status_code}, no receipt")
+
+    def register(self) -> None:
+        path = f"/consultations/sessions/{TARGETS['open_session']}/register"
+        with self.client.get(path, name="register: form", catch_response=True) as page:
+            fields = form_fields(page.text or "")
+            if page.status_code != 200 or "csrf_token" not in fields:
+                page.failure(f"status {page.status_code}, no form")
+                return
+        serial = next(_serial)
+        data = {
+            "csrf_token": fields["csrf_token"],
+            "name": f"参加者{os.getpid()}-{serial}",
+            "email": f"guest{os.getpid()}-{serial}@example.jp",
+            "party_size": "1",
+        }
+        with self.client.post(path, data=data, name="register: send", catch_response=True) as sent:
+            # The form page comes back (200) when the registration was refused; the receipt
+            # page is the only success.
+            if sent.status_code != 200 or 'name="csrf_token"' in (sent.text or ""):
+                sent.failure(f"status {sent.status_code}, not registered")

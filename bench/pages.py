@@ -1,0 +1,157 @@
+"""SQL statements and single-request time per page, and report generation time (issue 9).
+
+    DATABASE_URL=sqlite:////tmp/bench/city.sqlite3 .venv/bin/python -m bench.pages --scale city
+    .venv/bin/python -m bench.pages --compare bench/results/pages-city-sqlite.json \\
+        bench/results/pages-national-sqlite.json
+
+Each page is requested through the Flask test client on the generated database, once to warm
+the process and then measured: the statements counted with SQLAlchemy's before_cursor_execute
+event, the time with perf_counter. Caches of figures are off here (FIGURES_CACHE_SECONDS=0), so
+the counts and times are those of a page whose figures must be computed; each page is then
+timed again with the cache filled ("ms_cached"), as workers serve it. The statement count
+of a page must not depend on the amount of data: `--compare` fails when two scales differ.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from bench.run import RESULTS, machine, prepare_targets
+
+# Exports that the reports module builds; the annual report is for the last whole fiscal year.
+REPORTS = {
+    "annual": "/reports/annual?year={year}",
+    "annual_xlsx": "/reports/annual.xlsx?year={year}",
+    "report_xlsx": "/reports/export.xlsx",
+    "report_csv": "/reports/export.csv",
+}
+
+
+def measure(client: Any, path: str) -> dict[str, Any]:
+    from app.extensions import db
+
+    statements: list[str] = []
+
+    def before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.lstrip().upper().startswith(("PRAGMA", "SAVEPOINT", "RELEASE")):
+            statements.append(statement)
+
+    client.get(path)  # warm: templates compiled, connections open, pages cached by the OS
+    sa.event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        started = time.perf_counter()
+        response = client.get(path)
+        elapsed = time.perf_counter() - started
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", before)
+    # Again with the figures cache on, as gunicorn serves the page between two refreshes.
+    app = client.application
+    app.config["FIGURES_CACHE_SECONDS"] = 600
+    try:
+        client.get(path)
+        started = time.perf_counter()
+        client.get(path)
+        cached = time.perf_counter() - started
+    finally:
+        app.config["FIGURES_CACHE_SECONDS"] = 0
+        app.extensions.pop("activity_figures", None)
+    return {
+        "path": path,
+        "status": response.status_code,
+        "statements": len(statements),
+        "ms": round(1000 * elapsed, 1),
+        "ms_cached": round(1000 * cached, 1),
+        "bytes": len(response.data),
+    }
+
+
+def compare(first: dict[str, Any], second: dict[str, Any]) -> list[str]:
+    """Pages whose statement counts differ between two result files."""
+    problems = []
+    for name, page in first["pages"].items():
+        other = second["pages"].get(name)
+        if other is not None and other["statements"] != page["statements"]:
+            problems.append(
+                f"{name}: {page['statements']} statements at {first['scale']}, "
+                f"{other['statements']} at {second['scale']}"
+            )
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--scale", default="city", help="name of the generated scale (a label)")
+    parser.add_argument("--year", type=int, default=2025, help="fiscal year of the annual report")
+    parser.add_argument("--output", type=Path)
+    parser.add_argument("--compare", nargs=2, type=Path, metavar=("FIRST", "SECOND"))
+    args = parser.parse_args(argv)
+    if args.compare:
+        first, second = (json.loads(p.read_text(encoding="utf-8")) for p in args.compare)
+        problems = compare(first, second)
+        for problem in problems:
+            print(problem)
+        print("statement counts equal" if not problems else "statement counts DIFFER")
+        return 1 if problems else 0
+
+    from app import create_app
+    from app.extensions import db
+
+    app = create_app()
+    app.config.update(RATELIMIT_ENABLED=False, FIGURES_CACHE_SECONDS=0)
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    with app.app_context():
+        targets = prepare_targets()
+        info = machine(url)
+        db.session.remove()
+    paths = dict(targets["paths"])
+    paths["comment_form"] = f"/public-comments/{targets['open_case']}/comment"
+    paths["register_form"] = f"/consultations/sessions/{targets['open_session']}/register"
+    paths["reports_initiative"] = "/reports/initiatives/8"
+    client = app.test_client()
+    pages = {}
+    for name, path in paths.items():
+        with app.app_context():
+            pages[name] = measure(client, path)
+        page = pages[name]
+        print(
+            f"{name}: {page['statements']} statements, {page['ms']} ms, "
+            f"{page['ms_cached']} ms with figures cached",
+            flush=True,
+        )
+    reports = {}
+    for name, path in REPORTS.items():
+        with app.app_context():
+            reports[name] = measure(client, path.format(year=args.year))
+        report = reports[name]
+        print(f"{name}: {report['ms']} ms, {report['ms_cached']} ms cached", flush=True)
+    backend = "postgresql" if url.startswith("postgresql") else "sqlite"
+    report = {
+        "command": "python -m bench.pages " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "scale": args.scale,
+        "backend": backend,
+        "machine": info,
+        "note": "one warm request each through the Flask test client; ms and statements with "
+        "the figures computed (no cache), ms_cached with them cached; statements exclude "
+        "PRAGMA and savepoints",
+        "pages": pages,
+        "reports": reports,
+    }
+    output = args.output or RESULTS / f"pages-{args.scale}-{backend}.json"
+    output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"written to {output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,435 @@
+"""Load test against gunicorn on a generated database (issue 9).
+
+    DATABASE_URL=sqlite:////tmp/bench/city.sqlite3 .venv/bin/python -m bench.run --scale city
+
+Starts gunicorn with several workers on DATABASE_URL (rate limiting off: the bench posts far
+more than one address may), then, one endpoint at a time, runs locust headless in another
+process on loopback with N concurrent clients, bounded in seconds and in requests. Each
+endpoint gets the whole server for its phase, so its throughput can be set beside the ceiling
+(`/healthz`, one trivial statement). While the load runs, the RSS of the gunicorn master and
+its workers is summed every 100 ms; the peak is reported. After the comment phase, the comments
+stored on the bench case must equal the ones acknowledged with a receipt.
+
+The database must have been filled by `python -m bench.generate`; the run adds one open public
+comment case and one upcoming session with room for everyone (idempotent), since generated
+data lies in the past.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psutil
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+OPEN_CASE_TITLE = "ベンチマーク受付中案件"
+OPEN_SESSION_TITLE = "ベンチマーク受付中の回"
+# Pages first, the ceiling first of all; the writing phases last (they grow the data).
+PAGES = [
+    "healthz",
+    "home",
+    "initiative",
+    "cases",
+    "case",
+    "results",
+    "sessions",
+    "calendar",
+    "reports",
+    "api_figures",
+]
+WRITES = {"comment": "comment: send", "register": "register: send"}
+ENDPOINTS = [*PAGES, *WRITES]
+
+
+def prepare_targets() -> dict[str, Any]:
+    """Ids the load needs, making the open case and the upcoming session if missing (in the
+    current app context)."""
+    from app.consultations.models import Consultation, ConsultationKind, Session
+    from app.extensions import db
+    from app.plan.models import Department, Initiative
+    from app.public_comment.models import CaseStatus, Comment, CommentCase
+
+    now = datetime.now(UTC)
+    initiative = db.session.scalar(sa.select(Initiative).where(Initiative.number == 8))
+    department_id = db.session.scalar(sa.select(Department.id).order_by(Department.id))
+    case = db.session.scalar(sa.select(CommentCase).where(CommentCase.title == OPEN_CASE_TITLE))
+    if case is None:
+        case = CommentCase(
+            title=OPEN_CASE_TITLE,
+            summary="負荷試験で意見を受け付ける案件です。",
+            initiative_id=initiative.id,
+            department_id=department_id,
+            fiscal_year=now.year if now.month >= 4 else now.year - 1,
+            channels=["web"],
+            status=CaseStatus.APPROVED,
+            opens_at=now - timedelta(days=1),
+            closes_at=now + timedelta(days=3650),
+        )
+        db.session.add(case)
+    session = db.session.scalar(sa.select(Session).where(Session.title_ja == OPEN_SESSION_TITLE))
+    if session is None:
+        consultation = Consultation(
+            kind_id=db.session.scalar(sa.select(ConsultationKind.id).order_by(ConsultationKind.id)),
+            title_ja="ベンチマーク意見交換会（受付中）",
+            initiative_id=initiative.id,
+            department_id=department_id,
+            fiscal_year=case.fiscal_year,
+        )
+        session = Session(
+            consultation=consultation,
+            title_ja=OPEN_SESSION_TITLE,
+            starts_at=now + timedelta(days=3650),
+            ends_at=now + timedelta(days=3650, hours=2),
+            capacity=10_000_000,
+        )
+        db.session.add_all([consultation, session])
+    db.session.commit()
+    published = db.session.scalar(
+        sa.select(CommentCase.id)
+        .where(CommentCase.status == CaseStatus.PUBLISHED)
+        .order_by(CommentCase.id)
+        .limit(1)
+    )
+    if published is None:
+        raise SystemExit("no published case: fill the database with bench.generate first")
+    paths = {
+        "healthz": "/healthz",
+        "home": "/",
+        "initiative": f"/initiatives/{initiative.number}",
+        "cases": "/public-comments",
+        "case": f"/public-comments/{published}",
+        "results": f"/public-comments/{published}/results",
+        "sessions": "/consultations/",
+        "calendar": "/consultations/calendar",
+        "reports": "/reports",
+        "api_figures": "/api/v1/figures",
+    }
+    stored = db.session.scalar(
+        sa.select(sa.func.count(Comment.id)).where(Comment.case_id == case.id)
+    )
+    return {"paths": paths, "open_case": case.id, "open_session": session.id, "stored": stored}
+
+
+def stored_comments(case_id: int) -> int:
+    from app.extensions import db
+    from app.public_comment.models import Comment
+
+    db.session.rollback()  # a fresh snapshot: the server wrote since
+    return db.session.scalar(sa.select(sa.func.count(Comment.id)).where(Comment.case_id == case_id))
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class MemorySampler(threading.Thread):
+    """Peak of the summed RSS of a process and its children, sampled every 100 ms."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.root = psutil.Process(pid)
+        self.peak = 0
+        self.stopped = threading.Event()
+
+    def sample(self) -> int:
+        total = 0
+        for process in [self.root, *self.root.children(recursive=True)]:
+            # A worker may have just exited or been restarted.
+            with contextlib.suppress(psutil.Error):
+                total += process.memory_info().rss
+        return total
+
+    def run(self) -> None:
+        while not self.stopped.wait(0.1):
+            self.peak = max(self.peak, self.sample())
+
+
+def start_server(env: dict[str, str], port: int, workers: int, log: Any) -> subprocess.Popen[bytes]:
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "120",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=log,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"gunicorn exited with {server.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    raise SystemExit("gunicorn did not start in 60 s")
+
+
+def run_phase(
+    endpoint: str,
+    targets: dict[str, Any],
+    host: str,
+    users: int,
+    seconds: float,
+    max_requests: int,
+    workdir: Path,
+    env: dict[str, str],
+) -> list[dict[str, Any]]:
+    """One locust run on one endpoint: its stats, one entry per request name."""
+    prefix = workdir / endpoint
+    env = {
+        **env,
+        "BENCH_ENDPOINT": endpoint,
+        "BENCH_TARGETS": json.dumps(targets),
+        "BENCH_MAX_REQUESTS": str(max_requests),
+    }
+    with open(f"{prefix}.log", "w+", encoding="utf-8") as log:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "locust",
+                "-f",
+                str(ROOT / "bench" / "locustfile.py"),
+                "--headless",
+                "--users",
+                str(users),
+                "--spawn-rate",
+                str(users),
+                "--run-time",
+                f"{max(1, round(seconds))}s",
+                # Requests under way at the end are waited for (and counted), up to a minute.
+                "--stop-timeout",
+                "60",
+                "--host",
+                host,
+                "--json-file",
+                str(prefix),
+                "--skip-log",
+                "--loglevel",
+                "WARNING",
+                "--exit-code-on-error",
+                "0",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+        if done.returncode:
+            log.seek(0)
+            raise SystemExit(f"locust failed on {endpoint}:\n{log.read()[-3000:]}")
+    with open(f"{prefix}.json", encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def percentile(histogram: dict[str, int], share: float) -> float:
+    """The response time (ms, as locust rounds it) under which `share` of the requests fell."""
+    times = sorted((float(ms), n) for ms, n in histogram.items())
+    total = sum(n for _ms, n in times)
+    seen = 0
+    for ms, n in times:
+        seen += n
+        if seen >= share * total:
+            return ms
+    return times[-1][0] if times else 0.0
+
+
+def _figures(entry: dict[str, Any]) -> dict[str, Any]:
+    histogram = entry["response_times"]
+    span = max(entry["last_request_timestamp"] - entry["start_time"], 1e-3)
+    return {
+        "requests": entry["num_requests"],
+        "errors": entry["num_failures"],
+        "p50_ms": percentile(histogram, 0.50),
+        "p95_ms": percentile(histogram, 0.95),
+        "p99_ms": percentile(histogram, 0.99),
+        "max_ms": round(entry["max_response_time"], 1),
+        "throughput_rps": round(entry["num_requests"] / span, 1),
+    }
+
+
+def machine(engine_url: str) -> dict[str, Any]:
+    """What the run ran on, so results can be compared honestly."""
+    import sqlite3
+
+    info: dict[str, Any] = {
+        "cores": os.cpu_count(),
+        "memory_gib": round(psutil.virtual_memory().total / 2**30),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+    }
+    if engine_url.startswith("postgresql"):
+        from app.extensions import db
+
+        info["postgresql"] = db.session.scalar(sa.text("SHOW server_version"))
+    return info
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--scale", default="city", help="name of the generated scale (a label)")
+    parser.add_argument("--users", type=int, default=16, help="concurrent clients")
+    parser.add_argument("--seconds", type=float, default=10, help="length of each phase")
+    parser.add_argument("--warmup", type=float, default=3, help="unmeasured seconds per page")
+    parser.add_argument("--max-requests", type=int, default=20_000, help="per phase")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--endpoints", nargs="*", default=ENDPOINTS, choices=ENDPOINTS)
+    parser.add_argument("--output", type=Path, help="result file (default bench/results/…)")
+    args = parser.parse_args(argv)
+
+    from app import create_app
+    from app.extensions import db
+
+    app = create_app()
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    backend = "postgresql" if url.startswith("postgresql") else "sqlite"
+    with app.app_context():
+        targets = prepare_targets()
+        info = machine(url)
+        db.engine.dispose()  # the server's workers must not inherit our connections
+
+    port = _free_port()
+    host = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        # The bench posts hundreds of comments a second from one address.
+        "RATELIMIT_ENABLED": "0",
+        "SESSION_COOKIE_SECURE": "0",
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-secret"),
+        "PYTHONPATH": str(ROOT),
+    }
+    server_log = tempfile.NamedTemporaryFile(  # noqa: SIM115 (kept open for the whole run)
+        "w+", prefix="gunicorn-", suffix=".log", delete=False
+    )
+    server = start_server(env, port, args.workers, server_log)
+    sampler = MemorySampler(server.pid)
+    sampler.start()
+    results: dict[str, Any] = {}
+    comments: dict[str, Any] = {}
+    # The machine may be shared (2 cores): its load says how far to trust the figures.
+    load_before = os.getloadavg()
+    started = time.perf_counter()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            workdir = Path(tmp)
+            for endpoint in args.endpoints:
+                if args.warmup and endpoint in PAGES:
+                    # Unmeasured: every worker opens its connections and fills its caches.
+                    warmup = workdir / "warmup"
+                    warmup.mkdir(exist_ok=True)
+                    run_phase(
+                        endpoint,
+                        targets,
+                        host,
+                        args.users,
+                        args.warmup,
+                        args.max_requests,
+                        warmup,
+                        env,
+                    )
+                rows = run_phase(
+                    endpoint,
+                    targets,
+                    host,
+                    args.users,
+                    args.seconds,
+                    args.max_requests,
+                    workdir,
+                    env,
+                )
+                for entry in rows:
+                    results[entry["name"]] = _figures(entry)
+                print(
+                    "  ".join(
+                        f"{e['name']}: p95 {results[e['name']]['p95_ms']:.0f} ms, "
+                        f"{results[e['name']]['throughput_rps']} rps, "
+                        f"{results[e['name']]['errors']} errors"
+                        for e in rows
+                    ),
+                    flush=True,
+                )
+    finally:
+        sampler.stopped.set()
+        sampler.join()
+        server.terminate()
+        server.wait(timeout=30)
+    if "comment" in args.endpoints:
+        with app.app_context():
+            stored = stored_comments(targets["open_case"]) - targets["stored"]
+            db.engine.dispose()
+        acknowledged = results.get(WRITES["comment"], {}).get("requests", 0) - results.get(
+            WRITES["comment"], {}
+        ).get("errors", 0)
+        comments = {"acknowledged": acknowledged, "stored": stored, "equal": acknowledged == stored}
+    ceiling = results.get("healthz", {}).get("throughput_rps") or 0
+    for figures in results.values():
+        figures["share_of_ceiling"] = (
+            round(figures["throughput_rps"] / ceiling, 3) if ceiling else None
+        )
+    report = {
+        "command": "python -m bench.run " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "scale": args.scale,
+        "backend": backend,
+        "machine": info,
+        "load_average": {"before": load_before, "after": os.getloadavg()},
+        "server": {"gunicorn_workers": args.workers, "peak_rss_mb": round(sampler.peak / 2**20)},
+        "load": {
+            "concurrent_clients": args.users,
+            "seconds_per_endpoint": args.seconds,
+            "max_requests_per_endpoint": args.max_requests,
+            "warmup_seconds_per_page": args.warmup,
+        },
+        "endpoints": results,
+        "comments": comments,
+        "wall_seconds": round(time.perf_counter() - started, 1),
+    }
+    output = args.output or RESULTS / f"run-{args.scale}-{backend}.json"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    server_log.seek(0)
+    errors = server_log.read()
+    server_log.close()
+    os.unlink(server_log.name)
+    if errors.strip():
+        print("server log (last 3000 characters):\n" + errors[-3000:])
+    print(f"peak server memory {report['server']['peak_rss_mb']} MB; comments {comments}")
+    print(f"written to {output}")
+    return report
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+"""The benchmark cannot rot: the generator and the load driver run at the tiny scale.
+
+Timings are never asserted (they depend on the machine); only that every endpoint answered
+without an error and that every acknowledged comment was stored.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from app.config import BASE_DIR
+from bench.run import PAGES
+
+
+@pytest.fixture
+def bench_database(tmp_path: Path) -> Iterator[str]:
+    """An empty database of the backend under test, apart from the suite's own."""
+    if os.environ.get("SANKAKU_TEST_BACKEND", "sqlite") != "postgresql":
+        yield f"sqlite:///{tmp_path / 'bench.sqlite3'}"
+        return
+    server = sa.make_url(os.environ["TEST_DATABASE_URL"]).set(drivername="postgresql+psycopg")
+    name = f"sankaku_bench_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _run(args: list[str], database_url: str, tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+        "PYTHONPATH": str(BASE_DIR),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", *args],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
+
+
+@pytest.mark.timeout(180)
+def test_generator_and_load_driver_at_tiny_scale(bench_database: str, tmp_path: Path) -> None:
+    output = tmp_path / "run.json"
+    _run(["bench.generate", "--scale", "tiny"], bench_database, tmp_path)
+    _run(
+        [
+            "bench.run",
+            "--scale",
+            "tiny",
+            "--users",
+            "4",
+            "--workers",
+            "2",
+            "--seconds",
+            "1",
+            "--warmup",
+            "0",
+            "--max-requests",
+            "300",
+            "--output",
+            str(output),
+        ],
+        bench_database,
+        tmp_path,
+    )
+    result = json.loads(output.read_text(encoding="utf-8"))
+    expected = [
+        *PAGES,
+        "comment: form",
+        "comment: confirm",
+        "comment: send",
+        "register: form",
+        "register: send",
+    ]
+    assert sorted(result["endpoints"]) == sorted(expected)
+    for name, figures in result["endpoints"].items():
+        assert figures["requests"] > 0, name
+        assert figures["errors"] == 0, name
+    comments = result["comments"]
+    assert comments["acknowledged"] > 0
+    assert comments["stored"] == comments["acknowledged"]
+    assert comments["equal"] is True
+    assert result["server"]["peak_rss_mb"] > 0
