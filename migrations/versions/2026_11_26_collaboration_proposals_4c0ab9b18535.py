@@ -1,7 +1,7 @@
 """collaboration proposals
 
 Revision ID: 4c0ab9b18535
-Revises: f4751cfb5af7
+Revises: 0989f52bfa27
 Create Date: 2026-11-26 05:50:34.964754
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '4c0ab9b18535'
-down_revision = 'f4751cfb5af7'
+down_revision = '0989f52bfa27'
 branch_labels = None
 depends_on = None
 
