@@ -7,7 +7,7 @@
 Scales (issue 9): `city` is one year of a city of 740,000; `national` is ten years at the scale
 of a national portal, with one public comment case of 100,000 comments. The schema is built by
 the migrations; the response table and the demo accounts are loaded first. The same seed gives
-the same data. Collaboration proposals are not generated yet: that module does not exist.
+the same data. Collaboration proposals come in calls of fifty, at every stage of the round.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ class Scale:
     sessions: int
     registrations: int
     councils: int
+    proposals: int = 10
 
 
 SCALES = {
@@ -49,6 +50,7 @@ SCALES = {
         sessions=500,
         registrations=20_000,
         councils=80,
+        proposals=50,
     ),
     "national": Scale(
         years=10,
@@ -58,6 +60,7 @@ SCALES = {
         sessions=100_000,
         registrations=1_000_000,
         councils=2_000,
+        proposals=5_000,
     ),
 }
 
@@ -305,6 +308,135 @@ def generate(scale: Scale, seed: int = 1) -> dict[str, int]:
             }
             for c in councils
             for n in range(12)
+        ),
+    )
+    counts.update(_proposals(scale, rng, moment, fiscal, initiatives, departments))
+    return counts
+
+
+# Where generated proposals stand: most rounds are over, so most are decided.
+PROPOSAL_STAGES = [
+    ("rejected", 40),
+    ("evaluated", 20),
+    ("completed", 5),
+    ("agreed", 15),
+    ("adopted", 5),
+    ("final_review", 5),
+    ("document_review", 5),
+    ("submitted", 5),
+]
+
+
+def _proposals(
+    scale: Scale,
+    rng: random.Random,
+    moment: Any,
+    fiscal: Any,
+    initiatives: list[int],
+    departments: list[int],
+) -> dict[str, int]:
+    """Calls of fifty proposals each, with two budget lines and the submission event each."""
+    from app.extensions import db
+    from app.proposals.models import (
+        ADOPTED_STAGES,
+        CARRIED_OUT_STAGES,
+        BudgetLine,
+        CallType,
+        Proposal,
+        ProposalCall,
+        ProposalEvent,
+        Stage,
+        default_criteria,
+    )
+
+    owner = db.session.scalar(sa.text('SELECT id FROM "user" ORDER BY id LIMIT 1'))
+    call_start = (db.session.scalar(sa.select(sa.func.max(ProposalCall.id))) or 0) + 1
+    calls = []
+    for i in range(max(1, scale.proposals // 50)):
+        opens = moment()
+        calls.append(
+            {
+                "id": call_start + i,
+                "title_ja": f"ベンチマーク協働提案{i}",
+                "call_type": CallType.CITIZEN if i % 2 else CallType.ADMINISTRATION,
+                "opens_at": opens,
+                "closes_at": opens + timedelta(days=45),
+                "max_contribution": 1_000_000,
+                "criteria": default_criteria(),
+                "published": True,
+                "initiative_id": rng.choice(initiatives),
+                "department_id": rng.choice(departments),
+                "fiscal_year": fiscal(opens),
+            }
+        )
+    counts = {"proposal_call": _insert(ProposalCall.__table__, iter(calls))}
+    stages = [Stage(name) for name, weight in PROPOSAL_STAGES for _ in range(weight)]
+    start = (db.session.scalar(sa.select(sa.func.max(Proposal.id))) or 0) + 1
+    proposals = []
+    for i in range(scale.proposals):
+        call = calls[i % len(calls)]
+        stage = stages[rng.randrange(len(stages))]
+        number = i // len(calls) + 1
+        submitted = call["opens_at"] + timedelta(days=rng.randrange(45))
+        decided = stage is Stage.REJECTED or stage in ADOPTED_STAGES
+        carried = stage in CARRIED_OUT_STAGES
+        share = rng.randrange(100, 1000) * 1000
+        proposals.append(
+            {
+                "id": start + i,
+                "call_id": call["id"],
+                "user_id": owner,
+                "stage": stage,
+                "number": number,
+                "receipt_number": f"KT{call['id']:03d}-{number:05d}",
+                "group_name": f"ベンチマーク団体{i}",
+                "representative": f"代表者{i}",
+                "members": 5 + i % 40,
+                "founded_on": (call["opens_at"] - timedelta(days=900)).date(),
+                "address": "熊本市",
+                "phone": "096-000-0000",
+                "email": f"g{i}@example.jp",
+                "title": f"ベンチマーク協働事業{i}",
+                "summary": "ベンチマーク用の提案です。",
+                "problem": "課題",
+                "plan": "内容",
+                "schedule": "日程",
+                "group_role": "団体の役割",
+                "city_role": "市の役割",
+                "eligibility": [],
+                "declarations": [],
+                "submitted_at": submitted,
+                "decided_at": submitted + timedelta(days=60) if decided else None,
+                "agreed_on": (submitted + timedelta(days=75)).date() if carried else None,
+                "agreement_budget": share if carried else None,
+                "initiative_id": call["initiative_id"],
+                "department_id": rng.choice(departments),
+                "fiscal_year": call["fiscal_year"],
+                "_share": share,
+            }
+        )
+    counts["proposal"] = _insert(
+        Proposal.__table__, ({k: v for k, v in p.items() if k != "_share"} for p in proposals)
+    )
+    counts["budget_line"] = _insert(
+        BudgetLine.__table__,
+        (
+            {
+                "proposal_id": p["id"],
+                "position": n,
+                "item": item,
+                "amount": p["_share"],
+                "city_share": p["_share"] // 2,
+            }
+            for p in proposals
+            for n, item in enumerate(("謝礼", "消耗品"))
+        ),
+    )
+    counts["proposal_event"] = _insert(
+        ProposalEvent.__table__,
+        (
+            {"proposal_id": p["id"], "stage": Stage.SUBMITTED, "created_at": p["submitted_at"]}
+            for p in proposals
         ),
     )
     return counts
