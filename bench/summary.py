@@ -22,7 +22,8 @@ def load_table(run: dict[str, Any]) -> str:
         f"**{run['scale']} on {run['backend']}** ({run['date']}; "
         f"{run['load']['concurrent_clients']} clients, {run['load']['seconds_per_endpoint']} s "
         f"per endpoint, {run['server']['gunicorn_workers']} gunicorn workers; peak server "
-        f"memory {run['server']['peak_rss_mb']} MB)",
+        f"memory {run['server']['peak_rss_mb']} MB; machine load average "
+        f"{run.get('load_average', {}).get('before', ['?'])[0]:.1f} before the run)",
         "",
         "| endpoint | requests | errors | p50 ms | p95 ms | p99 ms | req/s | share of ceiling |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
