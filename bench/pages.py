@@ -117,6 +117,9 @@ def main(argv: list[str] | None = None) -> int:
     paths["comment_form"] = f"/public-comments/{targets['open_case']}/comment"
     paths["register_form"] = f"/consultations/sessions/{targets['open_session']}/register"
     paths["reports_initiative"] = "/reports/initiatives/8"
+    paths["proposals"] = "/proposals/"
+    paths["projects"] = "/proposals/projects"
+    paths["api_proposals"] = "/api/v1/proposals"
     client = app.test_client()
     pages = {}
     for name, path in paths.items():

@@ -763,7 +763,8 @@ def score_summary(proposal: Proposal) -> tuple[list[CriterionSummary], float | N
     return rows, total, len(scores)
 
 
-def projects(limit: int | None = None, call_id: int | None = None) -> list[Proposal]:
+def projects_query(call_id: int | None = None) -> sa.Select[Any]:
+    """Adopted projects, newest decision first, with what their lists show."""
     stmt = (
         sa.select(Proposal)
         .where(Proposal.stage.in_(ADOPTED_STAGES))
@@ -772,9 +773,11 @@ def projects(limit: int | None = None, call_id: int | None = None) -> list[Propo
     )
     if call_id is not None:
         stmt = stmt.where(Proposal.call_id == call_id)
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    return list(db.session.scalars(stmt))
+    return stmt
+
+
+def projects(limit: int) -> list[Proposal]:
+    return list(db.session.scalars(projects_query().limit(limit)))
 
 
 def figures(flt: ActivityFilter) -> dict[int, dict[str, float]]:

@@ -91,6 +91,9 @@ def _field_error(form: Any, error: services.ProposalError, fallback: str | None 
         flash(str(error), "error")
 
 
+STAFF_PER_PAGE = 50
+
+
 @staff_bp.route("/")
 def index() -> ResponseReturnValue:
     scheme = runs_scheme(current_user)
@@ -110,11 +113,9 @@ def index() -> ResponseReturnValue:
         if scheme
         else []
     )
+    page = db.paginate(stmt, per_page=STAFF_PER_PAGE, error_out=False)
     return render_template(
-        "proposals/staff/index.html",
-        proposals=db.session.scalars(stmt).all(),
-        calls=calls,
-        scheme=scheme,
+        "proposals/staff/index.html", proposals=page.items, page=page, calls=calls, scheme=scheme
     )
 
 

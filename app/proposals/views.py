@@ -90,9 +90,13 @@ def call(call_id: int) -> ResponseReturnValue:
     )
 
 
+PROJECTS_PER_PAGE = 50
+
+
 @bp.route("/projects")
 def projects() -> ResponseReturnValue:
-    return render_template("proposals/projects.html", projects=services.projects())
+    page = db.paginate(services.projects_query(), per_page=PROJECTS_PER_PAGE, error_out=False)
+    return render_template("proposals/projects.html", projects=page.items, page=page)
 
 
 @bp.route("/projects/<int:proposal_id>")

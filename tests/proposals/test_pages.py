@@ -216,3 +216,14 @@ def test_the_api_lists_adopted_projects_without_personal_data(app, client, plan)
     assert "page=2" in payload["next"]
     for private in PRIVATE:
         assert private not in response.text
+
+
+def test_adopted_projects_are_listed_a_page_at_a_time(app, client, plan, monkeypatch):
+    from app.proposals import views
+
+    monkeypatch.setattr(views, "PROJECTS_PER_PAGE", 2)
+    adopt(app, create_call(app), 3)
+    first = client.get("/proposals/projects").text
+    assert first.count("協働事業") == 2 and "/proposals/projects?page=2" in first
+    second = client.get("/proposals/projects?page=2").text
+    assert second.count("協働事業") == 1 and "/proposals/projects?page=1" in second
