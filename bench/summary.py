@@ -48,7 +48,8 @@ def load_table(run: dict[str, Any]) -> str:
 def pages_table(results: list[dict[str, Any]]) -> str:
     if not results:
         return ""
-    names = list(results[0]["pages"])
+    # Every page any run measured, in the order first seen (a newer run may measure more).
+    names = list(dict.fromkeys(name for r in results for name in r["pages"]))
     heads = [f"{r['scale']} {r['backend']}" for r in results]
     lines = [
         "| page | " + " | ".join(f"{h} statements | {h} ms | {h} ms cached" for h in heads) + " |",

@@ -817,9 +817,12 @@ def figures(flt: ActivityFilter) -> dict[int, dict[str, float]]:
 
 
 def totals() -> dict[str, float]:
-    """The scheme's figures across initiatives, for the public page."""
+    """The scheme's figures across initiatives, for the public page (through the registry's
+    cache, like the table's)."""
+    from app.core.activity import get_kind, kind_figures
+
     result: dict[str, float] = {}
-    for row in figures(ActivityFilter()).values():
+    for row in kind_figures(get_kind("proposals"), ActivityFilter()).values():
         for key, value in row.items():
             result[key] = result.get(key, 0) + value
     return result
