@@ -52,7 +52,7 @@ EVENT_COLUMNS = (
 
 def event_rows(sessions: Iterable[Session]) -> Iterable[list[str]]:
     """One row per public session; only facts about the session, never about registrants."""
-    from app.consultations.services import public_link
+    from app.core.urls import public_url
 
     for session in sessions:
         consultation = session.consultation
@@ -93,6 +93,6 @@ def event_rows(sessions: Iterable[Session]) -> Iterable[list[str]]:
             f"{closes:%Y-%m-%d}" if closes else "",
             f"{closes:%H:%M}" if closes else "",
             "Webフォーム" if session.registration_required else "申込不要",
-            public_link("consultations.session", session_id=session.id),
+            public_url("consultations.session", session_id=session.id),
             consultation.kind.name_ja,
         ]

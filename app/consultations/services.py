@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, render_template, url_for
+from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
@@ -34,6 +34,7 @@ from app.core.db import begin_write, utcnow
 from app.core.i18n import JST, fiscal_year, format_datetime, to_jst
 from app.core.mail import OutboxMessage, queue_mail
 from app.core.receipts import format_receipt, next_receipt_number
+from app.core.urls import public_url
 from app.extensions import db
 
 DEFAULT_KINDS = [
@@ -659,15 +660,6 @@ def send_reminders(today: date | None = None) -> int:
 # Mail, links and calendars ----------------------------------------------------------------
 
 
-def public_link(endpoint: str, **values: Any) -> str:
-    """An absolute link for e-mails and feeds, also from the CLI (no request there)."""
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    if has_request_context():
-        return base + url_for(endpoint, **values)
-    with current_app.test_request_context():
-        return base + url_for(endpoint, **values)
-
-
 MAIL_SUBJECTS = {
     "confirmation": lambda: _("Your registration for a Kumamoto City session"),
     "promoted": lambda: _("A place has become free: your registration is confirmed"),
@@ -685,7 +677,7 @@ def _queue_registration_mail(
 ) -> None:
     session = db.session.get(Session, registration.session_id)
     cancel_link = (
-        public_link("consultations.cancel", registration_id=registration.id, token=token)
+        public_url("consultations.cancel", registration_id=registration.id, token=token)
         if token
         else None
     )
@@ -696,7 +688,7 @@ def _queue_registration_mail(
             session=session,
             receipt=receipt_label(registration),
             cancel_link=cancel_link,
-            session_link=public_link("consultations.session", session_id=session.id),
+            session_link=public_url("consultations.session", session_id=session.id),
             reason=reason,
         )
         subject = MAIL_SUBJECTS[which]()
@@ -727,7 +719,7 @@ def calendar_for(sessions: Iterable[Session], name: str = "") -> bytes:
             event.add("location", f"{session.venue.tr('name')} {session.venue.tr('address')}")
         elif session.online_url:
             event.add("location", session.online_url)
-        event.add("url", public_link("consultations.session", session_id=session.id))
+        event.add("url", public_url("consultations.session", session_id=session.id))
         if session.cancelled_at is not None:
             event.add("status", "CANCELLED")
         calendar.add_component(event)

@@ -107,8 +107,13 @@ def load_demo(plan_file: str) -> DemoLogins:
             plan_services.record_progress(
                 admin, action, year, ProgressStatus(status), note, date(year + 1, 3, 31)
             )
-    for loader in _demo_loaders:
-        loader()
+    # Services mail links back to the site: build URLs as a request to the public site would,
+    # also from the CLI.
+    from flask import current_app
+
+    with current_app.test_request_context("/", base_url=current_app.config["PUBLIC_BASE_URL"]):
+        for loader in _demo_loaders:
+            loader()
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count(User.id))) >= len(DEMO_USERS)
     return logins

@@ -109,3 +109,13 @@ def format_yen(amount: int | float | None) -> str:
         return ""
     digits = f"{int(amount):,}"
     return f"{digits}円" if current_language() == "ja" else f"¥{digits}"
+
+
+def form_to_utc(value: datetime | None) -> datetime | None:
+    """A wall-clock time typed in a datetime-local field, read as Japan time."""
+    return value.replace(tzinfo=JST) if value else None
+
+
+def utc_to_form(value: datetime | None) -> datetime | None:
+    """A stored moment as the Japan wall-clock time a datetime-local field shows."""
+    return to_jst(value).replace(tzinfo=None) if value else None

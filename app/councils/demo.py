@@ -83,17 +83,6 @@ def _user(email: str, name: str):
 
 
 def load_demo() -> None:
-    """Mail sent by the services links back to the site, so build URLs as a request would."""
-    from flask import current_app, has_request_context
-
-    if has_request_context():
-        _load()
-        return
-    with current_app.test_request_context("/", base_url=current_app.config["PUBLIC_BASE_URL"]):
-        _load()
-
-
-def _load() -> None:
     from app.accounts import services as accounts
     from app.councils import services
     from app.councils.models import (

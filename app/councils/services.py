@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, render_template, url_for
+from flask import render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
@@ -23,6 +23,7 @@ from app.core.db import begin_write, utcnow
 from app.core.i18n import fiscal_year, to_jst
 from app.core.mail import queue_mail
 from app.core.receipts import format_receipt, next_receipt_number
+from app.core.urls import public_url
 from app.councils.models import (
     Application,
     ApplicationStatus,
@@ -114,15 +115,6 @@ class CouncilError(ValueError):
 
 def today_jst() -> date:
     return to_jst(utcnow()).date()
-
-
-def public_url(endpoint: str, **values: Any) -> str:
-    """An absolute link for e-mail, also from the CLI (where there is no request)."""
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    if has_request_context():
-        return base + url_for(endpoint, **values)
-    with current_app.test_request_context("/"):
-        return base + url_for(endpoint, **values)
 
 
 # Guidelines ------------------------------------------------------------------------------

@@ -4,8 +4,6 @@ scoring pages (/staff/councils/review), which show receipt numbers and essays on
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -16,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from app.accounts.models import User
 from app.core.db import utcnow
 from app.core.forms import choices
-from app.core.i18n import JST, to_jst
+from app.core.i18n import form_to_utc, utc_to_form
 from app.core.permissions import Role
 from app.councils import review_bp, services, staff_bp
 from app.councils.forms import (
@@ -60,15 +58,6 @@ def _call(call_id: int) -> RecruitmentCall:
     if not can_manage_council(current_user, call.council):
         abort(403)
     return call
-
-
-def _aware(value: datetime) -> datetime:
-    """A wall-clock time typed in a form, read as Japan time."""
-    return value.replace(tzinfo=JST)
-
-
-def _local(value: datetime | None) -> datetime | None:
-    return to_jst(value).replace(tzinfo=None) if value else None
 
 
 def _field_error(form: object, error: services.CouncilError) -> None:
@@ -204,12 +193,12 @@ def edit_meeting(
     form = MeetingForm(obj=meeting)
     if request.method == "GET":
         if meeting:
-            form.starts_at.data = _local(meeting.starts_at)
+            form.starts_at.data = utc_to_form(meeting.starts_at)
         elif not item.meetings_open_by_default:
             form.openness.data = MeetingOpenness.CLOSED.value
     if form.validate_on_submit():
         values = {name: form[name].data for name in services.MEETING_FIELDS}
-        values["starts_at"] = _aware(values["starts_at"])
+        values["starts_at"] = form_to_utc(values["starts_at"])
         values["openness"] = MeetingOpenness(values["openness"])
         try:
             meeting, warnings = services.save_meeting(current_user, item, meeting, **values)
@@ -278,12 +267,12 @@ def edit_call(council_id: int | None = None, call_id: int | None = None) -> Resp
     item = call.council if call else _council(council_id)
     form = CallForm(obj=call)
     if request.method == "GET" and call:
-        form.opens_at.data = _local(call.opens_at)
-        form.closes_at.data = _local(call.closes_at)
+        form.opens_at.data = utc_to_form(call.opens_at)
+        form.closes_at.data = utc_to_form(call.closes_at)
     if form.validate_on_submit():
         values = {name: form[name].data for name in services.CALL_FIELDS}
-        values["opens_at"] = _aware(values["opens_at"])
-        values["closes_at"] = _aware(values["closes_at"])
+        values["opens_at"] = form_to_utc(values["opens_at"])
+        values["closes_at"] = form_to_utc(values["closes_at"])
         values["selection_method"] = SelectionMethod(values["selection_method"])
         try:
             call, warnings = services.save_call(current_user, item, call, **values)

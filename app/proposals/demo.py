@@ -49,17 +49,6 @@ GROUPS = [
 ]
 
 
-def load_demo() -> None:
-    """Mail sent by the services links back to the site, so build URLs as a request would."""
-    from flask import current_app, has_request_context
-
-    if has_request_context():
-        _load()
-        return
-    with current_app.test_request_context("/", base_url=current_app.config["PUBLIC_BASE_URL"]):
-        _load()
-
-
 def _proposal_values(group: tuple[Any, ...], departments: dict[str, int]) -> dict[str, Any]:
     from datetime import date
 
@@ -88,7 +77,7 @@ def _proposal_values(group: tuple[Any, ...], departments: dict[str, int]) -> dic
     }
 
 
-def _load() -> None:
+def load_demo() -> None:
     from app.accounts import services as accounts
     from app.plan.models import Department
     from app.proposals import services

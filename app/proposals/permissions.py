@@ -44,11 +44,6 @@ def can_see(user: Any, proposal: Any) -> bool:
     )
 
 
-def acts_for_division(user: Any, proposal: Any) -> bool:
-    """The division's opinion, mid-term review and evaluation: its staff, or 市民協働課."""
-    return can_see(user, proposal)
-
-
 def can_review(user: Any, call_id: int) -> bool:
     from app.proposals.services import is_assigned
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,9 +18,10 @@ from sqlalchemy.orm import selectinload
 from app.core import audit, clock
 from app.core.activity import ActivityFilter, ActivityRecord
 from app.core.db import begin_write
-from app.core.i18n import fiscal_year, to_jst
+from app.core.i18n import fiscal_year, format_datetime, to_jst
 from app.core.mail import queue_mail
 from app.core.receipts import format_receipt, next_receipt_number
+from app.core.urls import public_url
 from app.extensions import db
 from app.proposals.models import (
     ADOPTED_STAGES,
@@ -76,12 +77,6 @@ def default_initiative_id() -> int:
     if initiative is None:
         raise ProposalError(_("The response table has no initiative 17."))
     return initiative.id
-
-
-def public_url(endpoint: str, **values: Any) -> str:
-    from app.consultations.services import public_link
-
-    return public_link(endpoint, **values)
 
 
 # Calls ------------------------------------------------------------------------------------
@@ -359,10 +354,11 @@ def submit(user: Any, proposal_id: int) -> Proposal:
         if not call.is_open(now):
             if now < call.opens_at:
                 raise ProposalError(
-                    _("Submissions open at %(when)s.", when=_when(call.opens_at)), "window"
+                    _("Submissions open at %(when)s.", when=format_datetime(call.opens_at)),
+                    "window",
                 )
             raise ProposalError(
-                _("Submissions closed at %(when)s.", when=_when(call.closes_at)), "window"
+                _("Submissions closed at %(when)s.", when=format_datetime(call.closes_at)), "window"
             )
         if missing_declarations(proposal):
             raise ProposalError(
@@ -383,12 +379,6 @@ def submit(user: Any, proposal_id: int) -> Proposal:
     _mail_group(proposal, "received")
     db.session.commit()
     return proposal
-
-
-def _when(moment: datetime) -> str:
-    from app.core.i18n import format_datetime
-
-    return format_datetime(moment)
 
 
 def withdraw(user: Any, proposal_id: int, reason: str) -> None:
@@ -545,14 +535,6 @@ def scores_for(proposal: Proposal, round_: Round) -> list[ProposalScore]:
             .order_by(ProposalScore.id)
         )
     )
-
-
-def visible_scores(reviewer: Any, proposal: Proposal, round_: Round) -> list[ProposalScore]:
-    """Other reviewers' scores, only once this reviewer has given theirs (or declared a
-    conflict): seeing them first would anchor the judgement."""
-    if own_score(reviewer, proposal, round_) is None:
-        return []
-    return scores_for(proposal, round_)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ proposals addressed to it; the review committee scores under /staff/proposals/re
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,7 +17,7 @@ from app.accounts.models import User
 from app.consultations.forms import SessionForm
 from app.consultations.staff_views import prepare_session_form, session_values
 from app.core.forms import choices
-from app.core.i18n import JST, to_jst
+from app.core.i18n import form_to_utc, utc_to_form
 from app.core.permissions import Role
 from app.core.uploads import serve_upload
 from app.extensions import db
@@ -42,6 +41,7 @@ from app.proposals.forms import (
     score_form,
 )
 from app.proposals.models import (
+    ROUND_STAGE,
     UNDER_REVIEW_STAGES,
     Proposal,
     ProposalCall,
@@ -51,7 +51,7 @@ from app.proposals.models import (
     Stage,
     default_criteria,
 )
-from app.proposals.permissions import acts_for_division, can_review, can_see, runs_scheme
+from app.proposals.permissions import can_review, can_see, runs_scheme
 
 
 def _require_scheme() -> None:
@@ -70,17 +70,15 @@ def _proposal(proposal_id: int) -> Proposal:
     return proposal
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    """A wall-clock time typed in a form, read as Japan time."""
-    return value.replace(tzinfo=JST) if value else None
-
-
-def _local(value: datetime | None) -> datetime | None:
-    return to_jst(value).replace(tzinfo=None) if value else None
-
-
 def _departments() -> list[Any]:
     return choices(plan_services.department_choices())
+
+
+def _flash_errors(form: Any) -> None:
+    """For the small forms posted from a page they do not render again: say what was wrong."""
+    for field in form:
+        for message in field.errors:
+            flash(f"{field.label.text}: {message}", "error")
 
 
 def _field_error(form: Any, error: services.ProposalError, fallback: str | None = None) -> None:
@@ -130,7 +128,7 @@ def _call_form(form: CallForm, item: ProposalCall | None) -> ResponseReturnValue
                 "consultation_opens_at",
                 "consultation_closes_at",
             ):
-                form[name].data = _local(getattr(item, name))
+                form[name].data = utc_to_form(getattr(item, name))
             form.criteria_text.data = format_criteria(item.criteria)
         else:
             form.criteria_text.data = format_criteria(default_criteria())
@@ -145,10 +143,10 @@ def _call_form(form: CallForm, item: ProposalCall | None) -> ResponseReturnValue
         "summary_ja": form.summary_ja.data,
         "summary_en": form.summary_en.data or "",
         "call_type": form.call_type.data,
-        "opens_at": _aware(form.opens_at.data),
-        "closes_at": _aware(form.closes_at.data),
-        "consultation_opens_at": _aware(form.consultation_opens_at.data),
-        "consultation_closes_at": _aware(form.consultation_closes_at.data),
+        "opens_at": form_to_utc(form.opens_at.data),
+        "closes_at": form_to_utc(form.closes_at.data),
+        "consultation_opens_at": form_to_utc(form.consultation_opens_at.data),
+        "consultation_closes_at": form_to_utc(form.consultation_closes_at.data),
         "max_contribution": form.max_contribution.data,
         "department_id": form.department_id.data,
         "initiative_id": form.initiative_id.data,
@@ -274,9 +272,7 @@ def presentation(call_id: int) -> ResponseReturnValue:
         else:
             flash(_("The public presentation is scheduled and open for registration."), "success")
     else:
-        for field in form:
-            for message in field.errors:
-                flash(f"{field.label.text}: {message}", "error")
+        _flash_errors(form)
     return redirect(url_for("proposals_staff.call", call_id=item.id))
 
 
@@ -288,7 +284,6 @@ def proposal(proposal_id: int) -> ResponseReturnValue:
         proposal=item,
         call=item.call,
         scheme=runs_scheme(current_user),
-        division=acts_for_division(current_user, item),
         forms={
             "note": NoteForm(),
             "forward": ForwardForm(),
@@ -318,9 +313,7 @@ def _step(
         abort(403)
     form = form_class()
     if not form.validate_on_submit():
-        for field in form:
-            for message in field.errors:
-                flash(f"{field.label.text}: {message}", "error")
+        _flash_errors(form)
         return redirect(url_for("proposals_staff.proposal", proposal_id=item.id))
     try:
         act(item, form)
@@ -518,6 +511,8 @@ def score(proposal_id: int, round_: str) -> ResponseReturnValue:
         form=form,
         mine=mine,
         names=names,
-        others=services.visible_scores(current_user, item, stage_round),
-        open_round=item.stage is services.ROUND_STAGE[stage_round],
+        # Others' scores only once this reviewer has given theirs (or declared a conflict):
+        # seeing them first would anchor the judgement.
+        others=services.scores_for(item, stage_round) if mine else [],
+        open_round=item.stage is ROUND_STAGE[stage_round],
     )

@@ -30,7 +30,6 @@ from app.proposals.forms import (
 from app.proposals.models import (
     ELIGIBILITY_LABELS,
     EXCLUSION_LABELS,
-    STAGE_LABELS,
     Proposal,
     ProposalCall,
     ReportKind,
@@ -237,7 +236,6 @@ def mine(proposal_id: int) -> ResponseReturnValue:
         proposal=proposal,
         call=proposal.call,
         missing=services.missing_declarations(proposal),
-        stage_labels=STAGE_LABELS,
         withdraw_form=WithdrawForm(),
         report_form=ReportForm(),
         evaluation_form=EvaluationForm(),

@@ -96,3 +96,16 @@ def visit(page: Any, path: str, language: str = "ja") -> Any:
     assert page.locator("html").get_attribute("lang") == language
     check_a11y(page)
     return response
+
+
+def login(page: Any, email: str, language: str = "en") -> None:
+    """Log in through the login page (checked with axe-core) and wait for the welcome."""
+    from playwright.sync_api import expect
+
+    from tests.conftest import PASSWORD
+
+    visit(page, "/login", language)
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(PASSWORD)
+    page.locator("#password").press("Enter")
+    expect(page.locator(".flash.success")).to_be_visible()

@@ -15,9 +15,8 @@ from app.core.db import utcnow
 from app.core.i18n import to_jst
 from app.core.mail import OutboxMessage
 from app.extensions import db
-from tests.conftest import PASSWORD
 from tests.consultations.factories import make_session, scheduled
-from tests.e2e.conftest import check_a11y, visit
+from tests.e2e.conftest import check_a11y, login, visit
 
 
 def _with_record(app, ids):
@@ -127,11 +126,7 @@ def test_consultation_staff_pages_pass_axe(page, app, plan, make_user):
 
     ids = scheduled(app)
     staff = make_user("staff", "kikaku")
-    visit(page, "/login", "en")
-    page.locator("#email").fill(staff.email)
-    page.locator("#password").fill(PASSWORD)
-    page.locator("#password").press("Enter")
-    expect(page.locator(".flash.success")).to_be_visible()
+    login(page, staff.email)
     for language in ("ja", "en"):
         for path in (
             "/staff/consultations/",

@@ -6,23 +6,14 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
 from tests.councils.conftest import create_call
-from tests.e2e.conftest import check_a11y, visit
-
-
-def _login(page, email, language="en"):
-    visit(page, "/login", language)
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(PASSWORD)
-    page.locator("#password").press("Enter")
-    expect(page.locator(".flash.success")).to_be_visible()
+from tests.e2e.conftest import check_a11y, login, visit
 
 
 def test_a_citizen_applies_with_the_essay_counter_and_sees_the_result(page, app, plan, make_user):
     call_id = create_call(app, essay_min_chars=20, essay_max_chars=40)
     citizen = make_user("citizen")
-    _login(page, citizen.email)
+    login(page, citizen.email)
     visit(page, f"/councils/calls/{call_id}", "en")
     page.get_by_role("link", name="Apply", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Apply")
@@ -53,7 +44,7 @@ def test_a_citizen_applies_with_the_essay_counter_and_sees_the_result(page, app,
 
 def test_an_ineligible_citizen_is_told_why(page, app, plan, make_user):
     call_id = create_call(app, essay_min_chars=1, essay_max_chars=40)
-    _login(page, make_user("citizen").email, "ja")
+    login(page, make_user("citizen").email, "ja")
     visit(page, f"/councils/calls/{call_id}/apply", "ja")
     page.locator("#name").fill("蒼井 ツバメ")
     page.locator("#kana").fill("あおい つばめ")
@@ -96,14 +87,14 @@ def test_council_pages_pass_axe(page, app, plan, make_user, language):
     visit(page, "/councils/", language)
     visit(page, f"/councils/{council_id}", language)
     visit(page, f"/councils/calls/{call_id}", language)
-    _login(page, make_user("citizen").email, language)
+    login(page, make_user("citizen").email, language)
     visit(page, f"/councils/calls/{call_id}/apply", language)
     # The form with its errors, as a citizen who submits it empty sees it.
     page.locator("main form button[type=submit]").click()
     expect(page.locator("#error-summary")).to_be_visible()
     check_a11y(page)
     page.context.clear_cookies()
-    _login(page, make_user("staff", "gyosei-keiei").email, language)
+    login(page, make_user("staff", "gyosei-keiei").email, language)
     visit(page, "/staff/councils/dashboard", language)
     expect(page.locator("#public-share")).to_contain_text("100.0%")
 
@@ -139,7 +130,7 @@ def test_council_staff_and_review_pages_pass_axe(page, app, plan, make_user):
             db.session.get(User, applicant.id), call_id, **application_values()
         )
         application_id = application.id
-    _login(page, make_user("staff", "gyosei-keiei").email)
+    login(page, make_user("staff", "gyosei-keiei").email)
     for language in ("ja", "en"):
         for path in (
             "/staff/councils/",
@@ -155,7 +146,7 @@ def test_council_staff_and_review_pages_pass_axe(page, app, plan, make_user):
         ):
             visit(page, path, language)
     page.context.clear_cookies()
-    _login(page, reviewer.email)
+    login(page, reviewer.email)
     for language in ("ja", "en"):
         visit(page, f"/staff/councils/review/calls/{call_id}", language)
         visit(page, f"/staff/councils/review/applications/{application_id}", language)

@@ -6,8 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
-from tests.e2e.conftest import check_a11y, visit
+from tests.e2e.conftest import check_a11y, login, visit
 from tests.proposals.conftest import (
     create_call,
     department_id,
@@ -17,17 +16,9 @@ from tests.proposals.conftest import (
 from tests.proposals.test_pages import adopt
 
 
-def _login(page, email, language="en"):
-    visit(page, "/login", language)
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(PASSWORD)
-    page.locator("#password").press("Enter")
-    expect(page.locator(".flash.success")).to_be_visible()
-
-
 def test_a_group_submits_a_proposal_and_follows_it_to_adoption(page, app, plan, make_user):
     call_id = create_call(app, max_contribution=500_000, title_en="Collaboration call")
-    _login(page, make_user("citizen").email)
+    login(page, make_user("citizen").email)
 
     for language in ("ja", "en"):
         visit(page, "/proposals/", language)
@@ -134,7 +125,7 @@ def test_staff_and_review_pages_pass_axe(page, app, plan, make_user):
     with app.app_context():
         proposal = db.session.get(Proposal, adopted)
         services.complete(None, proposal, proposal.agreed_on)
-    _login(page, make_user("staff", "shimin-kyodo").email)
+    login(page, make_user("staff", "shimin-kyodo").email)
     for language in ("ja", "en"):
         for path in (
             "/staff/proposals/",
@@ -151,7 +142,7 @@ def test_staff_and_review_pages_pass_axe(page, app, plan, make_user):
     # A second proposal in the document review, for the reviewer's scoring page.
     reviewing = adopt(app, call_id, 1, start=1, until="document_review")[0]
     page.context.clear_cookies()
-    _login(page, reviewer.email)
+    login(page, reviewer.email)
     for language in ("ja", "en"):
         visit(page, "/staff/proposals/review/", language)
         visit(page, f"/staff/proposals/review/{reviewing}/document", language)

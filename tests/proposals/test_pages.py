@@ -162,41 +162,15 @@ def test_the_initiative_page_and_the_figures_show_the_projects(app, client, plan
 
 def test_the_staff_dashboard_lists_proposals_waiting_on_the_city(app, client, plan, login_as):
     from app.accounts.models import User
-    from app.core.permissions import Role
     from app.proposals import services
-    from app.proposals.models import ELIGIBILITY_LABELS, EXCLUSION_LABELS, ProposalCall
+    from app.proposals.models import Proposal
 
-    call_id = create_call(app)
+    user_id, proposal_id = draft(app, create_call(app), 0)
     with app.app_context():
-        group = User(
-            email="g@example.jp", display_name="団体", role=Role.CITIZEN, password_hash="!"
-        )
-        db.session.add(group)
+        proposal = db.session.get(Proposal, proposal_id)
+        proposal.title = "返事を待つ提案"
         db.session.commit()
-        proposal = services.save_draft(
-            group,
-            db.session.get(ProposalCall, call_id),
-            None,
-            [services.BudgetEntry("費用", 1000, 1000)],
-            group_name="待ちの会",
-            representative="代表",
-            members=5,
-            founded_on=utcnow_date(),
-            address="熊本市",
-            phone="0",
-            email="g@example.jp",
-            title="返事を待つ提案",
-            summary="s",
-            problem="p",
-            plan="p",
-            schedule="s",
-            group_role="g",
-            city_role="c",
-            department_id=department_id("kikaku"),
-            eligibility=list(ELIGIBILITY_LABELS),
-            declarations=list(EXCLUSION_LABELS),
-        )
-        services.submit(group, proposal.id)
+        services.submit(db.session.get(User, user_id), proposal_id)
     login_as("staff", "shimin-kyodo")
     page = client.get("/staff/reports/attention").text
     assert "返事を待つ提案" in page
