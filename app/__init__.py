@@ -34,6 +34,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
+    from app.core.cache import init_cache
     from app.core.db import configure_engine
     from app.core.i18n import select_locale
     from app.core.security import init_security
@@ -51,6 +52,7 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
     limiter.init_app(app)
+    init_cache(app)
     init_security(app)
 
     # Every model is imported here, so metadata (and Alembic) sees all tables.

@@ -58,6 +58,7 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "GROUPING_SYNC_LIMIT": int(os.environ.get("GROUPING_SYNC_LIMIT", "5000")),
         "GROUPING_THRESHOLD": float(os.environ.get("GROUPING_THRESHOLD", "0.75")),
         "FIGURES_CACHE_SECONDS": int(os.environ.get("FIGURES_CACHE_SECONDS", "60")),
+        "CACHE_REDIS_URL": os.environ.get("CACHE_REDIS_URL", ""),
         "RESULTS_OVERDUE_DAYS": int(os.environ.get("RESULTS_OVERDUE_DAYS", "60")),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),

@@ -8,17 +8,16 @@ them.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from app.core.i18n import fiscal_year_bounds
+from app.extensions import cache
 
 
 class FulfilsInitiative:
@@ -139,35 +138,20 @@ def figures_by_initiative(flt: ActivityFilter | None = None) -> dict[str, Figure
     return {kind.key: kind_figures(kind, flt) for kind in kinds()}
 
 
-# Filters are chosen by visitors (years × ward × department), so the cache is bounded.
-FIGURES_CACHE_ENTRIES = 256
-
-
 def kind_figures(kind: ActivityKind, flt: ActivityFilter) -> Figures:
-    """One kind's figures for a filter, computed at most once per FIGURES_CACHE_SECONDS in each
-    worker process. At national scale a kind's figures aggregate millions of rows (seconds of
-    SQL) while the table, the initiative pages, the reports and the API ask for them on every
-    request; figures a minute old are good enough for a progress report. 0 turns the cache
-    off (the tests, and `bench.pages`, which measures the SQL itself)."""
-    seconds = current_app.config.get("FIGURES_CACHE_SECONDS", 0)
-    if seconds <= 0:
-        return _plain_numbers(kind.figures(flt))
-    cache: dict[tuple[str, ActivityFilter], tuple[float, Figures]] = (
-        current_app.extensions.setdefault("activity_figures", {})
-    )
-    key = (kind.key, flt)
-    now = time.monotonic()
-    hit = cache.get(key)
-    if hit is None or hit[0] <= now:
-        if len(cache) >= FIGURES_CACHE_ENTRIES:
-            for stale in [k for k, (expires, _v) in cache.items() if expires <= now]:
-                del cache[stale]
-            if len(cache) >= FIGURES_CACHE_ENTRIES:
-                cache.clear()
-        hit = (now + seconds, _plain_numbers(kind.figures(flt)))
-        cache[key] = hit
-    # Copies: a caller that adds to its figures must not change the next request's.
-    return {initiative_id: dict(values) for initiative_id, values in hit[1].items()}
+    """One kind's figures for a filter, computed at most once per FIGURES_CACHE_SECONDS (in each
+    worker, or once for all of them with CACHE_REDIS_URL; app/core/cache.py). At national scale
+    a kind's figures aggregate millions of rows (seconds of SQL) while the table, the initiative
+    pages, the reports and the API ask for them on every request; figures a minute old are good
+    enough for a progress report. With FIGURES_CACHE_SECONDS 0 they are computed every time
+    (the tests, and `bench.pages`, which measures the SQL itself)."""
+    key = f"figures:{kind.key}:{flt.fiscal_years}:{flt.ward_id}:{flt.department_id}"
+    # The cache keeps pickled copies: a caller that adds to its figures changes nobody else's.
+    figures: Figures | None = cache.get(key)
+    if figures is None:
+        figures = _plain_numbers(kind.figures(flt))
+        cache.set(key, figures)
+    return figures
 
 
 def _plain_numbers(figures: Figures) -> Figures:

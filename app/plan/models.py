@@ -32,6 +32,9 @@ class Plan(Localized, db.Model):
     fiscal_year: Mapped[int]
     # Column headings (ア)–(オ) as printed on the paper table, {key: {ja, en}}.
     columns: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    # Raised by every change to the table's texts (plan.services): cached fragments of the
+    # table are keyed by it, so an edit shows at once on every worker.
+    revision: Mapped[int] = mapped_column(default=0, server_default="0")
 
     categories: Mapped[list[Category]] = relationship(
         back_populates="plan", order_by="Category.position", cascade="all, delete-orphan"

@@ -86,6 +86,13 @@ def initiative_from_query() -> Initiative | None:
     return initiative
 
 
+def find_initiative(plan: Plan, number: int) -> Initiative | None:
+    """The initiative alone (one statement), for a page whose details may come from the cache."""
+    return db.session.scalar(
+        sa.select(Initiative).where(Initiative.plan_id == plan.id, Initiative.number == number)
+    )
+
+
 def get_initiative(plan: Plan, number: int) -> Initiative | None:
     return db.session.scalar(
         sa.select(Initiative)
@@ -220,8 +227,15 @@ def load_plan(path: str | Path) -> LoadResult:
     except Exception:
         db.session.rollback()
         raise
+    if result.changed:
+        _revised()
     db.session.commit()
     return result
+
+
+def _revised() -> None:
+    """The table's texts changed: cached fragments of it are stale (app/core/cache.py)."""
+    db.session.execute(sa.update(Plan).values(revision=Plan.revision + 1))
 
 
 def _loc(value: dict[str, str]) -> tuple[str, str]:
@@ -424,6 +438,7 @@ def edit_texts(actor: Any, obj: Recommendation | Initiative | Action, **values: 
             before,
             after,
         )
+        _revised()
     db.session.commit()
 
 
@@ -462,5 +477,6 @@ def record_progress(
             progress, ["action_id", "fiscal_year", "status", "note", "recorded_on"]
         ),
     )
+    _revised()
     db.session.commit()
     return progress

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -46,12 +47,31 @@ def read_filter() -> tuple[ReportFilterForm, ActivityFilter]:
 
 def render_report(internal: bool) -> ResponseReturnValue:
     form, flt = read_filter()
-    report = services.build_report(flt)
-    if report is None:
-        abort(404)
+    plan = plan_services.current_plan() or abort(404)
     return render_template(
-        "reports/index.html", report=report, form=form, internal=internal, metrics=services.metrics
+        "reports/index.html",
+        plan=plan,
+        flt=flt,
+        form=form,
+        internal=internal,
+        metrics=services.metrics,
+        # Called by the template only when its cached copy of the table is missing or stale.
+        load_report=partial(services.build_report, flt),
+        link_args=filter_args(flt),
     )
+
+
+def filter_args(flt: ActivityFilter) -> dict[str, Any]:
+    """The query string of a filter, for links that keep it (built from the filter, not from
+    whatever else the address carried, so cached links are the same for everyone)."""
+    args: dict[str, Any] = {}
+    if flt.fiscal_years:
+        args["year"] = list(flt.fiscal_years)
+    if flt.ward_id is not None:
+        args["ward"] = flt.ward_id
+    if flt.department_id is not None:
+        args["department"] = flt.department_id
+    return args
 
 
 @bp.route("/reports")

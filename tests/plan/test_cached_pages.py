@@ -1,0 +1,61 @@
+"""With the cache on (app/core/cache.py), the table, an initiative's page and the report are
+built once a period: an edit to the table shows at once, figures within the period."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import cachelib.simple
+import pytest
+import sqlalchemy as sa
+
+from app.accounts.models import User
+from app.core import activity
+from app.extensions import db
+from app.plan.models import Initiative
+from app.plan.services import edit_texts
+from tests.kinds import PROGRESS_KIND
+
+TITLE = "新しい参画の手法の研究と活用"
+PAGES = ["/", "/initiatives/9", "/reports"]
+
+
+@pytest.fixture
+def counted_kind(app, plan):
+    calls = []
+
+    def figures(_flt):
+        calls.append(1)
+        initiative_id = db.session.scalar(sa.select(Initiative.id).where(Initiative.number == 9))
+        return {initiative_id: {"entries": 1000 + len(calls), "years": 0}}
+
+    activity.register(replace(PROGRESS_KIND, key="counted", label="Counted", figures=figures))
+    yield calls
+    activity.unregister("counted")
+
+
+def test_an_edit_shows_at_once_and_figures_within_the_period(
+    app, another_app, make_user, counted_kind, monkeypatch
+):
+    clock = [1000.0]
+    monkeypatch.setattr(cachelib.simple, "time", lambda: clock[0])
+    client = another_app({**app.config, "FIGURES_CACHE_SECONDS": 60}).test_client()
+    admin = make_user("admin")
+
+    for page in PAGES:
+        assert TITLE in client.get(page).text
+    assert "Counted: 1001" in client.get("/").text
+    assert "1001" in client.get("/initiatives/9").text
+    assert len(counted_kind) == 1  # computed once for the three pages and the second visit
+
+    with app.app_context():
+        item = db.session.scalar(sa.select(Initiative).where(Initiative.number == 9))
+        edit_texts(db.session.get(User, admin.id), item, title_ja=f"{TITLE}(改)")
+    for page in PAGES:
+        assert f"{TITLE}(改)" in client.get(page).text, page
+    assert "Counted: 1001" in client.get("/").text  # the figures are still those of the period
+    assert "Research and use new participation methods" in client.get("/?lang=en").text
+
+    clock[0] += 61
+    assert "Counted: 1002" in client.get("/").text
+    assert len(counted_kind) == 2
