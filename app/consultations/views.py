@@ -7,6 +7,7 @@ import calendar as calendar_module
 import csv
 import io
 from datetime import date, datetime, timedelta
+from functools import partial
 
 import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -105,7 +106,22 @@ def index() -> ResponseReturnValue:
         per_page=UPCOMING_PER_PAGE,
         error_out=False,
     )
-    past = (
+    seats = services.seats_by_session([s.id for s in upcoming.items])
+    return render_template(
+        "consultations/index.html",
+        upcoming=upcoming,
+        # Upcoming sessions and their seats are live; the published records change seldom and
+        # are built once a period per language and filter (app/core/cache.py).
+        past_key="-".join([current_language(), *chosen.values()]),
+        load_past=partial(_past_sessions, stmt, now),
+        seats=seats,
+        chosen=chosen,
+        **_filter_choices(),
+    )
+
+
+def _past_sessions(stmt: sa.Select, now: datetime) -> list[Session]:
+    return (
         db.session.scalars(
             stmt.join(SessionRecord, SessionRecord.session_id == Session.id)
             .where(Session.ends_at <= now, SessionRecord.published_at.is_not(None))
@@ -114,15 +130,6 @@ def index() -> ResponseReturnValue:
         )
         .unique()
         .all()
-    )
-    seats = services.seats_by_session([s.id for s in upcoming.items])
-    return render_template(
-        "consultations/index.html",
-        upcoming=upcoming,
-        past=past,
-        seats=seats,
-        chosen=chosen,
-        **_filter_choices(),
     )
 
 

@@ -26,6 +26,7 @@ def init_templating(app: Flask) -> None:
         era_year=i18n.era_year,
         yen=i18n.format_yen,
     )
+    i18n.install_template_gettext(app)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -3,6 +3,8 @@ results. Personal data never appears here except on the submitter's own receipt.
 
 from __future__ import annotations
 
+import hashlib
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -106,8 +108,30 @@ def index() -> ResponseReturnValue:
         ward_id=_chosen(form.ward),
         keyword=(form.q.data or "").strip(),
     )
-    now = clock.now()
     page = request.args.get("page", 1, type=int)
+    args = {
+        "q": flt.keyword,
+        "department": flt.department_id,
+        "initiative": flt.initiative_number,
+        "ward": flt.ward_id,
+    }
+    args = {name: value for name, value in args.items() if value}
+    keyword = hashlib.sha256(flt.keyword.encode()).hexdigest()[:16] if flt.keyword else ""
+    return render_template(
+        "public_comment/index.html",
+        form=form,
+        # The lists are built once a period per language, filter and page (app/core/cache.py):
+        # a case may show as open up to FIGURES_CACHE_SECONDS after it closed; the comment
+        # form checks the deadline itself, to the second.
+        list_key="-".join(map(str, [current_language(), *args.values(), keyword, page])),
+        load_lists=partial(_lists, flt, page),
+        # Links keep the filter, built from it rather than from whatever else the address had.
+        filter_args=args,
+    )
+
+
+def _lists(flt: services.CaseFilter, page: int) -> dict[str, Any]:
+    now = clock.now()
     current = services.current_cases(flt, now)
     finished = services.finished_cases(flt, now, page)
     counts = services.comment_counts([c.id for c in [*current, *finished.items]])
@@ -119,9 +143,7 @@ def index() -> ResponseReturnValue:
         )
     groups["upcoming"].sort(key=lambda item: item[0].opens_at)
     groups["finished"] = [(c, counts.get(c.id, 0), c.phase_at(now)) for c in finished.items]
-    return render_template(
-        "public_comment/index.html", groups=groups, finished=finished, form=form, now=now
-    )
+    return {"groups": groups, "finished": finished}
 
 
 @bp.route("/public-comments/feed.atom")
