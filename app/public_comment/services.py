@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.core import audit, clock
 from app.core.db import begin_write
@@ -35,6 +35,7 @@ from app.public_comment.models import (
     Channel,
     Comment,
     CommentCase,
+    CommentGroup,
     DraftSection,
     OpinionSummary,
     Phase,
@@ -652,6 +653,36 @@ def finished_cases(flt: CaseFilter, now: datetime, page: int) -> Any:
     return db.paginate(stmt, page=page, per_page=FINISHED_PER_PAGE, error_out=False)
 
 
+PUBLISHED_COMMENTS_PER_PAGE = 100
+
+
+def published_comments(case_id: int, page: int) -> Any:
+    """The comments a results page publishes, in receipt order, a page at a time (a contested
+    draft draws a hundred thousand): out-of-scope ones left out, and of a campaign only its
+    representative, shown once with the number of comments of the same content."""
+    campaigns = sa.select(CommentGroup.id).where(
+        CommentGroup.case_id == case_id, CommentGroup.is_campaign.is_(True)
+    )
+    representatives = sa.select(CommentGroup.representative_id).where(
+        CommentGroup.id.in_(campaigns)
+    )
+    stmt = (
+        sa.select(Comment)
+        .where(
+            Comment.case_id == case_id,
+            Comment.out_of_scope_reason == "",
+            sa.or_(
+                Comment.group_id.is_(None),
+                Comment.group_id.not_in(campaigns),
+                Comment.id.in_(representatives),
+            ),
+        )
+        .order_by(Comment.receipt_number)
+        .options(selectinload(Comment.section))
+    )
+    return db.paginate(stmt, page=page, per_page=PUBLISHED_COMMENTS_PER_PAGE, error_out=False)
+
+
 def comment_counts(case_ids: list[int]) -> dict[int, int]:
     """Comments per case, for the cases shown only (one statement)."""
     rows = db.session.execute(
@@ -727,7 +758,7 @@ def group_comments(
     from collections import Counter
 
     from app.public_comment.grouping import group, normalise, topics
-    from app.public_comment.models import CommentCluster, CommentGroup
+    from app.public_comment.models import CommentCluster
 
     report = progress or (lambda _percent, _message: None)
     threshold = threshold or current_app.config["GROUPING_THRESHOLD"]
@@ -894,7 +925,6 @@ def assign_group(actor: Any, comment_group: Any, summary: OpinionSummary) -> int
 
 def split_from_group(actor: Any, comment: Comment) -> None:
     """Take one comment out of its group (staff judged it different)."""
-    from app.public_comment.models import CommentGroup
 
     comment_group = db.session.get(CommentGroup, comment.group_id) if comment.group_id else None
     if comment_group is None:

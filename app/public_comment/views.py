@@ -21,7 +21,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.core import clock
 from app.core.forms import choices
@@ -58,15 +58,16 @@ def _comment_limit() -> str:
     return current_app.config["COMMENT_RATE_LIMIT"]
 
 
-def _public_case(case_id: int) -> CommentCase:
+def _public_case(case_id: int, *collections: Any) -> CommentCase:
+    """A case visitors may see, with its department and initiative (joined: one statement) and
+    the collections the page shows (CommentCase.sections, CommentCase.materials)."""
     case = db.session.scalar(
         sa.select(CommentCase)
         .where(CommentCase.id == case_id)
         .options(
-            selectinload(CommentCase.sections),
-            selectinload(CommentCase.materials),
-            selectinload(CommentCase.department),
-            selectinload(CommentCase.initiative),
+            joinedload(CommentCase.department),
+            joinedload(CommentCase.initiative),
+            *(selectinload(collection) for collection in collections),
         )
     )
     if case is None:
@@ -158,7 +159,7 @@ def feed() -> ResponseReturnValue:
 
 @bp.route("/public-comments/<int:case_id>")
 def case(case_id: int) -> ResponseReturnValue:
-    item = _public_case(case_id)
+    item = _public_case(case_id, CommentCase.sections, CommentCase.materials)
     now = clock.now()
     return render_template("public_comment/case.html", case=item, phase=item.phase_at(now), now=now)
 
@@ -180,7 +181,7 @@ def _comment_form(item: CommentCase) -> CommentForm:
 @limiter.limit(_comment_limit, methods=["POST"])
 def comment(case_id: int) -> ResponseReturnValue:
     """Form → confirmation (確認画面) → stored with a receipt number, as Japanese forms do."""
-    item = _public_case(case_id)
+    item = _public_case(case_id, CommentCase.sections)
     phase = item.phase_at(clock.now())
     if phase != Phase.OPEN:
         return render_template("public_comment/closed.html", case=item, phase=phase), 403
@@ -246,12 +247,7 @@ def results(case_id: int) -> ResponseReturnValue:
         .order_by(OpinionSummary.position, OpinionSummary.id)
         .options(selectinload(OpinionSummary.section))
     ).all()
-    comments = db.session.scalars(
-        sa.select(Comment)
-        .where(Comment.case_id == item.id, Comment.out_of_scope_reason == "")
-        .order_by(Comment.receipt_number)
-        .options(selectinload(Comment.section))
-    ).all()
+    comments = services.published_comments(item.id, request.args.get("page", 1, type=int))
     # Groups labelled as campaigns are published once, with the number of comments.
     campaigns = {
         g.id: g

@@ -242,3 +242,39 @@ def test_finished_cases_are_paged_with_links_in_both_languages(
     assert second.count("終了案件") == 1 and "前へ" in second
     english = client.get("/public-comments?lang=en&page=2").text
     assert "Page 2 of 2" in english and "Previous" in english
+
+
+def test_results_publish_a_contested_draft_a_hundred_comments_at_a_time(
+    app, client, make_case, frozen
+):
+    case_id = make_case()
+    with app.app_context():
+        db.session.add_all(
+            Comment(
+                case_id=case_id,
+                receipt_number=n,
+                receipt_code=f"PC{case_id}-{n:05d}",
+                submission_token=f"bulk-{n}",
+                received_at=frozen.now,
+                submitter_category="resident",
+                name=f"市民{n}",
+                address="熊本市",
+                person_key=person_key(f"市民{n}", "熊本市"),
+                body=f"意見その{n}です。",
+                channel="web",
+            )
+            for n in range(1, 151)
+        )
+        db.session.commit()
+    frozen.set_jst(date(2024, 11, 5), time(9, 0))
+    _publish(app, case_id)
+    url = f"/public-comments/{case_id}/results"
+    first = client.get(f"{url}?lang=ja").text
+    assert "意見その1です。" in first and "意見その100です。" in first
+    assert "意見その101です。" not in first
+    assert f'href="{url}?page=2"' in first and "150件のご意見" in first  # the figures count all
+    second = client.get(f"{url}?page=2").text
+    assert "意見その101です。" in second and "意見その150です。" in second
+    assert "意見その100です。" not in second
+    assert 'start="101"' in second
+    assert _statements(app, client, url) == _statements(app, client, f"{url}?page=2")
