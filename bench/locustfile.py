@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import uuid
 from html import unescape
 from itertools import count
 from typing import Any
@@ -58,6 +59,16 @@ def _bound(**_kwargs: Any) -> None:
 
 class Citizen(FastHttpUser):
     wait_time = constant(0)
+    csrf_token = ""
+
+    def on_start(self) -> None:
+        if ENDPOINT == "comment_send":
+            # A browser that has the form open: its session cookie and CSRF token, kept.
+            page = self.client.get(self.comment_path(), name="comment: form (once per client)")
+            self.csrf_token = form_fields(page.text or "").get("csrf_token", "")
+
+    def comment_path(self) -> str:
+        return f"/public-comments/{TARGETS['open_case']}/comment"
 
     def _get(self, path: str, name: str) -> None:
         with self.client.get(path, name=name, catch_response=True) as response:
@@ -68,6 +79,8 @@ class Citizen(FastHttpUser):
     def visit(self) -> None:
         if ENDPOINT == "comment":
             self.comment()
+        elif ENDPOINT == "comment_send":
+            self.send()
         elif ENDPOINT == "register":
             self.register()
         else:
@@ -76,7 +89,7 @@ class Citizen(FastHttpUser):
     def comment(self) -> None:
         """The citizen's path: the form, the confirmation step (確認画面), then sending; only a
         redirect to the receipt counts as acknowledged."""
-        path = f"/public-comments/{TARGETS['open_case']}/comment"
+        path = self.comment_path()
         with self.client.get(path, name="comment: form", catch_response=True) as page:
             fields = form_fields(page.text or "")
             if page.status_code != 200 or "csrf_token" not in fields:
@@ -108,6 +121,33 @@ class Citizen(FastHttpUser):
         fields["action"] = "submit"
         with self.client.post(
             path, data=fields, name="comment: send", allow_redirects=False, catch_response=True
+        ) as sent:
+            if sent.status_code != 302 or "/receipts/" not in (sent.headers.get("Location") or ""):
+                sent.failure(f"status {sent.status_code}, no receipt")
+
+    def send(self) -> None:
+        """Only the step that stores: what the server can take at a deadline, when the citizens
+        have their forms filled and confirmed. Each comment has its own submission token, as
+        each form would."""
+        serial = next(_serial)
+        data = {
+            "csrf_token": self.csrf_token,
+            "submission_token": f"bench-{os.getpid()}-{serial}-{uuid.uuid4().hex}",
+            "submitter_category": "resident",
+            "name": f"負荷試験{os.getpid()}-{serial}",
+            "address": "熊本市中央区",
+            "email": f"bench{os.getpid()}-{serial}@example.jp",
+            "section_id": "0",
+            "body": "ベンチマークの意見です。案に賛成します。",
+            "consent": "y",
+            "action": "submit",
+        }
+        with self.client.post(
+            self.comment_path(),
+            data=data,
+            name="comment: send (form held)",
+            allow_redirects=False,
+            catch_response=True,
         ) as sent:
             if sent.status_code != 302 or "/receipts/" not in (sent.headers.get("Location") or ""):
                 sent.failure(f"status {sent.status_code}, no receipt")

@@ -4,6 +4,7 @@ writes. Capacity is checked and taken in one transaction that holds the session 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -723,8 +724,19 @@ def calendar_for(sessions: Iterable[Session], name: str = "") -> bytes:
         if session.cancelled_at is not None:
             event.add("status", "CANCELLED")
         calendar.add_component(event)
-    calendar.add_missing_timezones()
+    calendar.add_component(_jst_timezone())
+    calendar.add_missing_timezones()  # none: every time is in Asia/Tokyo
     return calendar.to_ical()
+
+
+@functools.cache
+def _jst_timezone() -> Any:
+    """The VTIMEZONE of Asia/Tokyo, built once per process: icalendar derives it by probing the
+    zone hour by hour over decades (about 50 ms), which made every registration mail, built
+    inside the registration's transaction, hold the session's lock that long."""
+    from icalendar import Timezone
+
+    return Timezone.from_tzid("Asia/Tokyo")
 
 
 # Reading ---------------------------------------------------------------------------------

@@ -215,9 +215,12 @@ def comment(case_id: int) -> ResponseReturnValue:
                 phase=item.phase_at(clock.now()),
                 message=str(error),
             ), 403
+        # The ids as known at commit: reading them off the committed objects would load the
+        # comment and the case again (three statements on the busiest request of the site).
+        stored_id = sa.inspect(stored).identity[0]
         allowed = session.get(RECEIPTS_SESSION_KEY, [])
-        session[RECEIPTS_SESSION_KEY] = [*allowed[-19:], stored.id]
-        return redirect(url_for("public_comment.receipt", case_id=item.id, comment_id=stored.id))
+        session[RECEIPTS_SESSION_KEY] = [*allowed[-19:], stored_id]
+        return redirect(url_for("public_comment.receipt", case_id=case_id, comment_id=stored_id))
     return render_template("public_comment/comment_form.html", case=item, form=form)
 
 

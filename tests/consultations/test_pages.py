@@ -43,6 +43,10 @@ def test_session_ics_and_feeds_parse_with_jst_times(app, client, plan):
         assert start.astimezone(JST) == datetime.combine(day, time(14), tzinfo=JST)
         assert end.astimezone(JST) == datetime.combine(day, time(16), tzinfo=JST)
         assert str(events[0]["summary"]).startswith("テスト懇話会")
+        # The times name their zone, and the zone is described once (built once per process).
+        zones = icalendar.Calendar.from_ical(response.data).walk("VTIMEZONE")
+        assert [str(zone["tzid"]) for zone in zones] == ["Asia/Tokyo"]
+        assert zones[0].walk("STANDARD")[0].decoded("tzoffsetto") == timedelta(hours=9)
     # Another ward's feed does not carry it.
     assert _events(client.get("/consultations/wards/kita/feed.ics").data) == []
 
