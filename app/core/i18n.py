@@ -149,3 +149,28 @@ def install_template_gettext(app: Flask) -> None:
         pgettext=lambda c, s: request_translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
     )
+
+
+_form_catalogues: dict[str, Any] = {}
+
+
+def share_form_translations(app: Flask) -> None:
+    """Flask-WTF reads WTForms' own catalogue (its built-in messages in Japanese) from disk
+    once per request that validates a form; it looks for it on the request first, so the
+    catalogue is read once per process and language and handed to each request."""
+
+    @app.before_request
+    def _form_translations() -> None:
+        locale = get_locale()
+        if locale is None:
+            return
+        key = str(locale)
+        catalogue = _form_catalogues.get(key)
+        if catalogue is None:
+            from babel.support import Translations
+            from wtforms.i18n import messages_path
+
+            catalogue = _form_catalogues[key] = Translations.load(
+                messages_path(), [locale], domain="wtforms"
+            )
+        request.wtforms_translations = catalogue  # type: ignore[attr-defined]

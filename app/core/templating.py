@@ -27,6 +27,7 @@ def init_templating(app: Flask) -> None:
         yen=i18n.format_yen,
     )
     i18n.install_template_gettext(app)
+    i18n.share_form_translations(app)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -58,17 +58,21 @@ def _comment_limit() -> str:
     return current_app.config["COMMENT_RATE_LIMIT"]
 
 
-def _public_case(case_id: int, *collections: Any) -> CommentCase:
-    """A case visitors may see, with its department and initiative (joined: one statement) and
-    the collections the page shows (CommentCase.sections, CommentCase.materials)."""
+def _case_page() -> tuple[Any, ...]:
+    """What a case's page shows besides the case: many-to-one joined into the case's
+    statement, collections loaded in one statement each."""
+    return (
+        joinedload(CommentCase.department),
+        joinedload(CommentCase.initiative),
+        selectinload(CommentCase.sections),
+        selectinload(CommentCase.materials),
+    )
+
+
+def _public_case(case_id: int, *options: Any) -> CommentCase:
+    """A case visitors may see, with the loader options of what the page shows."""
     case = db.session.scalar(
-        sa.select(CommentCase)
-        .where(CommentCase.id == case_id)
-        .options(
-            joinedload(CommentCase.department),
-            joinedload(CommentCase.initiative),
-            *(selectinload(collection) for collection in collections),
-        )
+        sa.select(CommentCase).where(CommentCase.id == case_id).options(*options)
     )
     if case is None:
         abort(404)
@@ -159,7 +163,7 @@ def feed() -> ResponseReturnValue:
 
 @bp.route("/public-comments/<int:case_id>")
 def case(case_id: int) -> ResponseReturnValue:
-    item = _public_case(case_id, CommentCase.sections, CommentCase.materials)
+    item = _public_case(case_id, *_case_page())
     now = clock.now()
     return render_template("public_comment/case.html", case=item, phase=item.phase_at(now), now=now)
 
@@ -181,7 +185,9 @@ def _comment_form(item: CommentCase) -> CommentForm:
 @limiter.limit(_comment_limit, methods=["POST"])
 def comment(case_id: int) -> ResponseReturnValue:
     """Form → confirmation (確認画面) → stored with a receipt number, as Japanese forms do."""
-    item = _public_case(case_id, CommentCase.sections)
+    # No loader options: posting is the busiest request, and building a statement's options
+    # costs more than the one small query each page step that needs sections or labels makes.
+    item = _public_case(case_id)
     phase = item.phase_at(clock.now())
     if phase != Phase.OPEN:
         return render_template("public_comment/closed.html", case=item, phase=phase), 403
@@ -241,7 +247,7 @@ def receipt(case_id: int, comment_id: int) -> ResponseReturnValue:
 
 @bp.route("/public-comments/<int:case_id>/results")
 def results(case_id: int) -> ResponseReturnValue:
-    item = _public_case(case_id)
+    item = _public_case(case_id, joinedload(CommentCase.department))
     if item.status.value not in ("published", "abandoned"):
         abort(404)
     summaries = db.session.scalars(

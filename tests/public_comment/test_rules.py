@@ -113,3 +113,17 @@ def test_submissions_are_rate_limited(app, client, make_case):
         url, data={**COMMENT, "csrf_token": token, "submission_token": "x", "action": "submit"}
     )
     assert response.status_code == 429
+
+
+def test_built_in_form_messages_come_in_the_page_language(app, client, make_case):
+    """WTForms' own messages come from its catalogue, read once per process and language."""
+    case_id = make_case()
+    for language, message in (("ja", "選択肢が正しくありません。"), ("en", "Not a valid choice.")):
+        url = f"/public-comments/{case_id}/comment?lang={language}"
+        page = client.get(url)
+        fields = {**COMMENT, "csrf_token": csrf_from(page.text), "section_id": "999"}
+        refused = client.post(url, data={**fields, "action": "confirm"})
+        assert refused.status_code == 200
+        assert message in refused.text
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Comment.id))) == 0
