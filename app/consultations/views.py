@@ -56,7 +56,8 @@ def _public_sessions() -> sa.Select:
         sa.select(Session)
         .join(Consultation, Session.consultation_id == Consultation.id)
         .where(Session.cancelled_at.is_(None))
-        .options(*services.session_options())
+        # Lists show no session's record (its page does): no statement for them.
+        .options(*services.session_options(record=False))
     )
 
 
