@@ -14,7 +14,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from app.consultations import bp, services
 from app.consultations.forms import CancelForm, RegistrationForm, accommodation_choices
@@ -56,8 +56,14 @@ def _public_sessions() -> sa.Select:
         sa.select(Session)
         .join(Consultation, Session.consultation_id == Consultation.id)
         .where(Session.cancelled_at.is_(None))
-        # Lists show no session's record (its page does): no statement for them.
-        .options(*services.session_options(record=False))
+        # The consultation joined for the filters is the one shown (not joined a second time);
+        # lists show no session's record (its page does), so no statement for them.
+        .options(
+            contains_eager(Session.consultation).joinedload(Consultation.kind),
+            contains_eager(Session.consultation).joinedload(Consultation.department),
+            joinedload(Session.venue),
+            joinedload(Session.ward),
+        )
     )
 
 
