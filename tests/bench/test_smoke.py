@@ -89,6 +89,8 @@ def test_generator_and_load_driver_at_tiny_scale(bench_database: str, tmp_path: 
         "comment: form",
         "comment: confirm",
         "comment: send",
+        "comment: form (once per client)",
+        "comment: send (form held)",
         "register: form",
         "register: send",
     ]
