@@ -122,6 +122,7 @@ def register_commands(app: Flask) -> None:
     from app.core.cli import demo_cli, mail_cli, translate_cli
     from app.plan.cli import plan_cli
     from app.public_comment.cli import public_comment_cli
+    from app.reports.cli import reports_cli
 
     for group in (
         users_cli,
@@ -131,6 +132,7 @@ def register_commands(app: Flask) -> None:
         plan_cli,
         consultations_cli,
         public_comment_cli,
+        reports_cli,
     ):
         app.cli.add_command(group)
 

@@ -145,13 +145,23 @@ def kind_figures(kind: ActivityKind, flt: ActivityFilter) -> Figures:
     pages, the reports and the API ask for them on every request; figures a minute old are good
     enough for a progress report. With FIGURES_CACHE_SECONDS 0 they are computed every time
     (the tests, and `bench.pages`, which measures the SQL itself)."""
-    key = f"figures:{kind.key}:{flt.fiscal_years}:{flt.ward_id}:{flt.department_id}"
     # The cache keeps pickled copies: a caller that adds to its figures changes nobody else's.
-    figures: Figures | None = cache.get(key)
+    figures: Figures | None = cache.get(_figures_key(kind, flt))
     if figures is None:
-        figures = _plain_numbers(kind.figures(flt))
-        cache.set(key, figures)
+        figures = refresh_figures(kind, flt)
     return figures
+
+
+def refresh_figures(kind: ActivityKind, flt: ActivityFilter, timeout: int | None = None) -> Figures:
+    """Compute one kind's figures for a filter and put them in the cache (for `timeout`
+    seconds, FIGURES_CACHE_SECONDS by default)."""
+    figures = _plain_numbers(kind.figures(flt))
+    cache.set(_figures_key(kind, flt), figures, timeout=timeout)
+    return figures
+
+
+def _figures_key(kind: ActivityKind, flt: ActivityFilter) -> str:
+    return f"figures:{kind.key}:{flt.fiscal_years}:{flt.ward_id}:{flt.department_id}"
 
 
 def _plain_numbers(figures: Figures) -> Figures:

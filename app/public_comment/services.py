@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.core import audit, clock
-from app.core.db import begin_write
+from app.core.db import begin_write, utcnow
 from app.core.i18n import current_language, fiscal_year
 from app.core.mail import queue_mail
 from app.core.receipts import next_receipt_number
@@ -405,6 +405,7 @@ def redact_comment(actor: Any, comment: Comment, redacted_body: str, reason: str
         before,
         {"redacted_body": redacted_body, "redaction_reason": reason},
     )
+    _results_changed(comment)
     db.session.commit()
 
 
@@ -421,7 +422,15 @@ def set_out_of_scope(actor: Any, comment: Comment, reason: str) -> None:
         before,
         {"out_of_scope_reason": comment.out_of_scope_reason},
     )
+    _results_changed(comment)
     db.session.commit()
+
+
+def _results_changed(comment: Comment) -> None:
+    """Published results are cached by their case's updated_at (public_comment.views.results):
+    a redaction, or a comment taken out, must leave the public page at once. Other changes
+    after publication show within FIGURES_CACHE_SECONDS."""
+    comment.case.updated_at = utcnow()
 
 
 # Summaries and results ---------------------------------------------------------------------
@@ -653,11 +662,11 @@ def finished_cases(flt: CaseFilter, now: datetime, page: int) -> Any:
     return db.paginate(stmt, page=page, per_page=FINISHED_PER_PAGE, error_out=False)
 
 
-PUBLISHED_COMMENTS_PER_PAGE = 100
+PUBLISHED_COMMENTS_PER_PAGE = 50
 
 
 def published_comments(case_id: int, page: int) -> Any:
-    """The comments a results page publishes, in receipt order, a page at a time (a contested
+    """The comments a results page publishes, in receipt order, fifty a page (a contested
     draft draws a hundred thousand): out-of-scope ones left out, and of a campaign only its
     representative, shown once with the number of comments of the same content."""
     campaigns = sa.select(CommentGroup.id).where(

@@ -250,13 +250,26 @@ def results(case_id: int) -> ResponseReturnValue:
     item = _public_case(case_id, joinedload(CommentCase.department))
     if item.status.value not in ("published", "abandoned"):
         abort(404)
+    page = request.args.get("page", 1, type=int)
+    return render_template(
+        "public_comment/results.html",
+        case=item,
+        # Published results change seldom; every change to them touches the case (updated_at),
+        # so the fragment is rebuilt at once (app/core/cache.py).
+        results_key="-".join(
+            map(str, [current_language(), item.id, item.updated_at.timestamp(), page])
+        ),
+        load_results=partial(_results, item, page),
+    )
+
+
+def _results(item: CommentCase, page: int) -> dict[str, Any]:
     summaries = db.session.scalars(
         sa.select(OpinionSummary)
         .where(OpinionSummary.case_id == item.id)
         .order_by(OpinionSummary.position, OpinionSummary.id)
         .options(selectinload(OpinionSummary.section))
     ).all()
-    comments = services.published_comments(item.id, request.args.get("page", 1, type=int))
     # Groups labelled as campaigns are published once, with the number of comments.
     campaigns = {
         g.id: g
@@ -266,14 +279,12 @@ def results(case_id: int) -> ResponseReturnValue:
             )
         )
     }
-    return render_template(
-        "public_comment/results.html",
-        case=item,
-        summaries=summaries,
-        comments=comments,
-        figures=services.results_figures(item.id),
-        campaigns=campaigns,
-    )
+    return {
+        "summaries": summaries,
+        "comments": services.published_comments(item.id, page),
+        "figures": services.results_figures(item.id),
+        "campaigns": campaigns,
+    }
 
 
 @bp.route("/public-comments/mine")

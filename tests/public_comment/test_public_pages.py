@@ -244,9 +244,7 @@ def test_finished_cases_are_paged_with_links_in_both_languages(
     assert "Page 2 of 2" in english and "Previous" in english
 
 
-def test_results_publish_a_contested_draft_a_hundred_comments_at_a_time(
-    app, client, make_case, frozen
-):
+def test_results_publish_a_contested_draft_fifty_comments_at_a_time(app, client, make_case, frozen):
     case_id = make_case()
     with app.app_context():
         db.session.add_all(
@@ -270,11 +268,37 @@ def test_results_publish_a_contested_draft_a_hundred_comments_at_a_time(
     _publish(app, case_id)
     url = f"/public-comments/{case_id}/results"
     first = client.get(f"{url}?lang=ja").text
-    assert "意見その1です。" in first and "意見その100です。" in first
-    assert "意見その101です。" not in first
+    assert "意見その1です。" in first and "意見その50です。" in first
+    assert "意見その51です。" not in first
     assert f'href="{url}?page=2"' in first and "150件のご意見" in first  # the figures count all
-    second = client.get(f"{url}?page=2").text
-    assert "意見その101です。" in second and "意見その150です。" in second
-    assert "意見その100です。" not in second
-    assert 'start="101"' in second
-    assert _statements(app, client, url) == _statements(app, client, f"{url}?page=2")
+    third = client.get(f"{url}?page=3").text
+    assert "意見その101です。" in third and "意見その150です。" in third
+    assert "意見その100です。" not in third and "次へ" not in third
+    assert 'start="101"' in third
+    assert _statements(app, client, url) == _statements(app, client, f"{url}?page=3")
+
+
+def test_cached_results_show_a_redaction_after_publication_at_once(
+    app, client, make_case, frozen, make_user, another_app
+):
+    from app.accounts.models import User
+    from app.public_comment.services import redact_comment
+
+    case_id = make_case()
+    post_comment(client, case_id, {"body": "隣の鈴木一郎さんは迷惑です。公園を広げてください。"})
+    frozen.set_jst(date(2024, 11, 5), time(9, 0))
+    _publish(app, case_id)
+    cached = another_app({**app.config, "FIGURES_CACHE_SECONDS": 60}).test_client()
+    url = f"/public-comments/{case_id}/results"
+    assert "鈴木一郎" in cached.get(url).text
+    assert "鈴木一郎" in cached.get(url).text  # served from the cache
+    staff = make_user("staff", "kocho")
+    with app.app_context():
+        redact_comment(
+            db.session.get(User, staff.id),
+            db.session.scalar(sa.select(Comment)),
+            "〔略〕公園を広げてください。",
+            "第三者の氏名を含むため",
+        )
+    results = cached.get(url).text
+    assert "〔略〕公園を広げてください。" in results and "鈴木一郎" not in results

@@ -1,0 +1,44 @@
+"""`flask reports warm`: the figures every public page shows by default, computed ahead."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from app.core import activity
+from app.core.activity import ActivityFilter
+
+reports_cli = AppGroup("reports", help="Figures and reports.")
+
+
+@reports_cli.command("warm")
+def warm() -> None:
+    """Compute the figures for all years and for each fiscal year into the shared cache.
+
+    Run it from cron once per FIGURES_CACHE_SECONDS (with CACHE_REDIS_URL set): the entries it
+    writes live twice that long, so they are replaced before they expire and no visitor waits
+    for figures over millions of rows (seconds of SQL at national scale)."""
+    from app.reports.views import year_choices
+
+    seconds = current_app.config["FIGURES_CACHE_SECONDS"]
+    if seconds <= 0 or not current_app.config.get("CACHE_REDIS_URL"):
+        click.echo(
+            "nothing to warm: without CACHE_REDIS_URL (and FIGURES_CACHE_SECONDS > 0) each "
+            "worker keeps its own cache, which another process cannot fill",
+            err=True,
+        )
+        sys.exit(1)
+    filters = [ActivityFilter(), *(ActivityFilter(fiscal_years=(y,)) for y in year_choices())]
+    started = time.perf_counter()
+    for flt in filters:
+        for kind in activity.kinds():
+            activity.refresh_figures(kind, flt, timeout=2 * seconds)
+    click.echo(
+        f"warmed {len(filters)} filters × {len(activity.kinds())} kinds "
+        f"in {time.perf_counter() - started:.1f} s",
+        err=True,
+    )
