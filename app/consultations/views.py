@@ -14,7 +14,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import joinedload
 
 from app.consultations import bp, services
 from app.consultations.forms import CancelForm, RegistrationForm, accommodation_choices
@@ -52,15 +52,15 @@ def helpers() -> dict[str, object]:
 
 
 def _public_sessions() -> sa.Select:
+    # Lists show no session's record (its page does), so no statement for them. The
+    # consultation is joined only when a filter needs it (`_filters`): without one, counting
+    # the upcoming sessions needs no join at all (PostgreSQL hashed all consultations for it).
     return (
         sa.select(Session)
-        .join(Consultation, Session.consultation_id == Consultation.id)
         .where(Session.cancelled_at.is_(None))
-        # The consultation joined for the filters is the one shown (not joined a second time);
-        # lists show no session's record (its page does), so no statement for them.
         .options(
-            contains_eager(Session.consultation).joinedload(Consultation.kind),
-            contains_eager(Session.consultation).joinedload(Consultation.department),
+            joinedload(Session.consultation).joinedload(Consultation.kind),
+            joinedload(Session.consultation).joinedload(Consultation.department),
             joinedload(Session.venue),
             joinedload(Session.ward),
         )
@@ -69,6 +69,8 @@ def _public_sessions() -> sa.Select:
 
 def _filters(stmt: sa.Select) -> tuple[sa.Select, dict[str, str]]:
     chosen = {key: request.args.get(key, "").strip() for key in ("kind", "ward", "initiative")}
+    if chosen["kind"] or chosen["initiative"].isdigit():
+        stmt = stmt.join(Consultation, Session.consultation_id == Consultation.id)
     if chosen["kind"]:
         stmt = stmt.join(ConsultationKind, Consultation.kind_id == ConsultationKind.id).where(
             ConsultationKind.code == chosen["kind"]

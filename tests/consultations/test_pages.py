@@ -325,3 +325,24 @@ def test_figures_cost_a_fixed_number_of_statements(app, plan):
     with app.app_context(), count_statements() as statements:
         figures(ActivityFilter(fiscal_years=(2026,)))
     assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
+
+
+def test_the_list_filters_by_initiative_kind_and_ward(app, client, plan):
+    """The registry links `/consultations/?initiative=N`; kind and ward narrow it too."""
+    with app.app_context():
+        first = make_consultation(number=6, title="第六の懇話会")
+        make_session(first, make_venue(), title="第1回")
+        second = make_consultation(ward="kita", number=8, title="第八の懇話会")
+        make_session(second, make_venue(ward="kita", name="北部公民館"), title="第2回")
+    shown = {
+        query: ("第六の懇話会" in html, "第八の懇話会" in html)
+        for query in ("", "initiative=8", "ward=kita", "kind=workshop", "kind=presentation")
+        for html in [client.get(f"/consultations/?{query}").text]
+    }
+    assert shown == {
+        "": (True, True),
+        "initiative=8": (False, True),
+        "ward=kita": (False, True),
+        "kind=workshop": (True, True),
+        "kind=presentation": (False, False),
+    }
