@@ -41,6 +41,23 @@ def form_fields(html: str) -> dict[str, str]:
     return fields
 
 
+def comment_fields(csrf_token: str, submission_token: str, action: str) -> dict[str, str]:
+    """What a citizen types on the comment form, a different person each time."""
+    serial = next(_serial)
+    return {
+        "csrf_token": csrf_token,
+        "submission_token": submission_token,
+        "submitter_category": "resident",
+        "name": f"負荷試験{os.getpid()}-{serial}",
+        "address": "熊本市中央区",
+        "email": f"bench{os.getpid()}-{serial}@example.jp",
+        "section_id": "0",
+        "body": "ベンチマークの意見です。案に賛成します。",
+        "consent": "y",
+        "action": action,
+    }
+
+
 _environment: Any = None
 
 
@@ -95,19 +112,7 @@ class Citizen(FastHttpUser):
             if page.status_code != 200 or "csrf_token" not in fields:
                 page.failure(f"status {page.status_code}, no form")
                 return
-        serial = next(_serial)
-        typed = {
-            "csrf_token": fields["csrf_token"],
-            "submission_token": fields["submission_token"],
-            "submitter_category": "resident",
-            "name": f"負荷試験{os.getpid()}-{serial}",
-            "address": "熊本市中央区",
-            "email": f"bench{os.getpid()}-{serial}@example.jp",
-            "section_id": "0",
-            "body": "ベンチマークの意見です。案に賛成します。",
-            "consent": "y",
-            "action": "confirm",
-        }
+        typed = comment_fields(fields["csrf_token"], fields["submission_token"], "confirm")
         with self.client.post(
             path, data=typed, name="comment: confirm", catch_response=True
         ) as confirm:
@@ -129,19 +134,8 @@ class Citizen(FastHttpUser):
         """Only the step that stores: what the server can take at a deadline, when the citizens
         have their forms filled and confirmed. Each comment has its own submission token, as
         each form would."""
-        serial = next(_serial)
-        data = {
-            "csrf_token": self.csrf_token,
-            "submission_token": f"bench-{os.getpid()}-{serial}-{uuid.uuid4().hex}",
-            "submitter_category": "resident",
-            "name": f"負荷試験{os.getpid()}-{serial}",
-            "address": "熊本市中央区",
-            "email": f"bench{os.getpid()}-{serial}@example.jp",
-            "section_id": "0",
-            "body": "ベンチマークの意見です。案に賛成します。",
-            "consent": "y",
-            "action": "submit",
-        }
+        token = f"bench-{os.getpid()}-{uuid.uuid4().hex}"
+        data = comment_fields(self.csrf_token, token, "submit")
         with self.client.post(
             self.comment_path(),
             data=data,

@@ -28,6 +28,7 @@ from app.consultations.models import (
     SessionRecord,
 )
 from app.consultations.opendata import EVENT_COLUMNS, event_rows
+from app.core.cache import fragment_key
 from app.core.db import utcnow
 from app.core.i18n import JST, current_language, to_jst
 from app.core.permissions import is_authenticated, permission_required
@@ -69,7 +70,8 @@ def _public_sessions() -> sa.Select:
 
 def _filters(stmt: sa.Select) -> tuple[sa.Select, dict[str, str]]:
     chosen = {key: request.args.get(key, "").strip() for key in ("kind", "ward", "initiative")}
-    if chosen["kind"] or chosen["initiative"].isdigit():
+    number = int(chosen["initiative"]) if chosen["initiative"].isdigit() else None
+    if chosen["kind"] or number is not None:
         stmt = stmt.join(Consultation, Session.consultation_id == Consultation.id)
     if chosen["kind"]:
         stmt = stmt.join(ConsultationKind, Consultation.kind_id == ConsultationKind.id).where(
@@ -77,9 +79,9 @@ def _filters(stmt: sa.Select) -> tuple[sa.Select, dict[str, str]]:
         )
     if chosen["ward"]:
         stmt = stmt.join(Ward, Session.ward_id == Ward.id).where(Ward.code == chosen["ward"])
-    if chosen["initiative"].isdigit():
+    if number is not None:
         stmt = stmt.join(Initiative, Consultation.initiative_id == Initiative.id).where(
-            Initiative.number == int(chosen["initiative"])
+            Initiative.number == number
         )
     return stmt, chosen
 
@@ -121,7 +123,7 @@ def index() -> ResponseReturnValue:
         upcoming=upcoming,
         # Upcoming sessions and their seats are live; the published records change seldom and
         # are built once a period per language and filter (app/core/cache.py).
-        past_key="-".join([current_language(), *chosen.values()]),
+        past_key=fragment_key("past-sessions", *chosen.values()),
         load_past=partial(_past_sessions, stmt, now),
         seats=seats,
         chosen=chosen,

@@ -42,3 +42,12 @@ def cache_config(config: dict[str, Any]) -> dict[str, Any]:
 
 def init_cache(app: Flask) -> None:
     cache.init_app(app, config=cache_config(app.config))
+    app.jinja_env.globals["fragment_key"] = fragment_key
+
+
+def fragment_key(name: str, *parts: Any) -> str:
+    """The key of a cached page fragment (`{% cache none, key %}`): its name, the page's
+    language and everything else the fragment shows besides time."""
+    from app.core.i18n import current_language
+
+    return "-".join([name, current_language(), *map(str, parts)])

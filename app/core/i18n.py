@@ -130,7 +130,7 @@ def request_translations() -> Any:
     locale stays part of the key, so `force_locale` (mail in the recipient's language) still
     gets its own catalogue."""
     locale = get_locale()
-    if locale is None or not g:
+    if locale is None:  # outside a request or app context
         return get_translations()
     found: dict[Any, Any] = g.setdefault("_sankaku_translations", {})
     translations = found.get(locale)

@@ -86,14 +86,15 @@ def initiative_from_query() -> Initiative | None:
     return initiative
 
 
-def find_initiative(plan: Plan, number: int) -> Initiative | None:
-    """The initiative alone (one statement), for a page whose details may come from the cache."""
+def get_initiative(plan: Plan, number: int) -> Initiative | None:
+    """The initiative alone (one statement): for filters, defaults and cached pages."""
     return db.session.scalar(
         sa.select(Initiative).where(Initiative.plan_id == plan.id, Initiative.number == number)
     )
 
 
-def get_initiative(plan: Plan, number: int) -> Initiative | None:
+def get_initiative_with_actions(plan: Plan, number: int) -> Initiative | None:
+    """The initiative with what its pages show: recommendation, actions, departments, progress."""
     return db.session.scalar(
         sa.select(Initiative)
         .where(Initiative.plan_id == plan.id, Initiative.number == number)
@@ -234,7 +235,8 @@ def load_plan(path: str | Path) -> LoadResult:
 
 
 def _revised() -> None:
-    """The table's texts changed: cached fragments of it are stale (app/core/cache.py)."""
+    """The table's texts or progress changed: cached fragments showing them are stale
+    (app/core/cache.py)."""
     db.session.execute(sa.update(Plan).values(revision=Plan.revision + 1))
 
 

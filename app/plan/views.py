@@ -34,7 +34,7 @@ def _table(plan: Plan) -> dict[str, Any]:
 @bp.route("/initiatives/<int:number>")
 def initiative(number: int) -> ResponseReturnValue:
     plan = services.current_plan() or abort(404)
-    item = services.find_initiative(plan, number) or abort(404)
+    item = services.get_initiative(plan, number) or abort(404)
     # The rest of the page is loaded only when the template's cached copy is missing or stale.
     return render_template(
         "plan/initiative.html",
@@ -45,7 +45,7 @@ def initiative(number: int) -> ResponseReturnValue:
 
 
 def _initiative_page(plan: Plan, number: int) -> dict[str, Any]:
-    item = services.get_initiative(plan, number) or abort(404)
+    item = services.get_initiative_with_actions(plan, number) or abort(404)
     return {
         "initiative": item,
         "figures": {

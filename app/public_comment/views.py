@@ -24,6 +24,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.core import clock
+from app.core.cache import fragment_key
 from app.core.forms import choices
 from app.core.i18n import current_language
 from app.core.uploads import serve_upload
@@ -128,7 +129,7 @@ def index() -> ResponseReturnValue:
         # The lists are built once a period per language, filter and page (app/core/cache.py):
         # a case may show as open up to FIGURES_CACHE_SECONDS after it closed; the comment
         # form checks the deadline itself, to the second.
-        list_key="-".join(map(str, [current_language(), *args.values(), keyword, page])),
+        list_key=fragment_key("case-lists", *args.values(), keyword, page),
         load_lists=partial(_lists, flt, page),
         # Links keep the filter, built from it rather than from whatever else the address had.
         filter_args=args,
@@ -256,9 +257,7 @@ def results(case_id: int) -> ResponseReturnValue:
         case=item,
         # Published results change seldom; every change to them touches the case (updated_at),
         # so the fragment is rebuilt at once (app/core/cache.py).
-        results_key="-".join(
-            map(str, [current_language(), item.id, item.updated_at.timestamp(), page])
-        ),
+        results_key=fragment_key("results", item.id, item.updated_at.timestamp(), page),
         load_results=partial(_results, item, page),
     )
 

@@ -22,7 +22,7 @@ def warm() -> None:
     Run it from cron once per FIGURES_CACHE_SECONDS (with CACHE_REDIS_URL set): the entries it
     writes live twice that long, so they are replaced before they expire and no visitor waits
     for figures over millions of rows (seconds of SQL at national scale)."""
-    from app.reports.views import year_choices
+    from app.reports.services import year_choices
 
     seconds = current_app.config["FIGURES_CACHE_SECONDS"]
     if seconds <= 0 or not current_app.config.get("CACHE_REDIS_URL"):

@@ -9,14 +9,21 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.core import activity
+from app.core import activity, clock
 from app.core.activity import ActivityFilter, ActivityKind
-from app.core.i18n import current_language
+from app.core.i18n import current_language, fiscal_year
 from app.extensions import db
 from app.plan import services as plan_services
 from app.plan.models import ActionProgress, Category, Initiative, Plan, Recommendation
 
 MAX_TREND_YEARS = 10
+
+
+def year_choices() -> list[int]:
+    """The fiscal years a report can show: from the plan's first to the current one."""
+    plan = plan_services.current_plan()
+    first = plan.fiscal_year if plan else fiscal_year(clock.now())
+    return list(range(first, fiscal_year(clock.now()) + 1))
 
 
 @dataclass

@@ -10,10 +10,9 @@ from flask import abort, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from app.core import activity, clock
+from app.core import activity
 from app.core.activity import ActivityFilter
 from app.core.forms import choices
-from app.core.i18n import fiscal_year
 from app.extensions import db
 from app.plan import services as plan_services
 from app.plan.models import ActionProgress, Initiative
@@ -21,18 +20,12 @@ from app.reports import bp, exports, services
 from app.reports.forms import AnnualForm, ReportFilterForm
 
 
-def year_choices() -> list[int]:
-    plan = plan_services.current_plan()
-    first = plan.fiscal_year if plan else fiscal_year(clock.now())
-    return list(range(first, fiscal_year(clock.now()) + 1))
-
-
 def read_filter() -> tuple[ReportFilterForm, ActivityFilter]:
     from app.plan.services import department_choices, ward_choices
 
     form = ReportFilterForm(request.args)
     everything = [(0, _("All"))]
-    form.year.choices = choices((y, str(y)) for y in reversed(year_choices()))
+    form.year.choices = choices((y, str(y)) for y in reversed(services.year_choices()))
     form.ward.choices = choices([*everything, *ward_choices()])
     form.department.choices = choices([*everything, *department_choices()])
     form.validate()
@@ -116,9 +109,9 @@ def export(fmt: str) -> ResponseReturnValue:
 def initiative(number: int) -> ResponseReturnValue:
     form, flt = read_filter()
     plan = plan_services.current_plan() or abort(404)
-    item = plan_services.get_initiative(plan, number) or abort(404)
+    item = plan_services.get_initiative_with_actions(plan, number) or abort(404)
     figures = {k: v.get(item.id, {}) for k, v in activity.figures_by_initiative(flt).items()}
-    years = list(flt.fiscal_years) or year_choices()[-5:]
+    years = list(flt.fiscal_years) or services.year_choices()[-5:]
     trend = services.trend(item, years, flt)
     records = {kind.key: kind.records(item.id, 20) for kind in activity.kinds()}
     return render_template(
@@ -158,7 +151,7 @@ def chart_geometry(values: dict[int, float], years: list[int]) -> list[dict[str,
 
 def _annual(year: int | None) -> tuple[AnnualForm, int, Any]:
     form = AnnualForm(request.args)
-    years = year_choices()
+    years = services.year_choices()
     form.year.choices = choices((y, str(y)) for y in reversed(years))
     chosen = year if year is not None else (form.year.data if form.validate() else None)
     if chosen not in years:
