@@ -160,8 +160,13 @@ class Citizen(FastHttpUser):
             "email": f"guest{os.getpid()}-{serial}@example.jp",
             "party_size": "1",
         }
-        with self.client.post(path, data=data, name="register: send", catch_response=True) as sent:
-            # The form page comes back (200) when the registration was refused; the receipt
-            # page is the only success.
-            if sent.status_code != 200 or 'name="csrf_token"' in (sent.text or ""):
+        with self.client.post(
+            path, data=data, name="register: send", allow_redirects=False, catch_response=True
+        ) as sent:
+            # The form page comes back (200) when the registration was refused; a redirect to
+            # the receipt is the only success.
+            receipt = sent.headers.get("Location") or ""
+            if sent.status_code != 302 or "/consultations/registrations/" not in receipt:
                 sent.failure(f"status {sent.status_code}, not registered")
+                return
+        self._get(receipt, "register: receipt")

@@ -32,6 +32,7 @@ from app.core.cache import fragment_key
 from app.core.db import utcnow
 from app.core.i18n import JST, current_language, to_jst
 from app.core.permissions import is_authenticated, permission_required
+from app.core.receipts import may_see_receipt, remember_receipt
 from app.extensions import db
 from app.plan.models import Initiative, Ward
 
@@ -246,13 +247,27 @@ def register(session_id: int) -> ResponseReturnValue:
         except services.ConsultationError as error:
             form.name.errors.append(str(error))
         else:
-            return render_template(
-                "consultations/registered.html",
-                session=_load_session(session_id),
-                registration=signup.registration,
-                receipt=signup.receipt,
-            )
+            # Redirect to the receipt, so that reloading it cannot register a second time.
+            registration_id = sa.inspect(signup.registration).identity[0]
+            remember_receipt("registration", registration_id)
+            return redirect(url_for("consultations.registered", registration_id=registration_id))
     return render_template("consultations/register.html", session=item, form=form)
+
+
+@bp.route("/registrations/<int:registration_id>")
+def registered(registration_id: int) -> ResponseReturnValue:
+    """The registrant's own receipt (name and e-mail address are on it): only for the browser
+    session that registered, or the account it registered with."""
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or not may_see_receipt(
+        "registration", registration_id, registration.user_id
+    ):
+        abort(404)
+    return render_template(
+        "consultations/registered.html",
+        registration=registration,
+        receipt=services.receipt_label(registration),
+    )
 
 
 @bp.route("/registrations/<int:registration_id>/cancel/<token>", methods=["GET", "POST"])

@@ -8,7 +8,11 @@ so no number is skipped.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
+from flask import session
+from flask_login import current_user
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -43,6 +47,27 @@ def next_receipt_number(scope: str) -> int:
                 .returning(table.c.last)
             ).scalar_one()
     return number
+
+
+# How many receipts a browser session keeps (the cookie must stay small).
+RECEIPTS_KEPT = 20
+
+
+def remember_receipt(kind: str, record_id: int) -> None:
+    """Let this browser session see the receipt of what it just submitted (after the redirect
+    that keeps a reload from submitting twice), without an account."""
+    key = f"receipts:{kind}"
+    kept = session.get(key, [])
+    session[key] = [*kept[-(RECEIPTS_KEPT - 1) :], record_id]
+
+
+def may_see_receipt(kind: str, record_id: int, owner_id: Any) -> bool:
+    """A receipt is personal data: shown to the browser session that submitted it, or to the
+    account it was submitted with, and to nobody else."""
+    if record_id in session.get(f"receipts:{kind}", []):
+        return True
+    signed_in = current_user.is_authenticated
+    return bool(owner_id is not None and signed_in and owner_id == current_user.id)
 
 
 def format_receipt(prefix: str, number: int) -> str:

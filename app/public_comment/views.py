@@ -15,7 +15,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -27,6 +26,7 @@ from app.core import clock
 from app.core.cache import fragment_key
 from app.core.forms import choices
 from app.core.i18n import current_language
+from app.core.receipts import may_see_receipt, remember_receipt
 from app.core.uploads import serve_upload
 from app.extensions import db, limiter
 from app.plan.models import Initiative
@@ -51,8 +51,6 @@ from app.public_comment.models import (
     SubmitterCategory,
 )
 from app.public_comment.permissions import can_manage
-
-RECEIPTS_SESSION_KEY = "public_comment_receipts"
 
 
 def _comment_limit() -> str:
@@ -225,8 +223,7 @@ def comment(case_id: int) -> ResponseReturnValue:
         # The ids as known at commit: reading them off the committed objects would load the
         # comment and the case again (three statements on the busiest request of the site).
         stored_id = sa.inspect(stored).identity[0]
-        allowed = session.get(RECEIPTS_SESSION_KEY, [])
-        session[RECEIPTS_SESSION_KEY] = [*allowed[-19:], stored_id]
+        remember_receipt("public_comment", stored_id)
         return redirect(url_for("public_comment.receipt", case_id=case_id, comment_id=stored_id))
     return render_template("public_comment/comment_form.html", case=item, form=form)
 
@@ -238,10 +235,7 @@ def receipt(case_id: int, comment_id: int) -> ResponseReturnValue:
     stored = db.session.get(Comment, comment_id)
     if stored is None or stored.case_id != case_id:
         abort(404)
-    mine = comment_id in session.get(RECEIPTS_SESSION_KEY, []) or (
-        current_user.is_authenticated and stored.user_id == current_user.id
-    )
-    if not mine:
+    if not may_see_receipt("public_comment", comment_id, stored.user_id):
         abort(404)
     return render_template("public_comment/receipt.html", case=stored.case, comment=stored)
 

@@ -93,6 +93,7 @@ def test_generator_and_load_driver_at_tiny_scale(bench_database: str, tmp_path: 
         "comment: send (form held)",
         "register: form",
         "register: send",
+        "register: receipt",
     ]
     assert sorted(result["endpoints"]) == sorted(expected)
     for name, figures in result["endpoints"].items():

@@ -19,8 +19,9 @@ GUEST = {"name": "山田 花子", "email": "hanako@example.jp", "phone": "", "pa
 
 
 def register_guest(client, session_id, **data):
+    """Register and follow the redirect to the receipt, as a browser does."""
     url = f"/consultations/sessions/{session_id}/register"
-    return submit(client, url, {**GUEST, **data})
+    return submit(client, url, {**GUEST, **data}, follow_redirects=True)
 
 
 def outbox(app, recipient=None):
@@ -50,6 +51,27 @@ def test_guest_registers_and_gets_receipt_and_mail_with_ics(app, client, plan):
         assert registration.status == RegistrationStatus.CONFIRMED
         assert registration.accommodations == ["sign_language"]
         assert len(registration.cancel_token_hash) == 64  # the token itself is not stored
+
+
+def test_the_receipt_is_a_page_of_its_own_for_the_registrant_only(app, client, plan):
+    """Registering redirects to the receipt: reloading it registers nobody again, and another
+    browser cannot open it (it shows the registrant's e-mail address)."""
+    ids = scheduled(app, capacity=5)
+    url = f"/consultations/sessions/{ids.session_id}/register"
+    response = submit(client, url, GUEST)
+    assert response.status_code == 302
+    receipt_url = response.headers["Location"]
+    assert re.fullmatch(r"/consultations/registrations/\d+", receipt_url)
+    for _reload in range(2):
+        page = client.get(receipt_url)
+        assert page.status_code == 200
+        assert f"CS-{ids.session_id:04d}-00001" in page.text
+        assert GUEST["email"] in page.text
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 1
+    stranger = app.test_client()
+    assert stranger.get(receipt_url).status_code == 404
+    assert client.get("/consultations/registrations/999999").status_code == 404
 
 
 def test_a_full_session_puts_people_on_the_waiting_list(app, client, plan):
