@@ -1,11 +1,14 @@
 """Receipt numbers are unique and gapless per scope, also when many submit at the same moment."""
 
+import fcntl
+import os
 import threading
 
+import pytest
 import sqlalchemy as sa
 
 from app.core.audit import AuditEntry
-from app.core.db import begin_write
+from app.core.db import _queue_for_writing, begin_write
 from app.core.receipts import next_receipt_number
 from app.extensions import db
 
@@ -62,3 +65,38 @@ def test_concurrent_submitters_get_distinct_gapless_numbers(app):
     with app.app_context():
         stored = db.session.scalars(sa.select(AuditEntry.object_id)).all()
         assert sorted(int(n) for n in stored) == list(range(1, workers + 1))
+
+
+def _queue_is_free(path: str) -> bool:
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(descriptor)
+    return True
+
+
+def test_sqlite_writers_hold_the_queue_only_while_their_transaction_lasts(app):
+    """On SQLite, begin_write queues writers on a lock file beside the database. A lock left
+    held would stop every later writer of every worker, so it must go with the transaction:
+    at commit, at rollback, and when a request ends without either."""
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("PostgreSQL writers wait on row locks")
+        queue = f"{db.engine.url.database}-writers"
+        for end in (db.session.commit, db.session.rollback, db.session.remove):
+            begin_write()
+            next_receipt_number("queue")
+            assert not _queue_is_free(queue)
+            end()
+            assert _queue_is_free(queue)
+        # A second connection of the same thread does not queue behind the first (it would
+        # wait for ever); it meets SQLite's busy timeout instead.
+        begin_write()
+        assert _queue_for_writing(queue) is None
+        db.session.commit()
+    with app.test_client() as client:
+        assert client.get("/healthz").status_code == 200
+    assert _queue_is_free(queue)
