@@ -6,6 +6,7 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -37,6 +38,7 @@ def accommodation_choices(codes: list[str] | None = None) -> list:
 
 
 class RegistrationForm(FlaskForm):
+    submission_token = HiddenField()
     name = StringField(
         _l("Name"),
         validators=[DataRequired(), Length(max=100)],

@@ -173,6 +173,9 @@ class Registration(TimestampMixin, db.Model):
 
     __table_args__ = (
         sa.UniqueConstraint("session_id", "receipt_number"),
+        # One registration per form sent, however often it is sent (None: entered by staff,
+        # or registered before forms carried a token).
+        sa.UniqueConstraint("session_id", "submission_token"),
         # Seats taken and registrations per session are summed from this index alone.
         sa.Index("ix_registration_session_id_status", "session_id", "status", "party_size"),
     )
@@ -180,6 +183,7 @@ class Registration(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation_session.id"), index=True)
     receipt_number: Mapped[int]
+    submission_token: Mapped[str | None] = mapped_column(sa.String(64))
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(100))
     email: Mapped[str] = mapped_column(sa.String(254))

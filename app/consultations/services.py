@@ -383,7 +383,8 @@ def registration_open(session: Session, now: datetime | None = None) -> bool:
 @dataclass
 class SignUp:
     registration: Registration
-    token: str
+    token: str  # for the cancel link; empty when the form had been sent before
+    created: bool = True
 
     @property
     def receipt(self) -> str:
@@ -405,14 +406,29 @@ def register(
     accommodations: Iterable[str] = (),
     notes: str = "",
     language: str = "ja",
+    submission_token: str | None = None,
 ) -> SignUp:
-    """Sign up for a session: confirmed while places remain, else onto the waiting list."""
+    """Sign up for a session: confirmed while places remain, else onto the waiting list.
+
+    The same submission token (the form's) finds the registration already made, so a double
+    click or a form sent again never registers twice; the session's lock orders the two.
+    """
     begin_write()
     session = db.session.scalar(
         sa.select(Session).where(Session.id == session_id).with_for_update()
     )
     if session is None:
         raise ConsultationError(_("This session does not exist."))
+    if submission_token:
+        existing = db.session.scalar(
+            sa.select(Registration).where(
+                Registration.session_id == session_id,
+                Registration.submission_token == submission_token,
+            )
+        )
+        if existing is not None:
+            db.session.rollback()
+            return SignUp(existing, "", created=False)
     if not registration_open(session):
         db.session.rollback()
         raise ConsultationError(_("Registration for this session is closed."))
@@ -434,6 +450,7 @@ def register(
     registration = Registration(
         session_id=session_id,
         receipt_number=next_receipt_number(f"consultation-session:{session_id}"),
+        submission_token=submission_token,
         user_id=user_id,
         name=name,
         email=email,

@@ -32,7 +32,7 @@ from app.core.cache import fragment_key
 from app.core.db import utcnow
 from app.core.i18n import JST, current_language, to_jst
 from app.core.permissions import is_authenticated, permission_required
-from app.core.receipts import may_see_receipt, remember_receipt
+from app.core.receipts import may_see_receipt, new_submission_token, remember_receipt
 from app.extensions import db
 from app.plan.models import Initiative, Ward
 
@@ -228,6 +228,8 @@ def register(session_id: int) -> ResponseReturnValue:
         return redirect(url_for("consultations.session", session_id=item.id))
     form = RegistrationForm()
     form.accommodations.choices = accommodation_choices(item.accommodations or [])
+    if not form.submission_token.data:
+        form.submission_token.data = new_submission_token()
     if request.method == "GET" and is_authenticated(current_user):
         form.name.data = current_user.display_name
         form.email.data = current_user.email
@@ -243,6 +245,7 @@ def register(session_id: int) -> ResponseReturnValue:
                 accommodations=form.accommodations.data or [],
                 notes=form.notes.data or "",
                 language=current_language(),
+                submission_token=form.submission_token.data,
             )
         except services.ConsultationError as error:
             form.name.errors.append(str(error))

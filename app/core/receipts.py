@@ -8,6 +8,7 @@ so no number is skipped.
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import sqlalchemy as sa
@@ -47,6 +48,12 @@ def next_receipt_number(scope: str) -> int:
                 .returning(table.c.last)
             ).scalar_one()
     return number
+
+
+def new_submission_token() -> str:
+    """Put in a form when it is shown; the same token posted twice (a double click, a form sent
+    again) finds the submission already stored instead of storing a second one."""
+    return secrets.token_urlsafe(24)
 
 
 # How many receipts a browser session keeps (the cookie must stay small).

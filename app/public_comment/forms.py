@@ -194,7 +194,7 @@ def section_choices(case: Any) -> list[Any]:
 
 def prepare_comment_form(form: CommentForm, case: Any) -> CommentForm:
     """Section choices, and a submission token on first display (it makes resubmits idempotent)."""
-    from app.public_comment.services import new_submission_token
+    from app.core.receipts import new_submission_token
 
     form.section_id.choices = section_choices(case)
     if not form.submission_token.data:

@@ -8,7 +8,6 @@ comment; publish the comments (or their summary), the city's view and what chang
 from __future__ import annotations
 
 import hashlib
-import secrets
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -243,10 +242,6 @@ class CommentInput:
     organisation: str = ""
     representative: str = ""
     section_id: int | None = None
-
-
-def new_submission_token() -> str:
-    return secrets.token_urlsafe(24)
 
 
 def person_key(name: str, address: str) -> str:

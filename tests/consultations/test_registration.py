@@ -12,7 +12,7 @@ from app.core.db import utcnow
 from app.core.i18n import to_jst
 from app.core.mail import OutboxMessage
 from app.extensions import db
-from tests.conftest import submit
+from tests.conftest import csrf_from, submit
 from tests.consultations.factories import make_session, scheduled
 
 GUEST = {"name": "山田 花子", "email": "hanako@example.jp", "phone": "", "party_size": "1"}
@@ -72,6 +72,57 @@ def test_the_receipt_is_a_page_of_its_own_for_the_registrant_only(app, client, p
     stranger = app.test_client()
     assert stranger.get(receipt_url).status_code == 404
     assert client.get("/consultations/registrations/999999").status_code == 404
+
+
+def test_the_same_form_sent_twice_registers_once(app, client, plan):
+    """A double click, or the form sent again with the back button: one registration, and
+    both answers lead to its receipt. A form opened anew registers again."""
+    ids = scheduled(app, capacity=5)
+    url = f"/consultations/sessions/{ids.session_id}/register"
+    page = client.get(url).text
+    token = re.search(r'name="submission_token" type="hidden" value="([^"]+)"', page)[1]
+    data = {**GUEST, "csrf_token": csrf_from(page), "submission_token": token}
+    first, second = client.post(url, data=data), client.post(url, data=data)
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"]
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 1
+        assert db.session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 1
+    again = submit(client, url, GUEST)
+    assert again.headers["Location"] != first.headers["Location"]
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 2
+
+
+def test_the_same_token_sent_at_once_from_two_threads_registers_once(app, plan):
+    ids = scheduled(app, capacity=5)
+    barrier = threading.Barrier(2, timeout=30)
+    results: list = []
+    errors: list[BaseException] = []
+
+    def send() -> None:
+        try:
+            with app.test_request_context():
+                services.seats_taken(ids.session_id)  # a read first, as a request does
+                barrier.wait()
+                signup = services.register(
+                    ids.session_id,
+                    name="二重 送信",
+                    email="twice@example.jp",
+                    submission_token="t1",
+                )
+                results.append((signup.registration.id, signup.created))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert len({registration_id for registration_id, _created in results}) == 1
+    assert sorted(created for _id, created in results) == [False, True]
 
 
 def test_a_full_session_puts_people_on_the_waiting_list(app, client, plan):
