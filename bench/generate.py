@@ -152,7 +152,8 @@ def generate(scale: Scale, seed: int = 1) -> dict[str, int]:
         return jst.year if jst.month >= 4 else jst.year - 1
 
     counts: dict[str, int] = {}
-    # Public comment: cases, then comments (the first case is the big one).
+    # Public comment: cases, then comments. The first case is the big one, and its results are
+    # published: the bench's case and results pages are those of a contested draft.
     case_ids_start = (db.session.scalar(sa.select(sa.func.max(CommentCase.id))) or 0) + 1
     case_rows = []
     for number in range(scale.cases):
@@ -165,12 +166,12 @@ def generate(scale: Scale, seed: int = 1) -> dict[str, int]:
                 "opens_at": opens,
                 "closes_at": opens + timedelta(days=30),
                 "fiscal_year": fiscal(opens),
-                "status": CaseStatus.PUBLISHED if number % 3 else CaseStatus.APPROVED,
+                "status": CaseStatus.PUBLISHED if number % 3 != 2 else CaseStatus.APPROVED,
                 "initiative_id": rng.choice(initiatives),
                 "department_id": rng.choice(departments),
                 "ward_id": rng.choice(wards) if number % 4 == 0 else None,
                 "channels": ["web"],
-                "published_at": opens + timedelta(days=60) if number % 3 else None,
+                "published_at": opens + timedelta(days=60) if number % 3 != 2 else None,
             }
         )
     counts["comment_case"] = _insert(CommentCase.__table__, iter(case_rows))

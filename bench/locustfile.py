@@ -156,6 +156,7 @@ class Citizen(FastHttpUser):
         serial = next(_serial)
         data = {
             "csrf_token": fields["csrf_token"],
+            "submission_token": fields.get("submission_token", ""),
             "name": f"参加者{os.getpid()}-{serial}",
             "email": f"guest{os.getpid()}-{serial}@example.jp",
             "party_size": "1",

@@ -105,6 +105,8 @@ def prepare_targets() -> dict[str, Any]:
         )
         db.session.add_all([consultation, session])
     db.session.commit()
+    # The first published case is the generator's big one (100,000 comments at national scale):
+    # the case and results pages measured are those of a contested draft.
     published = db.session.scalar(
         sa.select(CommentCase.id)
         .where(CommentCase.status == CaseStatus.PUBLISHED)

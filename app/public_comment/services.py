@@ -267,16 +267,15 @@ def submit_comment(
     resubmitted form never makes two. The window is checked on the server, to the second.
     """
     begin_write()
+    # Commenters share the case (FOR SHARE on PostgreSQL): they wait only for a change of the
+    # case itself (abandoning it), not for one another; the receipt counter's row lock orders
+    # them, from their number to their commit. (SQLite: begin_write already queued them.)
     case = db.session.scalar(
-        sa.select(CommentCase).where(CommentCase.id == case_id).with_for_update()
+        sa.select(CommentCase).where(CommentCase.id == case_id).with_for_update(read=True)
     )
     if case is None:
         raise PublicCommentError(_("This public comment does not exist."))
-    existing = db.session.scalar(
-        sa.select(Comment).where(
-            Comment.case_id == case.id, Comment.submission_token == submission_token
-        )
-    )
+    existing = _comment_with_token(case.id, submission_token)
     if existing is not None:
         db.session.rollback()
         return existing, False
@@ -328,7 +327,16 @@ def submit_comment(
         entered_by_id=getattr(entered_by, "id", None),
     )
     db.session.add(comment)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError:
+        # The same form sent twice at once (PostgreSQL): the first stored it while this one
+        # waited on the unique token; this one's number is rolled back with it, so no gap.
+        db.session.rollback()
+        existing = _comment_with_token(case_id, submission_token)
+        if existing is None:
+            raise
+        return existing, False
     if entered_by is not None:
         audit.record(
             entered_by,
@@ -340,6 +348,14 @@ def submit_comment(
         _queue_receipt(case, comment)
     db.session.commit()
     return comment, True
+
+
+def _comment_with_token(case_id: int, submission_token: str) -> Comment | None:
+    return db.session.scalar(
+        sa.select(Comment).where(
+            Comment.case_id == case_id, Comment.submission_token == submission_token
+        )
+    )
 
 
 def _paper_problem(

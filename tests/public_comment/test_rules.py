@@ -5,6 +5,7 @@ from datetime import date, time
 
 import sqlalchemy as sa
 
+from app.core.receipts import next_receipt_number
 from app.extensions import db
 from app.public_comment.models import Comment
 from tests.conftest import csrf_from
@@ -59,6 +60,43 @@ def test_double_submit_stores_one_comment(app, client, make_case):
     assert first.status_code == second.status_code == 302
     assert first.headers["Location"] == second.headers["Location"]
     assert _count(app) == 1
+
+
+def test_the_same_form_sent_twice_at_once_stores_one_comment(app, make_case, no_rate_limit):
+    """Two sends of one form arriving together (a double click on a slow line): one comment,
+    one receipt number used, and both answers lead to its receipt."""
+    case_id = make_case()
+    barrier = threading.Barrier(2, timeout=30)
+    answers: list = []
+    errors: list[BaseException] = []
+    url = f"/public-comments/{case_id}/comment"
+
+    def send() -> None:
+        try:
+            tab = app.test_client()
+            fields = {
+                **COMMENT,
+                "csrf_token": csrf_from(tab.get(url).text),
+                "submission_token": "one-form",
+                "action": "submit",
+            }
+            barrier.wait()
+            response = tab.post(url, data=fields)
+            answers.append((response.status_code, response.headers.get("Location")))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert [status for status, _location in answers] == [302, 302]
+    assert answers[0][1] == answers[1][1]
+    assert _count(app) == 1
+    with app.app_context():
+        assert next_receipt_number(f"public_comment:{case_id}") == 2  # no number lost
 
 
 def test_concurrent_submitters_get_gapless_unique_receipts(app, make_case, no_rate_limit):
