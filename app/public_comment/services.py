@@ -275,13 +275,16 @@ def submit_comment(
     )
     if case is None:
         raise PublicCommentError(_("This public comment does not exist."))
-    existing = _comment_with_token(case.id, submission_token)
-    if existing is not None:
-        db.session.rollback()
-        return existing, False
     now = clock.now()
     if channel == Channel.WEB:
         phase = case.phase_at(now)
+        if phase != Phase.OPEN:
+            # A form sent again just after the deadline (a double click at 23:59:59) finds
+            # the comment its first sending stored, rather than "closed".
+            existing = _comment_with_token(case.id, submission_token)
+            if existing is not None:
+                db.session.rollback()
+                return existing, False
         if phase == Phase.UPCOMING:
             db.session.rollback()
             raise WindowClosedError(
@@ -300,6 +303,10 @@ def submit_comment(
             )
         received_at = now
     else:
+        existing = _comment_with_token(case.id, submission_token)
+        if existing is not None:
+            db.session.rollback()
+            return existing, False
         problem = _paper_problem(case, received_at, late_reason, now)
         if problem is not None:
             db.session.rollback()
@@ -330,8 +337,10 @@ def submit_comment(
     try:
         db.session.flush()
     except sa.exc.IntegrityError:
-        # The same form sent twice at once (PostgreSQL): the first stored it while this one
-        # waited on the unique token; this one's number is rolled back with it, so no gap.
+        # The same form sent again (a double click, a form resent with the back button): the
+        # unique token refuses the second; its number is rolled back with it, so no gap, and
+        # the comment stored by the first is returned. Checked here rather than by a look-up
+        # first, which would cost every comment a statement to catch the rare resend.
         db.session.rollback()
         existing = _comment_with_token(case_id, submission_token)
         if existing is None:

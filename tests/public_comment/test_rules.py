@@ -7,8 +7,8 @@ import sqlalchemy as sa
 
 from app.core.receipts import next_receipt_number
 from app.extensions import db
-from app.public_comment.models import Comment
-from tests.conftest import csrf_from
+from app.public_comment.models import Comment, DraftSection
+from tests.conftest import count_statements, csrf_from
 from tests.public_comment.fixtures import COMMENT, post_comment
 
 
@@ -165,3 +165,24 @@ def test_built_in_form_messages_come_in_the_page_language(app, client, make_case
         assert message in refused.text
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Comment.id))) == 0
+
+
+def test_an_open_cases_sections_are_read_once_then_cached(app, another_app, make_case):
+    """With the cache on, the comment form of an approved case reads its sections once (they
+    can no longer change); the cached section is still a choice the form accepts."""
+    case_id = make_case()
+    worker = another_app({**app.config, "FIGURES_CACHE_SECONDS": 60})
+    client = worker.test_client()
+    url = f"/public-comments/{case_id}/comment"
+    assert "第1章" in client.get(url).text
+    with worker.app_context(), count_statements() as statements:
+        page = client.get(url)
+    assert "第1章" in page.text
+    assert statements and not [s for s in statements if "draft_section" in s]
+    with app.app_context():
+        section_id = db.session.scalar(
+            sa.select(DraftSection.id).where(DraftSection.case_id == case_id)
+        )
+    assert post_comment(client, case_id, {"section_id": str(section_id)}).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(sa.select(Comment.section_id)) == section_id
