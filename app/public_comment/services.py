@@ -251,6 +251,11 @@ def person_key(name: str, address: str) -> str:
     return hashlib.sha256(normalised.encode()).hexdigest()
 
 
+# Stands for the receipt code in a receipt mail written before the number is taken. Control
+# characters never survive the forms (clean_text), so it cannot occur in what was typed.
+_CODE_TO_COME = "\x00receipt-code\x00"
+
+
 def submit_comment(
     case_id: int,
     data: CommentInput,
@@ -264,8 +269,35 @@ def submit_comment(
     """Store one comment with its receipt number; returns (comment, created).
 
     The same submission token returns the comment already stored, so a double click or a
-    resubmitted form never makes two. The window is checked on the server, to the second.
+    resubmitted form never makes two. The window is checked on the server, to the second, at
+    the comment's arrival: one that waits for its turn behind others at the deadline is not late.
     """
+    now = clock.now()
+    if channel == Channel.WEB:
+        received_at = now
+    comment = Comment(
+        case_id=case_id,
+        receipt_code=_CODE_TO_COME,
+        submission_token=submission_token,
+        channel=channel,
+        received_at=received_at,
+        late_reason=late_reason,
+        submitter_category=data.submitter_category,
+        name=data.name,
+        address=data.address,
+        email=data.email,
+        phone=data.phone,
+        organisation=data.organisation,
+        representative=data.representative,
+        person_key=person_key(data.name, data.address),
+        section_id=data.section_id,
+        body=data.body,
+        user_id=getattr(user, "id", None),
+        entered_by_id=getattr(entered_by, "id", None),
+    )
+    # The receipt mail is written before the comment takes its turn (all but its number is
+    # known by now), so that the turn, from taking the number to the commit, is short.
+    receipt = _receipt_mail(comment) if data.email and received_at is not None else None
     begin_write()
     # Commenters share the case (FOR SHARE on PostgreSQL): they wait only for a change of the
     # case itself (abandoning it), not for one another; the receipt counter's row lock orders
@@ -275,7 +307,6 @@ def submit_comment(
     )
     if case is None:
         raise PublicCommentError(_("This public comment does not exist."))
-    now = clock.now()
     if channel == Channel.WEB:
         phase = case.phase_at(now)
         if phase != Phase.OPEN:
@@ -301,7 +332,6 @@ def submit_comment(
                     time=_time_shown(case.closes_at),
                 )
             )
-        received_at = now
     else:
         existing = _comment_with_token(case.id, submission_token)
         if existing is not None:
@@ -312,27 +342,8 @@ def submit_comment(
             db.session.rollback()
             raise problem
     number = next_receipt_number(f"public_comment:{case.id}")
-    comment = Comment(
-        case_id=case.id,
-        receipt_number=number,
-        receipt_code=f"PC{case.id}-{number:05d}",
-        submission_token=submission_token,
-        channel=channel,
-        received_at=received_at,
-        late_reason=late_reason,
-        submitter_category=data.submitter_category,
-        name=data.name,
-        address=data.address,
-        email=data.email,
-        phone=data.phone,
-        organisation=data.organisation,
-        representative=data.representative,
-        person_key=person_key(data.name, data.address),
-        section_id=data.section_id,
-        body=data.body,
-        user_id=getattr(user, "id", None),
-        entered_by_id=getattr(entered_by, "id", None),
-    )
+    comment.receipt_number = number
+    comment.receipt_code = f"PC{case.id}-{number:05d}"
     db.session.add(comment)
     try:
         db.session.flush()
@@ -353,10 +364,31 @@ def submit_comment(
             comment,
             f"entered {channel.value} comment {comment.receipt_code}",
         )
-    if data.email:
-        _queue_receipt(case, comment)
+    if receipt is not None:
+        subject, body = (part.replace(_CODE_TO_COME, comment.receipt_code) for part in receipt)
+        queue_mail(comment.email, subject, body)
     db.session.commit()
     return comment, True
+
+
+def _receipt_mail(comment: Comment) -> tuple[str, str] | None:
+    """Subject and body of the receipt mail, in the submitter's language."""
+    case = db.session.get(CommentCase, comment.case_id)
+    if case is None:
+        return None
+    with force_locale(current_language()):
+        subject = _(
+            "Receipt %(code)s: your comment on %(title)s",
+            code=comment.receipt_code,
+            title=case.title,
+        )
+        link = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(
+            "public_comment.case", case_id=case.id
+        )
+        body = render_template(
+            "public_comment/mail/receipt.txt", case=case, comment=comment, link=link
+        )
+    return subject, body
 
 
 def _comment_with_token(case_id: int, submission_token: str) -> Comment | None:
@@ -391,23 +423,6 @@ def _time_shown(moment: datetime) -> str:
     from app.core.i18n import format_datetime
 
     return format_datetime(moment)
-
-
-def _queue_receipt(case: CommentCase, comment: Comment) -> None:
-    language = current_language()
-    with force_locale(language):
-        subject = _(
-            "Receipt %(code)s: your comment on %(title)s",
-            code=comment.receipt_code,
-            title=case.title,
-        )
-        link = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(
-            "public_comment.case", case_id=case.id
-        )
-        body = render_template(
-            "public_comment/mail/receipt.txt", case=case, comment=comment, link=link
-        )
-    queue_mail(comment.email, subject, body)
 
 
 def redact_comment(actor: Any, comment: Comment, redacted_body: str, reason: str) -> None:

@@ -5,6 +5,7 @@ from datetime import date, time
 
 import sqlalchemy as sa
 
+from app.core.mail import OutboxMessage
 from app.core.receipts import next_receipt_number
 from app.extensions import db
 from app.public_comment.models import Comment, DraftSection
@@ -186,3 +187,19 @@ def test_an_open_cases_sections_are_read_once_then_cached(app, another_app, make
     assert post_comment(client, case_id, {"section_id": str(section_id)}).status_code == 302
     with app.app_context():
         assert db.session.scalar(sa.select(Comment.section_id)) == section_id
+
+
+def test_the_receipt_mail_names_the_receipt_number(app, client, make_case):
+    """The mail is written before the number is taken (to keep the turn short); the number
+    must still be in its subject and body, in the submitter's language."""
+    case_id = make_case()
+    client.set_cookie("lang", "en")
+    assert post_comment(client, case_id).status_code == 302
+    with app.app_context():
+        comment = db.session.scalar(sa.select(Comment))
+        mail = db.session.scalar(sa.select(OutboxMessage))
+    assert mail.recipient == COMMENT["email"]
+    assert mail.subject.startswith(f"Receipt {comment.receipt_code}: ")
+    assert f"Receipt number: {comment.receipt_code}" in mail.body
+    assert COMMENT["body"] in mail.body
+    assert "\x00" not in mail.subject + mail.body
