@@ -32,6 +32,33 @@ def test_a_comment_at_23_59_59_on_the_last_day_is_accepted(app, client, make_cas
     assert _count(app) == 1
 
 
+def test_a_comment_that_arrives_in_time_but_waits_its_turn_is_not_late(
+    app, client, make_case, frozen, monkeypatch
+):
+    """At a deadline, comments queue for their receipt numbers; the window is checked at the
+    arrival, and the time of receipt is the arrival, not the end of the wait."""
+    from app.core import db as core_db
+    from app.public_comment import services
+
+    case_id = make_case()
+    last_day = date(2024, 10, 31)
+    frozen.set_jst(last_day, time(23, 59, 0))
+    url = f"/public-comments/{case_id}/comment"
+    token = csrf_from(client.get(url).text)
+    frozen.set_jst(last_day, time(23, 59, 59))
+    arrival = frozen.now
+
+    def slow_queue() -> None:
+        frozen.set_jst(date(2024, 11, 1), time(0, 0, 2))  # two seconds behind others
+        core_db.begin_write()
+
+    monkeypatch.setattr(services, "begin_write", slow_queue)
+    fields = {**COMMENT, "csrf_token": token, "submission_token": "queued", "action": "submit"}
+    assert client.post(url, data=fields).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(sa.select(Comment.received_at)) == arrival
+
+
 def test_a_comment_at_00_00_00_after_the_last_day_is_refused(app, client, make_case, frozen):
     case_id = make_case()
     frozen.set_jst(date(2024, 10, 31), time(23, 59, 30))
