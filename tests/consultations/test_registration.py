@@ -72,6 +72,12 @@ def test_the_receipt_is_a_page_of_its_own_for_the_registrant_only(app, client, p
     stranger = app.test_client()
     assert stranger.get(receipt_url).status_code == 404
     assert client.get("/consultations/registrations/999999").status_code == 404
+    # Cancelled, the receipt says so (not "number None on the waiting list").
+    with app.test_request_context():
+        services.cancel_registration(int(receipt_url.rsplit("/", 1)[1]))
+    page = client.get(receipt_url + "?lang=en").text
+    assert "Your registration has been cancelled." in page
+    assert "waiting list" not in page and "We have sent an e-mail" not in page
 
 
 def test_the_same_form_sent_twice_registers_once(app, client, plan):
