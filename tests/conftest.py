@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
@@ -279,3 +280,29 @@ def count_statements() -> Iterator[list[str]]:
         yield statements
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", before)
+
+
+# Concurrency -------------------------------------------------------------------------------
+
+
+def run_at_once(count: int, work: Callable[[int, Callable[[], Any]], Any]) -> list[Any]:
+    """Run work(number, go) in `count` threads released together: each calls `go()` right before
+    the step that must race (after its reads, as a request does). Returns what the threads
+    returned, in the order they finished; an exception in any thread fails the test."""
+    barrier = threading.Barrier(count, timeout=30)
+    results: list[Any] = []
+    errors: list[BaseException] = []
+
+    def run(number: int) -> None:
+        try:
+            results.append(work(number, barrier.wait))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    return results

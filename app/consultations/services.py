@@ -759,14 +759,15 @@ def _jst_timezone() -> Any:
 # Reading ---------------------------------------------------------------------------------
 
 
-def session_options() -> list[Any]:
-    return [
+def session_options(record: bool = True) -> list[Any]:
+    """What a session is shown with; `record=False` for lists, which never show the record."""
+    options = [
         joinedload(Session.consultation).joinedload(Consultation.kind),
         joinedload(Session.consultation).joinedload(Consultation.department),
         joinedload(Session.venue),
         joinedload(Session.ward),
-        selectinload(Session.record),
     ]
+    return [*options, selectinload(Session.record)] if record else options
 
 
 def seats_by_session(session_ids: list[int]) -> dict[int, dict[str, int]]:

@@ -60,12 +60,7 @@ def _public_sessions() -> sa.Select:
     return (
         sa.select(Session)
         .where(Session.cancelled_at.is_(None))
-        .options(
-            joinedload(Session.consultation).joinedload(Consultation.kind),
-            joinedload(Session.consultation).joinedload(Consultation.department),
-            joinedload(Session.venue),
-            joinedload(Session.ward),
-        )
+        .options(*services.session_options(record=False))
     )
 
 

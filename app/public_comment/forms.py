@@ -197,13 +197,13 @@ def _sections(case: Any) -> list[tuple[int, str]]:
     """A case's sections as (id, heading). Once approved they can no longer change (only a
     draft is edited, and only a case in review goes back to draft), so they are cached: the
     comment form is the site's busiest, three requests per comment."""
-    if case.status in (CaseStatus.DRAFT, CaseStatus.IN_REVIEW):
-        return [(s.id, s.heading) for s in case.sections]
+    frozen = case.status not in (CaseStatus.DRAFT, CaseStatus.IN_REVIEW)
     key = f"sections-{case.id}"
-    sections = cache.get(key)
+    sections = cache.get(key) if frozen else None
     if sections is None:
         sections = [(s.id, s.heading) for s in case.sections]
-        cache.set(key, sections)
+        if frozen:
+            cache.set(key, sections)
     return sections
 
 

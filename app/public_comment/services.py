@@ -312,9 +312,8 @@ def submit_comment(
         if phase != Phase.OPEN:
             # A form sent again just after the deadline (a double click at 23:59:59) finds
             # the comment its first sending stored, rather than "closed".
-            existing = _comment_with_token(case.id, submission_token)
+            existing = _stored_before(case.id, submission_token)
             if existing is not None:
-                db.session.rollback()
                 return existing, False
         if phase == Phase.UPCOMING:
             db.session.rollback()
@@ -333,9 +332,8 @@ def submit_comment(
                 )
             )
     else:
-        existing = _comment_with_token(case.id, submission_token)
+        existing = _stored_before(case.id, submission_token)
         if existing is not None:
-            db.session.rollback()
             return existing, False
         problem = _paper_problem(case, received_at, late_reason, now)
         if problem is not None:
@@ -353,7 +351,7 @@ def submit_comment(
         # the comment stored by the first is returned. Checked here rather than by a look-up
         # first, which would cost every comment a statement to catch the rare resend.
         db.session.rollback()
-        existing = _comment_with_token(case_id, submission_token)
+        existing = _stored_before(case_id, submission_token)
         if existing is None:
             raise
         return existing, False
@@ -391,12 +389,17 @@ def _receipt_mail(comment: Comment) -> tuple[str, str] | None:
     return subject, body
 
 
-def _comment_with_token(case_id: int, submission_token: str) -> Comment | None:
-    return db.session.scalar(
+def _stored_before(case_id: int, submission_token: str) -> Comment | None:
+    """The comment an earlier sending of the same form stored, if any; when there is one the
+    transaction is ended, since nothing more is written."""
+    existing = db.session.scalar(
         sa.select(Comment).where(
             Comment.case_id == case_id, Comment.submission_token == submission_token
         )
     )
+    if existing is not None:
+        db.session.rollback()
+    return existing
 
 
 def _paper_problem(

@@ -12,7 +12,7 @@ from app.core.db import utcnow
 from app.core.i18n import to_jst
 from app.core.mail import OutboxMessage
 from app.extensions import db
-from tests.conftest import csrf_from, submit
+from tests.conftest import csrf_from, run_at_once, submit
 from tests.consultations.factories import make_session, scheduled
 
 GUEST = {"name": "山田 花子", "email": "hanako@example.jp", "phone": "", "party_size": "1"}
@@ -102,31 +102,17 @@ def test_the_same_form_sent_twice_registers_once(app, client, plan):
 
 def test_the_same_token_sent_at_once_from_two_threads_registers_once(app, plan):
     ids = scheduled(app, capacity=5)
-    barrier = threading.Barrier(2, timeout=30)
-    results: list = []
-    errors: list[BaseException] = []
 
-    def send() -> None:
-        try:
-            with app.test_request_context():
-                services.seats_taken(ids.session_id)  # a read first, as a request does
-                barrier.wait()
-                signup = services.register(
-                    ids.session_id,
-                    name="二重 送信",
-                    email="twice@example.jp",
-                    submission_token="t1",
-                )
-                results.append((signup.registration.id, signup.created))
-        except BaseException as exc:
-            errors.append(exc)
+    def send(_number, go):
+        with app.test_request_context():
+            services.seats_taken(ids.session_id)  # a read first, as a request does
+            go()
+            signup = services.register(
+                ids.session_id, name="二重 送信", email="twice@example.jp", submission_token="t1"
+            )
+            return signup.registration.id, signup.created
 
-    threads = [threading.Thread(target=send) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert errors == []
+    results = run_at_once(2, send)
     assert len({registration_id for registration_id, _created in results}) == 1
     assert sorted(created for _id, created in results) == [False, True]
 

@@ -2,7 +2,6 @@
 
 import fcntl
 import os
-import threading
 
 import pytest
 import sqlalchemy as sa
@@ -11,6 +10,7 @@ from app.core.audit import AuditEntry
 from app.core.db import _queue_for_writing, begin_write
 from app.core.receipts import next_receipt_number
 from app.extensions import db
+from tests.conftest import run_at_once
 
 
 def test_numbers_count_up_per_scope(app):
@@ -33,34 +33,23 @@ def test_concurrent_submitters_get_distinct_gapless_numbers(app):
     """12 threads, each its own connection and transaction, released together. (Not more than
     the connection pool holds, or threads would wait at the barrier for a connection.)"""
     workers = 12
-    barrier = threading.Barrier(workers, timeout=30)
-    numbers: list[int] = []
-    errors: list[BaseException] = []
 
-    def submit() -> None:
-        try:
-            with app.app_context():
-                # A read first, as a real request does, then the write.
-                db.session.execute(sa.select(sa.func.count(AuditEntry.id))).scalar()
-                barrier.wait()
-                begin_write()
-                number = next_receipt_number("concurrent")
-                db.session.add(
-                    AuditEntry(
-                        action="test", object_type="x", object_id=str(number), summary="submission"
-                    )
+    def submit(_number, go):
+        with app.app_context():
+            # A read first, as a real request does, then the write.
+            db.session.execute(sa.select(sa.func.count(AuditEntry.id))).scalar()
+            go()
+            begin_write()
+            number = next_receipt_number("concurrent")
+            db.session.add(
+                AuditEntry(
+                    action="test", object_type="x", object_id=str(number), summary="submission"
                 )
-                db.session.commit()
-                numbers.append(number)
-        except BaseException as exc:
-            errors.append(exc)
+            )
+            db.session.commit()
+            return number
 
-    threads = [threading.Thread(target=submit) for _ in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert errors == []
+    numbers = run_at_once(workers, submit)
     assert sorted(numbers) == list(range(1, workers + 1))
     with app.app_context():
         stored = db.session.scalars(sa.select(AuditEntry.object_id)).all()

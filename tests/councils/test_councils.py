@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import threading
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -26,7 +25,7 @@ from app.councils.models import (
     SelectionMethod,
 )
 from app.extensions import db
-from tests.conftest import count_statements, submit
+from tests.conftest import count_statements, run_at_once, submit
 from tests.councils.conftest import ESSAY, close_call
 
 FORM = {
@@ -420,31 +419,21 @@ def test_observer_seats_never_exceed_under_concurrency(app, make_council):
         )
         meeting_id = meeting.id
     workers = 12
-    barrier = threading.Barrier(workers, timeout=30)
-    taken, refused, errors = [], [], []
 
-    def register(n):
-        try:
-            with app.app_context():
-                db.session.execute(sa.select(sa.func.count(ObserverRegistration.id))).scalar()
-                barrier.wait()
-                try:
-                    taken.append(
-                        services.register_observer(
-                            meeting_id, f"傍聴者{n}", f"o{n}@example.jp"
-                        ).receipt_number
-                    )
-                except services.CouncilError:
-                    refused.append(n)
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
+    def register(n, go):
+        with app.app_context():
+            db.session.execute(sa.select(sa.func.count(ObserverRegistration.id))).scalar()
+            go()
+            try:
+                return "taken", services.register_observer(
+                    meeting_id, f"傍聴者{n}", f"o{n}@example.jp"
+                ).receipt_number
+            except services.CouncilError:
+                return "refused", n
 
-    threads = [threading.Thread(target=register, args=(n,)) for n in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert errors == []
+    results = run_at_once(workers, register)
+    taken = [value for outcome, value in results if outcome == "taken"]
+    refused = [value for outcome, value in results if outcome == "refused"]
     assert len(taken) == 5 and len(refused) == workers - 5
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(ObserverRegistration.id))) == 5

@@ -354,39 +354,31 @@ def _model_values(app):
 
 
 def test_concurrent_submissions_get_gapless_numbers_and_a_double_submit_counts_once(app, plan):
-    import threading
-
+    from tests.conftest import run_at_once
     from tests.proposals.test_pages import draft
 
     call_id = create_call(app)
     drafts = [draft(app, call_id, n) for n in range(6)]
     # Each group submits twice at the same moment (a double click on a slow line).
     jobs = [(user_id, proposal_id) for user_id, proposal_id in drafts for _ in range(2)]
-    barrier = threading.Barrier(len(jobs), timeout=30)
-    done, refused, errors = [], [], []
 
-    def submit(user_id, proposal_id):
+    def submit(number, go):
         from app.accounts.models import User
         from app.proposals import services
 
-        try:
-            with app.app_context():
-                user = db.session.get(User, user_id)
-                db.session.rollback()
-                barrier.wait()
-                try:
-                    done.append(services.submit(user, proposal_id).receipt_number)
-                except services.ProposalError:
-                    refused.append(proposal_id)
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
+        user_id, proposal_id = jobs[number]
+        with app.app_context():
+            user = db.session.get(User, user_id)
+            db.session.rollback()
+            go()
+            try:
+                return "done", services.submit(user, proposal_id).receipt_number
+            except services.ProposalError:
+                return "refused", proposal_id
 
-    threads = [threading.Thread(target=submit, args=job) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert errors == []
+    results = run_at_once(len(jobs), submit)
+    done = [value for outcome, value in results if outcome == "done"]
+    refused = [value for outcome, value in results if outcome == "refused"]
     assert sorted(done) == [f"KT{call_id:03d}-{n:05d}" for n in range(1, 7)]
     assert sorted(refused) == sorted(p for _u, p in drafts)
 

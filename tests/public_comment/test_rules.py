@@ -1,6 +1,5 @@
 """The window to the second, double submission, and concurrent submitters."""
 
-import threading
 from datetime import date, time
 
 import sqlalchemy as sa
@@ -9,7 +8,7 @@ from app.core.mail import OutboxMessage
 from app.core.receipts import next_receipt_number
 from app.extensions import db
 from app.public_comment.models import Comment, DraftSection
-from tests.conftest import count_statements, csrf_from
+from tests.conftest import count_statements, csrf_from, run_at_once
 from tests.public_comment.fixtures import COMMENT, post_comment
 
 
@@ -94,32 +93,21 @@ def test_the_same_form_sent_twice_at_once_stores_one_comment(app, make_case, no_
     """Two sends of one form arriving together (a double click on a slow line): one comment,
     one receipt number used, and both answers lead to its receipt."""
     case_id = make_case()
-    barrier = threading.Barrier(2, timeout=30)
-    answers: list = []
-    errors: list[BaseException] = []
     url = f"/public-comments/{case_id}/comment"
 
-    def send() -> None:
-        try:
-            tab = app.test_client()
-            fields = {
-                **COMMENT,
-                "csrf_token": csrf_from(tab.get(url).text),
-                "submission_token": "one-form",
-                "action": "submit",
-            }
-            barrier.wait()
-            response = tab.post(url, data=fields)
-            answers.append((response.status_code, response.headers.get("Location")))
-        except BaseException as exc:
-            errors.append(exc)
+    def send(_number, go):
+        tab = app.test_client()
+        fields = {
+            **COMMENT,
+            "csrf_token": csrf_from(tab.get(url).text),
+            "submission_token": "one-form",
+            "action": "submit",
+        }
+        go()
+        response = tab.post(url, data=fields)
+        return response.status_code, response.headers.get("Location")
 
-    threads = [threading.Thread(target=send) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert errors == []
+    answers = run_at_once(2, send)
     assert [status for status, _location in answers] == [302, 302]
     assert answers[0][1] == answers[1][1]
     assert _count(app) == 1
@@ -130,33 +118,22 @@ def test_the_same_form_sent_twice_at_once_stores_one_comment(app, make_case, no_
 def test_concurrent_submitters_get_gapless_unique_receipts(app, make_case, no_rate_limit):
     case_id = make_case()
     workers = 12
-    barrier = threading.Barrier(workers, timeout=30)
-    statuses: list[int] = []
-    errors: list[BaseException] = []
 
-    def citizen(number: int) -> None:
-        try:
-            client = app.test_client()
-            url = f"/public-comments/{case_id}/comment"
-            token = csrf_from(client.get(url).text)
-            fields = {
-                **COMMENT,
-                "name": f"市民{number}",
-                "csrf_token": token,
-                "submission_token": f"form-{number}",
-                "action": "submit",
-            }
-            barrier.wait()
-            statuses.append(client.post(url, data=fields).status_code)
-        except BaseException as exc:
-            errors.append(exc)
+    def citizen(number, go):
+        client = app.test_client()
+        url = f"/public-comments/{case_id}/comment"
+        token = csrf_from(client.get(url).text)
+        fields = {
+            **COMMENT,
+            "name": f"市民{number}",
+            "csrf_token": token,
+            "submission_token": f"form-{number}",
+            "action": "submit",
+        }
+        go()
+        return client.post(url, data=fields).status_code
 
-    threads = [threading.Thread(target=citizen, args=(n,)) for n in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert errors == []
+    statuses = run_at_once(workers, citizen)
     assert statuses == [302] * workers
     with app.app_context():
         numbers = db.session.scalars(
