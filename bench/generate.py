@@ -189,6 +189,7 @@ def generate(scale: Scale, seed: int = 1) -> dict[str, int]:
                 name = f"利用者{serial}"
                 yield {
                     "case_id": case["id"],
+                    "initiative_id": case["initiative_id"],
                     "receipt_number": number,
                     "receipt_code": f"PC{case['id']}-{number:05d}",
                     "submission_token": f"bench-{serial}",

@@ -36,6 +36,13 @@ METRICS = [
 def figures(flt: ActivityFilter) -> Figures:
     """One statement: per-consultation aggregates in subqueries, summed per initiative (joining
     the tables directly would multiply rows)."""
+    chosen = flt.apply(sa.select(Consultation.id), Consultation)
+
+    def of_chosen(stmt: sa.Select, consultation_id: sa.ColumnElement) -> sa.Select:
+        # A year's report aggregates that year's sessions, not a million registrations of
+        # every year only to drop the other years in the outer join.
+        return stmt.where(consultation_id.in_(chosen)) if flt.narrows else stmt
+
     held = sa.and_(Session.ends_at <= utcnow(), Session.cancelled_at.is_(None))
     published = SessionRecord.published_at.is_not(None)
     sessions = (
@@ -46,15 +53,15 @@ def figures(flt: ActivityFilter) -> Figures:
         )
         .outerjoin(SessionRecord, SessionRecord.session_id == Session.id)
         .group_by(Session.consultation_id)
-        .subquery()
     )
+    sessions = of_chosen(sessions, Session.consultation_id).subquery()
     registrations = (
         sa.select(Session.consultation_id.label("cid"), sa.func.count(Registration.id).label("n"))
         .join(Registration, Registration.session_id == Session.id)
         .where(Registration.status != RegistrationStatus.CANCELLED)
         .group_by(Session.consultation_id)
-        .subquery()
     )
+    registrations = of_chosen(registrations, Session.consultation_id).subquery()
     answered = sa.func.length(sa.func.trim(Opinion.response_ja)) > 0
     opinions = (
         sa.select(
@@ -66,13 +73,12 @@ def figures(flt: ActivityFilter) -> Figures:
         .join(Opinion, Opinion.record_id == SessionRecord.id)
         .where(published)
         .group_by(Session.consultation_id)
-        .subquery()
     )
-    advice = (
-        sa.select(Advice.consultation_id.label("cid"), sa.func.count(Advice.id).label("n"))
-        .group_by(Advice.consultation_id)
-        .subquery()
-    )
+    opinions = of_chosen(opinions, Session.consultation_id).subquery()
+    advice = sa.select(
+        Advice.consultation_id.label("cid"), sa.func.count(Advice.id).label("n")
+    ).group_by(Advice.consultation_id)
+    advice = of_chosen(advice, Advice.consultation_id).subquery()
 
     def total(column: sa.ColumnElement) -> sa.ColumnElement:
         return sa.func.coalesce(sa.func.sum(column), 0)

@@ -48,6 +48,11 @@ class ActivityFilter:
     ward_id: int | None = None
     department_id: int | None = None
 
+    @property
+    def narrows(self) -> bool:
+        """Whether the filter leaves anything out."""
+        return bool(self.fiscal_years) or self.ward_id is not None or self.department_id is not None
+
     def apply(self, stmt: sa.Select[Any], model: Any) -> sa.Select[Any]:
         """Narrow a statement over a FulfilsInitiative model to this filter."""
         if self.fiscal_years:

@@ -140,6 +140,7 @@ def _comments(case: CommentCase) -> None:
         db.session.add(
             Comment(
                 case_id=case.id,
+                initiative_id=case.initiative_id,
                 receipt_number=number,
                 receipt_code=f"PC{case.id}-{number:05d}",
                 submission_token=f"demo-{case.id}-{number}",

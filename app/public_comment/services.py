@@ -339,6 +339,7 @@ def submit_comment(
         if problem is not None:
             db.session.rollback()
             raise problem
+    comment.initiative_id = case.initiative_id
     number = next_receipt_number(f"public_comment:{case.id}")
     comment.receipt_number = number
     comment.receipt_code = f"PC{case.id}-{number:05d}"

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from app.consultations import services
 from app.consultations.activity import figures
-from app.consultations.models import Session
+from app.consultations.models import Consultation, Session
 from app.consultations.opendata import EVENT_COLUMNS
 from app.core.activity import ActivityFilter
 from app.core.db import utcnow
@@ -299,11 +299,17 @@ def test_attendance_record_and_figures(app, client, login_as):
     with app.app_context():
         initiative_id = db.session.scalar(sa.select(Initiative.id).where(Initiative.number == 6))
         values = figures(ActivityFilter())[initiative_id]
+        # A year's report aggregates only that year's consultations: the same figures here.
+        year = db.session.get(Consultation, ids.consultation_id).fiscal_year
+        in_year = figures(ActivityFilter(fiscal_years=(year,)))[initiative_id]
+        year_before = figures(ActivityFilter(fiscal_years=(year - 1,)))
     assert values["sessions_held"] == 1
     assert values["registrations"] == 2
     assert values["attendees"] == 3
     assert values["opinions"] == 2
     assert values["opinions_answered_share"] == 50.0
+    assert in_year == values
+    assert initiative_id not in year_before
 
 
 def test_advice_is_recorded_by_the_collaboration_division_and_counted(app, client, login_as):

@@ -169,6 +169,7 @@ def test_list_and_results_cost_fixed_statements(app, client, make_case, frozen, 
             db.session.add(
                 Comment(
                     case_id=case_id,
+                    initiative_id=db.session.get(CommentCase, case_id).initiative_id,
                     receipt_number=99,
                     receipt_code="x",
                     submission_token="paper",
@@ -219,6 +220,11 @@ def test_figures_per_initiative_equal_hand_counts(app, client, make_case, frozen
             activity.ActivityFilter(fiscal_years=(2023,))
         )
         assert narrowed == {}
+        # A filter that keeps every case counts from the cases' comments: the same figures.
+        kept = activity.get_kind("public_comment").figures(
+            activity.ActivityFilter(fiscal_years=(2024,))
+        )
+        assert kept == figures
     html = client.get("/?lang=en").text
     assert "Public comment: 2" in html
 
@@ -247,9 +253,11 @@ def test_finished_cases_are_paged_with_links_in_both_languages(
 def test_results_publish_a_contested_draft_fifty_comments_at_a_time(app, client, make_case, frozen):
     case_id = make_case()
     with app.app_context():
+        initiative_id = db.session.get(CommentCase, case_id).initiative_id
         db.session.add_all(
             Comment(
                 case_id=case_id,
+                initiative_id=initiative_id,
                 receipt_number=n,
                 receipt_code=f"PC{case_id}-{n:05d}",
                 submission_token=f"bulk-{n}",

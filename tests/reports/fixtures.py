@@ -49,6 +49,7 @@ def add_case(app, plan):
                 db.session.add(
                     Comment(
                         case_id=case.id,
+                        initiative_id=case.initiative_id,
                         receipt_number=n + 1,
                         receipt_code=f"x{n}",
                         submission_token=f"t{n}",

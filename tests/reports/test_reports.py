@@ -38,11 +38,14 @@ def test_every_column_and_filter_equals_a_hand_count(client, add_case, app):
     add_case(date(2024, 6, 1), comments=4, initiative=8, department="kikaku")
     add_case(date(2024, 7, 1), comments=1, initiative=8, department="ku-yakusho-kita", ward="kita")
     add_case(date(2024, 8, 1), comments=2, initiative=21, department="ku-yakusho-chuo", ward="chuo")
-    add_case(date(2024, 9, 1), comments=5, initiative=21, status=CaseStatus.DRAFT)  # not public
+    # A draft is not counted (it cannot have comments: they arrive once a case is approved).
+    add_case(date(2024, 9, 1), comments=0, initiative=21, status=CaseStatus.DRAFT)
     rows = _csv(client)
     assert rows[8]["public_comment.cases"] == "2" and rows[8]["public_comment.comments"] == "5"
     # n0 commented on both cases of initiative 8: one person, counted once.
     assert rows[8]["public_comment.people"] == "4"
+    # The same when a year narrows the report (counted from that year's cases' comments).
+    assert _csv(client, "?year=2024")[8]["public_comment.people"] == "4"
     assert rows[21]["public_comment.cases"] == "1" and rows[21]["public_comment.comments"] == "2"
     assert rows[1]["public_comment.cases"] == "0"
     with app.app_context():
