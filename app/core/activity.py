@@ -47,11 +47,15 @@ class ActivityFilter:
     fiscal_years: tuple[int, ...] = ()
     ward_id: int | None = None
     department_id: int | None = None
+    # One initiative's figures alone (an initiative's yearly trend), not every initiative's.
+    initiative_id: int | None = None
 
     @property
     def narrows(self) -> bool:
         """Whether the filter leaves anything out."""
-        return bool(self.fiscal_years) or self.ward_id is not None or self.department_id is not None
+        return bool(self.fiscal_years) or any(
+            value is not None for value in (self.ward_id, self.department_id, self.initiative_id)
+        )
 
     def apply(self, stmt: sa.Select[Any], model: Any) -> sa.Select[Any]:
         """Narrow a statement over a FulfilsInitiative model to this filter."""
@@ -61,6 +65,8 @@ class ActivityFilter:
             stmt = stmt.where(model.ward_id == self.ward_id)
         if self.department_id is not None:
             stmt = stmt.where(model.department_id == self.department_id)
+        if self.initiative_id is not None:
+            stmt = stmt.where(model.initiative_id == self.initiative_id)
         return stmt
 
     def instant_range(self) -> tuple[Any, Any] | None:
@@ -166,7 +172,10 @@ def refresh_figures(kind: ActivityKind, flt: ActivityFilter, timeout: int | None
 
 
 def _figures_key(kind: ActivityKind, flt: ActivityFilter) -> str:
-    return f"figures:{kind.key}:{flt.fiscal_years}:{flt.ward_id}:{flt.department_id}"
+    return (
+        f"figures:{kind.key}:{flt.fiscal_years}:{flt.ward_id}:{flt.department_id}"
+        f":{flt.initiative_id}"
+    )
 
 
 def _plain_numbers(figures: Figures) -> Figures:

@@ -101,12 +101,15 @@ def build_report(flt: ActivityFilter) -> Report | None:
 def trend(
     initiative: Initiative, years: list[int], base: ActivityFilter
 ) -> dict[str, dict[int, float]]:
-    """Headline figure per kind per fiscal year: each kind's figures once per year shown
-    (at most MAX_TREND_YEARS), so the cost does not grow with the data."""
+    """Headline figure per kind per fiscal year: each kind's figures for this initiative once
+    per year shown (at most MAX_TREND_YEARS), so the cost does not grow with the data."""
     result: dict[str, dict[int, float]] = {k.key: {} for k in activity.kinds()}
     for year in years[-MAX_TREND_YEARS:]:
         flt = ActivityFilter(
-            fiscal_years=(year,), ward_id=base.ward_id, department_id=base.department_id
+            fiscal_years=(year,),
+            ward_id=base.ward_id,
+            department_id=base.department_id,
+            initiative_id=initiative.id,
         )
         for kind in activity.kinds():
             values = activity.kind_figures(kind, flt).get(initiative.id, {})

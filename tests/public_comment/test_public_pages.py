@@ -225,6 +225,11 @@ def test_figures_per_initiative_equal_hand_counts(app, client, make_case, frozen
             activity.ActivityFilter(fiscal_years=(2024,))
         )
         assert kept == figures
+        # One initiative's figures alone (an initiative report's trend).
+        only_eight = activity.get_kind("public_comment").figures(
+            activity.ActivityFilter(initiative_id=ids[8])
+        )
+        assert only_eight == {ids[8]: figures[ids[8]]}
     html = client.get("/?lang=en").text
     assert "Public comment: 2" in html
 

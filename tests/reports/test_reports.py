@@ -4,6 +4,7 @@ have the table's structure, and pages cost a fixed number of statements."""
 import csv
 import io
 import json
+import re
 from datetime import date
 
 import pytest
@@ -151,3 +152,14 @@ def test_staff_dashboard_gathers_every_module(app, client, login_as):
     assert "public seats filled" in html  # councils under their public-seat target
     for heading in ("Public comment", "Council recruitment"):
         assert heading in html
+
+
+def test_initiative_report_trend_counts_that_initiative_per_year(client, add_case):
+    add_case(date(2023, 6, 1), comments=1, initiative=8)
+    add_case(date(2024, 6, 1), comments=1, initiative=8)
+    add_case(date(2024, 7, 1), comments=1, initiative=8)
+    add_case(date(2024, 8, 1), comments=1, initiative=21)  # another initiative, same year
+    html = client.get("/reports/initiatives/8?year=2023&year=2024&lang=en").text
+    section = html.split('id="kind-public_comment"')[1].split("</section>")[0]
+    # The yearly table under the chart: cases of initiative 8 in FY2023 and FY2024.
+    assert re.findall(r'<td class="number">(\d+)</td>', section) == ["1", "2"]
