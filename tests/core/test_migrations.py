@@ -55,7 +55,8 @@ def test_upgrade_from_empty_and_downgrade(database_url, tmp_path):
 
 def test_migrations_that_rebuild_tables_keep_their_rows(database_url, tmp_path, another_app):
     """Going down past the comment-groups revision and up again rebuilds the comment table
-    (SQLite batch mode); the comments and the summaries that refer to them survive."""
+    (SQLite batch mode); the comments and the summaries that refer to them survive, and the
+    comments take their cases' initiatives again."""
     from flask_migrate import downgrade, upgrade
 
     from tests.conftest import PLAN_FILE, app_config
@@ -80,4 +81,11 @@ def test_migrations_that_rebuild_tables_keep_their_rows(database_url, tmp_path, 
         db.session.remove()
         upgrade()
         assert db.session.execute(sa.text(count)).one() == before
+        # Comments stored before revision 0dc83f149c23 took their case's initiative.
+        drifted = (
+            "SELECT count(*) FROM comment JOIN comment_case ON comment_case.id = comment.case_id"
+            " WHERE comment.initiative_id IS NULL"
+            " OR comment.initiative_id != comment_case.initiative_id"
+        )
+        assert db.session.execute(sa.text(drifted)).scalar() == 0
         db.session.remove()
