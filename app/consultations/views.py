@@ -32,7 +32,7 @@ from app.core.cache import fragment_key
 from app.core.db import utcnow
 from app.core.i18n import JST, current_language, to_jst
 from app.core.permissions import is_authenticated, permission_required
-from app.core.receipts import may_see_receipt, new_submission_token, remember_receipt
+from app.core.receipts import give_submission_token, may_see_receipt, remember_receipt
 from app.extensions import db
 from app.plan.models import Initiative, Ward
 
@@ -223,8 +223,7 @@ def register(session_id: int) -> ResponseReturnValue:
         return redirect(url_for("consultations.session", session_id=item.id))
     form = RegistrationForm()
     form.accommodations.choices = accommodation_choices(item.accommodations or [])
-    if not form.submission_token.data:
-        form.submission_token.data = new_submission_token()
+    give_submission_token(form)
     if request.method == "GET" and is_authenticated(current_user):
         form.name.data = current_user.display_name
         form.email.data = current_user.email

@@ -9,7 +9,7 @@ them.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from datetime import date
 from typing import Any
 
@@ -52,10 +52,8 @@ class ActivityFilter:
 
     @property
     def narrows(self) -> bool:
-        """Whether the filter leaves anything out."""
-        return bool(self.fiscal_years) or any(
-            value is not None for value in (self.ward_id, self.department_id, self.initiative_id)
-        )
+        """Whether the filter leaves anything out (any field differs from the empty filter)."""
+        return self != ActivityFilter()
 
     def apply(self, stmt: sa.Select[Any], model: Any) -> sa.Select[Any]:
         """Narrow a statement over a FulfilsInitiative model to this filter."""
@@ -172,10 +170,8 @@ def refresh_figures(kind: ActivityKind, flt: ActivityFilter, timeout: int | None
 
 
 def _figures_key(kind: ActivityKind, flt: ActivityFilter) -> str:
-    return (
-        f"figures:{kind.key}:{flt.fiscal_years}:{flt.ward_id}:{flt.department_id}"
-        f":{flt.initiative_id}"
-    )
+    # Every field of the filter, so a field added to it can never share another's figures.
+    return f"figures:{kind.key}:{astuple(flt)}"
 
 
 def _plain_numbers(figures: Figures) -> Figures:

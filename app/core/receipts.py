@@ -16,6 +16,7 @@ from flask import session
 from flask_login import current_user
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.permissions import is_authenticated
 from app.extensions import db
 
 
@@ -50,10 +51,12 @@ def next_receipt_number(scope: str) -> int:
     return number
 
 
-def new_submission_token() -> str:
-    """Put in a form when it is shown; the same token posted twice (a double click, a form sent
-    again) finds the submission already stored instead of storing a second one."""
-    return secrets.token_urlsafe(24)
+def give_submission_token(form: Any) -> None:
+    """Put a token in a form's `submission_token` field when it is first shown (a form sent
+    back keeps its own); the same token posted twice (a double click, a form sent again) finds
+    the submission already stored instead of storing a second one."""
+    if not form.submission_token.data:
+        form.submission_token.data = secrets.token_urlsafe(24)
 
 
 # How many receipts a browser session keeps (the cookie must stay small).
@@ -73,8 +76,7 @@ def may_see_receipt(kind: str, record_id: int, owner_id: Any) -> bool:
     account it was submitted with, and to nobody else."""
     if record_id in session.get(f"receipts:{kind}", []):
         return True
-    signed_in = current_user.is_authenticated
-    return bool(owner_id is not None and signed_in and owner_id == current_user.id)
+    return owner_id is not None and is_authenticated(current_user) and owner_id == current_user.id
 
 
 def format_receipt(prefix: str, number: int) -> str:

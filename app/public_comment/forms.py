@@ -209,11 +209,10 @@ def _sections(case: Any) -> list[tuple[int, str]]:
 
 def prepare_comment_form(form: CommentForm, case: Any) -> CommentForm:
     """Section choices, and a submission token on first display (it makes resubmits idempotent)."""
-    from app.core.receipts import new_submission_token
+    from app.core.receipts import give_submission_token
 
     form.section_id.choices = section_choices(case)
-    if not form.submission_token.data:
-        form.submission_token.data = new_submission_token()
+    give_submission_token(form)
     return form
 
 
