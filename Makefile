@@ -2,6 +2,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# The targets here are for a developer's own machine: the public development SECRET_KEY is
+# accepted (production refuses it; README, "Production").
+export SANKAKU_DEVELOPMENT ?= 1
 FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.config import load_config
+from app.config import MIN_SECRET_KEY_LENGTH, load_config, weak_secret_key
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
@@ -19,9 +19,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(load_config(Path(app.instance_path)))
     if config:
         app.config.update(config)
-    if app.config.get("PROXY_FIX", True):
-        # gunicorn runs behind one reverse proxy, which sets X-Forwarded-For and -Proto.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
+    refuse_weak_secret_key(app)
+    proxies = int(app.config["PROXY_COUNT"])
+    if proxies > 0:
+        # The client's address and scheme as the trusted proxies saw them; with PROXY_COUNT=0
+        # (no proxy) a client's own X-Forwarded-For is ignored, so it cannot dodge rate limits.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies
+        )
 
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # readable Japanese in the API
     register_extensions(app)
@@ -31,6 +36,20 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_template_helpers(app)
     logging.basicConfig(level=logging.INFO)
     return app
+
+
+def refuse_weak_secret_key(app: Flask) -> None:
+    """Sessions, remember cookies and reset links are signed with SECRET_KEY: with the public
+    development key anyone could sign their own, so production does not start without a key."""
+    if app.config.get("TESTING") or app.config.get("DEVELOPMENT"):
+        return
+    if weak_secret_key(app.config.get("SECRET_KEY")):
+        raise RuntimeError(
+            "SECRET_KEY is not set, or is too short or the development key. Set SECRET_KEY to "
+            f"a random value of at least {MIN_SECRET_KEY_LENGTH} characters, e.g. the output of "
+            "`python3 -c 'import secrets; print(secrets.token_hex(32))'`, the same on every "
+            "host. For development on your own machine set SANKAKU_DEVELOPMENT=1 (make does)."
+        )
 
 
 def register_extensions(app: Flask) -> None:
@@ -56,7 +75,8 @@ def register_extensions(app: Flask) -> None:
     init_security(app)
 
     # Every model is imported here, so metadata (and Alembic) sees all tables.
-    from app.accounts.models import User
+    from app.accounts import models as accounts_models  # noqa: F401
+    from app.accounts.services import load_login
     from app.consultations import models as consultations_models  # noqa: F401
     from app.core import audit, dispositions, mail, receipts, uploads  # noqa: F401
     from app.councils import models as councils_models  # noqa: F401
@@ -64,10 +84,9 @@ def register_extensions(app: Flask) -> None:
     from app.proposals import models as proposals_models  # noqa: F401
     from app.public_comment import models as public_comment_models  # noqa: F401
 
-    @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.active else None
+    # The session and the remember cookie carry a login's token, not the user id: a login
+    # that was ended (logout, password change or reset) opens nothing any more.
+    login_manager.user_loader(load_login)
 
     from flask_babel import lazy_gettext as _l
 

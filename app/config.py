@@ -31,11 +31,31 @@ def _database_url(instance_path: Path) -> str:
     return url
 
 
+# The key `make run` and the benchmarks use. It is public (it is in this file), so anything
+# signed with it is forgeable: create_app refuses it outside development and the tests.
+DEVELOPMENT_SECRET_KEY = "dev-only-change-me"
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def weak_secret_key(key: str | bytes | None) -> bool:
+    return not key or key == DEVELOPMENT_SECRET_KEY or len(key) < MIN_SECRET_KEY_LENGTH
+
+
 def load_config(instance_path: Path) -> dict[str, Any]:
     """Return the configuration for an app whose instance folder is `instance_path`."""
     secure_cookies = _bool("SESSION_COOKIE_SECURE", True)
     return {
-        "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-only-change-me"),
+        "SECRET_KEY": os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY),
+        # Development on one's own machine (`make run`, the benchmarks): the public development
+        # key is accepted. Never set in production.
+        "DEVELOPMENT": _bool("SANKAKU_DEVELOPMENT", False),
+        # How many reverse proxies stand in front of gunicorn and append X-Forwarded-For.
+        # 0 when clients reach the application directly: their headers are then not believed.
+        "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "1")),
+        # The proxy's X-Request-Start (nginx: "t=${msec}") is the time of receipt of a
+        # submission, so one queued in front of a worker at a deadline is not late. Believed
+        # only behind a proxy, and only this many seconds into the past.
+        "REQUEST_START_MAX_SKEW": float(os.environ.get("REQUEST_START_MAX_SKEW", "30")),
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "BABEL_DEFAULT_LOCALE": "ja",
@@ -49,12 +69,21 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "PERMANENT_SESSION_LIFETIME": 60 * 60 * 8,
+        # A login without "keep me logged in" ends after LOGIN_HOURS, one with it after
+        # REMEMBER_DAYS; logging out, a password change or a reset ends it at once.
+        "LOGIN_HOURS": int(os.environ.get("LOGIN_HOURS", "8")),
+        "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * int(os.environ.get("REMEMBER_DAYS", "30")),
         "WTF_CSRF_TIME_LIMIT": 60 * 60 * 4,
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
         "COMMENT_RATE_LIMIT": os.environ.get("COMMENT_RATE_LIMIT", "20 per minute;200 per day"),
+        # Sign-ups for sessions, observer seats and council applications, per client address.
+        "SUBMISSION_RATE_LIMIT": os.environ.get("SUBMISSION_RATE_LIMIT", "10 per hour;50 per day"),
+        "SIGNUP_RATE_LIMIT": os.environ.get("SIGNUP_RATE_LIMIT", "5 per hour;20 per day"),
+        # How long the link in the mail that confirms a new account's address stays valid.
+        "CONFIRM_EMAIL_MAX_AGE": int(os.environ.get("CONFIRM_EMAIL_MAX_AGE", str(60 * 60 * 48))),
         "GROUPING_SYNC_LIMIT": int(os.environ.get("GROUPING_SYNC_LIMIT", "5000")),
         "GROUPING_THRESHOLD": float(os.environ.get("GROUPING_THRESHOLD", "0.75")),
         "FIGURES_CACHE_SECONDS": int(os.environ.get("FIGURES_CACHE_SECONDS", "60")),

@@ -10,4 +10,4 @@ admin_bp = guard_blueprint(
     is_admin,
 )
 
-from app.accounts import cli, staff_views, views  # noqa: E402,F401
+from app.accounts import cli, sessions, staff_views, views  # noqa: E402,F401

@@ -5,13 +5,15 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-from app.core.forms import choices, clean_text
+from app.core.forms import HoneypotMixin, choices, clean_text
 from app.core.permissions import Role
 
-PASSWORD_RULES = [
-    DataRequired(),
-    Length(min=10, max=128, message=_l("Use between %(min)d and %(max)d characters.")),
-]
+# The service checks length and strength (services.check_password_strength) for every way a
+# password is set; the form only bounds what it accepts.
+PASSWORD_RULES = [DataRequired(), Length(max=128)]
+PASSWORD_HINT = _l(
+    "At least 12 characters. A few unrelated words are easy to remember and hard to guess."
+)
 LANGUAGE_CHOICES = [("ja", "日本語"), ("en", "English")]
 
 
@@ -27,7 +29,7 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Keep me logged in on this device"))
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(HoneypotMixin, FlaskForm):
     email = EmailField(
         _l("E-mail address"),
         validators=[DataRequired(), Email(), Length(max=254)],
@@ -43,7 +45,7 @@ class RegistrationForm(FlaskForm):
     password = PasswordField(
         _l("Password"),
         validators=PASSWORD_RULES,
-        description=_l("At least 10 characters."),
+        description=PASSWORD_HINT,
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
@@ -69,7 +71,7 @@ class ResetPasswordForm(FlaskForm):
     password = PasswordField(
         _l("New password"),
         validators=PASSWORD_RULES,
-        description=_l("At least 10 characters."),
+        description=PASSWORD_HINT,
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
@@ -93,7 +95,10 @@ class ChangePasswordForm(FlaskForm):
         render_kw={"autocomplete": "current-password"},
     )
     password = PasswordField(
-        _l("New password"), validators=PASSWORD_RULES, render_kw={"autocomplete": "new-password"}
+        _l("New password"),
+        validators=PASSWORD_RULES,
+        description=PASSWORD_HINT,
+        render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
         _l("New password (again)"),

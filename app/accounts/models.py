@@ -41,7 +41,7 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     # The login this request runs under (set by the user loader); Flask-Login keeps its
     # token, not the user id, in the session and the remember cookie.
-    login_token: str | None = None
+    login_token = None  # a str while logged in; not a column
 
     def get_id(self) -> str | None:
         return self.login_token

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,10 +14,11 @@ from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from zxcvbn import zxcvbn
 
-from app.accounts.models import User
+from app.accounts.models import LoginSession, User
 from app.core import audit
-from app.core.db import utcnow
+from app.core.db import begin_write, utcnow
 from app.core.mail import queue_mail
 from app.core.permissions import Role
 from app.extensions import db
@@ -62,33 +65,250 @@ def get_user_by_email(email: str) -> User | None:
 
 
 def authenticate(email: str, password: str) -> User | None:
+    """The account these credentials open, or None; a failure is audited (with the address
+    typed, so that a run of guesses against one account shows in the log)."""
     user = get_user_by_email(email)
     try:
         _hasher().verify(user.password_hash if user else _DUMMY_HASHES[_cheap()], password)
+        verified = True
     except (VerificationError, InvalidHashError):
-        return None
-    if user is None or not user.active:
+        verified = False
+    if user is None or not verified or not user.active or user.email_confirmed_at is None:
+        audit.record(None, "login.failed", user, f"failed login for {normalise_email(email)}")
+        db.session.commit()
         return None
     if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.last_login_at = utcnow()
-    db.session.commit()
     return user
 
 
-def register_citizen(email: str, display_name: str, password: str, language: str) -> User:
-    if get_user_by_email(email) is not None:
-        raise AccountError(_("An account with this e-mail address already exists."), "email")
+# Logins: one row per browser, so that each one can be ended ------------------------------
+# Their lifetimes are wall-clock time (utcnow), not the procedure clock that tests move to a
+# deadline: a staff member logged in does not expire because a case's window is tested.
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_login(user: User, remember: bool = False, reason: str = "login") -> str:
+    """Record a new login for `user` and return its token (what the session and remember
+    cookies carry); commits. Flask-Login's login_user is called by the view after this."""
+    now = utcnow()
+    config = current_app.config
+    lifetime = (
+        timedelta(seconds=config["REMEMBER_COOKIE_DURATION"])
+        if remember
+        else timedelta(hours=config["LOGIN_HOURS"])
+    )
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        LoginSession(
+            user_id=user.id,
+            token_hash=_token_hash(token),
+            remember=remember,
+            created_at=now,
+            expires_at=now + lifetime,
+        )
+    )
+    if reason == "login":
+        user.last_login_at = now
+        audit.record(user, "login", user, f"logged in {user.email}")
+    user.login_token = token
+    db.session.commit()
+    return token
+
+
+def load_login(token: str) -> User | None:
+    """The user of a live login (one statement: the login joined with its user), or None."""
+    now = utcnow()
+    login = db.session.scalar(
+        sa.select(LoginSession).where(
+            LoginSession.token_hash == _token_hash(token),
+            LoginSession.expires_at > now,
+            sa.or_(LoginSession.ended_at.is_(None), LoginSession.ended_at > now),
+        )
+    )
+    if login is None or not login.user.active:
+        return None
+    login.user.login_token = token
+    return login.user
+
+
+# A remember cookie that was replaced keeps working this long, for the other requests a
+# browser sends at the same moment with the old cookie (tabs restored at start-up).
+ROTATION_GRACE = timedelta(seconds=60)
+
+
+def rotate_login(user: User) -> str | None:
+    """A remember cookie was used: replace its login by a new one, so a copied cookie is good
+    for one use at most. Returns the new token, or None when another request rotated it."""
+    old_hash = _token_hash(user.login_token or "")
+    ended = db.session.execute(
+        sa.update(LoginSession)
+        .where(LoginSession.token_hash == old_hash, LoginSession.ended_at.is_(None))
+        .values(ended_at=utcnow() + ROTATION_GRACE, ended_reason="rotated")
+    ).rowcount
+    if not ended:
+        db.session.rollback()
+        return None
+    return start_login(user, remember=True, reason="rotated")
+
+
+def end_login(user: User, token: str | None, reason: str = "logout") -> None:
+    """Log out: this browser's login ends (its cookies and every copy of them)."""
+    if token:
+        db.session.execute(
+            sa.update(LoginSession)
+            .where(LoginSession.token_hash == _token_hash(token))
+            .values(ended_at=utcnow(), ended_reason=reason)
+        )
+    audit.record(user, "logout", user, f"logged out {user.email}")
+    db.session.commit()
+
+
+def end_all_logins(user: User, reason: str) -> int:
+    """End every login of `user` on every browser; the caller commits."""
+    now = utcnow()
+    return db.session.execute(
+        sa.update(LoginSession)
+        .where(
+            LoginSession.user_id == user.id,
+            sa.or_(LoginSession.ended_at.is_(None), LoginSession.ended_at > now),
+        )
+        .values(ended_at=now, ended_reason=reason)
+    ).rowcount
+
+
+def log_out_everywhere(user: User) -> None:
+    ended = end_all_logins(user, "everywhere")
+    audit.record(user, "logout.everywhere", user, f"ended {ended} logins of {user.email}")
+    db.session.commit()
+
+
+# Registration: the address is confirmed by e-mail before the account can log in ------------
+
+
+def register_citizen(email: str, display_name: str, password: str, language: str) -> User | None:
+    """Make a citizen account and mail a confirmation link. For an address that has an account
+    already, nothing is made and its owner is told by mail instead, so the page a visitor sees
+    says nothing about which addresses have accounts."""
+    email = normalise_email(email)
+    check_password_strength(password, email, display_name)
+    begin_write()
+    existing = get_user_by_email(email)
+    if existing is not None and existing.email_confirmed_at is None:
+        _queue_confirmation(existing)  # the first link may have been lost or expired
+        db.session.commit()
+        return None
+    if existing is not None:
+        _queue_account_mail(
+            existing,
+            "accounts/mail/already_registered.txt",
+            _known_subject,
+            login=_public_url("accounts.login"),
+            reset=_public_url("accounts.request_reset"),
+        )
+        db.session.commit()
+        return None
     user = User(
-        email=normalise_email(email),
+        email=email,
         display_name=display_name.strip(),
         password_hash=hash_password(password),
         role=Role.CITIZEN,
         language=language,
     )
     db.session.add(user)
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError:
+        # The same address registered at the same moment by another request: that one wins.
+        db.session.rollback()
+        return None
+    audit.record(user, "user.register", user, f"registered {user.email}")
+    _queue_confirmation(user)
     db.session.commit()
     return user
+
+
+def _queue_confirmation(user: User) -> None:
+    _queue_account_mail(
+        user,
+        "accounts/mail/confirm.txt",
+        _confirm_subject,
+        link=_public_url("accounts.confirm_email", token=_confirm_serializer().dumps(user.id)),
+        hours=current_app.config["CONFIRM_EMAIL_MAX_AGE"] // 3600,
+    )
+
+
+def _confirm_subject() -> str:
+    return _("Confirm your e-mail address for Sankaku")
+
+
+def _known_subject() -> str:
+    return _("Your Sankaku account")
+
+
+def _changed_subject() -> str:
+    return _("Your Sankaku password has been changed")
+
+
+def _confirm_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="confirm-email")
+
+
+def confirm_email(token: str) -> User | None:
+    """Confirm the address a link was sent to; None for a broken or expired link."""
+    try:
+        user_id = _confirm_serializer().loads(
+            token, max_age=current_app.config["CONFIRM_EMAIL_MAX_AGE"]
+        )
+    except (SignatureExpired, BadSignature):
+        return None
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or not user.active:
+        return None
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+        audit.record(user, "user.confirm", user, f"confirmed {user.email}")
+        db.session.commit()
+    return user
+
+
+def _public_url(endpoint: str, **values: Any) -> str:
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(endpoint, **values)
+
+
+def _queue_account_mail(user: User, template: str, subject: Any, **context: Any) -> None:
+    """A mail to an account's owner, in the owner's language."""
+    with force_locale(user.language or "ja"):
+        body = render_template(template, user=user, **context)
+        queue_mail(user.email, subject(), body)
+
+
+# At least this long; common and guessable passwords are refused whatever their length.
+MIN_PASSWORD_LENGTH = 12
+# zxcvbn's score 3: more than 10^8 guesses, also counting dictionaries of common passwords,
+# names, keyboard walks, repeats and dates (NIST SP 800-63B asks for a check against such
+# lists).
+MIN_PASSWORD_SCORE = 3
+
+
+def check_password_strength(password: str, *personal: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(
+            _("Use at least %(min)d characters.", min=MIN_PASSWORD_LENGTH), "password"
+        )
+    # The address and name themselves, and their parts, are as guessable as a common word.
+    inputs = [*personal, *(part for value in personal for part in value.replace("@", " ").split())]
+    if zxcvbn(password[:100], user_inputs=inputs)["score"] < MIN_PASSWORD_SCORE:
+        raise AccountError(
+            _(
+                "This password is too easy to guess: it is a common password or follows a "
+                "simple pattern. A few unrelated words make a strong one."
+            ),
+            "password",
+        )
 
 
 def create_user(
@@ -110,8 +330,10 @@ def create_user(
         display_name=display_name.strip(),
         role=role,
         department_id=department_id,
-        # Without a password the account can only be entered through the invitation link.
+        # Without a password the account can only be entered through the invitation link,
+        # which also confirms the address (the mail reached it).
         password_hash=hash_password(password) if password else "!",
+        email_confirmed_at=utcnow() if password else None,
     )
     db.session.add(user)
     db.session.flush()
@@ -148,7 +370,11 @@ def update_user(actor: User, user: User, **changes: Any) -> User:
         setattr(user, name, value)
     after = audit.snapshot(user, USER_FIELDS)
     if before != after:
-        audit.record(actor, "user.update", user, f"updated {user.email}", before, after)
+        action = "user.role" if before["role"] != after["role"] else "user.update"
+        audit.record(actor, action, user, f"updated {user.email}", before, after)
+    if changes.get("active") is False or before["role"] != after["role"]:
+        # Access changes now, not when the user next logs in.
+        end_all_logins(user, "access changed")
     db.session.commit()
     return user
 
@@ -160,12 +386,27 @@ def update_profile(user: User, display_name: str, language: str) -> None:
 
 
 def change_password(user: User, current: str, new: str) -> None:
+    """Set a new password; every login ends (the view starts a new one for this browser) and
+    the owner is told by mail, in case it was not them."""
     try:
         _hasher().verify(user.password_hash, current)
     except (VerificationError, InvalidHashError):
         raise AccountError(_("The current password is not correct."), "current_password") from None
-    user.password_hash = hash_password(new)
+    check_password_strength(new, user.email, user.display_name)
+    _set_password(user, new, "password.change")
     db.session.commit()
+
+
+def _set_password(user: User, password: str, action: str) -> None:
+    user.password_hash = hash_password(password)
+    ended = end_all_logins(user, action)
+    audit.record(user, action, user, f"{action} for {user.email}; ended {ended} logins")
+    _queue_account_mail(
+        user,
+        "accounts/mail/password_changed.txt",
+        _changed_subject,
+        link=_public_url("accounts.request_reset"),
+    )
 
 
 # Password reset ---------------------------------------------------------------------------
@@ -209,16 +450,17 @@ def reset_password(token: str, password: str) -> User | None:
     user = user_for_reset_token(token)
     if user is None:
         return None
-    user.password_hash = hash_password(password)
+    check_password_strength(password, user.email, user.display_name)
+    _set_password(user, password, "password.reset")
+    # The link reached the address, so the address is confirmed (staff invitations too).
+    user.email_confirmed_at = user.email_confirmed_at or utcnow()
     db.session.commit()
     return user
 
 
 def _queue_password_mail(user: User, invitation: bool) -> None:
     token = make_reset_token(user)
-    link = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(
-        "accounts.reset_password", token=token
-    )
+    link = _public_url("accounts.reset_password", token=token)
     with force_locale(user.language or "ja"):
         template = "accounts/mail/invitation.txt" if invitation else "accounts/mail/reset.txt"
         subject = _("Set your Sankaku password") if invitation else _("Reset your Sankaku password")

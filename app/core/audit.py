@@ -58,7 +58,8 @@ def record(
     entry = AuditEntry(
         actor_id=getattr(actor, "id", None),
         action=action,
-        object_type=type(obj).__name__,
+        # None for an event about no stored object (a login attempt for an unknown address).
+        object_type=type(obj).__name__ if obj is not None else "-",
         object_id=str(getattr(obj, "id", "") or ""),
         summary=summary[:500],
         before=before,

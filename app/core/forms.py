@@ -7,7 +7,9 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
-from wtforms import SelectChoice, SelectMultipleField
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from wtforms import SelectChoice, SelectMultipleField, StringField, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 # C0/C1 control characters except tab, line feed and carriage return.
@@ -32,3 +34,26 @@ class CheckboxesField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+def _leave_empty(form: Any, field: Any) -> None:
+    if field.data:
+        raise ValidationError(_l("Please leave this field empty."))
+
+
+class HoneypotMixin:
+    """For forms anyone may send without an account: a text field people never see (hidden by
+    the stylesheet, so no screen reader announces it) that form-filling robots fill in. It is
+    rendered by `hidden_tag`, so templates need nothing more."""
+
+    website = StringField(
+        _l("Leave this field empty"), validators=[_leave_empty], render_kw={"autocomplete": "off"}
+    )
+
+    def hidden_tag(self, *fields: Any) -> Markup:
+        trap = self.website  # type: ignore[attr-defined]
+        return Markup('{}<div class="hp">{}{}</div>').format(
+            super().hidden_tag(*fields),  # type: ignore[misc]
+            trap.label(),
+            trap(tabindex="-1"),
+        )

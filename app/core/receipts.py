@@ -17,6 +17,7 @@ from flask_login import current_user
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.permissions import is_authenticated
+from app.core.security import mark_personal_data
 from app.extensions import db
 
 
@@ -74,9 +75,12 @@ def remember_receipt(kind: str, record_id: int) -> None:
 def may_see_receipt(kind: str, record_id: int, owner_id: Any) -> bool:
     """A receipt is personal data: shown to the browser session that submitted it, or to the
     account it was submitted with, and to nobody else."""
-    if record_id in session.get(f"receipts:{kind}", []):
+    if record_id in session.get(f"receipts:{kind}", []) or (
+        owner_id is not None and is_authenticated(current_user) and owner_id == current_user.id
+    ):
+        mark_personal_data()
         return True
-    return owner_id is not None and is_authenticated(current_user) and owner_id == current_user.id
+    return False
 
 
 def format_receipt(prefix: str, number: int) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, g, session
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -30,6 +30,16 @@ def init_security(app: Flask) -> None:
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if "_user_id" in session or g.get("personal_data"):
+            # Pages for a logged-in user, and receipts, show personal data: no browser or proxy
+            # may keep them (the back button of a shared PC, a caching proxy).
+            headers["Cache-Control"] = "no-store"
+            headers.pop("Expires", None)
         if app.config["SESSION_COOKIE_SECURE"]:
             headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
         return response
+
+
+def mark_personal_data() -> None:
+    """Call in a view whose page shows personal data to a visitor without an account."""
+    g.personal_data = True

@@ -14,9 +14,10 @@ from app.extensions import db
 bp = Blueprint("core", __name__, template_folder="templates")
 
 
-@bp.route("/language/<code>")
+@bp.route("/language/<code>", methods=["GET", "POST"])
 def set_language(code: str) -> ResponseReturnValue:
-    """A plain link on every page, so the switch works without JavaScript."""
+    """A plain link for visitors (it only sets the language cookie), a button for a logged-in
+    user, whose choice is also stored for their e-mail: a GET never changes stored data."""
     if code not in current_app.config["LANGUAGES"]:
         code = current_app.config["LANGUAGES"][0]
     target = safe_next_url(request.args.get("next")) or url_for("plan.index")
@@ -29,7 +30,7 @@ def set_language(code: str) -> ResponseReturnValue:
         secure=current_app.config["SESSION_COOKIE_SECURE"],
         httponly=True,
     )
-    if current_user.is_authenticated and current_user.language != code:
+    if request.method == "POST" and current_user.is_authenticated and current_user.language != code:
         current_user.language = code
         db.session.commit()
     return response
