@@ -457,7 +457,7 @@ def main() -> None:
     parser.add_argument("--scale", choices=sorted(SCALES), default="city")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    app = create_app()
+    app = create_app({"DEVELOPMENT": True})  # a bench database, never production
     with app.app_context():
         started = time.perf_counter()
         upgrade()

@@ -102,8 +102,9 @@ def main(argv: list[str] | None = None) -> int:
     from app import create_app
     from app.extensions import db
 
-    app = create_app({"RATELIMIT_ENABLED": False, "FIGURES_CACHE_SECONDS": 0})
-    cached_app = create_app({"RATELIMIT_ENABLED": False, "FIGURES_CACHE_SECONDS": 600})
+    bench = {"DEVELOPMENT": True, "RATELIMIT_ENABLED": False}
+    app = create_app({**bench, "FIGURES_CACHE_SECONDS": 0})
+    cached_app = create_app({**bench, "FIGURES_CACHE_SECONDS": 600})
     cached_client = cached_app.test_client()
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     with app.app_context():

@@ -321,7 +321,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     from app import create_app
     from app.extensions import db
 
-    app = create_app()
+    app = create_app({"DEVELOPMENT": True})
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     backend = "postgresql" if url.startswith("postgresql") else "sqlite"
     with app.app_context():
@@ -337,6 +337,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "RATELIMIT_ENABLED": "0",
         "SESSION_COOKIE_SECURE": "0",
         "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-secret"),
+        # The server under load is a development one: its key is the bench's own.
+        "SANKAKU_DEVELOPMENT": "1",
         "PYTHONPATH": str(ROOT),
     }
     server_log = tempfile.NamedTemporaryFile(  # noqa: SIM115 (kept open for the whole run)

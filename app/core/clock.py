@@ -5,8 +5,40 @@ Tests replace `app.core.clock.now`; code always calls `clock.now()` through the 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app, has_request_context, request
 
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def received_at() -> datetime:
+    """When the request being served reached the site: the time of receipt of a submission.
+
+    Under load a request can wait in front of the workers; one that reached the city's proxy
+    before a deadline is not late. The proxy's X-Request-Start header (nginx:
+    `proxy_set_header X-Request-Start "t=${msec}";`, seconds; milliseconds and microseconds are
+    read too) is believed only behind a proxy (PROXY_COUNT > 0), which must overwrite it, and
+    only up to REQUEST_START_MAX_SKEW seconds into the past: a forged header cannot reopen a
+    window that closed long ago, nor date a request in the future.
+    """
+    current = now()
+    if not has_request_context() or current_app.config["PROXY_COUNT"] < 1:
+        return current
+    value = request.headers.get("X-Request-Start", "").strip().removeprefix("t=")
+    try:
+        seconds = float(value)
+    except ValueError:
+        return current
+    if seconds > 1e14:  # microseconds (Apache's %t)
+        seconds /= 1e6
+    elif seconds > 1e11:  # milliseconds
+        seconds /= 1e3
+    try:
+        started = datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError):
+        return current
+    skew = timedelta(seconds=current_app.config["REQUEST_START_MAX_SKEW"])
+    return started if current - skew <= started <= current else current

@@ -29,10 +29,16 @@ def test_form_errors_pass_axe_and_are_announced(page, plan, language):
     check_a11y(page)
 
 
-def test_citizen_registers_logs_out_and_resets_password(page, app, plan):
+def _last_link(app, path):
     from app.core.mail import OutboxMessage
     from app.extensions import db
 
+    with app.app_context():
+        body = db.session.scalar(sa.select(OutboxMessage.body).order_by(OutboxMessage.id.desc()))
+    return re.search(rf"http://localhost({path}\S+)", body).group(1)
+
+
+def test_citizen_registers_confirms_logs_out_and_resets_password(page, app, plan):
     visit(page, "/register", "en")
     page.get_by_label("E-mail address").fill("haruka@example.jp")
     page.get_by_label("Display name").fill("市民 はるか")
@@ -40,9 +46,18 @@ def test_citizen_registers_logs_out_and_resets_password(page, app, plan):
     page.get_by_label("Password (again)").fill(PASSWORD)
     page.get_by_label("I have read the privacy notice").check()
     page.get_by_role("button", name="Create the account").click()
+    expect(page.get_by_role("heading", name="Check your e-mail")).to_be_visible()
+    check_a11y(page)
+    # The address is confirmed from the mail, then the citizen logs in.
+    visit(page, _last_link(app, "/register/confirm/"), "en")
+    expect(page.get_by_text("Your e-mail address has been confirmed.")).to_be_visible()
+    page.get_by_label("E-mail address").fill("haruka@example.jp")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name="市民 はるか").click()
     expect(page.get_by_role("heading", name="Your account")).to_be_visible()
     check_a11y(page)
-    page.get_by_role("button", name="Log out").click()
+    page.get_by_role("button", name="Log out", exact=True).click()
     expect(page.get_by_role("link", name="Log in")).to_be_visible()
 
     visit(page, "/password/reset", "en")
@@ -50,17 +65,20 @@ def test_citizen_registers_logs_out_and_resets_password(page, app, plan):
     page.get_by_role("button", name="Send the link").click()
     expect(page.get_by_role("heading", name="Check your e-mail")).to_be_visible()
     check_a11y(page)
-    with app.app_context():
-        body = db.session.scalar(sa.select(OutboxMessage.body))
-    link = re.search(r"http://localhost(/password/reset/\S+)", body).group(1)
-    visit(page, link, "en")
-    page.get_by_label("New password", exact=True).fill("another long password")
-    page.get_by_label("New password (again)").fill("another long password")
+    visit(page, _last_link(app, "/password/reset/"), "en")
+    page.get_by_label("New password", exact=True).fill("another long password for the castle")
+    page.get_by_label("New password (again)").fill("another long password for the castle")
     page.get_by_role("button", name="Set the password").click()
     page.get_by_label("E-mail address").fill("haruka@example.jp")
-    page.get_by_label("Password", exact=True).fill("another long password")
+    page.get_by_label("Password", exact=True).fill("another long password for the castle")
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("link", name="市民 はるか")).to_be_visible()
+    # A logged-in user switches the language with a button (a POST), which is remembered.
+    page.get_by_role("button", name="日本語").click()
+    assert page.locator("html").get_attribute("lang") == "ja"
+    page.goto("/profile")
+    expect(page.get_by_role("heading", name="アカウント", exact=True)).to_be_visible()
+    check_a11y(page)
 
 
 def test_language_switch_in_the_browser(page, plan):
