@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from flask.cli import ScriptInfo
 from flask.testing import FlaskClient
 
 from app import create_app
@@ -306,3 +307,10 @@ def run_at_once(count: int, work: Callable[[int, Callable[[], Any]], Any]) -> li
         thread.join(60)
     assert errors == []
     return results
+
+
+def run_cli(app: Flask, *args: str) -> None:
+    """Run a `flask` command on this thread, as cron runs it; what it prints goes to stdout
+    (capsys). For commands run at once from several threads: the test CLI runner swaps
+    sys.stdout for the whole process, so two of them cannot run together."""
+    app.cli.main(args=list(args), obj=ScriptInfo(create_app=lambda: app), standalone_mode=False)

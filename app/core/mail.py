@@ -6,16 +6,23 @@ from __future__ import annotations
 
 import smtplib
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import make_msgid
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.db import UTCDateTime, utcnow
+from app.core.db import UTCDateTime, begin_write, utcnow
+from app.core.jobs import runner_name
 from app.extensions import db
+
+# A message is tried this many times (each claim counts, see send_pending), then left for staff.
+MAX_ATTEMPTS = 5
+# A claim older than this is taken for a crashed sender's: its messages are sent again. Each
+# message's claim is renewed just before it is handed to SMTP, so this only needs to outlast the
+# sending of one message (the SMTP timeout is 30 s).
+CLAIM_EXPIRES = timedelta(minutes=15)
 
 
 class OutboxMessage(db.Model):
@@ -29,6 +36,9 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(sa.String(500))
+    # Which `flask mail send` run is sending it, since when (see send_pending).
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(120))
 
     attachments: Mapped[list[OutboxAttachment]] = relationship(
         back_populates="message", cascade="all, delete-orphan", lazy="selectin"
@@ -67,7 +77,11 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     email["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     email["To"] = message.recipient
     email["Subject"] = message.subject
-    email["Message-ID"] = make_msgid(domain="sankaku")
+    # The same Message-ID every time the message is sent, so that a copy sent again after a
+    # crashed sender (see send_pending) is recognised as the same message by mail programs.
+    domain = current_app.config["MAIL_DEFAULT_SENDER"].rpartition("@")[2].strip("> ") or "sankaku"
+    stamp = int(message.created_at.timestamp() * 1_000_000)
+    email["Message-ID"] = f"<outbox.{message.id}.{stamp}@{domain}>"
     email.set_content(message.body)
     for attachment in message.attachments:
         maintype, _, subtype = attachment.content_type.partition("/")
@@ -78,20 +92,26 @@ def build_email(message: OutboxMessage) -> EmailMessage:
 
 
 def send_pending(limit: int = 500) -> tuple[int, int]:
-    """Send queued mail; returns (sent, failed). Without MAIL_SERVER, mail is printed."""
+    """Send queued mail; returns (sent, failed). Without MAIL_SERVER, mail is printed.
+
+    Several runs at once (cron on two hosts, or a run overlapping the last) send each message
+    once: a run first claims a batch (committed before anything is sent, so other runs pass
+    over it), then renews each message's claim just before sending it and records it sent
+    right after. A sender that crashes between SMTP and that commit leaves its messages
+    claimed; when the claim expires they are sent again (with the same Message-ID). We prefer
+    a rare second copy of a receipt to a receipt never sent; the window is one message wide.
+    """
     config = current_app.config
-    pending = db.session.scalars(
-        sa.select(OutboxMessage)
-        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < 5)
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-    ).all()
+    runner = runner_name()
     sent = failed = 0
     smtp: smtplib.SMTP | None = None
     try:
-        for message in pending:
-            email = build_email(message)
-            message.attempts += 1
+        for message_id in _claim_pending(runner, limit):
+            email = _renew_claim(message_id, runner)
+            if email is None:
+                continue  # our claim expired and another run took the message over
+            # No transaction is open while SMTP talks: on SQLite, writers are not held up.
+            outcome: dict[str, object]
             try:
                 if not config["MAIL_SERVER"]:
                     print(email.as_string(), file=sys.stdout)
@@ -100,17 +120,68 @@ def send_pending(limit: int = 500) -> tuple[int, int]:
                         smtp = _connect()
                     smtp.send_message(email)
             except (smtplib.SMTPException, OSError) as exc:
-                message.last_error = str(exc)[:500]
+                # The claim is given up, so the next run tries again at once.
+                outcome = {"last_error": str(exc)[:500], "claimed_at": None}
                 failed += 1
             else:
-                message.sent_at = utcnow()
-                message.last_error = None
+                outcome = {"sent_at": utcnow(), "last_error": None}
                 sent += 1
+            begin_write()
+            db.session.execute(
+                sa.update(OutboxMessage).where(OutboxMessage.id == message_id).values(**outcome)
+            )
             db.session.commit()
     finally:
         if smtp is not None:
             smtp.quit()
     return sent, failed
+
+
+def _claim_pending(runner: str, limit: int) -> list[int]:
+    """Mark up to `limit` unsent, unclaimed (or expired) messages as this run's; each claim
+    counts as an attempt, so a message that crashes its sender is not tried for ever."""
+    begin_write()
+    now = utcnow()
+    ids = db.session.scalars(
+        sa.select(OutboxMessage.id)
+        .where(
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.attempts < MAX_ATTEMPTS,
+            sa.or_(
+                OutboxMessage.claimed_at.is_(None),
+                OutboxMessage.claimed_at < now - CLAIM_EXPIRES,
+            ),
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    if ids:
+        db.session.execute(
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids))
+            .values(claimed_at=now, claimed_by=runner, attempts=OutboxMessage.attempts + 1)
+        )
+    db.session.commit()
+    return list(ids)
+
+
+def _renew_claim(message_id: int, runner: str) -> EmailMessage | None:
+    """The message, if it is still ours and unsent; its claim starts afresh, so it cannot
+    expire while it is being sent."""
+    begin_write()
+    renewed = db.session.execute(
+        sa.update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.claimed_by == runner,
+            OutboxMessage.sent_at.is_(None),
+        )
+        .values(claimed_at=utcnow())
+    ).rowcount
+    email = build_email(db.session.get(OutboxMessage, message_id)) if renewed == 1 else None
+    db.session.commit()
+    return email
 
 
 def _connect() -> smtplib.SMTP:

@@ -263,11 +263,20 @@ class CouncilMeeting(Localized, TimestampMixin, db.Model):
 
 
 class ObserverRegistration(TimestampMixin, db.Model):
-    """A seat for an observer (傍聴), taken first come; cancelled, never deleted."""
+    """A seat for an observer (傍聴), taken first come; cancelled, never deleted. One seat per
+    e-mail address per meeting, checked under the meeting's lock (register_observer): seats
+    booked before that rule may share an address, so it is not a constraint."""
+
+    __table_args__ = (
+        # One seat per form sent, however often it is sent (None: booked before forms carried
+        # a token).
+        sa.UniqueConstraint("meeting_id", "submission_token"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("council_meeting.id"), index=True)
     receipt_number: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    submission_token: Mapped[str | None] = mapped_column(sa.String(64))
     name: Mapped[str] = mapped_column(sa.String(100))
     email: Mapped[str] = mapped_column(sa.String(254))
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

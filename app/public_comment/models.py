@@ -362,3 +362,24 @@ class GroupingJob(db.Model):
     requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The `flask public-comments work` run doing it, renewed with each step of progress (see
+    # run_grouping_jobs); a running job whose claim has expired was left by a crashed runner.
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(120))
+
+    requested_by = relationship("User")
+
+
+class GroupingEdit(db.Model):
+    """A comment whose group staff changed by hand (taken out of a group, or merged with
+    another), kept until the next grouping run, which names in the audit log the edits it
+    replaces."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("comment_case.id"), index=True)
+    comment_id: Mapped[int] = mapped_column(sa.ForeignKey("comment.id"))
+    action: Mapped[str] = mapped_column(sa.String(16))  # "split" or "merge"
+    edited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    edited_by = relationship("User", lazy="joined")
