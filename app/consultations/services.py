@@ -644,7 +644,15 @@ def publish_record(actor: Any, record: SessionRecord) -> None:
 
 def send_reminders(today: date | None = None) -> int:
     """Queue a reminder for every confirmed registration of tomorrow's sessions (JST). Each
-    carries a dedup key, and keys already queued are skipped, so running twice sends once."""
+    carries a dedup key, and keys already queued are skipped, so running twice sends once.
+
+    Two runs at once (cron on two hosts) queue each reminder once too. The reminder's outbox
+    row is its claim: on SQLite the runs queue for the writers' lock, so the second sees the
+    first's keys; on PostgreSQL the second's insert of a key waits on the first's unique index
+    entry and, once the first commits, is dropped (a savepoint keeps the rest). Session rows
+    are not locked with SKIP LOCKED: a citizen registering holds its session's lock, and a
+    session skipped would get no reminder that day."""
+    begin_write()
     today = today or to_jst(utcnow()).date()
     tomorrow = today + timedelta(days=1)
     start = datetime.combine(tomorrow, datetime.min.time(), tzinfo=JST)
@@ -669,7 +677,11 @@ def send_reminders(today: date | None = None) -> int:
     for registration in registrations:
         if keys[registration.id] in done:
             continue
-        _queue_registration_mail(registration, "reminder", dedup_key=keys[registration.id])
+        try:
+            with db.session.begin_nested():
+                _queue_registration_mail(registration, "reminder", dedup_key=keys[registration.id])
+        except sa.exc.IntegrityError:
+            continue  # queued by a run at the same time
         queued += 1
     db.session.commit()
     return queued

@@ -12,7 +12,7 @@ from app.core.db import utcnow
 from app.core.i18n import to_jst
 from app.core.mail import OutboxMessage
 from app.extensions import db
-from tests.conftest import csrf_from, run_at_once, submit
+from tests.conftest import csrf_from, run_at_once, run_cli, submit
 from tests.consultations.factories import make_session, scheduled
 
 GUEST = {"name": "山田 花子", "email": "hanako@example.jp", "phone": "", "party_size": "1"}
@@ -254,3 +254,24 @@ def test_reminder_command_is_idempotent(app, runner, plan):
     assert {m[3] for m in reminders} == {
         f"remind:session:{ids.session_id}:reg:{n}" for n in (1, 2, 3)
     }
+
+
+def test_two_reminder_runs_at_once_queue_each_reminder_once(app, another_app, plan, capsys):
+    """Cron on two hosts: both runs finish without error, and each reminder is queued once."""
+    tomorrow = to_jst(utcnow()).date() + timedelta(days=1)
+    ids = scheduled(app, capacity=30, day=tomorrow)
+    with app.app_context():
+        for n in range(20):
+            services.register(ids.session_id, name=f"人{n}", email=f"r{n}@example.jp")
+    hosts = [another_app(dict(app.config)), another_app(dict(app.config))]
+    capsys.readouterr()
+
+    def host(number, go):
+        go()
+        run_cli(hosts[number], "consultations", "remind")
+
+    run_at_once(2, host)
+    counts = [int(n) for n in re.findall(r"(\d+) reminder\(s\) queued", capsys.readouterr().out)]
+    assert sorted(counts)[1] > 0 and sum(counts) == 20
+    reminders = [m for m in outbox(app) if m[3] and m[3].startswith("remind:")]
+    assert len(reminders) == len({m[3] for m in reminders}) == 20
