@@ -9,6 +9,7 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     EmailField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -116,6 +117,8 @@ class ObserverForm(FlaskForm):
         description=_l("We send your seat number here."),
         render_kw={"autocomplete": "email"},
     )
+    # One seat per form, however often it is sent (see register_observer).
+    submission_token = HiddenField()
 
 
 class GuidelinesForm(FlaskForm):

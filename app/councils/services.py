@@ -401,21 +401,55 @@ def seats_taken(meeting: CouncilMeeting) -> int:
     )
 
 
-def register_observer(meeting_id: int, name: str, email: str) -> ObserverRegistration:
+def register_observer(
+    meeting_id: int, name: str, email: str, submission_token: str | None = None
+) -> ObserverRegistration:
     """Take an observer seat, first come first served: the meeting row is locked while the seats
-    are counted, so concurrent registrations never exceed the seats."""
+    are counted, so concurrent registrations never exceed the seats.
+
+    The same submission token (the form's) finds the seat already booked, so a double click or
+    a form sent again books once and mails once; the meeting's lock orders the two sends. An
+    e-mail address holds one seat per meeting (compared in lower case): a second booking is
+    refused with a message saying so, without its number, which went to that address.
+    """
+    email = email.strip().lower()
     begin_write()
     meeting = db.session.scalar(
         sa.select(CouncilMeeting).where(CouncilMeeting.id == meeting_id).with_for_update()
     )
     if meeting is None:
         raise CouncilError(_("There is no such meeting."))
+    if submission_token:
+        existing = db.session.scalar(
+            sa.select(ObserverRegistration).where(
+                ObserverRegistration.meeting_id == meeting.id,
+                ObserverRegistration.submission_token == submission_token,
+            )
+        )
+        if existing is not None:
+            db.session.rollback()
+            return existing
     if meeting.openness is MeetingOpenness.CLOSED or meeting.observer_seats <= 0:
         db.session.rollback()
         raise CouncilError(_("This meeting takes no observers."))
     if meeting.starts_at <= utcnow():
         db.session.rollback()
         raise CouncilError(_("Registration for this meeting has ended."))
+    holds_seat = db.session.scalar(
+        sa.select(ObserverRegistration.id).where(
+            ObserverRegistration.meeting_id == meeting.id,
+            sa.func.lower(ObserverRegistration.email) == email,
+            ObserverRegistration.cancelled_at.is_(None),
+        )
+    )
+    if holds_seat is not None:
+        db.session.rollback()
+        raise CouncilError(
+            _(
+                "This e-mail address already has a seat at this meeting; its number was sent "
+                "to that address. One seat per address."
+            )
+        )
     if seats_taken(meeting) >= meeting.observer_seats:
         db.session.rollback()
         raise CouncilError(_("All observer seats are taken."))
@@ -423,6 +457,7 @@ def register_observer(meeting_id: int, name: str, email: str) -> ObserverRegistr
     registration = ObserverRegistration(
         meeting_id=meeting.id,
         receipt_number=format_receipt(f"KM{meeting.id:04d}", number),
+        submission_token=submission_token,
         name=name,
         email=email,
     )

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from app.core.db import utcnow
+from app.core.receipts import give_submission_token
 from app.councils import bp, services
 from app.councils.forms import ApplicationForm, ObserverForm, WithdrawForm
 from app.councils.models import (
@@ -73,6 +74,7 @@ def council(council_id: int) -> ResponseReturnValue:
 def meeting(meeting_id: int) -> ResponseReturnValue:
     item = db.session.get(CouncilMeeting, meeting_id) or abort(404)
     form = ObserverForm()
+    give_submission_token(form)
     now = utcnow()
     accepting = (
         item.openness is not MeetingOpenness.CLOSED
@@ -81,7 +83,9 @@ def meeting(meeting_id: int) -> ResponseReturnValue:
     )
     if accepting and form.validate_on_submit():
         try:
-            registration = services.register_observer(item.id, form.name.data, form.email.data)
+            registration = services.register_observer(
+                item.id, form.name.data, form.email.data, form.submission_token.data
+            )
         except services.CouncilError as error:
             flash(str(error), "error")
         else:

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from app.core.db import utcnow
 from app.core.mail import OutboxMessage
+from app.core.receipts import next_receipt_number
 from app.councils import services
 from app.councils.models import (
     Application,
@@ -25,7 +26,7 @@ from app.councils.models import (
     SelectionMethod,
 )
 from app.extensions import db
-from tests.conftest import count_statements, run_at_once, submit
+from tests.conftest import count_statements, csrf_from, run_at_once, submit
 from tests.councils.conftest import ESSAY, close_call
 
 FORM = {
@@ -437,6 +438,101 @@ def test_observer_seats_never_exceed_under_concurrency(app, make_council):
     assert len(taken) == 5 and len(refused) == workers - 5
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(ObserverRegistration.id))) == 5
+
+
+def _meeting_with_seats(app, council_id, seats=5):
+    with app.app_context():
+        meeting, _ = services.save_meeting(
+            None,
+            db.session.get(Council, council_id),
+            None,
+            title_ja="会議",
+            starts_at=utcnow() + timedelta(days=10),
+            openness=MeetingOpenness.OPEN,
+            observer_seats=seats,
+        )
+        return meeting.id
+
+
+def _seats_and_mails(app):
+    with app.app_context():
+        return (
+            db.session.scalars(
+                sa.select(ObserverRegistration.receipt_number).order_by(ObserverRegistration.id)
+            ).all(),
+            db.session.scalars(sa.select(OutboxMessage.recipient).order_by(OutboxMessage.id)).all(),
+        )
+
+
+OBSERVER = {"name": "傍聴 シズカ", "email": "shizuka@example.jp"}
+TOKEN_RE = re.compile(r'name="submission_token" type="hidden" value="([^"]+)"')
+
+
+def test_the_same_observer_form_sent_twice_in_a_row_books_one_seat(
+    app, client, make_council, no_rate_limit
+):
+    """A double click (or the form sent again) books one seat, mails once, and both answers
+    show the same number. The same address on a form opened anew takes no second seat and is
+    told why; another address books the next seat."""
+    meeting_id = _meeting_with_seats(app, make_council())
+    url = f"/councils/meetings/{meeting_id}?lang=en"
+    page = client.get(url).text
+    data = {**OBSERVER, "csrf_token": csrf_from(page), "submission_token": TOKEN_RE.search(page)[1]}
+    first = client.post(url, data=data, follow_redirects=True)
+    second = client.post(url, data=data, follow_redirects=True)
+    number = f"KM{meeting_id:04d}-00001"
+    assert f"Your number is {number}" in first.text and f"Your number is {number}" in second.text
+    assert _seats_and_mails(app) == ([number], ["shizuka@example.jp"])
+
+    again = submit(client, url, {**OBSERVER, "email": "Shizuka@Example.JP"})
+    assert again.status_code == 200
+    assert "This e-mail address already has a seat at this meeting" in again.text
+    assert number not in again.text
+    assert _seats_and_mails(app) == ([number], ["shizuka@example.jp"])
+
+    other = submit(client, url, {**OBSERVER, "email": "tsugumi@example.jp"}, follow_redirects=True)
+    assert f"KM{meeting_id:04d}-00002" in other.text
+    assert len(_seats_and_mails(app)[0]) == 2
+
+
+def test_the_same_observer_form_sent_twice_at_once_books_one_seat(app, make_council, no_rate_limit):
+    """Two sends of one form arriving together: one seat, one number used, one mail, and both
+    answers show that number."""
+    meeting_id = _meeting_with_seats(app, make_council())
+    url = f"/councils/meetings/{meeting_id}?lang=en"
+
+    def send(_number, go):
+        tab = app.test_client()
+        fields = {**OBSERVER, "csrf_token": csrf_from(tab.get(url).text), "submission_token": "f1"}
+        go()
+        response = tab.post(url, data=fields, follow_redirects=True)
+        return re.search(r"Your number is (KM[\d-]+)", response.text)[1]
+
+    numbers = run_at_once(2, send)
+    assert numbers == [f"KM{meeting_id:04d}-00001"] * 2
+    assert _seats_and_mails(app) == (numbers[:1], ["shizuka@example.jp"])
+    with app.app_context():
+        assert next_receipt_number(f"council-meeting:{meeting_id}") == 2  # no number lost
+
+
+def test_one_address_cannot_take_every_seat_at_once(app, make_council):
+    """Different forms with one address (any case), sent together: one seat."""
+    meeting_id = _meeting_with_seats(app, make_council(), seats=10)
+
+    def book(n, go):
+        with app.app_context():
+            go()
+            try:
+                email = "same@example.jp" if n % 2 else "SAME@Example.JP"
+                return services.register_observer(
+                    meeting_id, f"名前{n}", email, submission_token=f"form-{n}"
+                ).receipt_number
+            except services.CouncilError:
+                return None
+
+    results = run_at_once(6, book)
+    assert len([r for r in results if r]) == 1
+    assert len(_seats_and_mails(app)[0]) == 1
 
 
 def test_a_meeting_announced_late_warns_and_closed_needs_a_reason(
