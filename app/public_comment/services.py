@@ -23,6 +23,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from app.core import audit, clock
 from app.core.db import begin_write, utcnow
 from app.core.i18n import current_language, fiscal_year
+from app.core.jobs import runner_name
 from app.core.mail import queue_mail
 from app.core.receipts import next_receipt_number
 from app.extensions import db
@@ -36,6 +37,9 @@ from app.public_comment.models import (
     CommentCase,
     CommentGroup,
     DraftSection,
+    GroupingEdit,
+    GroupingJob,
+    JobStatus,
     OpinionSummary,
     Phase,
     ReviewAction,
@@ -798,11 +802,15 @@ def results_figures(case_id: int) -> dict[str, Any]:
 
 
 def group_comments(
-    case_id: int, threshold: float | None = None, progress: Callable[[int, str], None] | None = None
+    case_id: int,
+    threshold: float | None = None,
+    progress: Callable[[int, str], None] | None = None,
+    actor: Any = None,
 ) -> int:
     """Recompute the case's groups and topics (derived data: comments themselves are
     untouched). A group keeps its campaign label when most of its members were in a labelled
-    group. Returns the number of groups of two or more comments."""
+    group. Staff splits and merges that the new groups undo are named in the audit log (under
+    `actor`, who asked for the run). Returns the number of groups of two or more comments."""
     from collections import Counter
 
     from app.public_comment.grouping import group, normalise, topics
@@ -825,6 +833,10 @@ def group_comments(
     report(10, "loaded")
     grouping = group([body for _id, body, _n, _g in rows], threshold=threshold)
     report(50, "grouped")
+    # The groups are replaced under the writers' lock (SQLite; PostgreSQL needs none here), and
+    # the staff edits are read there, so none made meanwhile goes unrecorded.
+    begin_write()
+    edits = _staff_grouping_edits(case_id)
     db.session.execute(
         sa.update(Comment).where(Comment.case_id == case_id).values(group_id=None, cluster_id=None)
     )
@@ -853,6 +865,8 @@ def group_comments(
             .values(group_id=new_group.id)
         )
         created += 1
+    new_groups = [[rows[i][0] for i in members] for members in grouping.groups().values()]
+    _record_replaced_edits(actor, case_id, edits, new_groups)
     report(70, "groups saved")
     rest = [rows[i] for i in range(len(rows)) if i not in in_groups]
     if len(rest) >= 2:
@@ -877,8 +891,6 @@ def group_comments(
 
 def request_grouping(actor: Any, case_id: int) -> Any:
     """Queue a grouping run for `flask public-comments work`; one pending run per case."""
-    from app.public_comment.models import GroupingJob, JobStatus
-
     pending = db.session.scalar(
         sa.select(GroupingJob).where(
             GroupingJob.case_id == case_id,
@@ -893,54 +905,188 @@ def request_grouping(actor: Any, case_id: int) -> Any:
     return job
 
 
-def run_grouping_jobs(limit: int = 10) -> int:
-    """Run queued grouping jobs in order, recording progress as they go; returns how many."""
-    from app.public_comment.models import GroupingJob, JobStatus
+# A running job whose claim (renewed at each step of progress) is older than this was left by a
+# crashed runner, and is run again. The longest step, grouping 100,000 comments, takes ~30 s.
+GROUPING_CLAIM_EXPIRES = timedelta(minutes=30)
 
+
+class GroupingClaimLostError(Exception):
+    """Another runner took the job over (our claim had expired): stop without writing."""
+
+
+def run_grouping_jobs(limit: int = 10) -> int:
+    """Run queued grouping jobs in order, recording progress as they go; returns how many.
+    Each job is claimed first (see app.core.jobs), so two runners at once never run the same
+    job, nor two jobs of the same case."""
+    runner = runner_name()
     done = 0
-    for job_id in db.session.scalars(
-        sa.select(GroupingJob.id)
-        .where(GroupingJob.status == JobStatus.QUEUED)
-        .order_by(GroupingJob.id)
-        .limit(limit)
-    ).all():
-        job = db.session.get(GroupingJob, job_id)
-        job.status = JobStatus.RUNNING
+    while done < limit:
+        job = _claim_grouping_job(runner)
+        if job is None:
+            break
+        job_id, case_id, actor = job.id, job.case_id, job.requested_by
         db.session.commit()
 
         def progress(percent: int, message: str, job_id: int = job_id) -> None:
-            # Written in its own statement and committed, so the page sees it while we run.
-            db.session.execute(
+            # Written in its own statement and committed, so the page sees it while we run;
+            # it renews our claim, or finds that another runner has taken the job over.
+            begin_write()
+            ours = db.session.execute(
                 sa.update(GroupingJob)
-                .where(GroupingJob.id == job_id)
-                .values(progress=percent, message=message)
-            )
+                .where(GroupingJob.id == job_id, GroupingJob.claimed_by == runner)
+                .values(progress=percent, message=message, claimed_at=clock.now())
+            ).rowcount
+            if not ours:
+                raise GroupingClaimLostError
             db.session.commit()
 
         try:
-            found = group_comments(job.case_id, progress=progress)
+            found = group_comments(case_id, progress=progress, actor=actor)
+        except GroupingClaimLostError:
+            db.session.rollback()
+            continue
         except Exception as exc:  # recorded on the job for staff to see, then re-raised
             db.session.rollback()
-            db.session.execute(
-                sa.update(GroupingJob)
-                .where(GroupingJob.id == job_id)
-                .values(status=JobStatus.FAILED, message=str(exc)[:300], finished_at=clock.now())
+            _finish_grouping_job(
+                job_id, status=JobStatus.FAILED, message=str(exc)[:300], finished_at=clock.now()
             )
-            db.session.commit()
             raise
-        db.session.execute(
-            sa.update(GroupingJob)
-            .where(GroupingJob.id == job_id)
-            .values(
-                status=JobStatus.DONE,
-                progress=100,
-                message=f"{found} groups",
-                finished_at=clock.now(),
-            )
+        _finish_grouping_job(
+            job_id,
+            status=JobStatus.DONE,
+            progress=100,
+            message=f"{found} groups",
+            finished_at=clock.now(),
         )
-        db.session.commit()
         done += 1
     return done
+
+
+def _claim_grouping_job(runner: str) -> GroupingJob | None:
+    """The oldest queued job (or running one whose runner crashed) whose case has no job
+    running, marked as this runner's; the caller commits the claim before running it."""
+    begin_write()
+    now = clock.now()
+    expired = GroupingJob.claimed_at < now - GROUPING_CLAIM_EXPIRES
+    running = sa.orm.aliased(GroupingJob)
+    job = db.session.scalar(
+        sa.select(GroupingJob)
+        .where(
+            sa.or_(
+                GroupingJob.status == JobStatus.QUEUED,
+                sa.and_(GroupingJob.status == JobStatus.RUNNING, expired),
+            ),
+            ~sa.exists().where(
+                running.case_id == GroupingJob.case_id,
+                running.id != GroupingJob.id,
+                running.status == JobStatus.RUNNING,
+                running.claimed_at >= now - GROUPING_CLAIM_EXPIRES,
+            ),
+        )
+        .order_by(GroupingJob.id)
+        .limit(1)
+        .with_for_update(skip_locked=True, of=GroupingJob)
+    )
+    if job is None:
+        db.session.commit()
+        return None
+    job.status = JobStatus.RUNNING
+    job.progress = 0
+    job.claimed_at = now
+    job.claimed_by = runner
+    return job
+
+
+def _finish_grouping_job(job_id: int, **values: Any) -> None:
+    begin_write()
+    db.session.execute(sa.update(GroupingJob).where(GroupingJob.id == job_id).values(**values))
+    db.session.commit()
+
+
+def _staff_grouping_edits(case_id: int) -> dict[int, tuple[GroupingEdit, frozenset[int]]]:
+    """The comments whose group staff changed by hand since the last run, each with its last
+    edit and the comments it is grouped with now."""
+    edits = db.session.scalars(
+        sa.select(GroupingEdit).where(GroupingEdit.case_id == case_id).order_by(GroupingEdit.id)
+    ).all()
+    if not edits:
+        return {}
+    groups = dict(
+        db.session.execute(
+            sa.select(Comment.id, Comment.group_id).where(
+                Comment.case_id == case_id, Comment.group_id.is_not(None)
+            )
+        ).all()
+    )
+    members: dict[int, set[int]] = {}
+    for comment_id, group_id in groups.items():
+        members.setdefault(group_id, set()).add(comment_id)
+    last = {edit.comment_id: edit for edit in edits}
+    return {
+        comment_id: (edit, frozenset(members.get(groups.get(comment_id), {comment_id})))
+        for comment_id, edit in last.items()
+    }
+
+
+def _record_replaced_edits(
+    actor: Any,
+    case_id: int,
+    edits: dict[int, tuple[GroupingEdit, frozenset[int]]],
+    new_groups: list[Any],
+) -> None:
+    """Write one audit entry naming the staff edits that the new groups undo (a comment staff
+    took out of a group grouped again, or groups staff merged now apart): which comments, with
+    which others they were and are now, and who made the edit. Edits the run agrees with are
+    kept silently. Either way the edits are forgotten: the groups are the run's now."""
+    if not edits:
+        return
+    new_members: dict[int, frozenset[int]] = {}
+    for group_ids in new_groups:
+        together = frozenset(group_ids)
+        for comment_id in together:
+            new_members[comment_id] = together
+    replaced = {
+        comment_id: (edit, before, new_members.get(comment_id, frozenset({comment_id})))
+        for comment_id, (edit, before) in edits.items()
+        if new_members.get(comment_id, frozenset({comment_id})) != before
+    }
+    if replaced:
+        everyone = set().union(*(b | a for _e, b, a in replaced.values()))
+        codes = dict(
+            db.session.execute(
+                sa.select(Comment.id, Comment.receipt_code).where(Comment.id.in_(everyone))
+            ).all()
+        )
+
+        def named(ids: frozenset[int]) -> list[str]:
+            return sorted(codes[i] for i in ids)
+
+        def editor(edit: GroupingEdit) -> str:
+            return edit.edited_by.display_name if edit.edited_by else "?"
+
+        audit.record(
+            actor,
+            "public_comment.regroup",
+            db.session.get(CommentCase, case_id),
+            "grouping replaced staff edits: "
+            + "; ".join(
+                f"{codes[c]} ({'split' if e.action == 'split' else 'merged'} by {editor(e)})"
+                for c, (e, _b, _a) in sorted(replaced.items(), key=lambda r: codes[r[0]])
+            ),
+            before={
+                codes[c]: {
+                    "edit": e.action,
+                    "by": e.edited_by_id,
+                    "at": e.created_at.isoformat(),
+                    "grouped_with": named(b - {c}),
+                }
+                for c, (e, b, _a) in replaced.items()
+            },
+            after={
+                codes[c]: {"grouped_with": named(a - {c})} for c, (_e, _b, a) in replaced.items()
+            },
+        )
+    db.session.execute(sa.delete(GroupingEdit).where(GroupingEdit.case_id == case_id))
 
 
 def assign_cluster(actor: Any, cluster: Any, summary: OpinionSummary) -> int:
@@ -977,6 +1123,7 @@ def split_from_group(actor: Any, comment: Comment) -> None:
     comment_group = db.session.get(CommentGroup, comment.group_id) if comment.group_id else None
     if comment_group is None:
         return
+    _note_grouping_edit(actor, "split", comment.case_id, [comment.id])
     comment.group_id = None
     comment_group.size -= 1
     if comment_group.representative_id == comment.id or comment_group.size < 2:
@@ -986,6 +1133,7 @@ def split_from_group(actor: Any, comment: Comment) -> None:
             .order_by(Comment.receipt_number)
         ).all()
         if comment_group.size < 2:
+            _note_grouping_edit(actor, "split", comment.case_id, [o.id for o in remaining])
             for other in remaining:
                 other.group_id = None
             db.session.flush()
@@ -1005,6 +1153,8 @@ def merge_groups(actor: Any, target: Any, other: Any) -> None:
     """Move every comment of `other` into `target` (staff judged them the same)."""
     if target.case_id != other.case_id or target.id == other.id:
         raise PublicCommentError(_("Only two different groups of the same case can be merged."))
+    moved = db.session.scalars(sa.select(Comment.id).where(Comment.group_id == other.id)).all()
+    _note_grouping_edit(actor, "merge", target.case_id, moved)
     db.session.execute(
         sa.update(Comment).where(Comment.group_id == other.id).values(group_id=target.id)
     )
@@ -1015,6 +1165,19 @@ def merge_groups(actor: Any, target: Any, other: Any) -> None:
         actor, "public_comment.merge", target, f"group {other.id} merged into group {target.id}"
     )
     db.session.commit()
+
+
+def _note_grouping_edit(actor: Any, action: str, case_id: int, comment_ids: list[int]) -> None:
+    """Remember that staff changed these comments' group, for the next grouping run's audit."""
+    for comment_id in comment_ids:
+        db.session.add(
+            GroupingEdit(
+                case_id=case_id,
+                comment_id=comment_id,
+                action=action,
+                edited_by_id=getattr(actor, "id", None),
+            )
+        )
 
 
 def comments_per_section(case_id: int) -> list[tuple[str | None, int]]:

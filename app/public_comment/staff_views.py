@@ -487,7 +487,7 @@ def groups(case_id: int) -> ResponseReturnValue:
                 "success",
             )
         else:
-            found = services.group_comments(case.id)
+            found = services.group_comments(case.id, actor=current_user)
             flash(_("Found %(count)s groups.", count=found), "success")
         return redirect(url_for("public_comment_staff.groups", case_id=case.id))
     found = db.session.scalars(

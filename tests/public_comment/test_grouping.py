@@ -236,3 +236,101 @@ def test_large_cases_are_queued_and_the_job_reports_progress(
     page = client.get(url + "?lang=en").text
     assert "Topics of the other comments" in page and 'http-equiv="refresh"' not in page
     assert client.get(f"/staff/public-comments/clusters/{cluster_id}").status_code == 200
+
+
+def test_a_grouping_run_that_undoes_staff_edits_says_so_in_the_audit_log(
+    app, client, make_case, login_as, no_rate_limit
+):
+    """Staff take a comment out of a group and merge two groups; a new run regroups them as
+    before, and one audit entry names the comments, who edited them and with whom they were
+    and are grouped. A run after that (no edits left) writes no such entry."""
+    import sqlalchemy as sa
+
+    from app.core.audit import AuditEntry
+    from app.extensions import db
+    from app.public_comment.models import Comment, CommentGroup
+    from app.public_comment.services import group_comments
+    from tests.conftest import submit
+    from tests.public_comment.fixtures import post_comment
+
+    case_id = _campaign_case(client, make_case)
+    for n in range(2):
+        post_comment(
+            client,
+            case_id,
+            {"name": f"別{n}", "body": "バス停を増やしてください。夜も走らせて。"},
+            token=f"b{n}",
+        )
+    with app.app_context():
+        group_comments(case_id)
+        big, small = db.session.scalars(
+            sa.select(CommentGroup.id).order_by(CommentGroup.size.desc())
+        ).all()
+        split_out = db.session.scalar(
+            sa.select(Comment).where(Comment.group_id == big).order_by(Comment.id.desc())
+        )
+        split_code = split_out.receipt_code
+        bus_codes = sorted(
+            db.session.scalars(sa.select(Comment.receipt_code).where(Comment.group_id == small))
+        )
+    staff = login_as("staff", "kikaku")
+    url = f"/staff/public-comments/groups/{big}"
+    submit(client, url, {"campaign-note": "", "split-comment_id": split_out.id}, page=url)
+    submit(client, url, {"merge-group_id": small}, page=url)
+    url = f"/staff/public-comments/{case_id}/groups"
+    submit(client, url, {}, page=url)  # the staff page runs small cases at once
+    with app.app_context():
+        entry = db.session.scalar(
+            sa.select(AuditEntry).where(AuditEntry.action == "public_comment.regroup")
+        )
+        assert entry.actor_id == staff.id and entry.object_id == str(case_id)
+        assert f"{split_code} (split by {staff.display_name})" in entry.summary
+        for code in bus_codes:
+            assert f"{code} (merged by {staff.display_name})" in entry.summary
+            assert entry.before[code]["edit"] == "merge" and entry.before[code]["by"] == staff.id
+            assert len(entry.before[code]["grouped_with"]) == 5  # with the campaign
+            assert entry.after[code]["grouped_with"] == [c for c in bus_codes if c != code]
+        assert entry.before[split_code]["grouped_with"] == []
+        assert len(entry.after[split_code]["grouped_with"]) == 4
+        group_comments(case_id)
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count(AuditEntry.id)).where(
+                    AuditEntry.action == "public_comment.regroup"
+                )
+            )
+            == 1
+        )
+
+
+def test_two_grouping_workers_at_once_run_each_job_once(
+    app, client, make_case, another_app, no_rate_limit, capsys
+):
+    """Two `flask public-comments work` runs at once (cron on two hosts): the queued job is
+    run by one of them, once."""
+    import re
+
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.public_comment.models import CommentGroup, GroupingJob, JobStatus
+    from app.public_comment.services import request_grouping
+    from tests.conftest import run_at_once, run_cli
+
+    case_id = _campaign_case(client, make_case)
+    with app.app_context():
+        request_grouping(None, case_id)
+    hosts = [another_app(dict(app.config)), another_app(dict(app.config))]
+    capsys.readouterr()
+
+    def host(number, go):
+        go()
+        run_cli(hosts[number], "public-comments", "work")
+
+    run_at_once(2, host)
+    done = re.findall(r"(\d+) grouping jobs done", capsys.readouterr().out)
+    assert sorted(done) == ["0", "1"]
+    with app.app_context():
+        job = db.session.scalar(sa.select(GroupingJob))
+        assert job.status is JobStatus.DONE and job.claimed_by
+        assert db.session.scalar(sa.select(sa.func.count(CommentGroup.id))) == 1
