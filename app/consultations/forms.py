@@ -26,7 +26,7 @@ from wtforms.validators import (
 )
 
 from app.consultations.models import ACCOMMODATION_LABELS
-from app.core.forms import CheckboxesField, choices, clean_text
+from app.core.forms import CheckboxesField, HoneypotMixin, choices, clean_text
 
 
 def accommodation_choices(codes: list[str] | None = None) -> list:
@@ -37,7 +37,7 @@ def accommodation_choices(codes: list[str] | None = None) -> list:
     )
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(HoneypotMixin, FlaskForm):
     submission_token = HiddenField()
     name = StringField(
         _l("Name"),

@@ -444,6 +444,24 @@ def register(
         if already is not None:
             db.session.rollback()
             raise ConsultationError(_("You are already registered for this session."))
+    # One registration per address and session (up to the form's party size), so one client
+    # cannot take every place with made-up names.
+    booked = db.session.scalar(
+        sa.select(Registration.id).where(
+            Registration.session_id == session_id,
+            sa.func.lower(Registration.email) == email.strip().lower(),
+            Registration.status != RegistrationStatus.CANCELLED,
+        )
+    )
+    if booked is not None:
+        db.session.rollback()
+        raise ConsultationError(
+            _(
+                "This e-mail address is already registered for this session. To change the "
+                "registration, cancel it with the link in the confirmation e-mail and register "
+                "again."
+            )
+        )
     taken = seats_taken(session_id)
     confirmed = taken + party_size <= session.capacity and not _has_waitlist(session_id)
     token = secrets.token_urlsafe(32)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, g, session
+from flask import Flask, Response, current_app, g, session
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -38,6 +38,11 @@ def init_security(app: Flask) -> None:
         if app.config["SESSION_COOKIE_SECURE"]:
             headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
         return response
+
+
+def submission_rate_limit() -> str:
+    """The limit on anonymous sign-ups (sessions, observer seats, applications) per address."""
+    return current_app.config["SUBMISSION_RATE_LIMIT"]
 
 
 def mark_personal_data() -> None:

@@ -18,7 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
-from app.core.forms import CheckboxesField, choices, clean_text
+from app.core.forms import CheckboxesField, HoneypotMixin, choices, clean_text
 from app.councils.models import (
     EXCLUSION_LABELS,
     GENDER_LABELS,
@@ -109,7 +109,7 @@ class MinutesForm(FlaskForm):
     minutes_en = _optional_text(_l("Minutes (English)"), 50000, area=True)
 
 
-class ObserverForm(FlaskForm):
+class ObserverForm(HoneypotMixin, FlaskForm):
     name = _required_text(_l("Name"), 100, render_kw={"autocomplete": "name"})
     email = EmailField(
         _l("E-mail address"),

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from app.core.db import utcnow
 from app.core.receipts import give_submission_token
+from app.core.security import submission_rate_limit
 from app.councils import bp, services
 from app.councils.forms import ApplicationForm, ObserverForm, WithdrawForm
 from app.councils.models import (
@@ -26,7 +27,7 @@ from app.councils.models import (
     RecruitmentCall,
     Residency,
 )
-from app.extensions import db
+from app.extensions import db, limiter
 from app.plan.services import initiative_from_query
 
 
@@ -71,6 +72,7 @@ def council(council_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/meetings/<int:meeting_id>", methods=["GET", "POST"])
+@limiter.limit(submission_rate_limit, methods=["POST"])
 def meeting(meeting_id: int) -> ResponseReturnValue:
     item = db.session.get(CouncilMeeting, meeting_id) or abort(404)
     form = ObserverForm()
@@ -135,6 +137,7 @@ def lottery(call_id: int) -> ResponseReturnValue:
 
 @bp.route("/calls/<int:call_id>/apply", methods=["GET", "POST"])
 @login_required
+@limiter.limit(submission_rate_limit, methods=["POST"])
 def apply(call_id: int) -> ResponseReturnValue:
     item = _public_call(call_id)
     if not item.is_open(utcnow()):

@@ -19,7 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from app.core.forms import CheckboxesField, choices, clean_text
+from app.core.forms import CheckboxesField, HoneypotMixin, choices, clean_text
 from app.extensions import cache
 from app.public_comment.models import CHANNEL_LABELS, SUBMITTER_LABELS, CaseStatus, Channel
 
@@ -112,7 +112,7 @@ class ReasonForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), _limit(2000)], **TEXT)
 
 
-class CommentForm(FlaskForm):
+class CommentForm(HoneypotMixin, FlaskForm):
     submission_token = HiddenField()
     submitter_category = RadioField(
         _l("You are"),

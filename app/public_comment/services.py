@@ -278,7 +278,9 @@ def submit_comment(
     """
     now = clock.now()
     if channel == Channel.WEB:
-        received_at = now
+        # The time of receipt is when the request reached the site (the view passes the
+        # trusted proxy's request start, clock.received_at), never later than now.
+        received_at = min(received_at or now, now)
     comment = Comment(
         case_id=case_id,
         receipt_code=_CODE_TO_COME,
@@ -312,7 +314,7 @@ def submit_comment(
     if case is None:
         raise PublicCommentError(_("This public comment does not exist."))
     if channel == Channel.WEB:
-        phase = case.phase_at(now)
+        phase = case.phase_at(received_at)
         if phase != Phase.OPEN:
             # A form sent again just after the deadline (a double click at 23:59:59) finds
             # the comment its first sending stored, rather than "closed".

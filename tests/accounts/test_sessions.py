@@ -241,3 +241,31 @@ def test_the_language_link_stores_nothing_and_the_button_does(app, client, auth,
     with app.app_context():
         assert db.session.get(User, user.id).language == "en"
     assert client.post("/language/ja").status_code == 400  # no CSRF token
+
+
+def test_a_role_change_is_audited_and_ends_the_users_logins(app, client, login_as, make_user):
+    staff = make_user("staff", "kocho")
+    browser = app.test_client()
+    assert (
+        submit(browser, "/login", {"email": staff.email, "password": PASSWORD}).status_code == 302
+    )
+    assert browser.get("/profile").status_code == 200
+    login_as("admin")
+    response = submit(
+        client,
+        f"/admin/users/{staff.id}",
+        {
+            "email": staff.email,
+            "display_name": staff.display_name,
+            "role": "citizen",
+            "department_id": "0",
+            "active": "y",
+        },
+    )
+    assert response.status_code == 302
+    # The former staff member's open browser is logged out at once.
+    response = browser.get("/profile")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    with app.app_context():
+        entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "user.role"))
+        assert entry.before["role"] == "staff" and entry.after["role"] == "citizen"

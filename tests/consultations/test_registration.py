@@ -82,7 +82,7 @@ def test_the_receipt_is_a_page_of_its_own_for_the_registrant_only(app, client, p
 
 def test_the_same_form_sent_twice_registers_once(app, client, plan):
     """A double click, or the form sent again with the back button: one registration, and
-    both answers lead to its receipt. A form opened anew registers again."""
+    both answers lead to its receipt. A form opened anew registers again, for another address."""
     ids = scheduled(app, capacity=5)
     url = f"/consultations/sessions/{ids.session_id}/register"
     page = client.get(url).text
@@ -94,8 +94,12 @@ def test_the_same_form_sent_twice_registers_once(app, client, plan):
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 1
         assert db.session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 1
-    again = submit(client, url, GUEST)
-    assert again.headers["Location"] != first.headers["Location"]
+    # A form opened anew with the same address takes no second place, and says why.
+    again = submit(client, url + "?lang=en", {**GUEST, "email": "Hanako@Example.JP"})
+    assert again.status_code == 200
+    assert "This e-mail address is already registered for this session." in again.text
+    other = submit(client, url, {**GUEST, "email": "taro@example.jp"})
+    assert other.headers["Location"] != first.headers["Location"]
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 2
 
@@ -275,3 +279,45 @@ def test_two_reminder_runs_at_once_queue_each_reminder_once(app, another_app, pl
     assert sorted(counts)[1] > 0 and sum(counts) == 20
     reminders = [m for m in outbox(app) if m[3] and m[3].startswith("remind:")]
     assert len(reminders) == len({m[3] for m in reminders}) == 20
+
+
+def test_the_eleventh_anonymous_registration_from_one_address_is_refused(app, client, plan):
+    """Abuse costs the abuser: SUBMISSION_RATE_LIMIT (10 an hour) per client address."""
+    ids = scheduled(app, capacity=50)
+    url = f"/consultations/sessions/{ids.session_id}/register"
+    statuses = [
+        submit(client, url, {**GUEST, "email": f"person{n}@example.jp"}).status_code
+        for n in range(11)
+    ]
+    assert statuses == [302] * 10 + [429]
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 10
+    # Another address is not held back by the first one's limit.
+    other = app.test_client()
+    page = other.get(url, environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    response = other.post(
+        url,
+        data={**GUEST, "email": "other@example.jp", "csrf_token": csrf_from(page.text)},
+        environ_base={"REMOTE_ADDR": "192.0.2.7"},
+    )
+    assert response.status_code == 302
+
+
+def test_one_address_cannot_take_more_than_its_party_of_places(app, client, plan):
+    ids = scheduled(app, capacity=10)
+    url = f"/consultations/sessions/{ids.session_id}/register"
+    assert submit(client, url, {**GUEST, "party_size": "5"}).status_code == 302
+    for name in ("偽名 一郎", "偽名 二郎"):
+        response = submit(client, url, {**GUEST, "name": name, "party_size": "5"})
+        assert response.status_code == 200
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.sum(Registration.party_size))) == 5
+
+
+def test_a_robot_filling_the_hidden_field_registers_nobody(app, client, plan):
+    ids = scheduled(app, capacity=5)
+    url = f"/consultations/sessions/{ids.session_id}/register"
+    response = submit(client, url, {**GUEST, "website": "https://spam.example"})
+    assert response.status_code == 200
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 0
