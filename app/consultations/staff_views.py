@@ -43,6 +43,7 @@ from app.core.dispositions import active_dispositions
 from app.core.forms import choices
 from app.core.i18n import JST, jst_to_utc, to_jst
 from app.core.permissions import is_admin
+from app.core.urls import query_date, query_int
 from app.extensions import db
 from app.plan import services as plan_services
 from app.plan.models import Department, Initiative, Ward
@@ -320,10 +321,7 @@ def calendar() -> ResponseReturnValue:
     """All sessions of every department, by month or by week, in a fixed number of queries."""
     view = "week" if request.args.get("view") == "week" else "month"
     today = to_jst(utcnow()).date()
-    try:
-        anchor = date.fromisoformat(request.args.get("date", ""))
-    except ValueError:
-        anchor = today
+    anchor = query_date("date", today)
     if view == "month":
         first_of_month = anchor.replace(day=1)
         weeks = calendar_module.Calendar(firstweekday=6).monthdatescalendar(
@@ -336,7 +334,7 @@ def calendar() -> ResponseReturnValue:
         weeks = [[start + timedelta(days=i) for i in range(7)]]
         previous, following = start - timedelta(days=7), start + timedelta(days=7)
     first, last = weeks[0][0], weeks[-1][-1] + timedelta(days=1)
-    filters = {key: request.args.get(key, type=int) for key in ("ward", "department", "venue")}
+    filters = {key: query_int(key) for key in ("ward", "department", "venue")}
     stmt = (
         sa.select(Session)
         .join(Consultation, Session.consultation_id == Consultation.id)

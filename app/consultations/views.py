@@ -33,6 +33,7 @@ from app.core.db import utcnow
 from app.core.i18n import JST, current_language, to_jst
 from app.core.permissions import is_authenticated, permission_required
 from app.core.receipts import give_submission_token, may_see_receipt, remember_receipt
+from app.core.urls import query_date, query_int
 from app.extensions import db
 from app.plan.models import Initiative, Ward
 
@@ -66,7 +67,7 @@ def _public_sessions() -> sa.Select:
 
 def _filters(stmt: sa.Select) -> tuple[sa.Select, dict[str, str]]:
     chosen = {key: request.args.get(key, "").strip() for key in ("kind", "ward", "initiative")}
-    number = int(chosen["initiative"]) if chosen["initiative"].isdigit() else None
+    number = query_int("initiative")
     if chosen["kind"] or number is not None:
         stmt = stmt.join(Consultation, Session.consultation_id == Consultation.id)
     if chosen["kind"]:
@@ -143,10 +144,7 @@ def _past_sessions(stmt: sa.Select, now: datetime) -> list[Session]:
 @bp.route("/calendar")
 def calendar() -> ResponseReturnValue:
     today = to_jst(utcnow()).date()
-    try:
-        month = datetime.strptime(request.args.get("month", ""), "%Y-%m").date()
-    except ValueError:
-        month = today.replace(day=1)
+    month = query_date("month", today.replace(day=1), format="%Y-%m")
     weeks = calendar_module.Calendar(firstweekday=6).monthdatescalendar(month.year, month.month)
     first, last = weeks[0][0], weeks[-1][-1] + timedelta(days=1)
     stmt, chosen = _filters(_public_sessions())

@@ -1,14 +1,18 @@
-"""Error pages in both languages with a way back; JSON errors under /api/."""
+"""Error pages in both languages with a way back; JSON errors under /api/. NUL bytes are
+refused at the edge, and an error page is served even when the database or a template fails."""
 
 from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from app.core.urls import BadQuery
+from app.extensions import db, login_manager
 
 log = logging.getLogger(__name__)
 
@@ -44,16 +48,47 @@ MESSAGES = {
 }
 
 
+# Served when the error page itself cannot be rendered (a template or its helpers failing):
+# static, with nothing that could fail in turn.
+FALLBACK_PAGE = """<!doctype html>
+<html lang="ja"><head><meta charset="utf-8"><title>エラー {code} | Error {code}</title></head>
+<body><h1>ページを表示できませんでした（エラー {code}）</h1>
+<p>しばらくしてからもう一度お試しください。</p>
+<p lang="en">The page could not be shown (error {code}). Please try again later.</p>
+<p><a href="/">トップページへ</a> · <a href="/" lang="en">Home page</a></p></body></html>
+"""
+
+
 def _render(code: int, title: str | None = None, text: str | None = None) -> ResponseReturnValue:
     default_title, default_text = MESSAGES.get(code, MESSAGES[500])
-    if request.path.startswith("/api/"):
-        return jsonify(error=str(title or default_title), status=code), code
-    return render_template(
-        "errors/error.html", code=code, title=title or default_title, text=text or default_text
-    ), code
+    # A failed statement leaves the session unusable until it is rolled back, and the page
+    # should not depend on the database at all: the error may be the database.
+    db.session.rollback()
+    try:
+        if request.path.startswith("/api/"):
+            return jsonify(error=str(title or default_title), status=code), code
+        return render_template(
+            "errors/error.html", code=code, title=title or default_title, text=text or default_text
+        ), code
+    except Exception:
+        log.exception("the error page for %s could not be rendered", code)
+        return Response(FALLBACK_PAGE.format(code=code), code, mimetype="text/html")
+
+
+def refuse_nul_bytes() -> ResponseReturnValue | None:
+    """No page takes a NUL byte, and PostgreSQL cannot store one in text: refuse it in the path,
+    the query string or a form value before any view reads it (uploaded files are not looked at)."""
+    values = [request.path, *request.args.keys(), *request.args.values()]
+    if request.method == "POST":
+        values += [*request.form.keys(), *request.form.values()]
+    if any("\x00" in value for value in values):
+        return _render(400)
+    return None
 
 
 def init_errors(app: Flask) -> None:
+    app.before_request(refuse_nul_bytes)
+
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> ResponseReturnValue:
         return _render(
@@ -71,9 +106,14 @@ def init_errors(app: Flask) -> None:
     def http_error(error: HTTPException) -> ResponseReturnValue:
         if error.code is None or error.code < 400:
             return error
+        if isinstance(error, BadQuery):
+            return _render(error.code, text=str(error.description))
         return _render(error.code)
 
     @app.errorhandler(InternalServerError)
     def server_error(error: InternalServerError) -> ResponseReturnValue:
         log.exception("unhandled error on %s", request.path)
+        # The page shows no account: loading it would read the database, which may be what
+        # failed (after the rollback every loaded row is expired and would be read again).
+        g._login_user = login_manager.anonymous_user()
         return _render(500)

@@ -12,6 +12,8 @@ from markupsafe import Markup
 from wtforms import SelectChoice, SelectMultipleField, StringField, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.core.urls import FIRST_DAY, LAST_DAY
+
 # C0/C1 control characters except tab, line feed and carriage return.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
@@ -22,6 +24,13 @@ def clean_text(value: str | None) -> str | None:
         return None
     value = _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
     return unicodedata.normalize("NFC", value).strip()
+
+
+def within_calendar(form: Any, field: Any) -> None:
+    """WTForms validator for a date a search may use: FIRST_DAY to LAST_DAY (a day after 31
+    December 9999 cannot be computed, and the year 1 is a typing mistake)."""
+    if field.data is not None and not FIRST_DAY <= field.data <= LAST_DAY:
+        raise ValidationError(_l("Please enter a date between 1900 and 2199."))
 
 
 def choices(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:

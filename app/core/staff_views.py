@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from app.core.audit import AuditEntry
 from app.core.dispositions import Disposition, save_disposition
-from app.core.forms import choices
+from app.core.forms import choices, within_calendar
 from app.core.i18n import jst_to_utc
 from app.core.permissions import guard_blueprint, is_admin
 from app.extensions import db
@@ -32,8 +32,8 @@ class AuditFilterForm(FlaskForm):
 
     actor = StringField(_l("Who (e-mail)"), validators=[Optional(), Length(max=254)])
     action = SelectField(_l("What"), validators=[Optional()])
-    since = DateField(_l("From"), validators=[Optional()])
-    until = DateField(_l("To"), validators=[Optional()])
+    since = DateField(_l("From"), validators=[Optional(), within_calendar])
+    until = DateField(_l("To"), validators=[Optional(), within_calendar])
 
 
 class DispositionForm(FlaskForm):

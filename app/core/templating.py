@@ -18,6 +18,17 @@ def language_switch_url(code: str) -> str:
     return url_for("core.set_language", code=code, next=path)
 
 
+def url_with_query(endpoint: str, **values: Any) -> str:
+    """A link that keeps the current query string (filters, every value of a repeated name) with
+    `values` in place of their names: for paging and exports. The query is carried as query
+    string, never as url_for arguments, so a name like `endpoint` or `_scheme` in it is inert."""
+    url = url_for(endpoint, **values)
+    carried = [(k, v) for k, v in request.args.items(multi=True) if k not in values]
+    if not carried:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}{urlencode(carried)}"
+
+
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters.update(
         date=i18n.format_date,
@@ -29,6 +40,8 @@ def init_templating(app: Flask) -> None:
     i18n.install_template_gettext(app)
     i18n.share_form_translations(app)
     app.jinja_env.trim_blocks = True
+    # A global rather than a context variable, so that imported macros (pagination) see it.
+    app.jinja_env.globals["url_with_query"] = url_with_query
     app.jinja_env.lstrip_blocks = True
 
     @app.context_processor

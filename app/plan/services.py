@@ -10,9 +10,11 @@ from typing import Any
 
 import jsonschema
 import sqlalchemy as sa
+from flask import abort
 from sqlalchemy.orm import selectinload
 
 from app.core import audit
+from app.core.urls import query_int
 from app.extensions import db
 from app.plan.models import (
     Action,
@@ -74,9 +76,7 @@ def load_table(plan: Plan) -> list[Category]:
 def initiative_from_query() -> Initiative | None:
     """The initiative a list page is narrowed to by `?initiative=<number>` (the registry's list
     links); None without one, 404 for a number the current plan does not have."""
-    from flask import abort, request
-
-    number = request.args.get("initiative", type=int)
+    number = query_int("initiative")
     if number is None:
         return None
     plan = current_plan()

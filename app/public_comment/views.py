@@ -28,6 +28,7 @@ from app.core.forms import choices
 from app.core.i18n import current_language
 from app.core.receipts import may_see_receipt, remember_receipt
 from app.core.uploads import serve_upload
+from app.core.urls import query_page
 from app.extensions import db, limiter
 from app.plan.models import Initiative
 from app.plan.services import department_choices, ward_choices
@@ -112,7 +113,7 @@ def index() -> ResponseReturnValue:
         ward_id=_chosen(form.ward),
         keyword=(form.q.data or "").strip(),
     )
-    page = request.args.get("page", 1, type=int)
+    page = query_page()
     args = {
         "q": flt.keyword,
         "department": flt.department_id,
@@ -245,7 +246,7 @@ def results(case_id: int) -> ResponseReturnValue:
     item = _public_case(case_id, joinedload(CommentCase.department))
     if item.status.value not in ("published", "abandoned"):
         abort(404)
-    page = request.args.get("page", 1, type=int)
+    page = query_page()
     return render_template(
         "public_comment/results.html",
         case=item,
