@@ -26,11 +26,13 @@ def _user_form(**kwargs: object) -> UserForm:
 @admin_bp.route("/")
 def list_users() -> ResponseReturnValue:
     filters = UserFilterForm(request.args)
+    # An unknown role (a hand-edited address) is shown as the form's own error, unfiltered.
+    valid = filters.validate()
     stmt = sa.select(User).order_by(User.role, User.email)
-    if filters.q.data:
+    if valid and filters.q.data:
         pattern = f"%{filters.q.data.strip().lower()}%"
         stmt = stmt.where(sa.or_(User.email.ilike(pattern), User.display_name.ilike(pattern)))
-    if filters.role.data:
+    if valid and filters.role.data:
         stmt = stmt.where(User.role == Role(filters.role.data))
     page = db.paginate(stmt, per_page=50, error_out=False)
     return render_template("accounts/admin/users.html", page=page, filters=filters)

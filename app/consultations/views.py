@@ -33,8 +33,9 @@ from app.core.db import utcnow
 from app.core.i18n import JST, current_language, to_jst
 from app.core.permissions import is_authenticated, permission_required
 from app.core.receipts import give_submission_token, may_see_receipt, remember_receipt
+from app.core.security import submission_rate_limit
 from app.core.urls import query_date, query_int
-from app.extensions import db
+from app.extensions import db, limiter
 from app.plan.models import Initiative, Ward
 
 
@@ -214,6 +215,7 @@ def record(session_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/sessions/<int:session_id>/register", methods=["GET", "POST"])
+@limiter.limit(submission_rate_limit, methods=["POST"])
 def register(session_id: int) -> ResponseReturnValue:
     item = _load_session(session_id)
     if not services.registration_open(item):

@@ -188,7 +188,9 @@ def comment(case_id: int) -> ResponseReturnValue:
     # No loader options: posting is the busiest request, and building a statement's options
     # costs more than the one small query each page step that needs sections or labels makes.
     item = _public_case(case_id)
-    phase = item.phase_at(clock.now())
+    # Judged at the time the request reached the site, so a send queued at the deadline counts.
+    received = clock.received_at()
+    phase = item.phase_at(received)
     if phase != Phase.OPEN:
         return render_template("public_comment/closed.html", case=item, phase=phase), 403
     form = _comment_form(item)
@@ -213,6 +215,7 @@ def comment(case_id: int) -> ResponseReturnValue:
                 data,
                 form.submission_token.data,
                 user=current_user if current_user.is_authenticated else None,
+                received_at=received,
             )
         except services.WindowClosedError as error:
             return render_template(
