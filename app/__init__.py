@@ -10,7 +10,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import MIN_SECRET_KEY_LENGTH, load_config, weak_secret_key
-from app.core.urls import BoundedIntConverter
+from app.core.urls import BoundedIntegerConverter
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
@@ -30,7 +30,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         )
 
     # Before any rule is added: every <int:…> in the URL map is an id the database can hold.
-    app.url_map.converters["int"] = BoundedIntConverter
+    app.url_map.converters["int"] = BoundedIntegerConverter
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # readable Japanese in the API
     register_extensions(app)
     register_blueprints(app)

@@ -23,7 +23,7 @@ FIRST_DAY = date(1900, 1, 1)
 LAST_DAY = date(2199, 12, 31)
 
 
-class BoundedIntConverter(IntegerConverter):
+class BoundedIntegerConverter(IntegerConverter):
     """Flask's `int` converter for every rule, bounded to the ids the database can hold: a path
     with 0, a negative number or more than ten digits does not match (404 at routing)."""
 

@@ -128,7 +128,10 @@ def test_account_registration_is_rate_limited(app, client, plan):
 
 
 def test_control_characters_are_removed_from_names(app, client, plan):
-    submit(client, "/register", {**REGISTRATION, "display_name": "熊本\x00 花子\x07"})
+    # A NUL byte is refused at the edge (400); other control characters are removed.
+    nul = submit(client, "/register", {**REGISTRATION, "display_name": "熊本\x00 花子"})
+    assert nul.status_code == 400
+    submit(client, "/register", {**REGISTRATION, "display_name": "熊本\x1b 花子\x07"})
     with app.app_context():
         assert db.session.scalar(sa.select(User.display_name)) == "熊本 花子"
 

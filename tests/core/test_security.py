@@ -28,7 +28,13 @@ def test_no_inline_scripts_or_styles(client, plan):
 
 def test_production_cookies_are_secure(database_url, tmp_path, monkeypatch, another_app):
     monkeypatch.delenv("SESSION_COOKIE_SECURE", raising=False)
-    app = another_app({"SQLALCHEMY_DATABASE_URI": database_url, "UPLOAD_FOLDER": str(tmp_path)})
+    app = another_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "UPLOAD_FOLDER": str(tmp_path),
+            "SECRET_KEY": "a-production-key-of-more-than-32-characters",
+        }
+    )
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
