@@ -75,32 +75,49 @@ def figures(flt: ActivityFilter) -> Figures:
         .group_by(Session.consultation_id)
     )
     opinions = of_chosen(opinions, Session.consultation_id).subquery()
-    advice = sa.select(
-        Advice.consultation_id.label("cid"), sa.func.count(Advice.id).label("n")
-    ).group_by(Advice.consultation_id)
-    advice = of_chosen(advice, Advice.consultation_id).subquery()
 
     def total(column: sa.ColumnElement) -> sa.ColumnElement:
         return sa.func.coalesce(sa.func.sum(column), 0)
 
-    stmt = (
+    per_consultation = (
         sa.select(
-            Consultation.initiative_id,
-            total(sessions.c.held),
-            total(registrations.c.n),
-            total(sessions.c.came),
-            total(opinions.c.n),
-            total(opinions.c.answered),
-            total(advice.c.n),
+            Consultation.initiative_id.label("initiative_id"),
+            sessions.c.held,
+            registrations.c.n.label("registered"),
+            sessions.c.came,
+            opinions.c.n.label("opinions"),
+            opinions.c.answered,
+            sa.literal(0).label("advice"),
         )
         .outerjoin(sessions, sessions.c.cid == Consultation.id)
         .outerjoin(registrations, registrations.c.cid == Consultation.id)
         .outerjoin(opinions, opinions.c.cid == Consultation.id)
-        .outerjoin(advice, advice.c.cid == Consultation.id)
-        .group_by(Consultation.initiative_id)
     )
+    # Advice is an activity of its own, filed under initiative 6 (models.ADVICE_INITIATIVE)
+    # with the advising department and the year it was given, not under the consultation's.
+    advice = sa.select(
+        Advice.initiative_id,
+        sa.literal(0),
+        sa.literal(0),
+        sa.literal(0),
+        sa.literal(0),
+        sa.literal(0),
+        sa.literal(1),
+    )
+    both = sa.union_all(
+        flt.apply(per_consultation, Consultation), flt.apply(advice, Advice)
+    ).subquery()
+    stmt = sa.select(
+        both.c.initiative_id,
+        total(both.c.held),
+        total(both.c.registered),
+        total(both.c.came),
+        total(both.c.opinions),
+        total(both.c.answered),
+        total(both.c.advice),
+    ).group_by(both.c.initiative_id)
     result: Figures = {}
-    for row in db.session.execute(flt.apply(stmt, Consultation)):
+    for row in db.session.execute(stmt):
         initiative_id, held_n, registered, came, opinion_n, answered_n, advice_n = row
         result[initiative_id] = {
             "sessions_held": int(held_n),

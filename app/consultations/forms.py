@@ -25,7 +25,7 @@ from wtforms.validators import (
     Regexp,
 )
 
-from app.consultations.models import ACCOMMODATION_LABELS
+from app.consultations.models import ACCOMMODATION_LABELS, AUDIENCE_LABELS
 from app.core.forms import CheckboxesField, HoneypotMixin, choices, clean_text
 
 
@@ -212,6 +212,22 @@ class OpinionForm(FlaskForm):
     )
 
 
+class OpinionAnswerForm(FlaskForm):
+    """The city's response to one opinion, written or changed after the record was kept."""
+
+    response_ja = TextAreaField(
+        _l("The city's response (Japanese)"),
+        validators=[DataRequired(), Length(max=5000)],
+        filters=[clean_text],
+    )
+    response_en = TextAreaField(
+        _l("The city's response (English)"),
+        validators=[Optional(), Length(max=5000)],
+        filters=[clean_text],
+    )
+    disposition_id = SelectField(_l("Disposition"), coerce=int, validators=[InputRequired()])
+
+
 class AdviceForm(FlaskForm):
     advised_on = DateField(_l("Advised on"), validators=[InputRequired()])
     text = TextAreaField(
@@ -263,5 +279,15 @@ class KindForm(FlaskForm):
     )
     name_en = StringField(
         _l("Name (English)"), validators=[Optional(), Length(max=80)], filters=[clean_text]
+    )
+    audience = SelectField(
+        _l("For"),
+        choices=choices((audience.value, label) for audience, label in AUDIENCE_LABELS.items()),
+        default="citizens",
+        validators=[DataRequired()],
+        description=_l(
+            "Sessions for city staff only (training, internal meetings) are counted in the "
+            "figures but not listed or offered to the public."
+        ),
     )
     active = BooleanField(_l("Offered for new consultations"), default=True)

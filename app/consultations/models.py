@@ -62,6 +62,34 @@ REGISTRATION_STATUS_LABELS = {
 }
 
 
+class Audience(enum.StrEnum):
+    """Who a kind of consultation is for. Staff training and internal meetings (initiatives 5,
+    13, 15, 19, 22) are held and counted like any session, but never offered to the public."""
+
+    CITIZENS = "citizens"
+    STAFF = "staff"
+    BOTH = "both"
+
+    @property
+    def label(self) -> str:
+        return str(AUDIENCE_LABELS[self])
+
+    @property
+    def offered_to_public(self) -> bool:
+        return self is not Audience.STAFF
+
+
+AUDIENCE_LABELS = {
+    Audience.CITIZENS: _l("Citizens"),
+    Audience.STAFF: _l("City staff only"),
+    Audience.BOTH: _l("Citizens and city staff"),
+}
+
+# Initiative 6 (様々な参画の手法の積極的な取り入れ): its action is 市民協働課's advice on the
+# participation method, so advice counts there, not under the advised consultation's initiative.
+ADVICE_INITIATIVE = 6
+
+
 class ConsultationKind(Localized, db.Model):
     """PI協議, ワークショップ, 説明会 …: an editable list, like the dispositions."""
 
@@ -71,6 +99,9 @@ class ConsultationKind(Localized, db.Model):
     name_en: Mapped[str] = mapped_column(sa.String(80), default="")
     position: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
+    audience: Mapped[Audience] = mapped_column(
+        value_enum(Audience, 16), default=Audience.CITIZENS, server_default=Audience.CITIZENS.value
+    )
 
 
 class Venue(Localized, TimestampMixin, db.Model):
@@ -117,8 +148,10 @@ class Consultation(FulfilsInitiative, Localized, TimestampMixin, db.Model):
     )
 
 
-class Advice(TimestampMixin, db.Model):
-    """市民協働課's advice on the participation method, asked for at the planning stage (6)."""
+class Advice(FulfilsInitiative, TimestampMixin, db.Model):
+    """市民協働課's advice on the participation method, asked for at the planning stage: an
+    activity of its own, fulfilling initiative 6 (ADVICE_INITIATIVE) in the advising
+    department's name, in the fiscal year it was given."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     consultation_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation.id"), index=True)

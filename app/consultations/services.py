@@ -20,7 +20,9 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.consultations.models import (
+    ADVICE_INITIATIVE,
     Advice,
+    Audience,
     Consultation,
     ConsultationKind,
     Opinion,
@@ -37,18 +39,30 @@ from app.core.mail import OutboxMessage, queue_mail
 from app.core.receipts import format_receipt, next_receipt_number
 from app.core.urls import public_url
 from app.extensions import db
+from app.plan.models import Initiative
 
 DEFAULT_KINDS = [
-    ("pi", "PI協議", "PI consultation"),
-    ("workshop", "ワークショップ", "Workshop"),
-    ("briefing", "説明会", "Briefing"),
-    ("open_house", "オープンハウス", "Open house"),
-    ("round_table", "まちづくり懇話会", "Community round table"),
-    ("exchange", "意見交換会", "Exchange meeting"),
-    ("seminar", "セミナー・研修", "Seminar and training"),
-    ("mayor_dialogue", "市民と市長の直接対話", "Direct dialogue with the mayor"),
+    ("pi", "PI協議", "PI consultation", Audience.CITIZENS),
+    ("workshop", "ワークショップ", "Workshop", Audience.CITIZENS),
+    ("briefing", "説明会", "Briefing", Audience.CITIZENS),
+    ("open_house", "オープンハウス", "Open house", Audience.CITIZENS),
+    ("round_table", "まちづくり懇話会", "Community round table", Audience.CITIZENS),
+    ("exchange", "意見交換会", "Exchange meeting", Audience.CITIZENS),
+    ("seminar", "セミナー・研修", "Seminar and training", Audience.CITIZENS),
+    ("mayor_dialogue", "市民と市長の直接対話", "Direct dialogue with the mayor", Audience.CITIZENS),
     # The public presentation of collaboration proposals (app/proposals).
-    ("presentation", "公開プレゼンテーション", "Public presentation"),
+    ("presentation", "公開プレゼンテーション", "Public presentation", Audience.CITIZENS),
+    # What the response table's actions name beyond citizen-facing events: staff training
+    # (5, 15, 19), training of citizens and staff together (15, 19), and internal meetings such
+    # as 自治基本条例庁内推進会議 (13) and 本庁・区役所連絡会議 (22).
+    ("staff_training", "職員研修", "Staff training", Audience.STAFF),
+    (
+        "joint_training",
+        "市民と職員の合同研修",
+        "Joint training of citizens and staff",
+        Audience.BOTH,
+    ),
+    ("internal_meeting", "庁内会議", "Internal meeting", Audience.STAFF),
 ]
 
 CONSULTATION_FIELDS = [
@@ -94,12 +108,34 @@ class ConsultationError(Exception):
 def ensure_default_kinds() -> None:
     """Insert the default kinds where missing; never overwrites edits."""
     existing = set(db.session.scalars(sa.select(ConsultationKind.code)))
-    for position, (code, name_ja, name_en) in enumerate(DEFAULT_KINDS):
+    for position, (code, name_ja, name_en, audience) in enumerate(DEFAULT_KINDS):
         if code not in existing:
             db.session.add(
-                ConsultationKind(code=code, name_ja=name_ja, name_en=name_en, position=position)
+                ConsultationKind(
+                    code=code,
+                    name_ja=name_ja,
+                    name_en=name_en,
+                    position=position,
+                    audience=audience,
+                )
             )
     db.session.flush()
+
+
+def staff_only_consultations() -> sa.Select:
+    """The ids of consultations held for staff alone: public lists, calendars, feeds and open
+    data leave their sessions out (they are few, so `NOT IN` this stays cheap), while the
+    figures count them like any other."""
+    return (
+        sa.select(Consultation.id)
+        .join(ConsultationKind, Consultation.kind_id == ConsultationKind.id)
+        .where(ConsultationKind.audience == Audience.STAFF)
+    )
+
+
+def public_kinds() -> list[ConsultationKind]:
+    """The active kinds a visitor can look for (the public list's filter)."""
+    return [kind for kind in active_kinds() if kind.audience.offered_to_public]
 
 
 def active_kinds() -> list[ConsultationKind]:
@@ -125,7 +161,8 @@ def save_kind(actor: Any, kind: ConsultationKind | None, **values: Any) -> Consu
         db.session.flush()
         audit.record(actor, "consultation_kind.create", kind, f"Kind {kind.code} added")
     else:
-        before = audit.snapshot(kind, ["name_ja", "name_en", "active"])
+        fields = ["name_ja", "name_en", "active", "audience"]
+        before = audit.snapshot(kind, fields)
         values.pop("code", None)  # the code is a stable key
         for name, value in values.items():
             setattr(kind, name, value)
@@ -135,7 +172,7 @@ def save_kind(actor: Any, kind: ConsultationKind | None, **values: Any) -> Consu
             kind,
             f"Kind {kind.code} edited",
             before=before,
-            after=audit.snapshot(kind, ["name_ja", "name_en", "active"]),
+            after=audit.snapshot(kind, fields),
         )
     db.session.commit()
     return kind
@@ -186,11 +223,23 @@ def update_consultation(actor: Any, consultation: Consultation, **values: Any) -
 
 
 def record_advice(actor: Any, consultation: Consultation, advised_on: date, text: str) -> Advice:
+    """Advice is the advising department's work for initiative 6 of the consultation's plan,
+    in the year it is given; a plan without that initiative keeps it on the consultation's."""
+    own = db.session.get(Initiative, consultation.initiative_id)
+    initiative_id = db.session.scalar(
+        sa.select(Initiative.id).where(
+            Initiative.plan_id == own.plan_id, Initiative.number == ADVICE_INITIATIVE
+        )
+    )
     advice = Advice(
         consultation_id=consultation.id,
         advised_on=advised_on,
         text=text,
         advised_by_id=getattr(actor, "id", None),
+        initiative_id=initiative_id or own.id,
+        department_id=getattr(actor, "department_id", None) or consultation.department_id,
+        ward_id=consultation.ward_id,
+        fiscal_year=fiscal_year(advised_on),
     )
     db.session.add(advice)
     db.session.flush()
@@ -372,6 +421,8 @@ def seats_taken(session_id: int) -> int:
 def registration_open(session: Session, now: datetime | None = None) -> bool:
     now = now or utcnow()
     if not session.registration_required or session.cancelled_at is not None:
+        return False
+    if not session.consultation.kind.audience.offered_to_public:
         return False
     if session.starts_at <= now:
         return False
@@ -649,6 +700,37 @@ def add_opinion(actor: Any, record: SessionRecord, **values: Any) -> Opinion:
     audit.record(actor, "opinion.add", opinion, f"Opinion added to record {record.id}")
     db.session.commit()
     return opinion
+
+
+OPINION_ANSWER_FIELDS = ["response_ja", "response_en", "disposition_id"]
+
+
+def answer_opinion(
+    actor: Any,
+    opinion: Opinion,
+    *,
+    response_ja: str,
+    response_en: str = "",
+    disposition_id: int | None = None,
+) -> None:
+    """Write or change the city's response to an opinion and its disposition, also after the
+    record was published (answers are often decided weeks after the session); the public record
+    shows the new answer at once, and the audit log keeps the one it replaced."""
+    if not response_ja.strip():
+        raise ConsultationError(_("Write the city's response."), "response_ja")
+    before = audit.snapshot(opinion, OPINION_ANSWER_FIELDS)
+    opinion.response_ja = response_ja
+    opinion.response_en = response_en
+    opinion.disposition_id = disposition_id
+    audit.record(
+        actor,
+        "opinion.answer",
+        opinion,
+        f"Opinion {opinion.id} of record {opinion.record_id} answered",
+        before=before,
+        after=audit.snapshot(opinion, OPINION_ANSWER_FIELDS),
+    )
+    db.session.commit()
 
 
 def publish_record(actor: Any, record: SessionRecord) -> None:

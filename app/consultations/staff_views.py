@@ -21,6 +21,7 @@ from app.consultations.forms import (
     CancelForm,
     ConsultationForm,
     KindForm,
+    OpinionAnswerForm,
     OpinionForm,
     RecordForm,
     SessionCancelForm,
@@ -29,8 +30,10 @@ from app.consultations.forms import (
     accommodation_choices,
 )
 from app.consultations.models import (
+    Audience,
     Consultation,
     ConsultationKind,
+    Opinion,
     Registration,
     RegistrationStatus,
     Session,
@@ -438,9 +441,7 @@ def cancel_registration(registration_id: int) -> ResponseReturnValue:
 
 def _opinion_form() -> OpinionForm:
     form = OpinionForm(prefix="opinion")
-    form.disposition_id.choices = choices(
-        [(0, _("Not decided")), *((d.id, d.tr("name")) for d in active_dispositions())]
-    )
+    form.disposition_id.choices = _disposition_choices()
     plan = plan_services.current_plan()
     initiatives = db.session.scalars(
         sa.select(Initiative)
@@ -478,7 +479,7 @@ def edit_record(session_id: int) -> ResponseReturnValue:
             db.session.scalars(
                 sa.select(SessionRecord)
                 .where(SessionRecord.id == record.id)
-                .options(selectinload(SessionRecord.opinions))
+                .options(selectinload(SessionRecord.opinions).joinedload(Opinion.disposition))
             )
             .one()
             .opinions
@@ -516,6 +517,41 @@ def add_opinion(session_id: int) -> ResponseReturnValue:
     else:
         flash(_("Please write the opinion."), "error")
     return redirect(url_for("consultations_staff.edit_record", session_id=item.id))
+
+
+def _disposition_choices() -> list:
+    return choices([(0, _("Not decided")), *((d.id, d.tr("name")) for d in active_dispositions())])
+
+
+@staff_bp.route("/opinions/<int:opinion_id>/answer", methods=["GET", "POST"])
+def answer_opinion(opinion_id: int) -> ResponseReturnValue:
+    """Write or change the city's response to one opinion, before or after publication."""
+    opinion = db.session.get(Opinion, opinion_id) or abort(404)
+    item = _session(opinion.record.session_id)
+    _require_manage(item.consultation.department_id)
+    form = OpinionAnswerForm(obj=opinion)
+    form.disposition_id.choices = _disposition_choices()
+    if request.method == "GET":
+        form.disposition_id.data = opinion.disposition_id or 0
+    if form.validate_on_submit():
+        try:
+            services.answer_opinion(
+                current_user,
+                opinion,
+                response_ja=form.response_ja.data,
+                response_en=form.response_en.data or "",
+                disposition_id=form.disposition_id.data or None,
+            )
+        except services.ConsultationError as error:
+            getattr(form, error.field or "response_ja").errors.append(str(error))
+        else:
+            flash(_("The response has been saved."), "success")
+            return redirect(
+                url_for("consultations_staff.edit_record", session_id=item.id) + "#opinions"
+            )
+    return render_template(
+        "consultations/staff/answer_form.html", session=item, opinion=opinion, form=form
+    )
 
 
 @staff_bp.route("/sessions/<int:session_id>/record/publish", methods=["POST"])
@@ -576,6 +612,7 @@ def kinds(kind_id: int | None = None) -> ResponseReturnValue:
                 code=form.code.data,
                 name_ja=form.name_ja.data,
                 name_en=form.name_en.data or "",
+                audience=Audience(form.audience.data),
                 active=bool(form.active.data),
             )
         except services.ConsultationError as error:

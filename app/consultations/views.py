@@ -59,9 +59,13 @@ def _public_sessions() -> sa.Select:
     # Lists show no session's record (its page does), so no statement for them. The
     # consultation is joined only when a filter needs it (`_filters`): without one, counting
     # the upcoming sessions needs no join at all (PostgreSQL hashed all consultations for it).
+    # Sessions for staff alone (training, internal meetings) are never offered to the public.
     return (
         sa.select(Session)
-        .where(Session.cancelled_at.is_(None))
+        .where(
+            Session.cancelled_at.is_(None),
+            Session.consultation_id.not_in(services.staff_only_consultations()),
+        )
         .options(*services.session_options(record=False))
     )
 
@@ -86,7 +90,7 @@ def _filters(stmt: sa.Select) -> tuple[sa.Select, dict[str, str]]:
 
 def _filter_choices() -> dict[str, list]:
     return {
-        "kinds": services.active_kinds(),
+        "kinds": services.public_kinds(),
         "wards": list(db.session.scalars(sa.select(Ward).order_by(Ward.position))),
     }
 
