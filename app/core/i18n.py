@@ -104,6 +104,11 @@ def format_fiscal_year(year: int | None) -> str:
     return f"FY{year}"
 
 
+def join_list(items: Any) -> str:
+    """Items of a list within a sentence: 区政推進課、市民協働課 in Japanese, a, b in English."""
+    return ("、" if current_language() == "ja" else ", ").join(str(item) for item in items)
+
+
 def format_yen(amount: int | float | None) -> str:
     """1,000,000円 in Japanese pages, ¥1,000,000 in English ones."""
     if amount is None:

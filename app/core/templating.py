@@ -36,6 +36,7 @@ def init_templating(app: Flask) -> None:
         fiscal_year=i18n.format_fiscal_year,
         era_year=i18n.era_year,
         yen=i18n.format_yen,
+        join_list=i18n.join_list,
     )
     i18n.install_template_gettext(app)
     i18n.share_form_translations(app)

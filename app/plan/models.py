@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -112,6 +113,19 @@ class Recommendation(Localized, TimestampMixin, db.Model):
         # The paper table numbers recommendations ①②③ within each category.
         return chr(0x2460 + self.number - 1) if 1 <= self.number <= 20 else str(self.number)
 
+    @property
+    def row_count(self) -> int:
+        """Rows it spans in the table: one per pairing of departments with their actions."""
+        return sum(max(len(initiative.pairs), 1) for initiative in self.initiatives)
+
+
+@dataclass(frozen=True)
+class DepartmentActions:
+    """Departments (column エ) beside the actions they carry out (column オ)."""
+
+    departments: list[Department]
+    actions: list[Action]
+
 
 class Initiative(Localized, TimestampMixin, db.Model):
     """A numbered 取組内容 (1–22): the "answer item" every activity record points at."""
@@ -132,6 +146,22 @@ class Initiative(Localized, TimestampMixin, db.Model):
         primaryjoin="and_(Action.initiative_id == Initiative.id, Action.archived.is_(False))",
         viewonly=True,
     )
+
+    @property
+    def pairs(self) -> list[DepartmentActions]:
+        """Columns エ and オ as the paper pairs them: consecutive actions of the same departments
+        share one cell of departments, and a change of departments starts a new pair
+        (initiative 14: 区政推進課・各区まちづくり推進課 make the activity guide, 市民協働課
+        coordinates its use at あいぽーと)."""
+        pairs: list[DepartmentActions] = []
+        for action in self.actions:
+            if pairs and [d.id for d in pairs[-1].departments] == [
+                d.id for d in action.departments
+            ]:
+                pairs[-1].actions.append(action)
+            else:
+                pairs.append(DepartmentActions(list(action.departments), [action]))
+        return pairs
 
     @property
     def departments(self) -> list[Department]:

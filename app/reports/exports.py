@@ -54,13 +54,15 @@ def _save(workbook: Workbook, filename: str) -> Response:
 
 
 def annual_xlsx(
-    report: Any, year: int | None, columns: list[str], title: str, achievements: Any, filename: str
+    report: Any, columns: list[str], title: str, sheet_name: str, achievements: Any, filename: str
 ) -> Response:
     """The annual response-status report with the table's own structure: category rows across
-    the sheet, recommendation and policy cells merged over their initiatives, columns ア–カ."""
+    the sheet, recommendation and policy cells merged over their initiatives, and one row per
+    pairing of departments with their actions (Initiative.pairs; initiative 14 has two), the
+    initiative and results cells merged over its pairs."""
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = "答申対応状況"
+    sheet.title = sheet_name[:31]
     sheet.append([title])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=6)
     sheet["A1"].font = Font(bold=True, size=14)
@@ -70,34 +72,36 @@ def annual_xlsx(
         cell.fill = PatternFill("solid", fgColor="E8F1FE")
     wrap = Alignment(wrap_text=True, vertical="top")
     row_number = 3
+
+    def merge_down(column: int, first: int, last: int) -> None:
+        if last > first:
+            sheet.merge_cells(start_row=first, start_column=column, end_row=last, end_column=column)
+
     for category in report.categories:
         sheet.cell(row=row_number, column=1, value=category.tr("name")).font = Font(bold=True)
         sheet.merge_cells(start_row=row_number, start_column=1, end_row=row_number, end_column=6)
         row_number += 1
         for recommendation in category.recommendations:
-            rows = report.rows_for(recommendation)
-            first = row_number
-            for item in rows:
+            first_of_recommendation = row_number
+            for item in report.rows_for(recommendation):
                 initiative = item.initiative
-                values = [
-                    f"{recommendation.circled_number} {recommendation.tr('text')}",
-                    recommendation.tr("policy"),
-                    f"{initiative.number} {initiative.tr('title')}",
-                    "\n".join(d.tr("name") for d in initiative.departments),
-                    "\n".join(f"・{a.tr('text')}" for a in initiative.actions),
-                    "\n".join(achievements(item, report.kinds)),
-                ]
-                for column, value in enumerate(values, start=1):
-                    sheet.cell(row=row_number, column=column, value=value).alignment = wrap
-                row_number += 1
-            if len(rows) > 1:
-                for column in (1, 2):
-                    sheet.merge_cells(
-                        start_row=first,
-                        start_column=column,
-                        end_row=row_number - 1,
-                        end_column=column,
-                    )
+                first_of_initiative = row_number
+                for pair in initiative.pairs or [None]:
+                    values = [
+                        f"{recommendation.circled_number} {recommendation.tr('text')}",
+                        recommendation.tr("policy"),
+                        f"{initiative.number} {initiative.tr('title')}",
+                        "\n".join(d.tr("name") for d in pair.departments) if pair else "",
+                        "\n".join(f"・{a.tr('text')}" for a in pair.actions) if pair else "",
+                        "\n".join(achievements(item, report.kinds)),
+                    ]
+                    for column, value in enumerate(values, start=1):
+                        sheet.cell(row=row_number, column=column, value=value).alignment = wrap
+                    row_number += 1
+                for column in (3, 6):
+                    merge_down(column, first_of_initiative, row_number - 1)
+            for column in (1, 2):
+                merge_down(column, first_of_recommendation, row_number - 1)
     for column, width in enumerate((30, 30, 28, 16, 40, 40), start=1):
         sheet.column_dimensions[get_column_letter(column)].width = width
     sheet.page_setup.orientation = "landscape"

@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from app.core import activity, clock
 from app.core.activity import ActivityFilter, ActivityKind
-from app.core.i18n import current_language, fiscal_year
+from app.core.i18n import current_language, fiscal_year, format_fiscal_year, join_list
 from app.extensions import db
 from app.plan import services as plan_services
 from app.plan.models import ActionProgress, Category, Initiative, Plan, Recommendation
@@ -24,6 +25,12 @@ def year_choices() -> list[int]:
     plan = plan_services.current_plan()
     first = plan.fiscal_year if plan else fiscal_year(clock.now())
     return list(range(first, fiscal_year(clock.now()) + 1))
+
+
+def year_options() -> list[tuple[int, str]]:
+    """The same years for a selector, newest first, named as the page's language names them
+    (令和6年度(2024年度) or FY2024)."""
+    return [(year, format_fiscal_year(year)) for year in reversed(year_choices())]
 
 
 @dataclass
@@ -151,18 +158,24 @@ def flat_rows(report: Report, internal: bool) -> tuple[list[str], list[list[Any]
 
 
 def achievements(row: InitiativeRow, kinds: list[ActivityKind]) -> list[str]:
-    """Column (カ) 実績 of the annual report: the figures and progress notes, as sentences."""
+    """Column (カ) 実績 of the annual report, one line per kind that did anything, then the
+    progress notes: 「パブリックコメント：案件数 1、意見数 3」. A kind's figures that are zero are
+    left out (a dozen zeros per line hid the few that counted), its headline never."""
     lines = []
     for kind in kinds:
         values = row.figures.get(kind.key, {})
         if not values or not any(values.values()):
             continue
-        parts = [f"{m.label} {_number(values.get(m.key, 0))}" for m in kind.metrics if m.public]
-        lines.append(f"{kind.label}: " + ", ".join(parts))
+        parts = [
+            f"{m.label} {_number(values.get(m.key, 0))}"
+            for m in kind.metrics
+            if m.public and (m is kind.headline or values.get(m.key))
+        ]
+        lines.append(_("%(label)s: %(text)s", label=kind.label, text=join_list(parts)))
     for action in row.initiative.actions:
         progress = row.progress.get(action.id)
         if progress is not None and progress.note:
-            lines.append(f"{progress.status.label}: {progress.note}")
+            lines.append(_("%(label)s: %(text)s", label=progress.status.label, text=progress.note))
     return lines
 
 

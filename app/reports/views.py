@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from app.core import activity
 from app.core.activity import ActivityFilter
 from app.core.forms import choices
+from app.core.i18n import format_fiscal_year
 from app.extensions import db
 from app.plan import services as plan_services
 from app.plan.models import ActionProgress, Initiative
@@ -25,7 +26,7 @@ def read_filter() -> tuple[ReportFilterForm, ActivityFilter]:
 
     form = ReportFilterForm(request.args)
     everything = [(0, _("All"))]
-    form.year.choices = choices((y, str(y)) for y in reversed(services.year_choices()))
+    form.year.choices = choices(services.year_options())
     form.ward.choices = choices([*everything, *ward_choices()])
     form.department.choices = choices([*everything, *department_choices()])
     form.validate()
@@ -149,13 +150,14 @@ def chart_geometry(values: dict[int, float], years: list[int]) -> list[dict[str,
     return bars
 
 
-def _annual(year: int | None) -> tuple[AnnualForm, int, Any]:
+def _annual() -> tuple[AnnualForm, int, Any]:
+    """The annual report's year: the one asked for, else the current fiscal year. A year that
+    is not a choice is told beside the field, and the current year is shown meanwhile."""
     form = AnnualForm(request.args)
-    years = services.year_choices()
-    form.year.choices = choices((y, str(y)) for y in reversed(years))
-    chosen = year if year is not None else (form.year.data if form.validate() else None)
-    if chosen not in years:
-        chosen = years[-1]
+    form.year.choices = choices(services.year_options())
+    current = services.year_choices()[-1]
+    # Without ?year= there is nothing to validate: the page opens on the current year.
+    chosen = form.year.data if "year" in request.args and form.validate() else current
     form.year.data = chosen
     report = services.build_report(ActivityFilter(fiscal_years=(chosen,)))
     if report is None:
@@ -176,7 +178,7 @@ def annual_columns(plan: Any) -> list[str]:
 
 @bp.route("/reports/annual")
 def annual() -> ResponseReturnValue:
-    form, year, report = _annual(None)
+    form, year, report = _annual()
     return render_template(
         "reports/annual.html",
         form=form,
@@ -189,13 +191,13 @@ def annual() -> ResponseReturnValue:
 
 @bp.route("/reports/annual.xlsx")
 def annual_xlsx() -> ResponseReturnValue:
-    _form, year, report = _annual(None)
-    title = _("Response status report, FY%(year)s", year=year)
+    _form, year, report = _annual()
+    title = _("Response status report, %(year)s", year=format_fiscal_year(year))
     return exports.annual_xlsx(
         report,
-        year,
         annual_columns(report.plan),
         title,
+        _("Response status"),
         services.achievements,
         f"sankaku-annual-fy{year}.xlsx",
     )
