@@ -49,3 +49,29 @@ def test_demo_load_is_complete_and_idempotent(app, runner):
     assert runner.invoke(args=["demo", "load"]).exit_code == 0
     with app.app_context():
         assert _counts() == first
+
+
+def test_demo_city_shows_activity_for_all_22_initiatives(app, runner, client):
+    """Each row of the home page's table counts some activity of the kind its action names,
+    and every action has its progress recorded; loading again adds no progress twice."""
+    import re
+
+    from app.plan.models import Action, ActionProgress
+
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    home = client.get("/").text
+    empty = []
+    for number in range(1, 23):
+        row = home.split(f'id="initiative-{number}"', 1)[1].split("</tr>", 1)[0]
+        counts = [int(n) for n in re.findall(r": ([0-9]+)</a>", row)]
+        assert counts, number
+        if not any(counts):
+            empty.append(number)
+    assert empty == []
+    with app.app_context():
+        without = db.session.scalars(sa.select(Action.id).where(~Action.progress.any())).all()
+        assert without == []
+        progress = db.session.scalar(sa.select(sa.func.count(ActionProgress.id)))
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(ActionProgress.id))) == progress
