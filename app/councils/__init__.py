@@ -43,6 +43,7 @@ register(
             Metric("eligible", _l("Eligible applications")),
             Metric("appointments", _l("Appointments")),
             Metric("public_share", _l("Public-seat share (%)")),
+            Metric("observers", _l("Meeting observers")),
         ],
         figures=services.figures,
         records=services.records,

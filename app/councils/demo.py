@@ -285,6 +285,7 @@ def load_demo() -> None:
     call.opens_at = now - timedelta(days=40)
     call.closes_at = now - timedelta(days=10)
     db.session.commit()
-    order = services.draw_lottery(admin, call)
-    chosen = [a.id for a in call.applications if a.receipt_number in order[: call.seats]]
+    services.commit_lottery(admin, call)
+    services.draw_lottery(admin, call)
+    chosen = [a.id for a in call.applications if a.receipt_number in services.seat_numbers(call)]
     services.select_applicants(admin, call, chosen)

@@ -138,6 +138,13 @@ class GuidelinesForm(FlaskForm):
 
 
 class CallForm(FlaskForm):
+    # Choices: the current plan's initiatives (set by the view); initiative 7 unless chosen.
+    initiative_id = SelectField(
+        _l("Initiative it fulfils"),
+        coerce=int,
+        validators=[Optional()],
+        description=_l("Usually 7, the promotion of public members on councils."),
+    )
     title_ja = _required_text(_l("Title (Japanese)"), 200)
     title_en = _optional_text(_l("Title (English)"), 300)
     purpose_ja = _required_text(_l("Purpose (Japanese)"), 4000, area=True)

@@ -149,7 +149,8 @@ class ApplicationStatus(enum.StrEnum):
 
 
 APPLICATION_STATUS_LABELS = {
-    ApplicationStatus.SUBMITTED: _l("Received"),
+    # Not the bare "Received", whose translation is the date column's (受付日時).
+    ApplicationStatus.SUBMITTED: _l("Application received"),
     ApplicationStatus.INELIGIBLE: _l("Not eligible"),
     ApplicationStatus.SELECTED: _l("Selected"),
     ApplicationStatus.NOT_SELECTED: _l("Not selected"),
@@ -160,6 +161,9 @@ APPLICATION_STATUS_LABELS = {
 INELIGIBILITY_LABELS = {
     "too_young": _l("You are under the minimum age on the closing date."),
     "residency": _l("You do not live, work or study in the city as the guidelines require."),
+    "address": _l(
+        "You say you live in the city, but the address you gave is not in Kumamoto City."
+    ),
     "too_many_memberships": _l(
         "You already sit on, or have been appointed to, the most councils one person may sit on."
     ),
@@ -279,6 +283,9 @@ class ObserverRegistration(TimestampMixin, db.Model):
     submission_token: Mapped[str | None] = mapped_column(sa.String(64))
     name: Mapped[str] = mapped_column(sa.String(100))
     email: Mapped[str] = mapped_column(sa.String(254))
+    # sha256 of the token in the cancel link of the seat's mail; the token itself is never
+    # stored (None: booked before seats could be cancelled with a link).
+    cancel_token_hash: Mapped[str | None] = mapped_column(sa.String(64))
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     meeting: Mapped[CouncilMeeting] = relationship(back_populates="observers")
@@ -314,7 +321,12 @@ class RecruitmentCall(Localized, FulfilsInitiative, TimestampMixin, db.Model):
     contact_ja: Mapped[str] = mapped_column(sa.Text, default="")
     contact_en: Mapped[str] = mapped_column(sa.Text, default="")
     published: Mapped[bool] = mapped_column(default=False)
-    # The public lottery: seed, algorithm and the order it gave, all published.
+    # The public lottery as a commitment (services.commit_lottery, draw_lottery): before the
+    # draw, the pool of receipt numbers and the SHA-256 of the seed are published with the time;
+    # the seed itself stays secret until the draw publishes it with the order.
+    lottery_pool: Mapped[list[str] | None] = mapped_column(sa.JSON)
+    lottery_seed_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    lottery_committed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lottery_seed: Mapped[str | None] = mapped_column(sa.String(128))
     lottery_order: Mapped[list[str] | None] = mapped_column(sa.JSON)
     lottery_drawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -4,17 +4,19 @@ and the tests call these functions, nothing else writes."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from flask import render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from app.core import audit
@@ -41,6 +43,7 @@ from app.councils.models import (
     ReviewScore,
 )
 from app.extensions import db
+from app.plan import services as plan_services
 
 DEFAULT_INITIATIVE_NUMBER = 7  # 審議会への公募委員の登用促進
 MIN_NOTICE_DAYS = 7
@@ -69,6 +72,7 @@ GUIDELINE_FIELDS = [
     "women_target_percent",
 ]
 CALL_FIELDS = [
+    "initiative_id",
     "title_ja",
     "title_en",
     "purpose_ja",
@@ -173,6 +177,7 @@ class EligibilityFacts:
     birth_date: date
     closing_date: date
     residency: str
+    address: str
     current_memberships: int
     pending_appointments: int
     consecutive_terms: int
@@ -187,6 +192,9 @@ def eligibility_reasons(facts: EligibilityFacts, guidelines: CouncilGuidelines) 
         reasons.append("too_young")
     if facts.residency not in guidelines.residency_categories:
         reasons.append("residency")
+    elif facts.residency == "lives" and not address_in_city(facts.address):
+        # 在住 is a fact of the address; 在勤 and 在学 are not, so only this one is checked.
+        reasons.append("address")
     held = facts.current_memberships + facts.pending_appointments
     if held >= guidelines.max_concurrent_memberships:
         reasons.append("too_many_memberships")
@@ -196,6 +204,18 @@ def eligibility_reasons(facts: EligibilityFacts, guidelines: CouncilGuidelines) 
         if exclusion in facts.declared_exclusions:
             reasons.append(f"exclusion:{exclusion}")
     return reasons
+
+
+# How an address in the city is written: 熊本市 (also in full-width or with spaces, folded by
+# NFKC), or romanised as Kumamoto City / Kumamoto-shi.
+CITY_ADDRESS_NAMES = ("熊本市", "kumamotocity", "kumamoto-shi", "kumamotoshi")
+
+
+def address_in_city(address: str) -> bool:
+    """Whether an address is in Kumamoto City: it names the city (熊本市). A ward alone
+    (中央区…) is not enough, since other cities have wards of the same names."""
+    folded = "".join(unicodedata.normalize("NFKC", address or "").lower().split())
+    return any(name in folded for name in CITY_ADDRESS_NAMES)
 
 
 def consecutive_terms(terms: Iterable[tuple[date, date]], next_start: date) -> int:
@@ -212,11 +232,16 @@ def consecutive_terms(terms: Iterable[tuple[date, date]], next_start: date) -> i
     return count
 
 
-LOTTERY_ALGORITHM = (
-    "For every eligible receipt number r, compute SHA-256 of the UTF-8 text seed + ':' + r and "
-    "write it in lowercase hexadecimal. Sort the receipt numbers by that text, ascending (ties, "
-    "which do not happen in practice, by the receipt number). The first numbers in this order "
-    "take the seats."
+# The method as the lottery page explains it, in the page's language.
+LOTTERY_ALGORITHM = _l(
+    "Before the draw, the city publishes the pool (the receipt numbers that enter the lottery) "
+    "and the SHA-256 of a secret seed, in lowercase hexadecimal. At the draw the seed itself is "
+    "published, so anyone can check that its SHA-256 is the value published before. For every "
+    'receipt number r in the pool, compute the SHA-256 of the UTF-8 text seed + ":" + r in '
+    "lowercase hexadecimal, and sort the receipt numbers by that text, ascending (ties, which "
+    "do not happen in practice, by the receipt number). The seats go to the first numbers in "
+    "this order; an application withdrawn after the pool was published is passed over and its "
+    "place goes to the next number."
 )
 
 LOTTERY_SOURCE = """import hashlib
@@ -226,6 +251,12 @@ def lottery_order(seed, receipt_numbers):
         return (hashlib.sha256(f"{seed}:{r}".encode("utf-8")).hexdigest(), r)
     return sorted(receipt_numbers, key=key)
 """
+
+
+def sha256_hex(text: str) -> str:
+    """SHA-256 of UTF-8 text in lowercase hexadecimal: the seed's published hash, and the
+    stored form of an observer's cancel token."""
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def lottery_order(seed: str, receipt_numbers: Iterable[str]) -> list[str]:
@@ -454,17 +485,26 @@ def register_observer(
         db.session.rollback()
         raise CouncilError(_("All observer seats are taken."))
     number = next_receipt_number(f"council-meeting:{meeting.id}")
+    token = secrets.token_urlsafe(32)
     registration = ObserverRegistration(
         meeting_id=meeting.id,
         receipt_number=format_receipt(f"KM{meeting.id:04d}", number),
         submission_token=submission_token,
         name=name,
         email=email,
+        cancel_token_hash=sha256_hex(token),
     )
     db.session.add(registration)
+    db.session.flush()
     with force_locale("ja"):
+        cancel_link = public_url(
+            "councils.cancel_observer", registration_id=registration.id, token=token
+        )
         body = render_template(
-            "councils/mail/observer.txt", registration=registration, meeting=meeting
+            "councils/mail/observer.txt",
+            registration=registration,
+            meeting=meeting,
+            cancel_link=cancel_link,
         )
         queue_mail(
             email, _("Your observer seat: %(number)s", number=registration.receipt_number), body
@@ -473,17 +513,48 @@ def register_observer(
     return registration
 
 
+def check_observer_token(registration: ObserverRegistration, token: str) -> bool:
+    """Whether `token` is the one in the seat's cancel link (seats booked before links were
+    sent have none)."""
+    if registration.cancel_token_hash is None:
+        return False
+    return hmac.compare_digest(registration.cancel_token_hash, sha256_hex(token))
+
+
+def cancel_observer(registration_id: int) -> ObserverRegistration:
+    """The person who booked gives the seat back (the link in the seat's mail), up to the
+    start of the meeting; the row is kept, marked cancelled, and the seat is free for the next
+    person. Under the meeting's lock, like booking, so a seat is never counted twice."""
+    begin_write()
+    registration = db.session.get(ObserverRegistration, registration_id)
+    if registration is None:
+        db.session.rollback()
+        raise CouncilError(_("There is no such seat."))
+    meeting = db.session.scalar(
+        sa.select(CouncilMeeting)
+        .where(CouncilMeeting.id == registration.meeting_id)
+        .with_for_update()
+    )
+    db.session.refresh(registration)
+    if registration.cancelled_at is not None:
+        db.session.rollback()
+        raise CouncilError(_("This seat has already been cancelled."))
+    if meeting.starts_at <= utcnow():
+        db.session.rollback()
+        raise CouncilError(_("The meeting has begun; the seat can no longer be cancelled."))
+    registration.cancelled_at = utcnow()
+    db.session.commit()
+    return registration
+
+
 # Recruitment calls ---------------------------------------------------------------------------
 
 
 def default_initiative_id() -> int:
-    from app.plan import services as plan_services
-
-    plan = plan_services.current_plan()
-    initiative = plan and plan_services.get_initiative(plan, DEFAULT_INITIATIVE_NUMBER)
-    if initiative is None:
+    initiative_id = councils_initiative_id()
+    if initiative_id is None:
         raise CouncilError(_("Load the response table first: initiative 7 is missing."))
-    return initiative.id
+    return initiative_id
 
 
 def call_warnings(call: RecruitmentCall) -> list[str]:
@@ -511,12 +582,12 @@ def save_call(
     if values["seats"] > council.total_seats:
         raise CouncilError(_("The call offers more seats than the council has."), "seats")
     created = call is None
+    # Staff choose the initiative a call fulfils; without a choice it is 7 (公募委員の登用促進),
+    # or for a call being changed, the one it had.
+    if not values.get("initiative_id"):
+        values["initiative_id"] = call.initiative_id if call else default_initiative_id()
     if call is None:
-        call = RecruitmentCall(
-            council_id=council.id,
-            initiative_id=values.pop("initiative_id", None) or default_initiative_id(),
-            department_id=council.department_id,
-        )
+        call = RecruitmentCall(council_id=council.id, department_id=council.department_id)
         db.session.add(call)
         before = None
     else:
@@ -620,6 +691,7 @@ def submit_application(user: Any, call_id: int, **values: Any) -> Application:
         birth_date=values["birth_date"],
         closing_date=closing_date,
         residency=values["residency"].value,
+        address=values["address"],
         current_memberships=current,
         pending_appointments=pending,
         consecutive_terms=terms,
@@ -644,8 +716,11 @@ def submit_application(user: Any, call_id: int, **values: Any) -> Application:
 
 
 def withdraw_application(user: Any, application_id: int, reason: str) -> Application:
-    """The applicant withdraws (辞退) before the selection: kept, with who, when and why, and
-    left out of screening, the lottery and the figures."""
+    """The applicant withdraws (辞退), before the closing date or after it, until the selection:
+    kept, with who, when and why, and left out of screening, the lottery and the figures.
+    Withdrawn before the lottery's commitment, the number is not in the published pool;
+    withdrawn after it, the published pool and order stay as they are and the number is passed
+    over when the seats are given (seat_numbers)."""
     begin_write()
     application = db.session.scalar(
         sa.select(Application).where(Application.id == application_id).with_for_update()
@@ -741,6 +816,9 @@ def record_score(
     call = application.call
     if not call.selection_method.uses_review or call.selected_at is not None:
         raise CouncilError(_("Scores are not taken for this call."))
+    if call.lottery_committed_at is not None:
+        # The pool was chosen by the scores and published: a later score would not change it.
+        raise CouncilError(_("The lottery's pool is published; the scores can no longer change."))
     if application.status is not ApplicationStatus.SUBMITTED:
         raise CouncilError(_("This application is not being screened."))
     if len(points) != len(call.criteria()) or any(not 0 <= p <= 5 for p in points):
@@ -789,29 +867,88 @@ def lottery_pool(call: RecruitmentCall) -> list[Application]:
     return list(applications)
 
 
-def draw_lottery(actor: Any, call: RecruitmentCall, seed: str | None = None) -> list[str]:
-    """Draw the public lottery once, after the call closes: the seed (from `secrets` unless a
-    public value is given), the algorithm and the order are published on the call's page."""
-    if not call.selection_method.uses_lottery:
-        raise CouncilError(_("This call is not decided by lottery."))
-    if call.lottery_drawn_at is not None:
-        raise CouncilError(_("The lottery has already been drawn."))
-    if call.closes_at > utcnow():
-        raise CouncilError(_("The lottery is drawn after the call closes."))
-    call.lottery_seed = seed or secrets.token_hex(16)
-    call.lottery_order = lottery_order(
-        call.lottery_seed, [a.receipt_number for a in lottery_pool(call)]
+def commit_lottery(actor: Any, call: RecruitmentCall, seed: str | None = None) -> str:
+    """Commit to the lottery before drawing it, once, after the call closes: publish the pool
+    (the receipt numbers that enter it) and the SHA-256 of a seed drawn now by the server, and
+    keep the seed secret until the draw. Nobody can then choose an order: the pool is fixed, the
+    seed cannot be changed without its hash giving it away, and a second commitment is refused.
+    Returns the published hash. `seed` is for tests; staff cannot give one."""
+    begin_write()
+    locked = db.session.scalar(
+        sa.select(RecruitmentCall).where(RecruitmentCall.id == call.id).with_for_update()
     )
-    call.lottery_drawn_at = utcnow()
+    if not locked.selection_method.uses_lottery:
+        db.session.rollback()
+        raise CouncilError(_("This call is not decided by lottery."))
+    if locked.lottery_committed_at is not None or locked.lottery_drawn_at is not None:
+        db.session.rollback()
+        raise CouncilError(_("The lottery's pool and seed hash have already been published."))
+    if locked.closes_at > utcnow():
+        db.session.rollback()
+        raise CouncilError(_("The lottery's pool is published after the call closes."))
+    locked.lottery_pool = sorted(a.receipt_number for a in lottery_pool(locked))
+    locked.lottery_seed = seed or secrets.token_hex(16)
+    locked.lottery_seed_hash = sha256_hex(locked.lottery_seed)
+    locked.lottery_committed_at = utcnow()
+    audit.record(
+        actor,
+        "councils.call.lottery_commit",
+        locked,
+        f"published the lottery pool and seed hash for call {locked.id}",
+        # Not the seed: the audit log is read by people who must not know it before the draw.
+        after={"pool": locked.lottery_pool, "seed_hash": locked.lottery_seed_hash},
+    )
+    db.session.commit()
+    return locked.lottery_seed_hash
+
+
+def draw_lottery(actor: Any, call: RecruitmentCall) -> list[str]:
+    """Draw the committed lottery, once: publish the seed and the order it gives the published
+    pool (lottery_order), so anyone can check the hash and re-run the order."""
+    begin_write()
+    locked = db.session.scalar(
+        sa.select(RecruitmentCall).where(RecruitmentCall.id == call.id).with_for_update()
+    )
+    if not locked.selection_method.uses_lottery:
+        db.session.rollback()
+        raise CouncilError(_("This call is not decided by lottery."))
+    if locked.lottery_drawn_at is not None:
+        db.session.rollback()
+        raise CouncilError(_("The lottery has already been drawn."))
+    if locked.lottery_committed_at is None:
+        db.session.rollback()
+        raise CouncilError(_("Publish the pool and the seed hash before the draw."))
+    locked.lottery_order = lottery_order(locked.lottery_seed, locked.lottery_pool or [])
+    locked.lottery_drawn_at = utcnow()
     audit.record(
         actor,
         "councils.call.lottery",
-        call,
-        f"drew the lottery for call {call.id}",
-        after={"seed": call.lottery_seed, "order": call.lottery_order},
+        locked,
+        f"drew the lottery for call {locked.id}",
+        after={"seed": locked.lottery_seed, "order": locked.lottery_order},
     )
     db.session.commit()
-    return call.lottery_order
+    return locked.lottery_order
+
+
+def withdrawn_numbers(call: RecruitmentCall) -> set[str]:
+    """Receipt numbers of the call's withdrawn applications (public: a number says nothing of
+    the person)."""
+    return set(
+        db.session.scalars(
+            sa.select(Application.receipt_number).where(
+                Application.call_id == call.id,
+                Application.status == ApplicationStatus.WITHDRAWN,
+            )
+        )
+    )
+
+
+def seat_numbers(call: RecruitmentCall) -> list[str]:
+    """The numbers the drawn order gives the seats to: the first `seats` of the order, passing
+    over applications withdrawn after the pool was published."""
+    withdrawn = withdrawn_numbers(call)
+    return [r for r in call.lottery_order or [] if r not in withdrawn][: call.seats]
 
 
 def ranked_applications(
@@ -854,7 +991,7 @@ def select_applicants(
     if any(i not in eligible for i in application_ids):
         raise CouncilError(_("Only eligible applications can be selected."))
     if call.lottery_order is not None:
-        allowed = set(call.lottery_order[: call.seats])
+        allowed = set(seat_numbers(call))
         if any(eligible[i].receipt_number not in allowed for i in application_ids):
             raise CouncilError(_("A lottery call appoints the first numbers in the drawn order."))
     members = []
@@ -966,6 +1103,53 @@ def _percent(part: Any, whole: Any) -> sa.ColumnElement[Any]:
     return sa.case((whole > 0, 100.0 * part / whole), else_=None)
 
 
+def over_consecutive_terms(
+    day: date, limit: int, person: sa.ColumnElement[Any]
+) -> list[tuple[str, str, int]]:
+    """(name, council, terms) of people who sit on a council on `day` in a run of more than
+    `limit` consecutive terms there (consecutive_terms: a gap of more than 31 days breaks a
+    run; terms served before a break do not count). One statement: every term of the people
+    seated on `day`, on the councils where they sit; the runs are counted here."""
+    seated = (
+        sa.select(person.label("person"), CouncilMember.council_id)
+        .where(memberships_on(day))
+        .distinct()
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(
+            person.label("person"),
+            CouncilMember.council_id,
+            CouncilMember.name,
+            Council.name_ja,
+            CouncilMember.appointed_on,
+            CouncilMember.term_ends_on,
+            CouncilMember.ended_on,
+        )
+        .join(Council, CouncilMember.council_id == Council.id)
+        .join(
+            seated,
+            sa.and_(seated.c.person == person, seated.c.council_id == CouncilMember.council_id),
+        )
+        .where(CouncilMember.appointed_on <= day)
+    ).mappings()
+    runs: dict[tuple[Any, int], list[Any]] = {}
+    for row in rows:
+        runs.setdefault((row["person"], row["council_id"]), []).append(row)
+    result = []
+    for terms in runs.values():
+        spans = [
+            (t["appointed_on"], min(t["term_ends_on"], t["ended_on"] or t["term_ends_on"]))
+            for t in terms
+        ]
+        latest = max(spans, key=lambda span: span[1])
+        # The run that ends with the latest term: counted back from the day after it.
+        count = consecutive_terms(spans, latest[1] + timedelta(days=1))
+        if count > limit:
+            result.append((min(t["name"] for t in terms), terms[0]["name_ja"], count))
+    return sorted(result)
+
+
 def dashboard(day: date | None = None) -> Dashboard:
     """The oversight figures for 行政経営課, computed in SQL with GROUP BY on the members who
     hold a seat on `day`. Women share = members recorded as female / all current members."""
@@ -1049,14 +1233,7 @@ def dashboard(day: date | None = None) -> Dashboard:
         .having(sa.func.count(CouncilMember.id) > guidelines.max_concurrent_memberships)
         .order_by(sa.func.min(CouncilMember.name))
     ).all()
-    over_terms_rows = db.session.execute(
-        sa.select(sa.func.min(CouncilMember.name), Council.name_ja, sa.func.count(CouncilMember.id))
-        .join(Council, CouncilMember.council_id == Council.id)
-        .where(CouncilMember.appointed_on <= day)
-        .group_by(person, Council.id, Council.name_ja)
-        .having(sa.func.count(CouncilMember.id) > guidelines.max_consecutive_terms)
-        .order_by(sa.func.min(CouncilMember.name))
-    ).all()
+    over_terms_rows = over_consecutive_terms(day, guidelines.max_consecutive_terms, person)
     calls = db.session.scalars(
         sa.select(RecruitmentCall)
         .where(RecruitmentCall.published.is_(True))
@@ -1122,9 +1299,10 @@ def dashboard_csv(data: Dashboard) -> bytes:
 
 
 def figures(flt: ActivityFilter) -> dict[int, dict[str, float]]:
-    """Per initiative: calls, applications, eligible applications, appointments, and the
-    public-seat share (percent, of current members) of the councils those calls recruit for.
-    Two statements, whatever the data."""
+    """Per initiative: calls, applications, eligible applications, appointments, the
+    public-seat share (percent, of current members) of the councils those calls recruit for,
+    and the observers of council meetings (observer_figures). Three statements, whatever the
+    data."""
     call = RecruitmentCall
     live = sa.and_(Application.id.is_not(None), Application.status != ApplicationStatus.WITHDRAWN)
     eligible = sa.and_(live, Application.status != ApplicationStatus.INELIGIBLE)
@@ -1176,7 +1354,44 @@ def figures(flt: ActivityFilter) -> dict[int, dict[str, float]]:
     )
     for initiative_id, percent in db.session.execute(share):
         result.setdefault(initiative_id, {})["public_share"] = round(float(percent or 0), 1)
+    for initiative_id, observers in observer_figures(flt).items():
+        result.setdefault(initiative_id, {})["observers"] = observers
     return result
+
+
+def councils_initiative_id() -> int | None:
+    """Initiative 7 (審議会への公募委員の登用促進) of the current plan, the initiative of opening
+    councils to citizens: a new call's default, and the one council meeting observers count
+    under. None before the response table is loaded."""
+    plan = plan_services.current_plan()
+    initiative = plan and plan_services.get_initiative(plan, DEFAULT_INITIATIVE_NUMBER)
+    return initiative.id if initiative else None
+
+
+def observer_figures(flt: ActivityFilter) -> dict[int, int]:
+    """{initiative: seats booked and not cancelled} for council meetings, counted in the
+    fiscal year of the meeting and for the council's department. Councils serve the whole
+    city, so a ward filter leaves none."""
+    # Counted under 7, not a call's initiative: a council has no initiative of its own, and a
+    # meeting is held for the council, not for one of its calls (whose initiative staff choose).
+    initiative_id = councils_initiative_id()
+    if initiative_id is None or flt.ward_id is not None:
+        return {}
+    if flt.initiative_id is not None and flt.initiative_id != initiative_id:
+        return {}
+    stmt = (
+        sa.select(sa.func.count(ObserverRegistration.id))
+        .join(CouncilMeeting, ObserverRegistration.meeting_id == CouncilMeeting.id)
+        .join(Council, CouncilMeeting.council_id == Council.id)
+        .where(ObserverRegistration.cancelled_at.is_(None))
+    )
+    span = flt.instant_range()
+    if span is not None:
+        stmt = stmt.where(CouncilMeeting.starts_at >= span[0], CouncilMeeting.starts_at < span[1])
+    if flt.department_id is not None:
+        stmt = stmt.where(Council.department_id == flt.department_id)
+    observers = int(db.session.scalar(stmt) or 0)
+    return {initiative_id: observers} if observers else {}
 
 
 def records(initiative_id: int, limit: int) -> list[ActivityRecord]:

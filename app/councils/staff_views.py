@@ -44,6 +44,7 @@ from app.councils.models import (
 )
 from app.councils.permissions import can_manage_council, can_review, oversees_councils
 from app.extensions import db
+from app.plan import services as plan_services
 
 
 def _council(council_id: int) -> Council:
@@ -84,8 +85,6 @@ def index() -> ResponseReturnValue:
 
 
 def _department_choices(form: CouncilForm) -> None:
-    from app.plan import services as plan_services
-
     departments = plan_services.department_choices()
     if not oversees_councils(current_user):
         departments = [d for d in departments if d[0] == current_user.department_id]
@@ -266,9 +265,12 @@ def edit_call(council_id: int | None = None, call_id: int | None = None) -> Resp
     call = _call(call_id) if call_id else None
     item = call.council if call else _council(council_id)
     form = CallForm(obj=call)
+    form.initiative_id.choices = choices(plan_services.initiative_choices())
     if request.method == "GET" and call:
         form.opens_at.data = utc_to_form(call.opens_at)
         form.closes_at.data = utc_to_form(call.closes_at)
+    elif request.method == "GET":
+        form.initiative_id.data = services.councils_initiative_id()
     if form.validate_on_submit():
         values = {name: form[name].data for name in services.CALL_FIELDS}
         values["opens_at"] = form_to_utc(values["opens_at"])
@@ -342,6 +344,19 @@ def assign_reviewer(call_id: int) -> ResponseReturnValue:
         reviewer = db.session.get(User, form.reviewer_id.data)
         services.assign_reviewer(current_user, item, reviewer)
         flash(_("The reviewer has been assigned and told by e-mail."), "success")
+    return redirect(url_for("councils_staff.call", call_id=item.id))
+
+
+@staff_bp.route("/calls/<int:call_id>/commitment", methods=["POST"])
+def commit_lottery(call_id: int) -> ResponseReturnValue:
+    item = _call(call_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.commit_lottery(current_user, item)
+        except services.CouncilError as error:
+            flash(str(error), "error")
+        else:
+            flash(_("The lottery's pool and seed hash have been published."), "success")
     return redirect(url_for("councils_staff.call", call_id=item.id))
 
 

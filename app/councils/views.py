@@ -15,7 +15,7 @@ from app.core.db import utcnow
 from app.core.receipts import give_submission_token
 from app.core.security import submission_rate_limit
 from app.councils import bp, services
-from app.councils.forms import ApplicationForm, ObserverForm, WithdrawForm
+from app.councils.forms import ApplicationForm, ConfirmForm, ObserverForm, WithdrawForm
 from app.councils.models import (
     EXCLUSION_LABELS,
     RESIDENCY_LABELS,
@@ -24,6 +24,7 @@ from app.councils.models import (
     CouncilMeeting,
     Gender,
     MeetingOpenness,
+    ObserverRegistration,
     RecruitmentCall,
     Residency,
 )
@@ -94,7 +95,7 @@ def meeting(meeting_id: int) -> ResponseReturnValue:
             flash(
                 _(
                     "Your observer seat is booked. Your number is %(number)s; we have sent it "
-                    "to you by e-mail.",
+                    "to you by e-mail, with a link to cancel the seat if you cannot come.",
                     number=registration.receipt_number,
                 ),
                 "success",
@@ -106,6 +107,30 @@ def meeting(meeting_id: int) -> ResponseReturnValue:
         form=form,
         accepting=accepting,
         seats_left=max(item.observer_seats - services.seats_taken(item), 0),
+    )
+
+
+@bp.route("/observers/<int:registration_id>/cancel/<token>", methods=["GET", "POST"])
+def cancel_observer(registration_id: int, token: str) -> ResponseReturnValue:
+    """The cancel link of the seat's mail: the token is the key, no account is needed."""
+    registration = db.session.get(ObserverRegistration, registration_id)
+    if registration is None or not services.check_observer_token(registration, token):
+        abort(404)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            services.cancel_observer(registration.id)
+        except services.CouncilError as error:
+            flash(str(error), "error")
+        else:
+            flash(_("Your observer seat has been cancelled. Thank you for telling us."), "success")
+        return redirect(url_for("councils.meeting", meeting_id=registration.meeting_id))
+    return render_template(
+        "councils/cancel_observer.html",
+        registration=registration,
+        meeting=registration.meeting,
+        form=form,
+        open_to_cancel=registration.meeting.starts_at > utcnow(),
     )
 
 
@@ -125,13 +150,15 @@ def call(call_id: int) -> ResponseReturnValue:
 @bp.route("/calls/<int:call_id>/lottery")
 def lottery(call_id: int) -> ResponseReturnValue:
     item = _public_call(call_id)
-    if item.lottery_drawn_at is None:
+    if item.lottery_committed_at is None and item.lottery_drawn_at is None:
         abort(404)
     return render_template(
         "councils/lottery.html",
         call=item,
         algorithm=services.LOTTERY_ALGORITHM,
         source=services.LOTTERY_SOURCE,
+        withdrawn=services.withdrawn_numbers(item),
+        seats=set(services.seat_numbers(item)),
     )
 
 
@@ -175,6 +202,14 @@ def apply(call_id: int) -> ResponseReturnValue:
                 flash(str(error), "error")
                 return redirect(url_for("councils.call", call_id=item.id))
         else:
+            flash(
+                _(
+                    "Your application has been received. Your receipt number is %(number)s; "
+                    "we have sent it to you by e-mail.",
+                    number=application.receipt_number,
+                ),
+                "success",
+            )
             return redirect(url_for("councils.my_application", application_id=application.id))
     return render_template(
         "councils/apply.html",

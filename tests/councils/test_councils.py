@@ -264,11 +264,12 @@ def test_lottery_is_published_and_can_be_rerun(app, client, login_as, make_call,
     close_call(app, call_id)
     with app.app_context():
         call = db.session.get(RecruitmentCall, call_id)
+        services.commit_lottery(None, call)
         order = services.draw_lottery(None, call)
         assert len(order) == 5
     page = client.get(f"/councils/calls/{call_id}/lottery").text
     seed = re.search(r'id="lottery-seed">([0-9a-f]+)<', page).group(1)
-    published = re.findall(r"<li>(KB\d+-\d+)", page)
+    published = re.findall(r'<li class="order-number">(KB\d+-\d+)', page)
     assert published == order
     namespace: dict = {}
     exec(services.LOTTERY_SOURCE, namespace)
@@ -292,6 +293,12 @@ def test_selection_appoints_and_tells_every_applicant(
     ineligible = apply_as(call_id, residency="none")
     close_call(app, call_id)
     login_as("staff", "kikaku")
+    submit(
+        client,
+        f"/staff/councils/calls/{call_id}/commitment",
+        {},
+        page=f"/staff/councils/calls/{call_id}",
+    )
     response = submit(
         client,
         f"/staff/councils/calls/{call_id}/lottery",
@@ -354,6 +361,7 @@ def test_no_personal_data_on_public_pages(app, client, make_call, apply_as, make
     close_call(app, call_id)
     with app.app_context():
         call = db.session.get(RecruitmentCall, call_id)
+        services.commit_lottery(None, call)
         services.draw_lottery(None, call)
         council = call.council
         meeting, _ = services.save_meeting(
@@ -784,6 +792,7 @@ def test_figures_per_initiative(app, make_call, apply_as, plan):
     close_call(app, call_id)
     with app.test_request_context():
         call = db.session.get(RecruitmentCall, call_id)
+        services.commit_lottery(None, call)
         order = services.draw_lottery(None, call)
         chosen = [a.id for a in call.applications if a.receipt_number == order[0]]
         services.select_applicants(None, call, chosen)

@@ -38,6 +38,7 @@ def facts(**overrides):
         "birth_date": date(1980, 1, 1),
         "closing_date": CLOSING,
         "residency": "lives",
+        "address": "熊本市中央区手取本町1番1号",
         "current_memberships": 0,
         "pending_appointments": 0,
         "consecutive_terms": 0,
