@@ -6,7 +6,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from app.core.forms import HoneypotMixin, choices, clean_text
-from app.core.permissions import Role
+from app.core.permissions import ROLE_LABELS
 
 # The service checks length and strength (services.check_password_strength) for every way a
 # password is set; the form only bounds what it accepts.
@@ -107,12 +107,7 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
-ROLE_CHOICES = [
-    (Role.CITIZEN.value, _l("Citizen")),
-    (Role.STAFF.value, _l("Staff")),
-    (Role.REVIEWER.value, _l("Reviewer")),
-    (Role.ADMIN.value, _l("Administrator")),
-]
+ROLE_CHOICES = [(role.value, label) for role, label in ROLE_LABELS.items()]
 
 
 class UserForm(FlaskForm):

@@ -7,10 +7,118 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import has_request_context, request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import UTCDateTime, utcnow
 from app.extensions import db
+
+# What each action code of the log means, for the audit page (both languages). A code
+# missing here is shown as it is; tests/core/test_audit_labels.py finds every code the
+# application records and fails on one without a label.
+ACTION_LABELS: dict[str, Any] = {
+    "login": _l("Logged in"),
+    "login.failed": _l("Failed login"),
+    "logout": _l("Logged out"),
+    "logout.everywhere": _l("Logged out everywhere"),
+    "password.change": _l("Password changed"),
+    "password.reset": _l("Password reset"),
+    "user.register": _l("Account registered"),
+    "user.confirm": _l("E-mail address confirmed"),
+    "user.create": _l("Account created by an administrator"),
+    "user.role": _l("Role changed"),
+    "user.update": _l("Account updated"),
+    "core.save_disposition": _l("Disposition saved"),
+    "plan.record_progress": _l("Progress of an action recorded"),
+    "plan.edit_recommendation": _l("Recommendation edited"),
+    "plan.edit_initiative": _l("Initiative edited"),
+    "plan.edit_action": _l("Action edited"),
+    "public_comment.create": _l("Public comment created"),
+    "public_comment.update": _l("Public comment updated"),
+    "public_comment.add_section": _l("Section added to a draft"),
+    "public_comment.update_section": _l("Section of a draft updated"),
+    "public_comment.add_material": _l("Material added to a draft"),
+    "public_comment.submitted": _l("Draft sent for review"),
+    "public_comment.approved": _l("Draft approved"),
+    "public_comment.returned": _l("Draft returned"),
+    "public_comment.results_submitted": _l("Results sent for review"),
+    "public_comment.results_approved": _l("Results approved"),
+    "public_comment.results_returned": _l("Results returned"),
+    "public_comment.abandoned": _l("Public comment abandoned"),
+    "public_comment.enter_comment": _l("Comment entered by staff"),
+    "public_comment.redact": _l("Comment redacted"),
+    "public_comment.out_of_scope": _l("Comment marked out of scope"),
+    "public_comment.save_summary": _l("Summary of opinions saved"),
+    "public_comment.assign": _l("Comments matched to a summary"),
+    "public_comment.regroup": _l("Comments grouped again"),
+    "public_comment.campaign": _l("Group marked as a campaign"),
+    "public_comment.split": _l("Group of comments split"),
+    "public_comment.merge": _l("Groups of comments merged"),
+    "consultation_kind.create": _l("Kind of consultation created"),
+    "consultation_kind.update": _l("Kind of consultation updated"),
+    "venue.create": _l("Venue created"),
+    "consultation.create": _l("Consultation created"),
+    "consultation.update": _l("Consultation updated"),
+    "consultation.advice": _l("Advice on the participation method"),
+    "session.schedule": _l("Session scheduled"),
+    "session.move": _l("Session moved"),
+    "session.cancel": _l("Session cancelled"),
+    "session.attendance": _l("Attendance recorded"),
+    "registration.cancel": _l("Registration cancelled by staff"),
+    "record.save": _l("Session record saved"),
+    "record.publish": _l("Session record published"),
+    "opinion.add": _l("Opinion added to a record"),
+    "opinion.answer": _l("Opinion answered"),
+    "councils.guidelines.update": _l("Council guidelines updated"),
+    "councils.council.create": _l("Council created"),
+    "councils.council.update": _l("Council updated"),
+    "councils.member.appoint": _l("Member appointed"),
+    "councils.member.end": _l("Member's term ended"),
+    "councils.meeting.create": _l("Council meeting created"),
+    "councils.meeting.update": _l("Council meeting updated"),
+    "councils.meeting.minutes": _l("Minutes published"),
+    "councils.call.create": _l("Recruitment call created"),
+    "councils.call.update": _l("Recruitment call updated"),
+    "councils.call.publish": _l("Recruitment call published"),
+    "councils.call.lottery_commit": _l("Lottery pool and seed hash published"),
+    "councils.call.lottery": _l("Lottery drawn"),
+    "councils.call.select": _l("Applicants selected"),
+    "councils.application.withdraw": _l("Application withdrawn"),
+    "councils.reviewer.assign": _l("Reviewer assigned to a recruitment call"),
+    "councils.review.score": _l("Application scored"),
+    "proposals.call.save": _l("Proposal call saved"),
+    "proposals.call.publish": _l("Proposal call published"),
+    "proposals.theme.add": _l("Theme added to a call"),
+    "proposals.draft.save": _l("Proposal draft saved"),
+    "proposals.consultation.note": _l("Note of a prior consultation"),
+    "proposals.reviewer.assign": _l("Reviewer assigned to a proposal call"),
+    "proposals.review.score": _l("Proposal scored"),
+    "proposals.review.conflict": _l("Conflict of interest declared"),
+    "proposals.presentation": _l("Public presentation recorded"),
+    "proposals.report.progress": _l("Progress report on a project"),
+    "proposals.report.midterm": _l("Mid-term report on a project"),
+    "proposals.evaluation.group": _l("Group's evaluation"),
+    "proposals.evaluation.division": _l("Division's evaluation"),
+    "proposals.stage.draft": _l("Proposal back to draft"),
+    "proposals.stage.consulting": _l("Proposal in prior consultation"),
+    "proposals.stage.submitted": _l("Proposal submitted"),
+    "proposals.stage.division": _l("Proposal with the division"),
+    "proposals.stage.document_review": _l("Proposal in document review"),
+    "proposals.stage.presentation": _l("Proposal at the public presentation"),
+    "proposals.stage.final_review": _l("Proposal in final review"),
+    "proposals.stage.adopted": _l("Proposal adopted"),
+    "proposals.stage.rejected": _l("Proposal not adopted"),
+    "proposals.stage.agreed": _l("Agreement concluded"),
+    "proposals.stage.completed": _l("Project completed"),
+    "proposals.stage.evaluated": _l("Project evaluated"),
+    "proposals.stage.withdrawn": _l("Proposal withdrawn"),
+}
+
+
+def action_label(code: str) -> str:
+    """The readable name of an action code in the page's language."""
+    label = ACTION_LABELS.get(code)
+    return str(label) if label is not None else code
 
 
 class AuditEntry(db.Model):
@@ -26,6 +134,10 @@ class AuditEntry(db.Model):
     remote_addr: Mapped[str | None] = mapped_column(sa.String(64))
 
     actor = relationship("User", lazy="joined")
+
+    @property
+    def action_label(self) -> str:
+        return action_label(self.action)
 
 
 def snapshot(obj: Any, fields: list[str]) -> dict[str, Any]:

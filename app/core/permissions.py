@@ -12,6 +12,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import Blueprint, abort, current_app
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -22,6 +23,18 @@ class Role(enum.StrEnum):
     STAFF = "staff"
     REVIEWER = "reviewer"
     ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return str(ROLE_LABELS[self])
+
+
+ROLE_LABELS = {
+    Role.CITIZEN: _l("Citizen"),
+    Role.STAFF: _l("Staff"),
+    Role.REVIEWER: _l("Reviewer"),
+    Role.ADMIN: _l("Administrator"),
+}
 
 
 STAFF_ROLES = frozenset({Role.STAFF, Role.ADMIN})

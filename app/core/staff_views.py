@@ -14,7 +14,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from app.core.audit import AuditEntry
+from app.core.audit import AuditEntry, action_label
 from app.core.dispositions import Disposition, save_disposition
 from app.core.forms import choices, within_calendar
 from app.core.i18n import jst_to_utc
@@ -64,7 +64,7 @@ def audit_log() -> ResponseReturnValue:
     actions = db.session.scalars(
         sa.select(AuditEntry.action).distinct().order_by(AuditEntry.action)
     ).all()
-    form.action.choices = choices([("", _l("All")), *[(a, a) for a in actions]])
+    form.action.choices = choices([("", _l("All")), *[(a, action_label(a)) for a in actions]])
     form.validate()
     stmt = sa.select(AuditEntry).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
     if form.actor.data:
