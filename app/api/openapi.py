@@ -37,6 +37,8 @@ CASE = {
         "phase",
         "opens_at",
         "closes_at",
+        "period_days",
+        "short_period_reason",
         "initiative",
         "department",
         "fiscal_year",
@@ -51,6 +53,15 @@ CASE = {
         },
         "opens_at": {"type": "string", "format": "date-time"},
         "closes_at": {"type": "string", "format": "date-time"},
+        "period_days": {
+            "type": "integer",
+            "description": "Days of the comment period in Japan dates, the opening day and "
+            "the closing day included (行政手続法 art. 39).",
+        },
+        "short_period_reason": {
+            "type": "string",
+            "description": "Why the period is under 30 days (art. 40); empty otherwise.",
+        },
         "initiative": {"type": "integer"},
         "department": {"type": "string"},
         "ward": {"type": ["string", "null"]},

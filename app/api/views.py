@@ -261,6 +261,10 @@ def _case_summary(case: Any) -> dict[str, Any]:
         "phase": case.phase_at(clock.now()).value,
         "opens_at": case.opens_at.isoformat(),
         "closes_at": case.closes_at.isoformat(),
+        # Counted as the law counts it (public_comment.models.period_days); under 30 days the
+        # published reason comes with it.
+        "period_days": case.period_days,
+        "short_period_reason": case.short_period_reason,
         "initiative": case.initiative.number,
         "department": case.department.code,
         "ward": case.ward.code if case.ward else None,

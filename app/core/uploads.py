@@ -1,5 +1,10 @@
 """Safe uploads: size capped, type checked from the content (never the name or the browser's
-claim), stored under a random name outside static/, and always served as an attachment."""
+claim), stored under a random name outside static/, and always served as an attachment.
+
+A file on disk lives and dies with its row: the file written by save_upload is removed again
+when the transaction that added its row ends without committing (a refused form, a database
+error, an unhandled exception whose request is torn down), so no upload is left behind
+without a row, and no row without its file."""
 
 from __future__ import annotations
 
@@ -7,11 +12,13 @@ import secrets
 import unicodedata
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import filetype
 import sqlalchemy as sa
 from flask import Response, current_app, send_file
-from sqlalchemy.orm import Mapped, mapped_column
+from flask_babel import gettext as _
+from sqlalchemy.orm import Mapped, Session, mapped_column
 from werkzeug.datastructures import FileStorage
 
 from app.core.db import UTCDateTime, utcnow
@@ -61,9 +68,9 @@ def save_upload(
     max_bytes: int = DEFAULT_MAX_BYTES,
     uploaded_by_id: int | None = None,
 ) -> StoredFile:
-    """Check and store an upload; add its record to the session (the caller commits)."""
-    from flask_babel import gettext as _
-
+    """Check and store an upload; its row is added to the session and flushed, so its id can
+    be used at once (the caller commits). If the transaction ends without a commit, the file
+    is removed from disk again (see _forget_uncommitted_files)."""
     allowed = allowed or DOCUMENT_TYPES
     data = upload.stream.read(max_bytes + 1)
     if not data:
@@ -87,10 +94,34 @@ def save_upload(
         size=len(data),
         uploaded_by_id=uploaded_by_id,
     )
+    db.session.add(stored)
+    db.session.flush()
+    # Registered before writing, so that a write that fails half-way is cleaned up as well.
+    db.session.info.setdefault(_UNCOMMITTED, []).append(stored.path)
     stored.path.parent.mkdir(parents=True, exist_ok=True)
     stored.path.write_bytes(data)
-    db.session.add(stored)
     return stored
+
+
+# Session.info key: the paths written in the session's current transaction.
+_UNCOMMITTED = "uploads_uncommitted"
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _keep_committed_files(session: Session) -> None:
+    # A savepoint released is not yet a commit: the outer transaction may still fail.
+    if not session.in_nested_transaction():
+        session.info.pop(_UNCOMMITTED, None)
+
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _forget_uncommitted_files(session: Session, transaction: Any) -> None:
+    """The outermost transaction ended without a commit (rollback, or the session closed at
+    the end of a failed request): its rows are gone, so are its files."""
+    if transaction.parent is not None:
+        return
+    for path in session.info.pop(_UNCOMMITTED, []):
+        path.unlink(missing_ok=True)
 
 
 def serve_upload(stored: StoredFile) -> Response:

@@ -5,7 +5,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -16,6 +16,7 @@ from wtforms import (
     StringField,
     TextAreaField,
     TimeField,
+    URLField,
 )
 from wtforms.validators import DataRequired, Email, Length, Optional
 
@@ -99,8 +100,13 @@ class MaterialForm(FlaskForm):
     )
     file = FileField(
         _l("File"),
-        validators=[FileRequired()],
         description=_l("PDF, image, Word, Excel or PowerPoint; up to 10 MB."),
+    )
+    url = URLField(
+        _l("Or a link to a web page"),
+        validators=[Optional(), _limit(500)],
+        description=_l("For a material published elsewhere, e.g. the national guideline."),
+        **TEXT,
     )
 
 

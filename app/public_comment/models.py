@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.activity import FulfilsInitiative
 from app.core.db import TimestampMixin, UTCDateTime, utcnow, value_enum
+from app.core.i18n import to_jst
 from app.extensions import db
 
 if TYPE_CHECKING:
@@ -24,6 +25,15 @@ MINIMUM_DAYS = (
     30  # 行政手続法 art. 39 ¶3 and the city's guideline; shorter needs a reason (art. 40)
 )
 PUBLIC_COMMENT_INITIATIVE = 8
+
+
+def period_days(opens_at: datetime, closes_at: datetime) -> int:
+    """The comment period in days, as 行政手続法 art. 39 ¶3 counts it: in the city's calendar
+    (Japan dates, whatever the stored UTC says), the day of publication (opening) counted as
+    day 1 and the closing day included. 1 Dec 00:00 to 29 Dec 23:59 JST is 29 days; under
+    MINIMUM_DAYS a published reason is required (art. 40). The one count used by the check,
+    the pages and the API."""
+    return (to_jst(closes_at).date() - to_jst(opens_at).date()).days + 1
 
 
 class CaseStatus(enum.StrEnum):
@@ -159,7 +169,7 @@ class CommentCase(FulfilsInitiative, TimestampMixin, db.Model):
 
     @property
     def period_days(self) -> int:
-        return (self.closes_at.date() - self.opens_at.date()).days + 1
+        return period_days(self.opens_at, self.closes_at)
 
     def tr(self, field: str) -> str:
         from app.core.i18n import current_language
@@ -179,13 +189,24 @@ class DraftSection(db.Model):
 
 
 class CaseMaterial(db.Model):
+    """A material published with the draft: an uploaded file, or a link to a page elsewhere
+    (the national guideline, a council's minutes); never both, never neither."""
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(stored_file_id IS NULL) <> (url = '')",
+            name="file_or_url",
+        ),
+    )
+
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("comment_case.id"), index=True)
-    stored_file_id: Mapped[int] = mapped_column(sa.ForeignKey("stored_file.id"))
+    stored_file_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stored_file.id"))
+    url: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
     title: Mapped[str] = mapped_column(sa.String(200))
 
     case: Mapped[CommentCase] = relationship(back_populates="materials")
-    file: Mapped[StoredFile] = relationship(lazy="joined")
+    file: Mapped[StoredFile | None] = relationship(lazy="joined")
 
 
 class ReviewAction(enum.StrEnum):

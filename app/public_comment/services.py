@@ -19,6 +19,7 @@ from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
+from werkzeug.datastructures import FileStorage
 
 from app.core import audit, clock
 from app.core.db import begin_write, utcnow
@@ -26,6 +27,7 @@ from app.core.i18n import current_language, fiscal_year
 from app.core.jobs import runner_name
 from app.core.mail import queue_mail
 from app.core.receipts import next_receipt_number
+from app.core.uploads import UploadError, save_upload
 from app.extensions import db
 from app.public_comment.models import (
     MINIMUM_DAYS,
@@ -46,6 +48,7 @@ from app.public_comment.models import (
     ReviewEvent,
     SubmitterCategory,
     comment_summary,
+    period_days,
 )
 
 CASE_FIELDS = [
@@ -87,7 +90,7 @@ class WindowClosedError(PublicCommentError):
 def _check_period(opens_at: datetime, closes_at: datetime, reason: str) -> None:
     if closes_at <= opens_at:
         raise PublicCommentError(_("The closing time must be after the opening time."), "closes_on")
-    days = (closes_at.date() - opens_at.date()).days + 1
+    days = period_days(opens_at, closes_at)
     if days < MINIMUM_DAYS and not reason.strip():
         raise PublicCommentError(
             _(
@@ -174,11 +177,38 @@ def update_section(actor: Any, section: DraftSection, heading: str, body: str) -
     db.session.commit()
 
 
-def add_material(actor: Any, case: CommentCase, stored_file: Any, title: str) -> CaseMaterial:
+def add_material(
+    actor: Any,
+    case: CommentCase,
+    title: str,
+    upload: FileStorage | None = None,
+    url: str = "",
+) -> CaseMaterial:
+    """Publish a material with the draft: an uploaded file (checked and stored by
+    core.uploads, whose file goes again if this transaction fails) or a link, one of the two."""
     _require_draft(case)
-    material = CaseMaterial(case_id=case.id, stored_file_id=stored_file.id, title=title)
+    url = url.strip()
+    if (upload is None) == (not url):
+        raise PublicCommentError(_("Choose a file or give a web address (one of the two)."), "file")
+    if url and not url.startswith(("https://", "http://")):
+        raise PublicCommentError(_("Give a web address starting with https:// or http://."), "url")
+    stored_file_id = None
+    if upload is not None:
+        try:
+            stored_file_id = save_upload(upload, uploaded_by_id=actor.id).id
+        except UploadError as error:
+            db.session.rollback()
+            raise PublicCommentError(str(error), "file") from error
+    material = CaseMaterial(case_id=case.id, stored_file_id=stored_file_id, url=url, title=title)
     db.session.add(material)
-    audit.record(actor, "public_comment.add_material", case, f"added material {title}")
+    db.session.flush()
+    audit.record(
+        actor,
+        "public_comment.add_material",
+        case,
+        f"added material {title}",
+        after={"material": material.id, "stored_file": stored_file_id, "url": url},
+    )
     db.session.commit()
     return material
 
@@ -208,8 +238,22 @@ def submit_for_review(actor: Any, case: CommentCase) -> None:
 
 
 def approve_case(reviewer: Any, case: CommentCase, note: str) -> None:
+    """Approval publishes the case. Approval after its planned opening time is refused, not
+    moved: the division set the period (and its day count, art. 39) on the opening time, and
+    moving the opening would silently shorten the period below what was reviewed. The
+    reviewer returns the case so that the division sets a new period."""
     if case.status != CaseStatus.IN_REVIEW:
         raise PublicCommentError(_("Only a case in review can be approved."))
+    if case.opens_at <= clock.now():
+        raise PublicCommentError(
+            _(
+                "The planned opening time, %(time)s, has passed. Return the case to the "
+                "division to set a new period, then approve it.",
+                time=_time_shown(case.opens_at),
+            ),
+            "note",
+        )
+    _check_period(case.opens_at, case.closes_at, case.short_period_reason)
     _review(reviewer, case, ReviewAction.APPROVED, note, CaseStatus.APPROVED)
 
 

@@ -19,7 +19,6 @@ from app.core import clock
 from app.core.dispositions import active_dispositions
 from app.core.forms import choices
 from app.core.i18n import jst_to_utc, to_jst
-from app.core.uploads import UploadError, save_upload
 from app.extensions import db
 from app.plan.models import Initiative
 from app.plan.services import department_choices, ward_choices
@@ -248,15 +247,13 @@ def add_material(case_id: int) -> ResponseReturnValue:
     form = MaterialForm(prefix="material")
     if form.validate_on_submit():
         try:
-            stored = save_upload(form.file.data, uploaded_by_id=current_user.id)
-            services.add_material(current_user, case, stored, form.title.data)
-        except UploadError as error:
-            db.session.rollback()
-            form.file.errors = [*form.file.errors, str(error)]
+            services.add_material(
+                current_user, case, form.title.data, form.file.data, form.url.data or ""
+            )
         except services.PublicCommentError as error:
-            db.session.rollback()
-            flash(str(error), "error")
+            _fail(form, error)
         else:
+            flash(_("The material has been added."), "success")
             return redirect(url_for("public_comment_staff.case", case_id=case.id) + "#materials")
     return _render_case(case, 400, material_form=form)
 
