@@ -142,3 +142,119 @@ def test_consultation_staff_pages_pass_axe(page, app, plan, make_user):
             "/staff/consultations/venues",
         ):
             visit(page, path, language)
+
+
+def test_staff_answer_after_publishing_and_record_a_training_citizens_read_it(
+    page, browser, live_server, app, plan, make_user
+):
+    """Issue 17. Staff answer an opinion of a record already published and record a staff
+    training (held, counted, not offered); a citizen reads the record with its answer."""
+    from app.consultations.activity import figures
+    from app.core.activity import ActivityFilter
+    from app.plan.models import Initiative
+
+    ids = scheduled(app)
+    with app.test_request_context():
+        past = make_session(
+            ids.consultation_id, ids.venue_id, title="第0回", day=to_jst(utcnow()).date()
+        )
+        session = db.session.get(Session, past)
+        session.starts_at -= timedelta(days=30)
+        session.ends_at -= timedelta(days=30)
+        db.session.commit()
+        record = services.save_record(None, session, summary_ja="要旨です。", attendees=12)
+        services.add_opinion(None, record, text_ja="駐輪場を増やしてほしい。")
+        services.publish_record(None, record)
+        initiative_5 = db.session.scalar(sa.select(Initiative.id).where(Initiative.number == 5))
+    staff = make_user("staff", "kikaku")
+    login(page, staff.email, "ja")
+
+    # Staff: the published record's opinion, answered from the record's page (the answer form
+    # checked in English first).
+    visit(page, f"/staff/consultations/sessions/{past}/record", "en")
+    page.locator("#opinions + .table-scroll a", has_text="Write the response").click()
+    check_a11y(page)
+    visit(page, f"/staff/consultations/sessions/{past}/record")
+    page.locator("#opinions + .table-scroll a", has_text="市の考え方を入力").click()
+    expect(page.get_by_role("heading", name="市の考え方", exact=True)).to_be_visible()
+    check_a11y(page)
+    page.get_by_role("button", name="市の考え方を保存する").click()
+    expect(page.locator("#error-summary")).to_be_visible()
+    check_a11y(page)
+    page.locator("#response_ja").fill("駅周辺に駐輪場を増設します。")
+    page.locator("#disposition_id").select_option(label="参考")
+    page.get_by_role("button", name="市の考え方を保存する").click()
+    expect(page.locator(".flash.success")).to_be_visible()
+    expect(page.get_by_text("駅周辺に駐輪場を増設します。")).to_be_visible()
+    check_a11y(page)
+
+    # Staff: a staff training for initiative 5, held yesterday, with its record.
+    visit(page, "/staff/consultations/new")
+    page.locator("#kind_id").select_option(label="職員研修")
+    page.locator("#title_ja").fill("情報公開 職員研修")
+    page.locator("#initiative_id").select_option(value=str(initiative_5))
+    page.locator("#ward_id").select_option(value="0")
+    page.get_by_role("button", name="保存する", exact=True).click()
+    expect(page.locator(".flash.success")).to_be_visible()
+    expect(page.get_by_text("市職員のみ")).to_be_visible()
+    check_a11y(page)
+    page.get_by_role("link", name="開催回を追加する").click()
+    check_a11y(page)
+    yesterday = to_jst(utcnow()).date() - timedelta(days=1)
+    page.locator("#date").fill(yesterday.isoformat())
+    page.locator("#start_time").fill("10:00")
+    page.locator("#end_time").fill("12:00")
+    page.locator("#venue_id").select_option(value=str(ids.venue_id))
+    page.locator("#capacity").fill("30")
+    page.locator("#registration_required").uncheck()
+    page.get_by_role("button", name="保存する", exact=True).click()
+    expect(page.locator(".flash.success")).to_be_visible()
+    with app.app_context():
+        training = db.session.scalar(
+            sa.select(Session.id)
+            .join(Session.consultation)
+            .where(Session.consultation.has(title_ja="情報公開 職員研修"))
+        )
+    visit(page, f"/staff/consultations/sessions/{training}/record")
+    page.locator("#record-summary_ja").fill("情報公開制度の運用を研修した。")
+    page.locator("#record-attendees").fill("28")
+    page.get_by_role("button", name="議事要旨を保存する").click()
+    expect(page.locator(".flash.success")).to_be_visible()
+    page.get_by_role("button", name="議事要旨を公開する").click()
+    expect(page.locator(".flash.success")).to_be_visible()
+    check_a11y(page)
+    with app.app_context():
+        values = figures(ActivityFilter())[initiative_5]
+    assert values["sessions_held"] == 1 and values["attendees"] == 28
+
+    # A citizen (another browser, not logged in) reads the answer; the training is not offered.
+    context = browser.new_context(base_url=live_server, locale="ja-JP")
+    citizen = context.new_page()
+    try:
+        visit(citizen, f"/consultations/sessions/{past}/record")
+        expect(citizen.get_by_text("駅周辺に駐輪場を増設します。")).to_be_visible()
+        expect(citizen.get_by_text("回答準備中")).to_have_count(0)
+        visit(citizen, "/consultations/")
+        expect(citizen.get_by_text("情報公開 職員研修")).to_have_count(0)
+        visit(citizen, f"/consultations/sessions/{training}")
+        expect(citizen.get_by_text("一般の方は参加できません")).to_be_visible()
+        # The same record in English.
+        visit(citizen, f"/consultations/sessions/{past}/record", "en")
+        expect(
+            citizen.get_by_role("heading", name="Opinions and the city's responses")
+        ).to_be_visible()
+        expect(citizen.get_by_text("駅周辺に駐輪場を増設します。")).to_be_visible()
+        expect(citizen.get_by_role("cell", name="For reference")).to_be_visible()
+    finally:
+        context.close()
+
+
+def test_kinds_with_their_audience_pass_axe(page, app, plan, make_user):
+    admin = make_user("admin")
+    login(page, admin.email)
+    with app.app_context():
+        services.ensure_default_kinds()
+        db.session.commit()
+    for language in ("ja", "en"):
+        visit(page, "/staff/consultations/kinds", language)
+    expect(page.get_by_role("cell", name="City staff only").first).to_be_visible()
