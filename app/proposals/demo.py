@@ -1,12 +1,15 @@
 """Demo collaboration proposals: last year's call with two adopted projects (one evaluated, one
 under way with progress reports) and one not adopted, and this year's open call with themes, a
 draft and a proposal under review. Everything goes through the services, as a real round would;
-only the dates of the past round are moved back afterwards. Idempotent: calls are found by
+each step of the past round at its
+date after the last, then the round's dates are moved back a year. Idempotent: calls are found by
 title."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -151,8 +154,8 @@ def load_demo() -> None:
         past,
         title_ja="",
         title_en="",
-        starts_at=now + timedelta(hours=2),
-        ends_at=now + timedelta(hours=4),
+        starts_at=now + timedelta(days=2),
+        ends_at=now + timedelta(days=2, hours=2),
         venue_id=None,
         online_url="https://www.city.kumamoto.jp/",
         capacity=100,
@@ -163,30 +166,33 @@ def load_demo() -> None:
     )
     for proposal, given in zip(proposals[:2], points[:2], strict=True):
         services.document_result(staff, proposal, True, "")
-        services.open_final_review(staff, proposal)
-        services.record_score(reviewer, proposal, Round.FINAL, given, comment="")
-        services.decide(staff, proposal, True, "公益性が高く、役割分担が明確な提案です。")
+        # The final review and the adoption wait for the call's close and the presentation.
+        with _clock_at(now + timedelta(days=3)):
+            services.open_final_review(staff, proposal)
+            services.record_score(reviewer, proposal, Round.FINAL, given, comment="")
+            services.decide(staff, proposal, True, "公益性が高く、役割分担が明確な提案です。")
         services.conclude_agreement(
             staff,
             proposal,
-            (now - timedelta(days=300)).date(),
+            (now + timedelta(days=10)).date(),
             "団体が企画・運営を、市が広報と会場調整を担う。",
             proposal.city_share,
         )
-        services.add_report(
-            proposal.user,
-            proposal,
-            ReportKind.PROGRESS,
-            "上半期に6回の活動を行い、延べ180人が参加しました。",
-        )
-        services.add_report(
-            division,
-            proposal,
-            ReportKind.MIDTERM,
-            "計画どおり進んでいます。参加者の裾野を広げる工夫を期待します。",
-        )
+        with _clock_at(now + timedelta(days=200)):
+            services.add_report(
+                proposal.user,
+                proposal,
+                ReportKind.PROGRESS,
+                "上半期に6回の活動を行い、延べ180人が参加しました。",
+            )
+            services.add_report(
+                division,
+                proposal,
+                ReportKind.MIDTERM,
+                "計画どおり進んでいます。参加者の裾野を広げる工夫を期待します。",
+            )
     first = proposals[0]
-    services.complete(staff, first, (now - timedelta(days=20)).date())
+    services.complete(staff, first, (now + timedelta(days=345)).date())
     services.evaluate(groups[0], first, "group", "参加団体が12に増え、食材の廃棄が減りました。")
     services.evaluate(
         division, first, "division", "市の広報と団体のネットワークがかみ合い、成果が出ました。"
@@ -240,6 +246,18 @@ def load_demo() -> None:
     )
 
 
+@contextmanager
+def _clock_at(moment: datetime) -> Iterator[None]:
+    """Run a step of last year's round at its own date through the real services, which read
+    the one clock (the demo loader runs alone in its process, as tests do when they move it)."""
+    real = clock.now
+    clock.now = lambda: moment
+    try:
+        yield
+    finally:
+        clock.now = real
+
+
 def _move_back(call: Any, days: int) -> None:
     """Shift a round run today to where it belongs in the past (demo data only)."""
     from app.proposals.models import Proposal, ProposalEvent
@@ -253,7 +271,7 @@ def _move_back(call: Any, days: int) -> None:
         call.presentation.ends_at -= delta
     for proposal in db.session.scalars(sa.select(Proposal).where(Proposal.call_id == call.id)):
         proposal.fiscal_year = call.fiscal_year
-        for name in ("created_at", "submitted_at", "decided_at"):
+        for name in ("created_at", "submitted_at", "decided_at", "agreed_on", "completed_on"):
             if getattr(proposal, name):
                 setattr(proposal, name, getattr(proposal, name) - delta)
         for step, event in enumerate(
@@ -266,5 +284,5 @@ def _move_back(call: Any, days: int) -> None:
             # Spread the stages over the year, a month or so apart.
             event.created_at = event.created_at - delta + timedelta(days=30 * step)
         for report in proposal.reports:
-            report.reported_on = report.reported_on - timedelta(days=120)
+            report.reported_on = report.reported_on - delta
     db.session.commit()

@@ -13,6 +13,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -187,7 +188,9 @@ class ProposalForm(FlaskForm):
     department_id = SelectField(
         _l("Division you want to work with"), coerce=int, validators=[Optional()]
     )
-    budget = FieldList(FormField(BudgetLineForm), min_entries=BUDGET_ROWS, max_entries=20)
+    budget = FieldList(
+        FormField(BudgetLineForm), label=_l("Budget"), min_entries=BUDGET_ROWS, max_entries=20
+    )
     attachment = FileField(
         _l("Attachment (optional)"),
         description=_l("A PDF, image or Office document of up to 10 MB, e.g. a plan or a map."),
@@ -284,6 +287,12 @@ class ReviewerForm(FlaskForm):
 
 class WithdrawForm(FlaskForm):
     reason = _text(_l("Reason for withdrawing"), 500)
+
+
+class SubmitForm(FlaskForm):
+    """The confirmation page's button: `confirmed` marks a post made from that page."""
+
+    confirmed = HiddenField()
 
 
 class ConfirmForm(FlaskForm):

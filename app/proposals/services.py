@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,7 +18,14 @@ from sqlalchemy.orm import selectinload
 from app.core import audit, clock
 from app.core.activity import ActivityFilter, ActivityRecord
 from app.core.db import begin_write
-from app.core.i18n import fiscal_year, format_datetime, to_jst
+from app.core.i18n import (
+    current_language,
+    fiscal_year,
+    format_date,
+    format_datetime,
+    join_list,
+    to_jst,
+)
 from app.core.mail import queue_mail
 from app.core.receipts import format_receipt, next_receipt_number
 from app.core.urls import public_url
@@ -185,12 +192,14 @@ class BudgetEntry:
     item: str
     amount: int
     city_share: int
+    row: int = 0  # the form's row number, so a message names the row the group sees
 
 
 def check_budget(call: ProposalCall, lines: Sequence[BudgetEntry]) -> None:
     if not lines:
         raise ProposalError(_("Give at least one budget line."), "budget")
     for position, line in enumerate(lines, start=1):
+        position = line.row or position
         if line.amount < 0 or line.city_share < 0:
             raise ProposalError(_("Line %(n)s: amounts cannot be negative.", n=position), "budget")
         if line.city_share > line.amount:
@@ -600,6 +609,15 @@ def schedule_presentation(actor: Any, call: ProposalCall, **values: Any) -> Any:
     from app.consultations import services as consultations
     from app.consultations.models import Consultation, ConsultationKind
 
+    if values["starts_at"] <= call.closes_at:
+        # The groups present what they submitted: the presentation follows the closing.
+        raise ProposalError(
+            _(
+                "The presentation must come after submissions close (%(when)s).",
+                when=format_datetime(call.closes_at),
+            ),
+            "date",
+        )
     consultations.ensure_default_kinds()
     kind_id = db.session.scalar(
         sa.select(ConsultationKind.id).where(ConsultationKind.code == "presentation")
@@ -636,20 +654,92 @@ def schedule_presentation(actor: Any, call: ProposalCall, **values: Any) -> Any:
     return session
 
 
+def presentation_not_held(call: ProposalCall, now: datetime) -> str | None:
+    """Why the public presentation cannot count as held yet, or None once it has ended: the
+    final review and the adoption rest on what the committee saw there."""
+    session = call.presentation
+    if session is None or session.cancelled_at is not None:
+        return _("The public presentation has not been scheduled.")
+    if session.ends_at > now:
+        return _(
+            "The public presentation has not been held yet: it is scheduled for %(when)s.",
+            when=format_datetime(session.starts_at),
+        )
+    return None
+
+
+def unscored_reviewers(proposal: Proposal) -> list[str]:
+    """Names of the call's reviewers who have neither scored the proposal in the final review
+    nor declared a conflict of interest (one statement)."""
+    from app.accounts.models import User
+
+    answered = sa.select(ProposalScore.reviewer_id).where(
+        ProposalScore.proposal_id == proposal.id, ProposalScore.round == Round.FINAL
+    )
+    return list(
+        db.session.scalars(
+            sa.select(User.display_name)
+            .join(ProposalReviewer, ProposalReviewer.reviewer_id == User.id)
+            .where(
+                ProposalReviewer.call_id == proposal.call_id,
+                ProposalReviewer.reviewer_id.not_in(answered),
+            )
+            .order_by(ProposalReviewer.id)
+        )
+    )
+
+
+def adoption_blockers(proposal: Proposal, now: datetime) -> list[str]:
+    """What still stands between a proposal in the final review and its adoption, each said
+    plainly: the staff page lists them, and `decide` refuses while any remains. Adopting
+    while the call is open would judge a proposal before its rivals can still arrive."""
+    call = proposal.call
+    blockers = []
+    if now <= call.closes_at:
+        blockers.append(
+            _(
+                "Submissions to the call are open until %(when)s.",
+                when=format_datetime(call.closes_at),
+            )
+        )
+    held = presentation_not_held(call, now)
+    if held:
+        blockers.append(held)
+    missing = unscored_reviewers(proposal)
+    if missing:
+        blockers.append(
+            _(
+                "Reviewers who have neither scored the final review nor declared a conflict of "
+                "interest: %(names)s.",
+                names=join_list(missing),
+            )
+        )
+    elif not any(s.total is not None for s in scores_for(proposal, Round.FINAL)):
+        blockers.append(_("No reviewer has scored this proposal in the final review."))
+    return blockers
+
+
 def open_final_review(actor: Any, proposal: Proposal) -> None:
     _expect(proposal, Stage.PRESENTATION)
-    if proposal.call.presentation_session_id is None:
-        raise ProposalError(_("Schedule the public presentation first."))
+    held = presentation_not_held(proposal.call, clock.now())
+    if held:
+        raise ProposalError(held)
     _event(actor, proposal, Stage.FINAL_REVIEW)
     db.session.commit()
 
 
 def decide(actor: Any, proposal: Proposal, adopted: bool, reason: str) -> None:
-    """採択 or 不採択, with the reason that is published."""
+    """採択 or 不採択, with the reason that is published. Not adopting needs no wait (a group
+    may be told early); adopting waits for every step the scheme promises the groups."""
     _expect(proposal, Stage.FINAL_REVIEW)
     if adopted:
-        if not any(s.total is not None for s in scores_for(proposal, Round.FINAL)):
-            raise ProposalError(_("No reviewer has scored this proposal in the final review."))
+        blockers = adoption_blockers(proposal, clock.now())
+        if blockers:
+            # Japanese sentences follow one another without a space.
+            sep = "" if current_language() == "ja" else " "
+            raise ProposalError(
+                sep.join([_("The proposal cannot be adopted yet."), *blockers]), "outcome"
+            )
         proposal.decision_reason = reason
         proposal.decided_at = clock.now()
         _event(actor, proposal, Stage.ADOPTED, reason)
@@ -664,6 +754,15 @@ def conclude_agreement(
 ) -> None:
     """協定: the date, the roles each side takes on and the city's contribution."""
     _expect(proposal, Stage.ADOPTED)
+    adopted_on = to_jst(proposal.decided_at).date() if proposal.decided_at else None
+    if adopted_on and agreed_on < adopted_on:
+        raise ProposalError(
+            _(
+                "The agreement cannot be dated before the adoption (%(day)s).",
+                day=format_date(adopted_on),
+            ),
+            "agreed_on",
+        )
     if budget < 0 or budget > proposal.call.max_contribution:
         raise ProposalError(
             _(
@@ -699,6 +798,14 @@ def add_report(actor: Any, proposal: Proposal, kind: ReportKind, text: str) -> P
 
 def complete(actor: Any, proposal: Proposal, completed_on: date) -> None:
     _expect(proposal, Stage.AGREED)
+    if proposal.agreed_on and completed_on < proposal.agreed_on:
+        raise ProposalError(
+            _(
+                "The project cannot be completed before its agreement (%(day)s).",
+                day=format_date(proposal.agreed_on),
+            ),
+            "completed_on",
+        )
     proposal.completed_on = completed_on
     _event(actor, proposal, Stage.COMPLETED)
     db.session.commit()

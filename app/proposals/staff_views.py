@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from app.accounts.models import User
 from app.consultations.forms import SessionForm
 from app.consultations.staff_views import prepare_session_form, session_values
+from app.core import clock
 from app.core.forms import choices
 from app.core.i18n import form_to_utc, utc_to_form
 from app.core.permissions import Role
@@ -72,13 +73,6 @@ def _proposal(proposal_id: int) -> Proposal:
 
 def _departments() -> list[Any]:
     return choices(plan_services.department_choices())
-
-
-def _flash_errors(form: Any) -> None:
-    """For the small forms posted from a page they do not render again: say what was wrong."""
-    for field in form:
-        for message in field.errors:
-            flash(f"{field.label.text}: {message}", "error")
 
 
 def _field_error(form: Any, error: services.ProposalError, fallback: str | None = None) -> None:
@@ -187,7 +181,12 @@ def edit_call(call_id: int) -> ResponseReturnValue:
 @staff_bp.route("/calls/<int:call_id>")
 def call(call_id: int) -> ResponseReturnValue:
     _require_scheme()
-    item = _call(call_id)
+    return _call_page(_call(call_id))
+
+
+def _call_page(item: ProposalCall, session_form: SessionForm | None = None) -> str:
+    """The staff page of a call; `session_form` is the presentation form sent back with its
+    errors beside its fields."""
     theme_form = ThemeForm()
     theme_form.department_id.choices = _departments()
     reviewer_form = ReviewerForm()
@@ -195,8 +194,9 @@ def call(call_id: int) -> ResponseReturnValue:
         sa.select(User).where(User.role == Role.REVIEWER, User.active.is_(True)).order_by(User.id)
     )
     reviewer_form.reviewer_id.choices = choices((u.id, u.display_name) for u in reviewers)
-    session_form = SessionForm()
-    prepare_session_form(session_form)
+    if session_form is None:
+        session_form = SessionForm(formdata=None)
+        prepare_session_form(session_form)
     assigned = db.session.scalars(
         sa.select(ProposalReviewer)
         .where(ProposalReviewer.call_id == item.id)
@@ -264,41 +264,54 @@ def presentation(call_id: int) -> ResponseReturnValue:
     item = _call(call_id)
     form = SessionForm()
     prepare_session_form(form)
-    if form.validate_on_submit():
-        try:
-            services.schedule_presentation(current_user, item, **session_values(form))
-        except services.ProposalError as error:
-            flash(str(error), "error")
-        else:
-            flash(_("The public presentation is scheduled and open for registration."), "success")
-    else:
-        _flash_errors(form)
+    if not form.validate_on_submit():
+        return _call_page(item, form), 422
+    try:
+        services.schedule_presentation(current_user, item, **session_values(form))
+    except services.ProposalError as error:
+        db.session.rollback()
+        _field_error(form, error)
+        return _call_page(_call(call_id), form), 422
+    flash(_("The public presentation is scheduled and open for registration."), "success")
     return redirect(url_for("proposals_staff.call", call_id=item.id))
 
 
-@staff_bp.route("/<int:proposal_id>")
-def proposal(proposal_id: int) -> ResponseReturnValue:
-    item = _proposal(proposal_id)
+def _proposal_page(item: Proposal, posted: Any = None) -> str:
+    """The staff page of a proposal; `posted` is a step's form sent back with its errors beside
+    its fields and what was typed, in place of the blank one."""
+    forms = {
+        "note": NoteForm(formdata=None),
+        "forward": ForwardForm(formdata=None),
+        "opinion": OpinionForm(formdata=None),
+        "decision": DecisionForm(formdata=None),
+        "final": OptionalNoteForm(formdata=None),
+        "agreement": AgreementForm(formdata=None, budget=item.city_share),
+        "midterm": ReportForm(formdata=None),
+        "complete": CompleteForm(formdata=None),
+        "evaluation": EvaluationForm(formdata=None),
+    }
+    for key, form in forms.items():
+        if posted is not None and type(form) is type(posted):
+            forms[key] = posted
+    blockers = (
+        services.adoption_blockers(item, clock.now()) if item.stage is Stage.FINAL_REVIEW else []
+    )
     return render_template(
         "proposals/staff/proposal.html",
         proposal=item,
         call=item.call,
         scheme=runs_scheme(current_user),
-        forms={
-            "note": NoteForm(),
-            "forward": ForwardForm(),
-            "opinion": OpinionForm(),
-            "decision": DecisionForm(),
-            "final": OptionalNoteForm(),
-            "agreement": AgreementForm(budget=item.city_share),
-            "midterm": ReportForm(),
-            "complete": CompleteForm(),
-            "evaluation": EvaluationForm(),
-        },
+        forms=forms,
+        blockers=blockers,
         document=services.scores_for(item, Round.DOCUMENT),
         final=services.scores_for(item, Round.FINAL),
         Stage=Stage,
     )
+
+
+@staff_bp.route("/<int:proposal_id>")
+def proposal(proposal_id: int) -> ResponseReturnValue:
+    return _proposal_page(_proposal(proposal_id))
 
 
 def _step(
@@ -313,15 +326,15 @@ def _step(
         abort(403)
     form = form_class()
     if not form.validate_on_submit():
-        _flash_errors(form)
-        return redirect(url_for("proposals_staff.proposal", proposal_id=item.id))
+        return _proposal_page(item, form), 422
     try:
         act(item, form)
     except services.ProposalError as error:
         db.session.rollback()
-        flash(str(error), "error")
-    else:
-        flash(success, "success")
+        _field_error(form, error)
+        item = _proposal(proposal_id)
+        return _proposal_page(item, form), 422
+    flash(success, "success")
     return redirect(url_for("proposals_staff.proposal", proposal_id=item.id))
 
 
@@ -511,8 +524,15 @@ def score(proposal_id: int, round_: str) -> ResponseReturnValue:
         form=form,
         mine=mine,
         names=names,
-        # Others' scores only once this reviewer has given theirs (or declared a conflict):
-        # seeing them first would anchor the judgement.
-        others=services.scores_for(item, stage_round) if mine else [],
+        others=_others_seen_by(mine, item, stage_round),
         open_round=item.stage is ROUND_STAGE[stage_round],
     )
+
+
+def _others_seen_by(mine: Any, item: Proposal, stage_round: Round) -> list[Any]:
+    """Others' scores only once this reviewer has scored: seeing them first would anchor the
+    judgement. A reviewer who declared a conflict scored nothing, so while the round is open
+    they see none either (they could pass them on to the group or to the other reviewers)."""
+    if mine is None or (mine.conflict and item.stage is ROUND_STAGE[stage_round]):
+        return []
+    return services.scores_for(item, stage_round)

@@ -25,6 +25,7 @@ from app.proposals.forms import (
     EvaluationForm,
     ProposalForm,
     ReportForm,
+    SubmitForm,
     WithdrawForm,
 )
 from app.proposals.models import (
@@ -133,8 +134,8 @@ def _prepare(form: ProposalForm, call: ProposalCall) -> None:
 
 def _budget(form: ProposalForm) -> list[services.BudgetEntry]:
     return [
-        services.BudgetEntry(row.item.data, row.amount.data, row.city_share.data)
-        for row in form.budget
+        services.BudgetEntry(row.item.data, row.amount.data, row.city_share.data, number)
+        for number, row in enumerate(form.budget, start=1)
         if row.item.data
     ]
 
@@ -189,6 +190,8 @@ def _edit(call: ProposalCall, proposal: Proposal | None) -> ResponseReturnValue:
                 flash(str(error), "error")
         else:
             flash(_("Your draft has been saved. Nothing is sent until you submit it."), "success")
+            if request.form.get("action") == "check":
+                return redirect(url_for("proposals.submit", proposal_id=saved.id))
             return redirect(url_for("proposals.mine", proposal_id=saved.id))
     return render_template(
         "proposals/form.html",
@@ -196,6 +199,7 @@ def _edit(call: ProposalCall, proposal: Proposal | None) -> ResponseReturnValue:
         form=form,
         proposal=proposal,
         max_contribution=call.max_contribution,
+        submittable=call.is_open(clock.now()),
     )
 
 
@@ -253,15 +257,42 @@ def _act(proposal_id: int, action: Any, success: str) -> ResponseReturnValue:
     return redirect(url_for("proposals.mine", proposal_id=proposal_id))
 
 
-@bp.route("/mine/<int:proposal_id>/submit", methods=["POST"])
+@bp.route("/mine/<int:proposal_id>/submit", methods=["GET", "POST"])
 @login_required
 def submit(proposal_id: int) -> ResponseReturnValue:
+    """Draft → confirmation (確認画面) → submitted with its receipt number. Submitting cannot be
+    undone, so the group sees the whole proposal as the city will receive it first; a post
+    that did not come from that page (no `confirmed`) only shows it."""
     proposal = _own(proposal_id)
-    return _act(
-        proposal.id,
-        lambda: services.submit(current_user, proposal.id),
-        _("Your proposal has been submitted. We have sent the receipt number by e-mail."),
+    if not proposal.editable:
+        return redirect(url_for("proposals.mine", proposal_id=proposal.id))
+    form = SubmitForm()
+    if form.validate_on_submit() and form.confirmed.data:
+        try:
+            services.submit(current_user, proposal.id)
+        except services.ProposalError as error:
+            flash(str(error), "error")
+            return redirect(url_for("proposals.mine", proposal_id=proposal.id))
+        return redirect(url_for("proposals.receipt", proposal_id=proposal.id))
+    return render_template(
+        "proposals/confirm.html",
+        proposal=proposal,
+        call=proposal.call,
+        form=SubmitForm(formdata=None, confirmed="y"),
+        missing=services.missing_declarations(proposal),
+        eligibility_labels=ELIGIBILITY_LABELS,
+        exclusion_labels=EXCLUSION_LABELS,
+        now=clock.now(),
     )
+
+
+@bp.route("/mine/<int:proposal_id>/receipt")
+@login_required
+def receipt(proposal_id: int) -> ResponseReturnValue:
+    proposal = _own(proposal_id)
+    if proposal.receipt_number is None:
+        return redirect(url_for("proposals.mine", proposal_id=proposal.id))
+    return render_template("proposals/receipt.html", proposal=proposal, call=proposal.call)
 
 
 @bp.route("/mine/<int:proposal_id>/consult", methods=["POST"])

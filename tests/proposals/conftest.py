@@ -113,9 +113,39 @@ def proposal_ids(app: Any) -> list[int]:
         return list(db.session.scalars(sa.select(Proposal.id).order_by(Proposal.id)))
 
 
+def submit_proposal(client: FlaskClient, proposal_id: int) -> Any:
+    """The group submits from the confirmation page (確認画面), as the pages lead it to."""
+    url = f"/proposals/mine/{proposal_id}/submit"
+    return post_form(client, url, url, {"confirmed": "y"})
+
+
+def close_call(app: Any, call_id: int, days_ago: int = 1) -> None:
+    """Date a call's closing into the past, so the steps that wait for it can be taken now:
+    arranging the data, not a service (no service reopens or closes a window early)."""
+    from app.proposals.models import ProposalCall
+
+    with app.app_context():
+        _date_closed(db.session.get(ProposalCall, call_id), days_ago)
+
+
+def reopen_call(app: Any, call_id: int) -> None:
+    """Date a call's closing a month ahead again, so more groups can submit to it."""
+    from app.proposals.models import ProposalCall
+
+    with app.app_context():
+        _date_closed(db.session.get(ProposalCall, call_id), days_ago=-30)
+
+
+def _date_closed(call: Any, days_ago: int) -> None:
+    call.closes_at = utcnow() - timedelta(days=days_ago)
+    call.opens_at = min(call.opens_at, call.closes_at - timedelta(days=1))
+    db.session.commit()
+
+
 def take_to_adoption(app: Any, proposal_id: int, reviewer_email: str | None = None) -> None:
     """The city's side of a round, through the services, for a submitted proposal: eligibility,
-    the division's opinion, both reviews with a presentation between them, and adoption."""
+    the division's opinion, both reviews with a presentation between them, and adoption. The
+    call is dated as closed a day ago and the presentation as held this morning."""
     from app.accounts.models import User
     from app.core.permissions import Role
     from app.proposals import services
@@ -135,8 +165,9 @@ def take_to_adoption(app: Any, proposal_id: int, reviewer_email: str | None = No
         services.record_score(reviewer, proposal, Round.DOCUMENT, [4] * 10)
         services.document_result(None, proposal, True, "")
         call = db.session.get(ProposalCall, proposal.call_id)
+        _date_closed(call, days_ago=1)
         if call.presentation_session_id is None:
-            starts = utcnow() + timedelta(days=3)
+            starts = utcnow() - timedelta(hours=5)
             services.schedule_presentation(
                 None,
                 call,

@@ -11,7 +11,14 @@ import sqlalchemy as sa
 from app.core.db import utcnow
 from app.core.i18n import to_jst
 from app.extensions import db
-from tests.proposals.conftest import client_for, post_form, proposal_form, proposal_ids
+from tests.proposals.conftest import (
+    client_for,
+    close_call,
+    post_form,
+    proposal_form,
+    proposal_ids,
+    submit_proposal,
+)
 
 
 def _stage(app, proposal_id):
@@ -83,7 +90,7 @@ def test_a_proposal_goes_through_every_stage(app, plan, make_user, no_rate_limit
     assert "予算の内訳をもう少し詳しく。" in citizen.get(mine).text
 
     # Submission: the receipt number, by e-mail too.
-    response = post_form(citizen, mine, f"{mine}/submit", {})
+    response = submit_proposal(citizen, proposal_id)
     page = citizen.get(mine).text
     assert f"KT{call_id:03d}-00001" in page
     assert _stage(app, proposal_id) == "submitted"
@@ -116,8 +123,10 @@ def test_a_proposal_goes_through_every_stage(app, plan, make_user, no_rate_limit
     post_form(staff, staff_page, f"{staff_page}/document", {"outcome": "yes", "reason": ""})
     assert _stage(app, proposal_id) == "presentation"
 
-    # The public presentation is a consultations session citizens can register for.
-    day = (to_jst(utcnow()) + timedelta(days=10)).date()
+    # The public presentation is a consultations session, after the call has closed; here the
+    # call closed three days ago and the presentation was held yesterday.
+    close_call(app, call_id, days_ago=3)
+    day = (to_jst(utcnow()) - timedelta(days=1)).date()
     post_form(
         staff,
         call_url,
@@ -166,7 +175,11 @@ def test_a_proposal_goes_through_every_stage(app, plan, make_user, no_rate_limit
         staff,
         staff_page,
         f"{staff_page}/agreement",
-        {"agreed_on": "2026-12-01", "roles": "団体が運営、市が広報。", "budget": "400000"},
+        {
+            "agreed_on": to_jst(utcnow()).date().isoformat(),
+            "roles": "団体が運営、市が広報。",
+            "budget": "400000",
+        },
     )
     assert _stage(app, proposal_id) == "agreed"
     post_form(citizen, mine, f"{mine}/reports", {"text": "5月に第1回の駆除を行い、30人が参加。"})

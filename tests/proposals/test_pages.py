@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from app.core.db import utcnow
 from app.extensions import db
 from tests.conftest import count_statements
-from tests.proposals.conftest import create_call, department_id, take_to_adoption
+from tests.proposals.conftest import create_call, department_id, reopen_call, take_to_adoption
 
 PRIVATE = ("山本 修", "096-555-0100", "group@example.jp", "熊本市東区江津1-1")
 
@@ -25,6 +25,7 @@ def adopt(app: Any, call_id: int, count: int, start: int = 0, until: str = "agre
 
     ids = []
     for number in range(start, start + count):
+        reopen_call(app, call_id)  # take_to_adoption dates the call as closed
         user_id, proposal_id = draft(app, call_id, number)
         with app.app_context():
             group = db.session.get(User, user_id)
@@ -174,7 +175,7 @@ def test_the_staff_dashboard_lists_proposals_waiting_on_the_city(app, client, pl
     login_as("staff", "shimin-kyodo")
     page = client.get("/staff/reports/attention").text
     assert "返事を待つ提案" in page
-    assert "市の対応待ち: 提出" in page
+    assert "市の対応待ち：提出" in page
 
 
 def test_the_api_lists_adopted_projects_without_personal_data(app, client, plan):

@@ -16,6 +16,7 @@ from tests.proposals.conftest import (
     post_form,
     proposal_form,
     proposal_ids,
+    submit_proposal,
 )
 
 
@@ -31,7 +32,7 @@ def _submitted(app, call_id, group, division="kikaku"):
     response = post_form(client, url, url, proposal_form(app, division))
     assert response.status_code == 302, response.text
     proposal_id = proposal_ids(app)[-1]
-    post_form(client, f"/proposals/mine/{proposal_id}", f"/proposals/mine/{proposal_id}/submit", {})
+    submit_proposal(client, proposal_id)
     return client, proposal_id
 
 
@@ -213,7 +214,7 @@ def test_a_line_paid_beyond_its_cost_or_half_filled_is_named(app, plan, make_use
     client = client_for(app, make_user("citizen").email)
     url = f"/proposals/calls/{call_id}/new"
     response = post_form(client, url, url, proposal_form(app, **{"budget-1-city_share": "250000"}))
-    assert "2行目: 市の負担額は経費を超えられません。" in response.text
+    assert "2行目：市の負担額は経費を超えられません。" in response.text
     response = post_form(client, url, url, proposal_form(app, **{"budget-2-amount": "1000"}))
     assert "費目を入力してください。" in response.text
     assert 'id="budget-2-item"' in response.text and 'aria-invalid="true"' in response.text
@@ -240,7 +241,7 @@ def test_submission_only_inside_the_window(app, plan, make_user, no_rate_limit, 
     from tests.conftest import csrf_from
 
     token = csrf_from(client.get(mine).text)
-    client.post(f"{mine}/submit", data={"csrf_token": token})
+    client.post(f"{mine}/submit", data={"csrf_token": token, "confirmed": "y"})
     page = client.get(mine).text
     assert "提案の受付は" in page and "に始まります。" in page
     with app.app_context():
@@ -249,7 +250,7 @@ def test_submission_only_inside_the_window(app, plan, make_user, no_rate_limit, 
 
     # After the window: refused, and still a draft with no number.
     monkeypatch.setattr(clock, "now", lambda: now + timedelta(days=10))
-    client.post(f"{mine}/submit", data={"csrf_token": token})
+    client.post(f"{mine}/submit", data={"csrf_token": token, "confirmed": "y"})
     page = client.get(mine).text
     assert "に終了しました。" in page or "この募集は終了しました。" in page
     with app.app_context():
@@ -266,7 +267,7 @@ def test_submission_needs_every_declaration(app, plan, make_user, no_rate_limit)
     post_form(client, url, url, proposal_form(app, eligibility=["based_in_city"]))
     (proposal_id,) = proposal_ids(app)
     mine = f"/proposals/mine/{proposal_id}"
-    post_form(client, mine, f"{mine}/submit", {})
+    submit_proposal(client, proposal_id)
     assert "応募資格と誓約事項をすべて確認してください" in client.get(mine).text
     with app.app_context():
         assert db.session.get(Proposal, proposal_id).submitted_at is None
@@ -297,7 +298,7 @@ def test_criteria_must_add_up_to_100(app, plan, make_user, no_rate_limit):
     assert "配点の合計が90です。合計は100にしてください。" in response.text
     assert "40 | 協働の必要性" in response.text  # what was typed is kept
     response = post_form(client, url, url, {"title_ja": "募集", "criteria_text": "公益性だけ"})
-    assert "1行目: 「配点 | 日本語名 | 英語名」の形で書いてください。" in response.text
+    assert "1行目：「配点 | 日本語名 | 英語名」の形で書いてください。" in response.text
     assert _count(app, ProposalCall) == 0
 
 
