@@ -151,3 +151,132 @@ def test_council_staff_and_review_pages_pass_axe(page, app, plan, make_user):
         visit(page, f"/staff/councils/review/calls/{call_id}", language)
         visit(page, f"/staff/councils/review/applications/{application_id}", language)
     expect(page.locator("main")).not_to_contain_text("蒼井 ツバメ")  # blind: no applicant name
+
+
+def test_the_committed_lottery_walked_by_staff_and_citizens(page, app, plan, make_user):
+    """In Japanese: a citizen applies, reads the status in words and withdraws; staff publish
+    the pool and the seed hash, then draw; anyone checks the published data (the seed's hash,
+    the order re-run from the pool and seed alone); the lottery page also in English. axe-core
+    on every page."""
+    import hashlib
+
+    from app.accounts.models import User
+    from app.councils import services
+    from app.councils.models import SelectionMethod
+    from app.extensions import db
+    from tests.councils.conftest import application_values, close_call
+
+    call_id = create_call(app, selection_method=SelectionMethod.LOTTERY, seats=1, essay_min_chars=1)
+    with app.app_context():
+        for _ in range(3):
+            other = make_user("citizen")
+            services.submit_application(
+                db.session.get(User, other.id), call_id, **application_values()
+            )
+
+    # The citizen: apply, see the status in words, withdraw before the closing date.
+    login(page, make_user("citizen").email, "ja")
+    visit(page, f"/councils/calls/{call_id}", "ja")
+    page.get_by_role("link", name="応募する", exact=True).click()
+    check_a11y(page)
+    page.locator("#name").fill("蒼井 ツバメ")
+    page.locator("#kana").fill("あおい つばめ")
+    page.locator("#address").fill("熊本市中央区水前寺公園9丁目87番")
+    page.locator("#birth_date").fill("1975-07-19")
+    page.locator("#phone").fill("096-555-0199")
+    page.locator("#residency").select_option("lives")
+    page.locator("#motivation").fill("市民の声を届けたいからです。")
+    page.locator("#essay").fill("市民参画について考えます。")
+    page.locator("#truthful").check()
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator(".flash.success")).to_contain_text("応募を受け付けました")
+    expect(page.locator("#status")).to_have_text("受付済み")
+    expect(page.locator("#status-message")).to_contain_text("選考の結果")
+    check_a11y(page)
+    mine = page.locator("#receipt-number").inner_text()
+    page.get_by_text("応募を辞退する").click()
+    page.locator("#reason").fill("転居のため")
+    check_a11y(page)
+    page.get_by_role("button", name="取り下げる").click()
+    expect(page.locator("#status")).to_have_text("取下げ")
+    check_a11y(page)
+    page.context.clear_cookies()
+
+    # Staff: after the closing date, publish the pool and the seed hash, then draw.
+    close_call(app, call_id)
+    login(page, make_user("staff", "kikaku").email, "ja")
+    visit(page, f"/staff/councils/calls/{call_id}", "ja")
+    expect(page.get_by_role("button", name="抽選を行う")).to_have_count(0)
+    page.get_by_role("button", name="抽選対象とハッシュ値を公開する").click()
+    expect(page.locator(".flash.success")).to_contain_text("ハッシュ値を公開しました")
+    check_a11y(page)
+
+    # Before the draw, the public page shows the pool and the hash, not the seed.
+    visit(page, f"/councils/calls/{call_id}/lottery", "ja")
+    pool = page.locator(".pool-number").all_inner_texts()
+    assert len(pool) == 3 and mine not in pool
+    published_hash = page.locator("#seed-hash").inner_text()
+    expect(page.locator("#lottery-seed")).to_have_count(0)
+
+    visit(page, f"/staff/councils/calls/{call_id}", "ja")
+    page.get_by_role("button", name="抽選を行う").click()
+    expect(page.locator(".flash.success")).to_be_visible()
+    check_a11y(page)
+    page.context.clear_cookies()
+
+    # Anyone: the seed matches the hash, and the order re-runs from the published data alone.
+    visit(page, f"/councils/calls/{call_id}/lottery", "ja")
+    expect(page.locator("main")).to_contain_text("昇順")
+    seed = page.locator("#lottery-seed").inner_text()
+    assert hashlib.sha256(seed.encode()).hexdigest() == published_hash
+    order = [text.split(" ")[0] for text in page.locator(".order-number").all_inner_texts()]
+    namespace: dict = {}
+    exec(page.locator("pre code").inner_text(), namespace)
+    assert namespace["lottery_order"](seed, pool) == order
+    visit(page, f"/councils/calls/{call_id}/lottery", "en")
+    expect(page.locator("main")).to_contain_text("ascending")
+    expect(page.locator("#lottery-seed")).to_have_text(seed)
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_an_observer_cancels_the_seat_with_the_mails_link(page, app, plan, language):
+    import re
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from app.core.db import utcnow
+    from app.core.mail import OutboxMessage
+    from app.councils import services
+    from app.councils.models import Council, MeetingOpenness
+    from app.extensions import db
+    from tests.councils.conftest import create_council
+
+    council_id = create_council(app)
+    with app.app_context():
+        meeting, _warnings = services.save_meeting(
+            None,
+            db.session.get(Council, council_id),
+            None,
+            title_ja="第1回会議",
+            title_en="First meeting",
+            starts_at=utcnow() + timedelta(days=10),
+            openness=MeetingOpenness.OPEN,
+            observer_seats=1,
+        )
+        meeting_id = meeting.id
+    visit(page, f"/councils/meetings/{meeting_id}", language)
+    page.locator("#name").fill("傍聴 シズカ")
+    page.locator("#email").fill("shizuka@example.jp")
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator(".flash.success")).to_be_visible()
+    check_a11y(page)
+    with app.app_context():
+        body = db.session.scalar(sa.select(OutboxMessage.body))
+    link = re.search(r"/councils/observers/\d+/cancel/[\w-]+", body).group(0)
+    visit(page, link, language)
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator(".flash.success")).to_be_visible()
+    check_a11y(page)
+    # The seat is free again: the form is offered.
+    expect(page.locator("#email")).to_be_visible()
