@@ -154,3 +154,71 @@ def test_grouping_pages_pass_axe(page, app, client, make_case, make_user, no_rat
         visit(page, f"/staff/public-comments/{case_id}/groups", language)
         visit(page, f"/staff/public-comments/groups/{group_id}", language)
         visit(page, f"/staff/public-comments/clusters/{cluster_id}", language)
+
+
+def test_short_period_reason_and_pdf_material_staff_then_citizen(
+    page, browser, live_server, app, make_user, plan, frozen
+):
+    """Issue 17: a division drafts a case open 1–20 Dec (20 days), is told a reason is
+    required, gives it, attaches a PDF and sees it listed; once approved, the public page
+    shows the period as 20日間 with the reason, and (20 days) in English."""
+    from app.public_comment.models import CaseStatus, CommentCase
+    from tests.e2e.conftest import login
+
+    division = make_user("staff", "kikaku")
+    login(page, division.email, "ja")
+    visit(page, "/staff/public-comments/new", "ja")
+    page.locator("#title").fill("年末年始のごみ収集計画(案)")
+    page.locator("#summary").fill("年末年始のごみ収集日程の案です。")
+    page.locator("#opens_on").fill("2024-12-01")
+    page.locator("#opens_time").fill("00:00")
+    page.locator("#closes_on").fill("2024-12-20")
+    page.locator("#closes_time").fill("23:59")
+    page.get_by_role("button", name="保存").click()
+    expect(page.locator("#short_period_reason-error")).to_contain_text(
+        "募集期間は20日間です。30日未満とする場合は理由が必要です。"
+    )
+    expect(page.locator("#error-summary")).to_be_visible()
+    expect(page.locator("#title")).to_have_value("年末年始のごみ収集計画(案)")
+    check_a11y(page)
+    page.locator("#short_period_reason").fill("収集日程の周知を年内に始めるため")
+    page.get_by_role("button", name="保存").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("年末年始のごみ収集計画(案)")
+    expect(page.get_by_text("（20日間）")).to_be_visible()
+    check_a11y(page)
+
+    page.locator("#material-title").fill("収集日程表")
+    page.locator("#material-file").set_input_files(
+        files=[
+            {
+                "name": "schedule.pdf",
+                "mimeType": "application/pdf",
+                "buffer": b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n",
+            }
+        ]
+    )
+    page.get_by_role("button", name="資料を追加する").click()
+    expect(page.get_by_text("資料を追加しました。")).to_be_visible()
+    materials = page.locator("#materials + ul")
+    expect(materials.get_by_role("link", name="収集日程表")).to_be_visible()
+    check_a11y(page)
+
+    with app.app_context():
+        case = db.session.scalar(sa.select(CommentCase))
+        case_id = case.id
+        assert [m.file.content_type for m in case.materials] == ["application/pdf"]
+        case.status = CaseStatus.APPROVED  # 広聴課's approval has its own tests
+        db.session.commit()
+
+    citizen = browser.new_context(base_url=live_server, locale="ja-JP").new_page()
+    try:
+        visit(citizen, f"/public-comments/{case_id}", "ja")
+        expect(citizen.get_by_text("（20日間）")).to_be_visible()
+        expect(citizen.get_by_text("募集期間を30日未満とした理由")).to_be_visible()
+        expect(citizen.get_by_text("収集日程の周知を年内に始めるため")).to_be_visible()
+        expect(citizen.get_by_role("link", name="収集日程表")).to_be_visible()
+        visit(citizen, f"/public-comments/{case_id}", "en")
+        expect(citizen.get_by_text("(20 days)")).to_be_visible()
+        expect(citizen.get_by_text("Why the period is shorter than 30 days")).to_be_visible()
+    finally:
+        citizen.context.close()
