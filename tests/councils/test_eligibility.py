@@ -187,3 +187,28 @@ def test_the_published_source_reruns_the_lottery():
     exec(LOTTERY_SOURCE, namespace)  # the code printed on the lottery page
     receipts = [f"KB001-{n:05d}" for n in range(1, 30)]
     assert namespace["lottery_order"]("abc", receipts) == lottery_order("abc", receipts)
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "熊本市中央区手取本町1番1号",
+        "熊本県熊本市北区植木町1",
+        "熊本 市東区",
+        "1-1 Tetori-honcho, Chuo-ku, Kumamoto City",
+    ],
+)
+def test_lives_in_the_city_with_an_address_in_the_city(address):
+    assert eligibility_reasons(facts(address=address), guidelines()) == []
+
+
+@pytest.mark.parametrize(
+    "address", ["福岡県福岡市中央区天神1丁目", "中央区水前寺1丁目", "熊本県合志市竹迫", ""]
+)
+def test_lives_in_the_city_with_an_address_elsewhere_is_not(address):
+    assert eligibility_reasons(facts(address=address), guidelines()) == ["address"]
+
+
+@pytest.mark.parametrize("residency", ["works", "studies"])
+def test_working_or_studying_in_the_city_needs_no_address_in_it(residency):
+    assert eligibility_reasons(facts(residency=residency, address="福岡市"), guidelines()) == []
