@@ -265,13 +265,13 @@ def presentation(call_id: int) -> ResponseReturnValue:
     form = SessionForm()
     prepare_session_form(form)
     if not form.validate_on_submit():
-        return _call_page(item, form), 422
+        return _call_page(item, form)
     try:
         services.schedule_presentation(current_user, item, **session_values(form))
     except services.ProposalError as error:
         db.session.rollback()
         _field_error(form, error)
-        return _call_page(_call(call_id), form), 422
+        return _call_page(_call(call_id), form)
     flash(_("The public presentation is scheduled and open for registration."), "success")
     return redirect(url_for("proposals_staff.call", call_id=item.id))
 
@@ -326,14 +326,14 @@ def _step(
         abort(403)
     form = form_class()
     if not form.validate_on_submit():
-        return _proposal_page(item, form), 422
+        return _proposal_page(item, form)
     try:
         act(item, form)
     except services.ProposalError as error:
         db.session.rollback()
         _field_error(form, error)
         item = _proposal(proposal_id)
-        return _proposal_page(item, form), 422
+        return _proposal_page(item, form)
     flash(success, "success")
     return redirect(url_for("proposals_staff.proposal", proposal_id=item.id))
 

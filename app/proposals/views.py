@@ -175,6 +175,15 @@ def _edit(call: ProposalCall, proposal: Proposal | None) -> ResponseReturnValue:
     form = ProposalForm(obj=proposal)
     if request.method == "GET" and proposal is None:
         form.email.data = current_user.email
+    if request.method == "GET" and proposal is not None:
+        # The model keeps `budget_lines`, which the form's `budget` rows cannot read by name:
+        # without this, going back from the confirmation page would empty the budget.
+        while form.budget.entries:
+            form.budget.pop_entry()
+        for line in proposal.budget_lines:
+            form.budget.append_entry(
+                {"item": line.item, "amount": line.amount, "city_share": line.city_share}
+            )
     _prepare(form, call)
     if form.validate_on_submit():
         upload = form.attachment.data if getattr(form.attachment.data, "filename", "") else None

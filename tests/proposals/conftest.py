@@ -187,3 +187,46 @@ def take_to_adoption(app: Any, proposal_id: int, reviewer_email: str | None = No
         services.open_final_review(None, proposal)
         services.record_score(reviewer, proposal, Round.FINAL, [3] * 10)
         services.decide(None, proposal, True, "公益性が高い提案です。")
+
+
+def presentation_values(hours_from_now: float) -> dict[str, Any]:
+    """A two-hour online presentation starting that many hours from now (negative: past)."""
+    starts = utcnow() + timedelta(hours=hours_from_now)
+    return {
+        "title_ja": "",
+        "title_en": "",
+        "starts_at": starts,
+        "ends_at": starts + timedelta(hours=2),
+        "venue_id": None,
+        "online_url": "https://example.jp/live",
+        "capacity": 50,
+        "registration_required": True,
+        "registration_opens_at": None,
+        "registration_closes_at": None,
+        "accommodations": [],
+    }
+
+
+def take_to_final_review(app: Any, proposal_id: int, reviewers: list[Any]) -> None:
+    """A submitted proposal into the final review through the services: the call dated as
+    closed yesterday, every reviewer scoring the document review, a presentation held this
+    morning; then the first reviewer scores the final review and the others have not yet."""
+    from app.proposals import services
+    from app.proposals.models import Proposal, ProposalCall, Round
+
+    with app.app_context():
+        proposal = db.session.get(Proposal, proposal_id)
+        call = db.session.get(ProposalCall, proposal.call_id)
+        _date_closed(call, days_ago=1)
+        for reviewer in reviewers:
+            services.assign_reviewer(None, call, reviewer)
+        proposal = db.session.get(Proposal, proposal_id)
+        services.forward_to_division(None, proposal, True, "")
+        services.record_division_opinion(None, proposal, True, "実施できます。")
+        for reviewer in reviewers:
+            services.record_score(reviewer, proposal, Round.DOCUMENT, [4] * 10)
+        services.document_result(None, proposal, True, "")
+        services.schedule_presentation(None, call, **presentation_values(-5))
+        proposal = db.session.get(Proposal, proposal_id)
+        services.open_final_review(None, proposal)
+        services.record_score(reviewers[0], proposal, Round.FINAL, [4] * 10)
