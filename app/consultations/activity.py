@@ -174,7 +174,10 @@ def attention(limit: int) -> list[ActivityRecord]:
     return [
         ActivityRecord(
             title=title or _("Session %(id)s", id=session_id),
-            url=url_for("consultations_staff.edit_record", session_id=session_id),
+            # Straight to the list of opinions, each with its answer form.
+            url=url_for(
+                "consultations_staff.edit_record", session_id=session_id, _anchor="opinions"
+            ),
             day=to_jst(starts_at).date(),
             status=_("%(count)s opinions without a response", count=count),
         )

@@ -55,6 +55,9 @@ def test_an_opinion_answered_after_publication_shows_its_answer(app, client, log
     opinion_id = _published_record_with_unanswered_opinion(app, ids.session_id)
     public = f"/consultations/sessions/{ids.session_id}/record"
     assert "回答準備中" in client.get(public).text
+    with app.test_request_context():
+        (unanswered,) = services_attention()
+    assert unanswered.url.endswith(f"/sessions/{ids.session_id}/record#opinions")
 
     # The record's staff page links each opinion to its answer form.
     record_page = client.get(f"/staff/consultations/sessions/{ids.session_id}/record").text
@@ -103,7 +106,7 @@ def test_an_opinion_answered_after_publication_shows_its_answer(app, client, log
         assert len(entries) == 2
         assert db.session.get(Opinion, opinion_id).response_ja == "令和9年度に増設します。"
         # Answered opinions leave the staff attention list.
-        attention = [r for r in services_attention() if r.url.endswith(f"/{ids.session_id}/record")]
+        attention = [r for r in services_attention() if f"/{ids.session_id}/record" in r.url]
         assert attention == []
 
 
