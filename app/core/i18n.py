@@ -104,9 +104,14 @@ def format_fiscal_year(year: int | None) -> str:
     return f"FY{year}"
 
 
+def list_separator() -> str:
+    """Between items of a list within a sentence: 、 in Japanese, a comma in English."""
+    return "、" if current_language() == "ja" else ", "
+
+
 def join_list(items: Any) -> str:
-    """Items of a list within a sentence: 区政推進課、市民協働課 in Japanese, a, b in English."""
-    return ("、" if current_language() == "ja" else ", ").join(str(item) for item in items)
+    """Items of a list within a sentence: 区政推進課、市民協働課 or a, b."""
+    return list_separator().join(str(item) for item in items)
 
 
 def format_yen(amount: int | float | None) -> str:

@@ -49,6 +49,7 @@ def init_templating(app: Flask) -> None:
     def globals_() -> dict[str, Any]:
         return {
             "current_language": i18n.current_language,
+            "list_separator": i18n.list_separator(),
             "language_switch_url": language_switch_url,
             "activity_kinds": activity.kinds,
             "is_staff": permissions.is_staff(current_user),

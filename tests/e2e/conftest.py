@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 from werkzeug.serving import make_server
 
+from tests.e2e.ui_language import page_slips
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",  # we run as root in CI
@@ -88,13 +90,48 @@ def check_a11y(page: Any) -> None:
     assert not violations, f"axe-core on {page.url}:\n{report}"
 
 
+# Pages whose templates speak one language already: a slip there fails the test that visits it.
+# Slips on other pages are collected (LANGUAGE_SLIPS), listed at the end of the run and checked
+# by tests/e2e/test_ui_language.py, so that one module's slip does not fail another's tests.
+ONE_LANGUAGE_PAGES = (
+    "/initiatives",
+    "/reports",
+    "/staff/reports",
+    "/open-data",
+    "/admin/audit",
+    "/admin/dispositions",
+    "/admin/users",
+)
+LANGUAGE_SLIPS: dict[str, list[str]] = {}
+
+
+def check_language(page: Any, path: str, language: str) -> list[str]:
+    """The page's UI text is in its own language (tests/e2e/ui_language.py)."""
+    slips = page_slips(page, language)
+    bare = path.split("?")[0]
+    if bare == "/" or bare.startswith(ONE_LANGUAGE_PAGES):
+        assert not slips, f"{language} page {path} shows UI text in the other language: {slips}"
+    elif slips:
+        LANGUAGE_SLIPS.setdefault(f"{language} {bare}", slips)
+    return slips
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if LANGUAGE_SLIPS:
+        terminalreporter.section("UI text in the other language (tests/e2e/ui_language.py)")
+        for where, slips in sorted(LANGUAGE_SLIPS.items()):
+            terminalreporter.write_line(f"{where}: {slips}")
+
+
 def visit(page: Any, path: str, language: str = "ja") -> Any:
-    """Open a page in a language and check it with axe-core."""
+    """Open a page in a language, check it with axe-core and for UI text in the other
+    language."""
     separator = "&" if "?" in path else "?"
     response = page.goto(f"{path}{separator}lang={language}")
     assert response is not None and response.status < 500, f"{path}: {response and response.status}"
     assert page.locator("html").get_attribute("lang") == language
     check_a11y(page)
+    check_language(page, path, language)
     return response
 
 
