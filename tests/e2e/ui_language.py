@@ -60,9 +60,10 @@ LATIN_IN_JAPANESE = {
     "ID", "CC", "BY", "SHA", "iCalendar", "ics", "Atom", "HP", "OpenAPI", "JST", "URL", "QR", "SNS",
     "English",  # a language is named in its own language (the switch, the profile's choice)
 }  # fmt: skip
-ADDRESS = re.compile(r"\S+@\S+|https?://\S+|/[\w./?=&%-]*")
+# ASCII classes only: in Python's \w, Japanese letters are word characters too.
+ADDRESS = re.compile(r"[A-Za-z0-9_.+-]+@[A-Za-z0-9.-]+|https?://[!-~]+|/[A-Za-z0-9_./?=&%-]*")
 # Receipt numbers and codes: PC-2024-000123, C2024-0001, x0 …
-CODE = re.compile(r"\b[A-Za-z]{0,4}-?\d[\w-]*\b")
+CODE = re.compile(r"(?<![A-Za-z])[A-Za-z]{0,4}-?[0-9][A-Za-z0-9-]*")
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff10-\uff5a々〆]+")
 
