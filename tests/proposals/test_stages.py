@@ -185,11 +185,6 @@ def test_the_presentation_is_scheduled_after_the_close_and_held_before_the_final
     assert _stage(app, proposal_id) == "presentation"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="consultations.registration_open reads core.db.utcnow, not core.clock: the "
-    "presentation's registration follows the app's clock only once consultations does",
-)
 def test_the_presentation_refuses_registrations_once_held(
     app, plan, make_user, no_rate_limit, monkeypatch
 ):
@@ -201,7 +196,7 @@ def test_the_presentation_refuses_registrations_once_held(
     with app.app_context():
         call = db.session.get(ProposalCall, call_id)
         values = presentation_values(24 * 31)
-        session = services.schedulepresentation_values(None, call, **values)
+        session = services.schedule_presentation(None, call, **values)
         session_id = session.id
     held = values["ends_at"] + timedelta(hours=1)
     monkeypatch.setattr(clock, "now", lambda: held)
