@@ -394,9 +394,13 @@ def sessions() -> ResponseReturnValue:
         .group_by(Registration.session_id)
         .subquery()
     )
+    from app.consultations.services import staff_only_consultations
+
     stmt = (
         sa.select(Session, sa.func.coalesce(confirmed.c.n, 0))
         .outerjoin(confirmed, confirmed.c.session_id == Session.id)
+        # Staff training and internal meetings are counted in the figures, never listed.
+        .where(Session.consultation_id.not_in(staff_only_consultations()))
         .order_by(Session.starts_at.desc(), Session.id.desc())
         .options(
             selectinload(Session.consultation).selectinload(Consultation.initiative),

@@ -124,3 +124,27 @@ def test_figures_are_plain_numbers_on_every_backend(app, client, plan):
     ]
     assert values and all(isinstance(v, int | float) for v in values)
     assert any(v for v in values)
+
+
+def test_staff_only_sessions_are_not_listed(app, client, plan):
+    """Training and internal meetings count in the figures but are never offered (issue 17)."""
+    import sqlalchemy as sa
+
+    from app.consultations.models import Audience, Consultation, ConsultationKind, Session
+    from app.core.demo import load_demo
+    from app.extensions import db
+    from tests.conftest import PLAN_FILE
+
+    with app.app_context():
+        load_demo(str(PLAN_FILE))
+        staff_only = set(
+            db.session.scalars(
+                sa.select(Session.id)
+                .join(Consultation, Session.consultation_id == Consultation.id)
+                .join(ConsultationKind, Consultation.kind_id == ConsultationKind.id)
+                .where(ConsultationKind.audience == Audience.STAFF)
+            )
+        )
+    assert staff_only, "the demo records staff training"
+    listed = {item["id"] for item in client.get("/api/v1/sessions?per_page=100").json["items"]}
+    assert listed and not listed & staff_only
