@@ -61,7 +61,7 @@ def test_every_recorded_action_has_a_label():
 
 def _cell(html, column):
     rows = re.findall(r"<tr>\s*(.*?)</tr>", html.split("<tbody>")[1], re.S)
-    return [re.findall(r"<td>(.*?)</td>", row, re.S)[column] for row in rows]
+    return [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)[column] for row in rows]
 
 
 def test_users_page_names_roles_in_the_pages_language(client, login_as, make_user):
