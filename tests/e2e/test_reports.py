@@ -52,8 +52,10 @@ def test_pages_changed_for_issue_17_pass_axe_and_speak_one_language(
     guide_rows = page.locator('tr[data-initiative="14"]')
     expect(guide_rows).to_have_count(2)
     if language == "ja":
-        expect(guide_rows.nth(0).locator("td.departments")).to_contain_text("各区まちづくり推進課")
-        expect(guide_rows.nth(1).locator("td.actions")).to_contain_text("あいぽーと")
+        expect(guide_rows.nth(0).locator("td.plan-departments")).to_contain_text(
+            "各区まちづくり推進課"
+        )
+        expect(guide_rows.nth(1).locator("td.plan-actions")).to_contain_text("あいぽーと")
     visit(page, "/initiatives/14", language)
     visit(page, "/reports/annual", language)
     expect(page.locator("#year-error")).to_have_count(0)
