@@ -111,7 +111,7 @@ def _pairs(html, number):
         cells = {
             name: re.findall(r"<li>([^<]*)</li>", cell)
             for name, cell in re.findall(
-                r'<td[^>]*class="(departments|actions)"[^>]*>(.*?)</td>', row, re.S
+                r'<td[^>]*class="plan-(departments|actions)"[^>]*>(.*?)</td>', row, re.S
             )
         }
         pairs.append((cells["departments"], cells["actions"]))
