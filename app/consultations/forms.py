@@ -183,7 +183,10 @@ class RecordForm(FlaskForm):
         _l("Materials"),
         validators=[Optional(), Length(max=5000)],
         filters=[clean_text],
-        description=_l("One title or address per line."),
+        description=_l(
+            "One per line: a title, a web address (https://…), or a title followed by its "
+            "address, which the record shows as a link."
+        ),
     )
 
 

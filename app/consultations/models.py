@@ -9,6 +9,7 @@ gathering in a venue or online) so other modules can reuse them.
 from __future__ import annotations
 
 import enum
+import re
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -262,6 +263,26 @@ class SessionRecord(Localized, TimestampMixin, db.Model):
     opinions: Mapped[list[Opinion]] = relationship(
         back_populates="record", order_by="Opinion.position"
     )
+
+    def material_items(self) -> list[tuple[str, str | None]]:
+        """Each line of the materials as (title, address): a line is a title, an address, or a
+        title followed by its address; the page shows an address as a link."""
+        items = []
+        for line in self.materials.splitlines():
+            line = line.strip()
+            if not line:
+                continue
+            match = _WEB_ADDRESS.search(line)
+            if match is None:
+                items.append((line, None))
+                continue
+            title = (line[: match.start()] + line[match.end() :]).strip(" 　:：-")
+            items.append((title or match.group(), match.group()))
+        return items
+
+
+# Only web addresses become links (never javascript: or data:).
+_WEB_ADDRESS = re.compile(r"https?://[^\s　]+")
 
 
 class Opinion(Localized, TimestampMixin, db.Model):

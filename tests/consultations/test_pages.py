@@ -270,7 +270,12 @@ def test_attendance_record_and_figures(app, client, login_as):
     record_url = f"/staff/consultations/sessions/{ids.session_id}/record"
     form = client.get(record_url).text
     assert 'value="3"' in form  # attendees suggested from the check-in list
-    submit(client, record_url, {"record-summary_ja": "要旨です", "record-attendees": "3"})
+    materials = "次第\n説明資料 https://www.city.kumamoto.jp/a.pdf\nhttps://example.jp/map\njavascript:alert(1)"
+    submit(
+        client,
+        record_url,
+        {"record-summary_ja": "要旨です", "record-attendees": "3", "record-materials": materials},
+    )
     submit(
         client,
         f"{record_url}/opinions",
@@ -295,7 +300,12 @@ def test_attendance_record_and_figures(app, client, login_as):
     public = f"/consultations/sessions/{ids.session_id}/record"
     assert client.get(public).status_code == 404  # not yet published
     submit(client, f"{record_url}/publish", {"publish-submit": "1"}, page=record_url)
-    assert "意見2" in client.get(public).text
+    published = client.get(public).text
+    assert "意見2" in published
+    # Materials: titles, and addresses shown as links (only web addresses become links).
+    assert '<a href="https://www.city.kumamoto.jp/a.pdf">説明資料</a>' in published
+    assert '<a href="https://example.jp/map">https://example.jp/map</a>' in published
+    assert "<li>次第</li>" in published and 'href="javascript' not in published
     with app.app_context():
         initiative_id = db.session.scalar(sa.select(Initiative.id).where(Initiative.number == 6))
         values = figures(ActivityFilter())[initiative_id]
