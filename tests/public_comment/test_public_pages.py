@@ -315,3 +315,18 @@ def test_cached_results_show_a_redaction_after_publication_at_once(
         )
     results = cached.get(url).text
     assert "〔略〕公園を広げてください。" in results and "鈴木一郎" not in results
+
+
+def test_days_left_and_contact_lines_read_as_the_city_writes_them(app, client, make_case, frozen):
+    """Days left are counted on Japan dates like the period (not 24-hour blocks of UTC), and
+    the ways to send a comment read 郵送：… with a full-width colon."""
+    case_id = make_case()
+    with app.app_context():
+        db.session.get(CommentCase, case_id).postal_address = "〒860-8601 熊本市中央区手取本町1-1"
+        db.session.commit()
+    frozen.set_jst(date(2024, 10, 29), time(23, 59, 30))  # 30 and 31 October remain
+    page = client.get(f"/public-comments/{case_id}?lang=ja").text
+    assert "残り2日です" in page
+    assert "郵送：〒860-8601" in page and "郵送:" not in page
+    frozen.set_jst(date(2024, 10, 31), time(0, 0, 1))
+    assert "本日締切です。" in client.get(f"/public-comments/{case_id}?lang=ja").text
