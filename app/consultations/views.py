@@ -4,8 +4,6 @@ cancel link, published records, iCalendar feeds and the open-data CSV."""
 from __future__ import annotations
 
 import calendar as calendar_module
-import csv
-import io
 from datetime import date, datetime, timedelta
 from functools import partial
 
@@ -30,6 +28,7 @@ from app.consultations.models import (
 from app.consultations.opendata import EVENT_COLUMNS, event_rows
 from app.core.cache import fragment_key
 from app.core.db import utcnow
+from app.core.exports import csv_response
 from app.core.i18n import JST, current_language, to_jst
 from app.core.permissions import is_authenticated, permission_required
 from app.core.receipts import give_submission_token, may_see_receipt, remember_receipt
@@ -363,13 +362,5 @@ def session_ics(session_id: int) -> ResponseReturnValue:
 @bp.route("/events.csv")
 def events_csv() -> ResponseReturnValue:
     sessions = db.session.scalars(_public_sessions().order_by(Session.starts_at)).unique()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(EVENT_COLUMNS)
-    writer.writerows(event_rows(sessions))
     # UTF-8 with a byte-order mark, as the dataset's guidance asks (Excel opens it correctly).
-    return Response(
-        "\ufeff" + buffer.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="431001_event.csv"'},
-    )
+    return csv_response(EVENT_COLUMNS, event_rows(sessions), "431001_event.csv")

@@ -1260,39 +1260,33 @@ def dashboard(day: date | None = None) -> Dashboard:
     )
 
 
-def dashboard_csv(data: Dashboard) -> bytes:
-    """The dashboard per council as CSV, UTF-8 with a BOM so that Excel opens it correctly."""
-    import csv
-    import io
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(
+def dashboard_table(data: Dashboard) -> tuple[list[str], list[list[Any]]]:
+    """The dashboard per council as a table (its CSV export): a header and one row per
+    council."""
+    header = [
+        _("Council"),
+        _("Department"),
+        _("Members"),
+        _("Public members"),
+        _("Public seat target"),
+        _("Public share (%)"),
+        _("Women"),
+        _("Women share (%)"),
+    ]
+    rows = [
         [
-            _("Council"),
-            _("Department"),
-            _("Members"),
-            _("Public members"),
-            _("Public seat target"),
-            _("Public share (%)"),
-            _("Women"),
-            _("Women share (%)"),
+            row.name,
+            row.department,
+            row.members,
+            row.public_members,
+            row.public_target,
+            "" if row.public_share is None else round(row.public_share, 1),
+            row.women,
+            "" if row.women_share is None else round(row.women_share, 1),
         ]
-    )
-    for row in data.rows:
-        writer.writerow(
-            [
-                row.name,
-                row.department,
-                row.members,
-                row.public_members,
-                row.public_target,
-                "" if row.public_share is None else f"{row.public_share:.1f}",
-                row.women,
-                "" if row.women_share is None else f"{row.women_share:.1f}",
-            ]
-        )
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        for row in data.rows
+    ]
+    return header, rows
 
 
 # The activity kind ---------------------------------------------------------------------------

@@ -5,7 +5,7 @@ scoring pages (/staff/councils/review), which show receipt numbers and essays on
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
 from app.core.db import utcnow
+from app.core.exports import csv_response
 from app.core.forms import choices
 from app.core.i18n import form_to_utc, utc_to_form
 from app.core.permissions import Role
@@ -415,12 +416,8 @@ def dashboard_csv() -> ResponseReturnValue:
     if not oversees_councils(current_user):
         abort(403)
     data = services.dashboard()
-    filename = f"councils-{data.day.isoformat()}.csv"
-    return Response(
-        services.dashboard_csv(data),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    header, rows = services.dashboard_table(data)
+    return csv_response(header, rows, f"councils-{data.day.isoformat()}.csv")
 
 
 # Reviewers: blind scoring --------------------------------------------------------------------

@@ -1,9 +1,8 @@
-"""Exports: CSV (UTF-8 with a BOM, so Excel opens Japanese correctly), XLSX and JSON."""
+"""The report's own exports: the JSON rows and the annual report's XLSX. Every cell is written
+through app.core.exports, the writer of every CSV and XLSX file."""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from flask import Response, jsonify
@@ -11,46 +10,13 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _attachment(data: bytes, mimetype: str, filename: str) -> Response:
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-def csv_response(header: list[str], rows: list[list[Any]], filename: str) -> Response:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return _attachment(
-        ("\ufeff" + buffer.getvalue()).encode("utf-8"), "text/csv; charset=utf-8", filename
-    )
-
-
-def xlsx_response(header: list[str], rows: list[list[Any]], filename: str, title: str) -> Response:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = title[:31]
-    sheet.append(header)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(row)
-    sheet.freeze_panes = "A2"
-    return _save(workbook, filename)
+from app.core.exports import append_row, write_cell, xlsx_file
 
 
 def json_response(header: list[str], rows: list[list[Any]], meta: dict[str, Any]) -> Response:
+    """The report's rows keyed by the machine names of their columns (a program's keys do not
+    change with the reader's language, as the CSV and XLSX headers do)."""
     return jsonify(meta=meta, rows=[dict(zip(header, row, strict=True)) for row in rows])
-
-
-def _save(workbook: Workbook, filename: str) -> Response:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return _attachment(buffer.getvalue(), XLSX_TYPE, filename)
 
 
 def annual_xlsx(
@@ -63,10 +29,10 @@ def annual_xlsx(
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = sheet_name[:31]
-    sheet.append([title])
+    append_row(sheet, [title])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=6)
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append(columns)
+    append_row(sheet, columns)
     for cell in sheet[2]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="E8F1FE")
@@ -78,7 +44,7 @@ def annual_xlsx(
             sheet.merge_cells(start_row=first, start_column=column, end_row=last, end_column=column)
 
     for category in report.categories:
-        sheet.cell(row=row_number, column=1, value=category.tr("name")).font = Font(bold=True)
+        write_cell(sheet, row_number, 1, category.tr("name")).font = Font(bold=True)
         sheet.merge_cells(start_row=row_number, start_column=1, end_row=row_number, end_column=6)
         row_number += 1
         for recommendation in category.recommendations:
@@ -96,7 +62,7 @@ def annual_xlsx(
                         "\n".join(achievements(item, report.kinds)),
                     ]
                     for column, value in enumerate(values, start=1):
-                        sheet.cell(row=row_number, column=column, value=value).alignment = wrap
+                        write_cell(sheet, row_number, column, value).alignment = wrap
                     row_number += 1
                 for column in (3, 6):
                     merge_down(column, first_of_initiative, row_number - 1)
@@ -107,4 +73,4 @@ def annual_xlsx(
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     sheet.print_title_rows = "2:2"
-    return _save(workbook, filename)
+    return xlsx_file(workbook, filename)

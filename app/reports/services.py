@@ -128,17 +128,39 @@ def metrics(kind: ActivityKind, internal: bool) -> list[activity.Metric]:
     return [m for m in kind.metrics if internal or m.public]
 
 
-def flat_rows(report: Report, internal: bool) -> tuple[list[str], list[list[Any]]]:
+@dataclass(frozen=True)
+class FlatTable:
+    """The report as one table: each column's machine key (the JSON export's keys) and its
+    label in the reader's language (the CSV and XLSX headers), then the rows."""
+
+    keys: list[str]
+    labels: list[str]
+    rows: list[list[Any]]
+
+
+def flat_rows(report: Report, internal: bool) -> FlatTable:
     """The report as one table (for CSV, XLSX and JSON exports)."""
     english = current_language() == "en"
 
     def text(obj: Any, name: str) -> str:
         return obj.tr(name) if english else getattr(obj, f"{name}_ja")
 
-    header = ["category", "recommendation", "initiative", "title", "departments"]
+    columns: list[tuple[str, str]] = [
+        ("category", _("Category")),
+        ("recommendation", _("Recommendation no.")),
+        ("initiative", _("Initiative no.")),
+        ("title", _("Initiative")),
+        ("departments", _("Departments concerned")),
+    ]
     for kind in report.kinds:
-        header += [f"{kind.key}.{m.key}" for m in metrics(kind, internal)]
-    header += ["actions_done", "actions_total"]
+        columns += [
+            (f"{kind.key}.{m.key}", _("%(label)s: %(text)s", label=kind.label, text=m.label))
+            for m in metrics(kind, internal)
+        ]
+    columns += [
+        ("actions_done", _("Actions done or continuing")),
+        ("actions_total", _("Number of concrete actions")),
+    ]
     rows = []
     for row in report.rows:
         line: list[Any] = [
@@ -154,7 +176,9 @@ def flat_rows(report: Report, internal: bool) -> tuple[list[str], list[list[Any]
         done = sum(1 for p in row.progress.values() if p.status.value in ("done", "continuing"))
         line += [done, len(row.initiative.actions)]
         rows.append(line)
-    return header, rows
+    return FlatTable(
+        keys=[key for key, _label in columns], labels=[label for _key, label in columns], rows=rows
+    )
 
 
 def achievements(row: InitiativeRow, kinds: list[ActivityKind]) -> list[str]:

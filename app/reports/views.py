@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from app.core import activity
 from app.core.activity import ActivityFilter
+from app.core.exports import csv_response, xlsx_response
 from app.core.forms import choices
 from app.core.i18n import format_fiscal_year
 from app.extensions import db
@@ -78,24 +79,29 @@ def export_report(fmt: str, internal: bool) -> ResponseReturnValue:
     report = services.build_report(flt)
     if report is None:
         abort(404)
-    header, rows = services.flat_rows(report, internal)
+    table = services.flat_rows(report, internal)
     stem = "sankaku-report" + (
         f"-fy{'-'.join(map(str, flt.fiscal_years))}" if flt.fiscal_years else ""
     )
     if fmt == "csv":
-        return exports.csv_response(header, rows, f"{stem}.csv")
+        return csv_response(table.labels, table.rows, f"{stem}.csv")
     if fmt == "xlsx":
-        return exports.xlsx_response(header, rows, f"{stem}.xlsx", _("Report"))
+        return xlsx_response(table.labels, table.rows, f"{stem}.xlsx", _("Report"))
     if fmt == "json":
         return exports.json_response(
-            header,
-            rows,
+            table.keys,
+            table.rows,
             {
                 "plan": report.plan.code,
                 "fiscal_years": list(flt.fiscal_years),
                 "ward_id": flt.ward_id,
                 "department_id": flt.department_id,
                 "licence": "CC BY 4.0",
+                # The columns in order with their labels, as the CSV and XLSX headers read.
+                "columns": [
+                    {"key": key, "label": label}
+                    for key, label in zip(table.keys, table.labels, strict=True)
+                ],
             },
         )
     abort(404)

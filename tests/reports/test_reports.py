@@ -18,10 +18,15 @@ from tests.conftest import count_statements
 
 
 def _csv(client, query=""):
+    """The CSV's rows keyed by initiative number, each cell under its column's machine key (the
+    CSV's header reads in the page's language; the JSON export names the same columns)."""
     response = client.get(f"/reports/export.csv{query}")
     assert response.data.startswith("\ufeff".encode())
-    rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
-    return {int(r["initiative"]): r for r in rows}
+    header, *rows = csv.reader(io.StringIO(response.data.decode("utf-8-sig")))
+    columns = client.get(f"/reports/export.json{query}").get_json()["meta"]["columns"]
+    assert header == [c["label"] for c in columns]
+    keys = [c["key"] for c in columns]
+    return {int(r["initiative"]): r for r in (dict(zip(keys, row, strict=True)) for row in rows)}
 
 
 def test_fiscal_year_boundary_31_march_and_1_april(client, add_case):
@@ -80,7 +85,7 @@ def test_json_export(client, add_case):
 def test_xlsx_export_and_annual_report_have_the_tables_structure(client, add_case):
     add_case(date(2024, 6, 1), comments=3)
     sheet = load_workbook(io.BytesIO(client.get("/reports/export.xlsx").data)).active
-    assert sheet["C1"].value == "initiative" and sheet.max_row == 23
+    assert sheet["C1"].value == "取組番号" and sheet.max_row == 23
     annual = client.get("/reports/annual.xlsx?year=2024&lang=ja")
     sheet = load_workbook(io.BytesIO(annual.data)).active
     headers = [c.value for c in sheet[2]]
