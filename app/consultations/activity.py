@@ -3,8 +3,11 @@ per initiative, computed in one statement with GROUP BY."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import sqlalchemy as sa
 from flask import url_for
+from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
@@ -21,7 +24,9 @@ from app.consultations.models import (
 from app.core.activity import ActivityFilter, ActivityKind, ActivityRecord, Figures, Metric
 from app.core.db import utcnow
 from app.core.i18n import to_jst
+from app.core.opendata import Dataset, Distribution
 from app.extensions import db
+from app.plan.models import Ward
 
 METRICS = [
     Metric("sessions_held", _l("Sessions held")),
@@ -186,6 +191,43 @@ def attention(limit: int) -> list[ActivityRecord]:
 
 
 CONSULTATIONS_KIND = ActivityKind(
+def open_datasets() -> list[Dataset]:
+    """The sessions as the events list of the municipal standard and as calendar feeds (the
+    whole city and each ward), for /open-data and its catalogue."""
+    updated = db.session.scalar(sa.select(sa.func.max(Session.updated_at)))
+    wards = db.session.scalars(sa.select(Ward).order_by(Ward.position, Ward.id))
+    return [
+        Dataset(
+            "events",
+            _l("Events list (431001_event.csv)"),
+            [Distribution("CSV", url_for("consultations.events_csv"))],
+            updated,
+            description=_l(
+                "Public sessions in the columns of the municipal standard open data set "
+                "「イベント一覧」."
+            ),
+            conforms_to="自治体標準オープンデータセット（正式版） イベント一覧",
+        ),
+        Dataset(
+            "calendar",
+            _l("Calendar of sessions"),
+            [
+                Distribution("iCalendar", url_for("consultations.feed"), _l("Whole city")),
+                *(
+                    Distribution(
+                        "iCalendar",
+                        url_for("consultations.ward_feed", code=ward.code),
+                        # Lazy, so the catalogue names the ward in each of its languages.
+                        LazyString(partial(ward.tr, "name")),
+                    )
+                    for ward in wards
+                ),
+            ],
+            updated,
+        ),
+    ]
+
+
     key="consultations",
     label=_l("Consultations"),
     model=Consultation,
@@ -196,3 +238,4 @@ CONSULTATIONS_KIND = ActivityKind(
     order=20,
     attention=attention,
 )
+    extra={"open_datasets": open_datasets},

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    DecimalField,
     EmailField,
     HiddenField,
     IntegerField,
@@ -27,6 +30,9 @@ from wtforms.validators import (
 
 from app.consultations.models import ACCOMMODATION_LABELS, AUDIENCE_LABELS
 from app.core.forms import CheckboxesField, HoneypotMixin, choices, clean_text
+
+# A Japanese telephone number as the city prints it: digits in groups joined by hyphens.
+PHONE_PATTERN = r"^0[0-9]{1,4}(-?[0-9]{1,4}){1,2}$"
 
 
 def accommodation_choices(codes: list[str] | None = None) -> list:
@@ -108,6 +114,16 @@ class ConsultationForm(FlaskForm):
     )
     contact_en = StringField(
         _l("Contact (English)"), validators=[Optional(), Length(max=300)], filters=[clean_text]
+    )
+    contact_phone = TelField(
+        _l("Contact telephone"),
+        validators=[
+            Optional(),
+            Length(max=30),
+            Regexp(PHONE_PATTERN, message=_l("Digits and hyphens only, e.g. 096-328-2036.")),
+        ],
+        filters=[clean_text],
+        description=_l("Published in the open data; e.g. 096-328-2036."),
     )
     initiative_id = SelectField(
         _l("Initiative it fulfils"), coerce=int, validators=[InputRequired()]
@@ -265,6 +281,38 @@ class VenueForm(FlaskForm):
         validators=[Optional(), Length(max=2000)],
         filters=[clean_text],
     )
+    # Read off a map by staff: no geocoding service is reachable from the city's network.
+    latitude = DecimalField(
+        _l("Latitude (optional)"),
+        places=None,
+        validators=[
+            Optional(),
+            NumberRange(min=-90, max=90, message=_l("A latitude is from -90 to 90.")),
+        ],
+        description=_l("In degrees (WGS 84), e.g. 32.803."),
+        render_kw={"inputmode": "decimal"},
+    )
+    longitude = DecimalField(
+        _l("Longitude (optional)"),
+        places=None,
+        validators=[
+            Optional(),
+            NumberRange(min=-180, max=180, message=_l("A longitude is from -180 to 180.")),
+        ],
+        description=_l("In degrees (WGS 84), e.g. 130.708."),
+        render_kw={"inputmode": "decimal"},
+    )
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        # A point needs both; one alone would put the venue on a line, not a place. (A field's
+        # own validator cannot say it: Optional() stops the chain of an empty field.)
+        if (self.latitude.data is None) != (self.longitude.data is None):
+            missing = self.longitude if self.longitude.data is None else self.latitude
+            missing.errors = [_l("Give both the latitude and the longitude, or neither.")]
+            return False
+        return True
 
 
 class KindForm(FlaskForm):

@@ -116,6 +116,10 @@ class Venue(Localized, TimestampMixin, db.Model):
     # Step-free access, hearing loop, accessible toilet … as the venue describes them.
     accessibility_ja: Mapped[str] = mapped_column(sa.Text, default="")
     accessibility_en: Mapped[str] = mapped_column(sa.Text, default="")
+    # WGS 84 degrees as staff read them off a map (no geocoding service is reachable); both or
+    # neither, checked by the form. The events open data gives them as 緯度/経度.
+    latitude: Mapped[float | None] = mapped_column(sa.Float)
+    longitude: Mapped[float | None] = mapped_column(sa.Float)
     active: Mapped[bool] = mapped_column(default=True)
 
     ward: Mapped[Ward | None] = relationship()
@@ -135,6 +139,8 @@ class Consultation(FulfilsInitiative, Localized, TimestampMixin, db.Model):
     plan_stage_en: Mapped[str] = mapped_column(sa.String(200), default="")
     contact_ja: Mapped[str] = mapped_column(sa.String(300), default="")
     contact_en: Mapped[str] = mapped_column(sa.String(300), default="")
+    # Its own field so the open data's 連絡先電話番号 is a number, not part of a sentence.
+    contact_phone: Mapped[str] = mapped_column(sa.String(30), default="", server_default="")
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
 
     kind: Mapped[ConsultationKind] = relationship(lazy="joined")

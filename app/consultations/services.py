@@ -76,6 +76,7 @@ CONSULTATION_FIELDS = [
     "contact_ja",
     "contact_en",
     "initiative_id",
+    "contact_phone",
     "department_id",
     "ward_id",
 ]
@@ -181,6 +182,20 @@ def save_kind(actor: Any, kind: ConsultationKind | None, **values: Any) -> Consu
 def create_venue(actor: Any, **values: Any) -> Venue:
     venue = Venue(**values)
     db.session.add(venue)
+VENUE_FIELDS = [
+    "name_ja",
+    "name_en",
+    "address_ja",
+    "address_en",
+    "ward_id",
+    "capacity",
+    "accessibility_ja",
+    "accessibility_en",
+    "latitude",
+    "longitude",
+]
+
+
     db.session.flush()
     audit.record(actor, "venue.create", venue, f"Venue {venue.name_ja} created")
     db.session.commit()
@@ -188,6 +203,24 @@ def create_venue(actor: Any, **values: Any) -> Venue:
 
 
 # Consultations and advice -----------------------------------------------------------------
+
+
+def update_venue(actor: Any, venue: Venue, **values: Any) -> Venue:
+    """Correct a venue's facts, e.g. add the coordinates the events open data publishes."""
+    before = audit.snapshot(venue, VENUE_FIELDS)
+    for name in VENUE_FIELDS:
+        if name in values:
+            setattr(venue, name, values[name])
+    audit.record(
+        actor,
+        "venue.update",
+        venue,
+        f"Venue {venue.name_ja} updated",
+        before=before,
+        after=audit.snapshot(venue, VENUE_FIELDS),
+    )
+    db.session.commit()
+    return venue
 
 
 def create_consultation(actor: Any, **values: Any) -> Consultation:

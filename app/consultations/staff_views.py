@@ -570,19 +570,28 @@ def publish_record(session_id: int) -> ResponseReturnValue:
 
 
 @staff_bp.route("/venues", methods=["GET", "POST"])
-def venues() -> ResponseReturnValue:
-    form = VenueForm()
+@staff_bp.route("/venues/<int:venue_id>", methods=["GET", "POST"])
+def venues(venue_id: int | None = None) -> ResponseReturnValue:
+    """The venue list with a form to add one, or (with an id) to correct one."""
+    venue = (db.session.get(Venue, venue_id) or abort(404)) if venue_id else None
+    form = VenueForm(obj=venue)
     form.ward_id.choices = choices(plan_services.ward_choices())
     if form.validate_on_submit():
-        services.create_venue(
-            current_user,
-            **{name: field.data for name, field in form._fields.items() if name != "csrf_token"},
-        )
-        flash(_("The venue has been added."), "success")
+        values = {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
+        # The form reads decimals exactly; the columns hold floats (about 1 cm at 6 places).
+        for name in ("latitude", "longitude"):
+            values[name] = float(values[name]) if values[name] is not None else None
+        if venue is None:
+            services.create_venue(current_user, **values)
+            flash(_("The venue has been added."), "success")
+        else:
+            services.update_venue(current_user, venue, **values)
+            flash(_("The venue has been updated."), "success")
         return redirect(url_for("consultations_staff.venues"))
     return render_template(
         "consultations/staff/venues.html",
         form=form,
+        venue=venue,
         venues=db.session.scalars(
             sa.select(Venue).options(joinedload(Venue.ward)).order_by(Venue.ward_id, Venue.id)
         ).all(),

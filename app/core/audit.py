@@ -57,6 +57,7 @@ ACTION_LABELS: dict[str, Any] = {
     "consultation_kind.create": _l("Kind of consultation created"),
     "consultation_kind.update": _l("Kind of consultation updated"),
     "venue.create": _l("Venue created"),
+    "venue.update": _l("Venue updated"),
     "consultation.create": _l("Consultation created"),
     "consultation.update": _l("Consultation updated"),
     "consultation.advice": _l("Advice on the participation method"),

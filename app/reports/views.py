@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, render_template, request
+from flask import abort, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.core import activity
 from app.core.activity import ActivityFilter
 from app.core.exports import csv_response, xlsx_response
 from app.core.forms import choices
 from app.core.i18n import format_fiscal_year
+from app.core.opendata import LICENCE_URL, MEDIA_TYPES, Dataset, Distribution, dcat_catalog
 from app.extensions import db
 from app.plan import services as plan_services
 from app.plan.models import ActionProgress, Initiative
@@ -209,17 +212,71 @@ def annual_xlsx() -> ResponseReturnValue:
     )
 
 
-@bp.route("/open-data")
-def open_data() -> ResponseReturnValue:
-    """Datasets, formats, licence and last update (one statement per source table)."""
-    updated = {
-        "plan": db.session.scalar(sa.select(sa.func.max(Initiative.updated_at))),
-        "progress": db.session.scalar(sa.select(sa.func.max(ActionProgress.updated_at))),
-    }
+def open_datasets() -> list[Dataset]:
+    """Every dataset /open-data links, in its order; the DCAT catalogue lists the same ones
+    (one statement per source table for the last update)."""
+    plan_updated = db.session.scalar(sa.select(sa.func.max(Initiative.updated_at)))
+    progress_updated = db.session.scalar(sa.select(sa.func.max(ActionProgress.updated_at)))
+    datasets = [
+        Dataset(
+            "plan",
+            _l("The response table with activity counts per initiative"),
+            [Distribution("JSON", url_for("api.initiatives"))],
+            plan_updated,
+        ),
+        Dataset(
+            "progress",
+            _l("Progress report per initiative"),
+            [
+                Distribution(fmt.upper(), url_for("reports.export", fmt=fmt))
+                for fmt in ("csv", "xlsx", "json")
+            ],
+            progress_updated,
+        ),
+        Dataset(
+            "annual",
+            _l("Annual response-status report"),
+            [Distribution("XLSX", url_for("reports.annual_xlsx"))],
+            progress_updated,
+        ),
+    ]
     for kind in activity.kinds():
-        updated[kind.key] = (
+        updated = (
             db.session.scalar(sa.select(sa.func.max(kind.model.updated_at)))
             if hasattr(kind.model, "updated_at")
             else None
         )
-    return render_template("reports/open_data.html", updated=updated, kinds=activity.kinds())
+        links = [Distribution("HTML", url_for(kind.list_endpoint))]
+        links += [
+            Distribution(fmt, url_for(endpoint))
+            for fmt, endpoint in kind.extra.get("open_data", [])
+        ]
+        datasets.append(Dataset(kind.key, kind.label, links, updated))
+        datasets += kind.extra.get("open_datasets", lambda: [])()
+    return datasets
+
+
+@bp.route("/open-data")
+def open_data() -> ResponseReturnValue:
+    """Datasets, formats, licence and last update, with the catalogue beside them."""
+    return render_template(
+        "reports/open_data.html",
+        datasets=open_datasets(),
+        media_types=MEDIA_TYPES,
+        licence_url=LICENCE_URL,
+    )
+
+
+@bp.route("/open-data/catalog.jsonld")
+def open_data_catalog() -> ResponseReturnValue:
+    """The same datasets as a DCAT catalogue in JSON-LD, for harvesters (data.go.jp, CKAN)."""
+    catalog = dcat_catalog(
+        open_datasets(),
+        _l("Sankaku open data"),
+        url_for("reports.open_data"),
+        url_for("reports.open_data_catalog"),
+    )
+    return current_app.response_class(
+        json.dumps(catalog, ensure_ascii=False, indent=2),
+        content_type="application/ld+json; charset=utf-8",
+    )

@@ -1,7 +1,5 @@
 """Public pages, feeds and open data; staff scheduling; the activity kind's figures."""
 
-import csv
-import io
 from datetime import datetime, time, timedelta
 
 import icalendar
@@ -10,7 +8,6 @@ import sqlalchemy as sa
 from app.consultations import services
 from app.consultations.activity import figures
 from app.consultations.models import Consultation, Session
-from app.consultations.opendata import EVENT_COLUMNS
 from app.core.activity import ActivityFilter
 from app.core.db import utcnow
 from app.core.i18n import JST, to_jst
@@ -60,30 +57,6 @@ def test_confirmation_attachment_parses_with_jst_times(app, plan):
         session = db.session.get(Session, ids.session_id)
         assert start.astimezone(JST).hour == 14
         assert start == session.starts_at
-
-
-def test_open_data_csv_has_the_32_columns_in_order(app, client, plan):
-    ids = scheduled(app)
-    response = client.get("/consultations/events.csv")
-    assert response.status_code == 200
-    assert response.data.startswith("\ufeff".encode())
-    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
-    assert len(EVENT_COLUMNS) == 32
-    assert rows[0] == list(EVENT_COLUMNS)
-    assert rows[0][:5] == [
-        "都道府県コード又は市区町村コード",
-        "NO",
-        "都道府県名",
-        "市区町村名",
-        "イベント名",
-    ]
-    assert rows[0][-2:] == ["URL", "備考"]
-    assert len(rows) == 2 and len(rows[1]) == 32
-    row = dict(zip(rows[0], rows[1], strict=True))
-    assert row["都道府県コード又は市区町村コード"] == "431001"
-    assert row["NO"] == str(ids.session_id)
-    assert row["開始時間"] == "14:00" and row["終了時間"] == "16:00"
-    assert row["場所名称"] == "中央公民館"
 
 
 def test_no_personal_data_on_public_pages_feeds_or_exports(app, client, plan):
