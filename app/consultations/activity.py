@@ -158,6 +158,7 @@ def records(initiative_id: int, limit: int) -> list[ActivityRecord]:
                 url=url_for("consultations.session", session_id=session.id),
                 day=to_jst(session.starts_at).date(),
                 status=status,
+                updated=session.updated_at,
             )
         )
     return result
@@ -190,7 +191,6 @@ def attention(limit: int) -> list[ActivityRecord]:
     ]
 
 
-CONSULTATIONS_KIND = ActivityKind(
 def open_datasets() -> list[Dataset]:
     """The sessions as the events list of the municipal standard and as calendar feeds (the
     whole city and each ward), for /open-data and its catalogue."""
@@ -228,6 +228,7 @@ def open_datasets() -> list[Dataset]:
     ]
 
 
+CONSULTATIONS_KIND = ActivityKind(
     key="consultations",
     label=_l("Consultations"),
     model=Consultation,
@@ -237,5 +238,5 @@ def open_datasets() -> list[Dataset]:
     list_endpoint="consultations.index",
     order=20,
     attention=attention,
-)
     extra={"open_datasets": open_datasets},
+)

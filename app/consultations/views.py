@@ -29,6 +29,7 @@ from app.consultations.opendata import EVENT_COLUMNS, event_rows
 from app.core.cache import fragment_key
 from app.core.db import utcnow
 from app.core.exports import csv_response
+from app.core.feeds import conditional
 from app.core.i18n import JST, current_language, to_jst
 from app.core.permissions import is_authenticated, permission_required
 from app.core.receipts import give_submission_token, may_see_receipt, remember_receipt
@@ -331,18 +332,23 @@ def _feed_sessions(ward_code: str | None = None) -> list[Session]:
     return list(db.session.scalars(stmt.order_by(Session.starts_at)).unique())
 
 
-def _ics(data: bytes, filename: str) -> Response:
-    return Response(
+def _ics(data: bytes, filename: str, sessions: list[Session]) -> Response:
+    response = Response(
         data,
         mimetype="text/calendar",
         headers={"Content-Disposition": f'inline; filename="{filename}"'},
     )
+    # Calendar apps poll subscribed feeds every few hours: an unchanged feed costs them a 304.
+    # Last changed: the newest change to a session or to the consultation it belongs to.
+    changed = [moment for s in sessions for moment in (s.updated_at, s.consultation.updated_at)]
+    return conditional(response, last_modified=max(changed, default=None))
 
 
 @bp.route("/feed.ics")
 def feed() -> ResponseReturnValue:
+    sessions = _feed_sessions()
     return _ics(
-        services.calendar_for(_feed_sessions(), _("Kumamoto City consultations")), "sessions.ics"
+        services.calendar_for(sessions, _("Kumamoto City consultations")), "sessions.ics", sessions
     )
 
 
@@ -350,13 +356,14 @@ def feed() -> ResponseReturnValue:
 def ward_feed(code: str) -> ResponseReturnValue:
     ward = db.session.scalar(sa.select(Ward).where(Ward.code == code)) or abort(404)
     name = f"{_('Kumamoto City consultations')} ({ward.tr('name')})"
-    return _ics(services.calendar_for(_feed_sessions(code), name), f"sessions-{code}.ics")
+    sessions = _feed_sessions(code)
+    return _ics(services.calendar_for(sessions, name), f"sessions-{code}.ics", sessions)
 
 
 @bp.route("/sessions/<int:session_id>/session.ics")
 def session_ics(session_id: int) -> ResponseReturnValue:
     item = _load_session(session_id)
-    return _ics(services.calendar_for([item]), f"session-{item.id}.ics")
+    return _ics(services.calendar_for([item]), f"session-{item.id}.ics", [item])
 
 
 @bp.route("/events.csv")

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import astuple, dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
-from app.core.i18n import fiscal_year_bounds
+from app.core import clock
+from app.core.i18n import fiscal_year_bounds, jst_to_utc
 from app.extensions import cache
 
 
@@ -91,6 +92,18 @@ class ActivityRecord:
     url: str
     day: date | None = None
     status: str = ""
+    # When the record last changed (aware UTC), for the initiative's Atom feed. A kind that
+    # leaves it out is dated by `day`, but no later than today.
+    updated: datetime | None = None
+
+
+@dataclass(frozen=True)
+class DatedRecord:
+    """A record of some kind with the moment it is dated by, for a feed of all kinds."""
+
+    kind: ActivityKind
+    record: ActivityRecord
+    updated: datetime
 
 
 Figures = dict[int, dict[str, float]]
@@ -194,3 +207,25 @@ def headline_counts(flt: ActivityFilter | None = None) -> dict[int, dict[str, in
         for initiative_id, values in figures.items():
             result.setdefault(initiative_id, {})[key] = int(values.get(metric, 0))
     return result
+
+
+def newest_records(initiative_id: int, limit: int) -> list[DatedRecord]:
+    """One initiative's records of every kind, newest change first, at most `limit`: each kind
+    answers its own newest in a fixed few statements, so the whole costs a fixed number too.
+
+    A record without its time of change is dated by its day (midnight, Japan time), but no
+    later than the start of today: an upcoming session or a closing date ahead is not news
+    from the future, and the date stays the same all day, so a polled feed stays unchanged."""
+    today = clock.start_of_today()
+    dated = []
+    for kind in kinds():
+        for record in kind.records(initiative_id, limit):
+            if record.updated is not None:
+                updated = record.updated
+            elif record.day is not None:
+                updated = min(jst_to_utc(record.day, time(0, 0)), today)
+            else:
+                updated = today
+            dated.append(DatedRecord(kind, record, updated))
+    dated.sort(key=lambda item: item.updated, reverse=True)
+    return dated[:limit]

@@ -5,13 +5,21 @@ Tests replace `app.core.clock.now`; code always calls `clock.now()` through the 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from flask import current_app, has_request_context, request
+
+from app.core.i18n import jst_to_utc, to_jst
 
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def start_of_today() -> datetime:
+    """Midnight of today in Japan, in UTC: a date for things dated by a day alone, which stays
+    the same all day (so a feed polled through the day stays unchanged)."""
+    return jst_to_utc(to_jst(now()).date(), time(0, 0))
 
 
 def received_at() -> datetime:

@@ -7,10 +7,18 @@ from typing import Any
 
 from flask import abort, render_template
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 
 from app.core import activity
+from app.core.feeds import AtomEntry, atom_response, feed_url, public_path
+from app.core.i18n import format_date, join_list
+from app.core.urls import public_url
 from app.plan import bp, services
 from app.plan.models import Plan
+
+# Entries in an initiative's feed: the newest of every kind together, as feed readers keep
+# what they have seen before.
+FEED_LENGTH = 50
 
 
 @bp.route("/")
@@ -53,3 +61,33 @@ def _initiative_page(plan: Plan, number: int) -> dict[str, Any]:
         },
         "records": {kind.key: kind.records(item.id, 20) for kind in activity.kinds()},
     }
+
+
+@bp.route("/initiatives/<int:number>/feed.atom")
+def initiative_feed(number: int) -> ResponseReturnValue:
+    """All the initiative's activity, of every kind, so that a resident can follow it."""
+    plan = services.current_plan() or abort(404)
+    item = services.get_initiative(plan, number) or abort(404)
+    entries = [
+        AtomEntry(
+            url=public_path(dated.record.url),
+            title=_("%(label)s: %(text)s", label=dated.kind.label, text=dated.record.title),
+            updated=dated.updated,
+            summary=join_list(
+                part
+                for part in (
+                    format_date(dated.record.day) if dated.record.day else "",
+                    dated.record.status,
+                )
+                if part
+            ),
+            category=(dated.kind.key, str(dated.kind.label)),
+        )
+        for dated in activity.newest_records(item.id, FEED_LENGTH)
+    ]
+    return atom_response(
+        title=f"{_('Initiative %(number)s', number=number)}: {item.tr('title')}",
+        self_url=feed_url("plan.initiative_feed", number=number),
+        page_url=public_url("plan.initiative", number=number),
+        entries=entries,
+    )

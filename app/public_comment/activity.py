@@ -123,6 +123,7 @@ def records(initiative_id: int, limit: int) -> list[ActivityRecord]:
             CommentCase.title_en,
             CommentCase.closes_at,
             CommentCase.status,
+            CommentCase.updated_at,
         )
         .where(CommentCase.initiative_id == initiative_id, CommentCase.status.in_(PUBLIC_STATUSES))
         .order_by(CommentCase.closes_at.desc())
@@ -136,8 +137,9 @@ def records(initiative_id: int, limit: int) -> list[ActivityRecord]:
             title=(title_en if english and title_en else title),
             url=url_for("public_comment.case", case_id=case_id),
             day=to_jst(closes_at).date(),
+            updated=updated_at,
         )
-        for case_id, title, title_en, closes_at, _status in rows
+        for case_id, title, title_en, closes_at, _status, updated_at in rows
     ]
 
 

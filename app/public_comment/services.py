@@ -799,6 +799,20 @@ def latest_cases(limit: int) -> list[CommentCase]:
     return list(db.session.scalars(stmt.limit(limit)))
 
 
+def approval_times(case_ids: list[int]) -> dict[int, datetime]:
+    """When each case was first approved, that is made public (the feed's `published`): a
+    case announced for a later opening was public from its approval on (one statement)."""
+    if not case_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(ReviewEvent.case_id, sa.func.min(ReviewEvent.created_at))
+        .where(ReviewEvent.case_id.in_(case_ids), ReviewEvent.action == ReviewAction.APPROVED)
+        .group_by(ReviewEvent.case_id)
+    )
+    # min() keeps the column's type, so the times come back aware on SQLite too.
+    return {case_id: approved for case_id, approved in rows}
+
+
 def results_figures(case_id: int) -> dict[str, Any]:
     """The published counts, each computed in SQL."""
     from app.core.dispositions import Disposition

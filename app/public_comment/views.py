@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from flask import (
     abort,
     current_app,
-    make_response,
     redirect,
     render_template,
     request,
@@ -24,11 +23,12 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.core import clock
 from app.core.cache import fragment_key
+from app.core.feeds import AtomEntry, atom_response, feed_url
 from app.core.forms import choices
-from app.core.i18n import current_language
+from app.core.i18n import current_language, format_datetime
 from app.core.receipts import may_see_receipt, remember_receipt
 from app.core.uploads import serve_upload
-from app.core.urls import query_page
+from app.core.urls import public_url, query_page
 from app.extensions import db, limiter
 from app.plan.models import Initiative
 from app.plan.services import department_choices, ward_choices
@@ -154,11 +154,31 @@ def _lists(flt: services.CaseFilter, page: int) -> dict[str, Any]:
 @bp.route("/public-comments/feed.atom")
 def feed() -> ResponseReturnValue:
     cases = services.latest_cases(50)
-    response = make_response(
-        render_template("public_comment/feed.atom", cases=cases, now=clock.now())
+    approved = services.approval_times([case.id for case in cases])
+    entries = [
+        AtomEntry(
+            url=public_url("public_comment.case", case_id=case.id),
+            title=case.tr("title"),
+            updated=case.updated_at,
+            # A case is public from its approval, before it opens: dating it by its opening
+            # would publish it in the future. Cases made without the review (imported ones)
+            # fall back to their opening or last change, whichever came first.
+            published=approved.get(case.id, min(case.opens_at, case.updated_at)),
+            summary=_(
+                "%(opens)s – %(closes)s: %(summary)s",
+                opens=format_datetime(case.opens_at),
+                closes=format_datetime(case.closes_at),
+                summary=case.summary,
+            ),
+        )
+        for case in cases
+    ]
+    return atom_response(
+        title=f"{_('Sankaku')}: {_('Public comment')}",
+        self_url=feed_url("public_comment.feed"),
+        page_url=public_url("public_comment.index"),
+        entries=entries,
     )
-    response.headers["Content-Type"] = "application/atom+xml; charset=utf-8"
-    return response
 
 
 @bp.route("/public-comments/<int:case_id>")
