@@ -192,6 +192,9 @@ class Session(Localized, TimestampMixin, db.Model):
     accommodations: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     walk_ins: Mapped[int] = mapped_column(default=0)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The iCalendar SEQUENCE (RFC 5545 §3.8.7.4): raised when the time or place changes or the
+    # session is called off, so calendars replace the copy they hold with the update.
+    sequence: Mapped[int] = mapped_column(default=0, server_default="0")
 
     consultation: Mapped[Consultation] = relationship(back_populates="sessions")
     venue: Mapped[Venue | None] = relationship()

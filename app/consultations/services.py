@@ -14,9 +14,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import render_template
+from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from icalendar import Calendar, Event, Timezone, vCalAddress, vDDDTypes, vText
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.consultations.models import (
@@ -35,7 +36,7 @@ from app.consultations.models import (
 from app.core import audit, clock
 from app.core.db import begin_write, utcnow
 from app.core.i18n import JST, fiscal_year, format_datetime, to_jst
-from app.core.mail import OutboxMessage, queue_mail
+from app.core.mail import OutboxMessage, calendar_attachment, mail_domain, queue_mail
 from app.core.receipts import format_receipt, next_receipt_number
 from app.core.urls import public_url
 from app.extensions import db
@@ -75,11 +76,13 @@ CONSULTATION_FIELDS = [
     "plan_stage_en",
     "contact_ja",
     "contact_en",
-    "initiative_id",
     "contact_phone",
+    "initiative_id",
     "department_id",
     "ward_id",
 ]
+# What a calendar's copy of a session shows: a change of these is sent to the registrants.
+CALENDAR_FIELDS = ["starts_at", "ends_at", "venue_id", "online_url"]
 SESSION_FIELDS = [
     "title_ja",
     "title_en",
@@ -179,9 +182,6 @@ def save_kind(actor: Any, kind: ConsultationKind | None, **values: Any) -> Consu
     return kind
 
 
-def create_venue(actor: Any, **values: Any) -> Venue:
-    venue = Venue(**values)
-    db.session.add(venue)
 VENUE_FIELDS = [
     "name_ja",
     "name_en",
@@ -196,13 +196,13 @@ VENUE_FIELDS = [
 ]
 
 
+def create_venue(actor: Any, **values: Any) -> Venue:
+    venue = Venue(**values)
+    db.session.add(venue)
     db.session.flush()
     audit.record(actor, "venue.create", venue, f"Venue {venue.name_ja} created")
     db.session.commit()
     return venue
-
-
-# Consultations and advice -----------------------------------------------------------------
 
 
 def update_venue(actor: Any, venue: Venue, **values: Any) -> Venue:
@@ -221,6 +221,9 @@ def update_venue(actor: Any, venue: Venue, **values: Any) -> Venue:
     )
     db.session.commit()
     return venue
+
+
+# Consultations and advice -----------------------------------------------------------------
 
 
 def create_consultation(actor: Any, **values: Any) -> Consultation:
@@ -389,6 +392,9 @@ def move_session(actor: Any, session: Session, **values: Any) -> None:
     session_id = session.id
     venue = _check_session(values, session_id)
     session = db.session.get(Session, session_id)
+    moved = any(
+        name in values and values[name] != getattr(session, name) for name in CALENDAR_FIELDS
+    )
     for name, value in values.items():
         setattr(session, name, value)
     if venue is not None:
@@ -401,6 +407,15 @@ def move_session(actor: Any, session: Session, **values: Any) -> None:
         before=before,
         after=audit.snapshot(session, SESSION_FIELDS),
     )
+    if moved and session.cancelled_at is None:
+        # Everyone registered is told, and the calendars holding the invitation get the update.
+        session.sequence += 1
+        for registration in _registrations_kept(session_id):
+            _queue_registration_mail(
+                registration,
+                "session_moved",
+                dedup_key=f"session-moved:{session_id}:{session.sequence}:reg:{registration.id}",
+            )
     db.session.commit()
 
 
@@ -415,13 +430,9 @@ def cancel_session(actor: Any, session_id: int, reason: str) -> int:
         db.session.rollback()
         raise ConsultationError(_("This session has already been cancelled."))
     session.cancelled_at = utcnow()
+    session.sequence += 1
     audit.record(actor, "session.cancel", session, f"Session {session.id} cancelled: {reason}")
-    registrations = db.session.scalars(
-        sa.select(Registration).where(
-            Registration.session_id == session_id,
-            Registration.status != RegistrationStatus.CANCELLED,
-        )
-    ).all()
+    registrations = _registrations_kept(session_id)
     for registration in registrations:
         _queue_registration_mail(
             registration,
@@ -431,6 +442,20 @@ def cancel_session(actor: Any, session_id: int, reason: str) -> int:
         )
     db.session.commit()
     return len(registrations)
+
+
+def _registrations_kept(session_id: int) -> list[Registration]:
+    """The session's registrations not cancelled: confirmed and waiting."""
+    return list(
+        db.session.scalars(
+            sa.select(Registration)
+            .where(
+                Registration.session_id == session_id,
+                Registration.status != RegistrationStatus.CANCELLED,
+            )
+            .order_by(Registration.id)
+        )
+    )
 
 
 # Registration, waiting list, cancellation -------------------------------------------------
@@ -619,6 +644,7 @@ def cancel_registration(
         db.session.rollback()
         raise ConsultationError(_("This registration has already been cancelled."))
     before = {"status": registration.status.value}
+    held_place = registration.status == RegistrationStatus.CONFIRMED
     registration.status = RegistrationStatus.CANCELLED
     registration.cancelled_at = utcnow()
     registration.cancelled_by_id = getattr(actor, "id", None)
@@ -633,6 +659,8 @@ def cancel_registration(
             after={"status": registration.status.value},
         )
     db.session.flush()
+    # The person is told, and a calendar holding the invitation removes the event.
+    _queue_registration_mail(registration, "registration_cancelled", held_place=held_place)
     promoted = promote_waitlist(registration.session_id)
     db.session.commit()
     return promoted
@@ -829,7 +857,18 @@ MAIL_SUBJECTS = {
     "confirmation": lambda: _("Your registration for a Kumamoto City session"),
     "promoted": lambda: _("A place has become free: your registration is confirmed"),
     "reminder": lambda: _("Reminder: your session is tomorrow"),
+    "session_moved": lambda: _("A session you registered for has changed"),
     "session_cancelled": lambda: _("A session you registered for has been cancelled"),
+    "registration_cancelled": lambda: _("Your registration has been cancelled"),
+}
+# The iTIP method (RFC 5546) of the invitation each mail carries to a person holding a place.
+CALENDAR_METHODS = {
+    "confirmation": "REQUEST",
+    "promoted": "REQUEST",
+    "reminder": "REQUEST",
+    "session_moved": "REQUEST",
+    "session_cancelled": "CANCEL",
+    "registration_cancelled": "CANCEL",
 }
 
 
@@ -839,13 +878,18 @@ def _queue_registration_mail(
     token: str | None = None,
     dedup_key: str | None = None,
     reason: str = "",
+    held_place: bool | None = None,
 ) -> None:
+    """`held_place`: whether the person holds (or, cancelling, held) a place, and so has the
+    invitation in their calendar; by default, whether the registration is confirmed."""
     session = db.session.get(Session, registration.session_id)
     cancel_link = (
         public_url("consultations.cancel", registration_id=registration.id, token=token)
         if token
         else None
     )
+    if held_place is None:
+        held_place = registration.status == RegistrationStatus.CONFIRMED
     with force_locale(registration.language or "ja"):
         body = render_template(
             f"consultations/mail/{which}.txt",
@@ -858,48 +902,102 @@ def _queue_registration_mail(
         )
         subject = MAIL_SUBJECTS[which]()
         attachments = None
-        if registration.status == RegistrationStatus.CONFIRMED and which != "session_cancelled":
-            attachments = [("session.ics", "text/calendar", calendar_for([session]))]
+        if held_place:
+            method = CALENDAR_METHODS[which]
+            invitation = invitation_for(registration, session, method)
+            attachments = [calendar_attachment(invitation, method, "session.ics")]
     queue_mail(registration.email, subject, body, attachments, dedup_key=dedup_key)
 
 
-def calendar_for(sessions: Iterable[Session], name: str = "") -> bytes:
-    """An iCalendar document of public session facts (never anyone's registration)."""
-    from icalendar import Calendar, Event
+def registration_uid(registration: Registration) -> str:
+    """The UID of the event a registration's mails put in the person's calendar: the
+    registration's own, so that cancelling it (or registering again) touches no other copy of
+    the session, such as the one from a subscribed feed."""
+    return f"consultation-registration-{registration.id}@{mail_domain()}"
 
-    calendar = Calendar()
-    calendar.add("prodid", "-//Kumamoto City//Sankaku//JA")
-    calendar.add("version", "2.0")
+
+def invitation_for(registration: Registration, session: Session, method: str) -> bytes:
+    """The iTIP message (RFC 5546) a registration's mail carries: REQUEST adds or updates the
+    event, CANCEL removes it. Its SEQUENCE is the session's, raised when the session moves or
+    is called off; a registration's own cancellation goes one above it."""
+    calendar = _calendar()
+    calendar.add("method", method)
+    sequence = session.sequence
+    if method == "CANCEL" and session.cancelled_at is None:
+        sequence += 1
+    event = _event(session, registration_uid(registration), sequence)
+    event["dtstamp"] = vDDDTypes(utcnow())
+    organizer = vCalAddress(f"mailto:{current_app.config['MAIL_DEFAULT_SENDER']}")
+    organizer.params["cn"] = vText(current_app.config["MAIL_SENDER_NAME"])
+    event.add("organizer", organizer)
+    attendee = vCalAddress(f"mailto:{registration.email}")
+    attendee.params["cn"] = vText(registration.name)
+    attendee.params["partstat"] = vText("ACCEPTED")
+    event.add("attendee", attendee)
+    if method == "CANCEL":
+        event["status"] = vText("CANCELLED")
+    calendar.add_component(event)
+    calendar.add_component(_jst_timezone())
+    return calendar.to_ical()
+
+
+def calendar_for(sessions: Iterable[Session], name: str = "") -> bytes:
+    """An iCalendar document of public session facts (never anyone's registration). Sessions
+    called off stay in it as CANCELLED, so a subscribed calendar shows them called off rather
+    than losing them without a word."""
+    calendar = _calendar()
     if name:
         calendar.add("x-wr-calname", name)
     calendar.add("x-wr-timezone", "Asia/Tokyo")
     for session in sessions:
-        event = Event()
-        event.add("uid", f"consultation-session-{session.id}@sankaku")
-        event.add("summary", session.display_title())
-        event.add("dtstart", to_jst(session.starts_at))
-        event.add("dtend", to_jst(session.ends_at))
-        event.add("dtstamp", session.updated_at or utcnow())
-        if session.venue is not None:
-            event.add("location", f"{session.venue.tr('name')} {session.venue.tr('address')}")
-        elif session.online_url:
-            event.add("location", session.online_url)
-        event.add("url", public_url("consultations.session", session_id=session.id))
-        if session.cancelled_at is not None:
-            event.add("status", "CANCELLED")
-        calendar.add_component(event)
+        # The UID subscribers have held since the first feed: changing it would show every
+        # session twice in their calendars.
+        calendar.add_component(
+            _event(session, f"consultation-session-{session.id}@sankaku", session.sequence)
+        )
     calendar.add_component(_jst_timezone())
     calendar.add_missing_timezones()  # none: every time is in Asia/Tokyo
     return calendar.to_ical()
 
 
+def _calendar() -> Calendar:
+    calendar = Calendar()
+    calendar.add("prodid", "-//Kumamoto City//Sankaku//JA")
+    calendar.add("version", "2.0")
+    return calendar
+
+
+def _event(session: Session, uid: str, sequence: int) -> Event:
+    """A session as a VEVENT: what the feeds and the invitations share."""
+    event = Event()
+    event.add("uid", uid)
+    event.add("sequence", sequence)
+    event.add("summary", session.display_title())
+    event.add("dtstart", to_jst(session.starts_at))
+    event.add("dtend", to_jst(session.ends_at))
+    changed = session.updated_at or utcnow()
+    event.add("dtstamp", changed)
+    event.add("last-modified", changed)
+    if session.venue is not None:
+        event.add("location", f"{session.venue.tr('name')} {session.venue.tr('address')}")
+    elif session.online_url:
+        event.add("location", session.online_url)
+    link = public_url("consultations.session", session_id=session.id)
+    event.add("url", link)
+    purpose = session.consultation.tr("purpose")
+    event.add("description", f"{purpose}\n\n{link}" if purpose else link)
+    if session.cancelled_at is not None:
+        event.add("status", "CANCELLED")
+    else:
+        event.add("status", "CONFIRMED")
+    return event
+
+
 @functools.cache
-def _jst_timezone() -> Any:
+def _jst_timezone() -> Timezone:
     """The VTIMEZONE of Asia/Tokyo, built once per process: icalendar derives it by probing the
     zone hour by hour over decades (about 50 ms), which made every registration mail, built
     inside the registration's transaction, hold the session's lock that long."""
-    from icalendar import Timezone
-
     return Timezone.from_tzid("Asia/Tokyo")
 
 

@@ -55,19 +55,18 @@ def helpers() -> dict[str, object]:
     return {"accommodation_label": accommodation_label}
 
 
-def _public_sessions() -> sa.Select:
+def _public_sessions(called_off: bool = False) -> sa.Select:
     # Lists show no session's record (its page does), so no statement for them. The
     # consultation is joined only when a filter needs it (`_filters`): without one, counting
     # the upcoming sessions needs no join at all (PostgreSQL hashed all consultations for it).
     # Sessions for staff alone (training, internal meetings) are never offered to the public.
-    return (
-        sa.select(Session)
-        .where(
-            Session.cancelled_at.is_(None),
-            Session.consultation_id.not_in(services.staff_only_consultations()),
-        )
-        .options(*services.session_options(record=False))
+    # Called-off sessions only in the calendar feeds (`called_off`), where they are CANCELLED.
+    stmt = sa.select(Session).where(
+        Session.consultation_id.not_in(services.staff_only_consultations())
     )
+    if not called_off:
+        stmt = stmt.where(Session.cancelled_at.is_(None))
+    return stmt.options(*services.session_options(record=False))
 
 
 def _filters(stmt: sa.Select) -> tuple[sa.Select, dict[str, str]]:
@@ -326,7 +325,9 @@ def cancel_mine(registration_id: int) -> ResponseReturnValue:
 
 
 def _feed_sessions(ward_code: str | None = None) -> list[Session]:
-    stmt = _public_sessions().where(Session.starts_at >= utcnow() - timedelta(days=90))
+    stmt = _public_sessions(called_off=True).where(
+        Session.starts_at >= utcnow() - timedelta(days=90)
+    )
     if ward_code is not None:
         stmt = stmt.join(Ward, Session.ward_id == Ward.id).where(Ward.code == ward_code)
     return list(db.session.scalars(stmt.order_by(Session.starts_at)).unique())

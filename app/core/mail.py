@@ -7,7 +7,10 @@ from __future__ import annotations
 import smtplib
 import sys
 from datetime import datetime, timedelta
+from email.headerregistry import Address
 from email.message import EmailMessage
+from email.policy import default as default_policy
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
@@ -72,22 +75,58 @@ def queue_mail(
     return message
 
 
+def mail_domain() -> str:
+    """The domain of Message-IDs and calendar UIDs: the city's own, so that they are unique
+    worldwide (RFC 5322 §3.6.4, RFC 5545 §3.8.4.7)."""
+    config = current_app.config
+    return config["MAIL_MESSAGE_ID_DOMAIN"] or urlsplit(config["PUBLIC_BASE_URL"]).hostname or ""
+
+
+def calendar_attachment(
+    data: bytes, method: str, filename: str = "invite.ics"
+) -> tuple[str, str, bytes]:
+    """An iCalendar invitation (RFC 6047): the METHOD in the body repeated in the Content-Type,
+    which is how mail programs recognise an update or a cancellation of an event."""
+    return (filename, f"text/calendar; charset=utf-8; method={method}", data)
+
+
 def build_email(message: OutboxMessage) -> EmailMessage:
+    config = current_app.config
     email = EmailMessage()
-    email["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+    sender = Address(addr_spec=config["MAIL_DEFAULT_SENDER"])
+    email["From"] = Address(config["MAIL_SENDER_NAME"], sender.username, sender.domain)
     email["To"] = message.recipient
     email["Subject"] = message.subject
+    # The date it was queued, when the change that caused it happened; like the Message-ID it
+    # stays the same when the message is sent again.
+    email["Date"] = message.created_at
     # The same Message-ID every time the message is sent, so that a copy sent again after a
     # crashed sender (see send_pending) is recognised as the same message by mail programs.
-    domain = current_app.config["MAIL_DEFAULT_SENDER"].rpartition("@")[2].strip("> ") or "sankaku"
     stamp = int(message.created_at.timestamp() * 1_000_000)
-    email["Message-ID"] = f"<outbox.{message.id}.{stamp}@{domain}>"
+    email["Message-ID"] = f"<outbox.{message.id}.{stamp}@{mail_domain()}>"
+    # Receipts and notices are sent by a program: vacation replies must not answer them
+    # (RFC 3834).
+    email["Auto-Submitted"] = "auto-generated"
     email.set_content(message.body)
     for attachment in message.attachments:
-        maintype, _, subtype = attachment.content_type.partition("/")
-        email.add_attachment(
-            attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename
-        )
+        content_type = default_policy.header_factory("content-type", attachment.content_type)
+        maintype, subtype = content_type.maintype, content_type.subtype
+        params = {name: value for name, value in content_type.params.items() if name != "charset"}
+        if maintype == "text":
+            email.add_attachment(
+                attachment.data.decode("utf-8"),
+                subtype=subtype,
+                params=params,
+                filename=attachment.filename,
+            )
+        else:
+            email.add_attachment(
+                attachment.data,
+                maintype=maintype,
+                subtype=subtype,
+                params=params,
+                filename=attachment.filename,
+            )
     return email
 
 

@@ -298,6 +298,9 @@ class Comment(db.Model):
     body: Mapped[str] = mapped_column(sa.Text)
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
     entered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    # The language the comment was sent in (its receipt's): the notice of the results is
+    # written in it too.
+    language: Mapped[str] = mapped_column(sa.String(5), default="ja", server_default="ja")
     # Redaction (行政手続法 art. 43 ¶2–3): the original stays for staff.
     redacted_body: Mapped[str | None] = mapped_column(sa.Text)
     redaction_reason: Mapped[str] = mapped_column(sa.Text, default="")

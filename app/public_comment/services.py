@@ -25,9 +25,10 @@ from app.core import audit, clock
 from app.core.db import begin_write, utcnow
 from app.core.i18n import current_language, fiscal_year
 from app.core.jobs import runner_name
-from app.core.mail import queue_mail
+from app.core.mail import OutboxMessage, queue_mail
 from app.core.receipts import next_receipt_number
 from app.core.uploads import UploadError, save_upload
+from app.core.urls import public_url
 from app.extensions import db
 from app.public_comment.models import (
     MINIMUM_DAYS,
@@ -344,6 +345,7 @@ def submit_comment(
         body=data.body,
         user_id=getattr(user, "id", None),
         entered_by_id=getattr(entered_by, "id", None),
+        language=current_language(),
     )
     # The receipt mail is written before the comment takes its turn (all but its number is
     # known by now), so that the turn, from taking the number to the commit, is short.
@@ -664,7 +666,44 @@ def approve_results(reviewer: Any, case: CommentCase, note: str) -> None:
     if case.status != CaseStatus.RESULTS_REVIEW:
         raise PublicCommentError(_("Only results in review can be approved."))
     case.published_at = clock.now()
+    _queue_results_notices(case)
     _review(reviewer, case, ReviewAction.RESULTS_APPROVED, note, CaseStatus.PUBLISHED)
+
+
+def _queue_results_notices(case: CommentCase) -> None:
+    """Tell each commenter who left an address that the results are out: one mail per address
+    (listing its receipt numbers), in the language of its first comment. The dedup key keeps
+    it to one even if results are returned and approved again."""
+    comments = db.session.execute(
+        sa.select(Comment.email, Comment.language, Comment.receipt_code)
+        .where(Comment.case_id == case.id, Comment.email != "")
+        .order_by(Comment.id)
+    ).all()
+    people: dict[str, tuple[str, str, list[str]]] = {}
+    for comment in comments:
+        address = comment.email.strip().lower()
+        people.setdefault(address, (comment.email, comment.language, []))[2].append(
+            comment.receipt_code
+        )
+    keys = {
+        address: f"pc-results:{case.id}:{hashlib.sha256(address.encode()).hexdigest()[:32]}"
+        for address in people
+    }
+    done = set(
+        db.session.scalars(
+            sa.select(OutboxMessage.dedup_key).where(OutboxMessage.dedup_key.in_(keys.values()))
+        )
+    )
+    link = public_url("public_comment.case", case_id=case.id)
+    for address, (email, language, codes) in people.items():
+        if keys[address] in done:
+            continue
+        with force_locale(language or "ja"):
+            subject = _("Results published: %(title)s", title=case.tr("title"))
+            body = render_template(
+                "public_comment/mail/results.txt", case=case, codes=codes, link=link
+            )
+        queue_mail(email, subject, body, dedup_key=keys[address])
 
 
 def return_results(reviewer: Any, case: CommentCase, note: str) -> None:

@@ -17,8 +17,20 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    # The iCalendar SEQUENCE of a session, raised when it moves or is called off.
+    with op.batch_alter_table("consultation_session") as batch_op:
+        batch_op.add_column(
+            sa.Column("sequence", sa.Integer(), nullable=False, server_default="0")
+        )
+    # The language a comment was sent in, for the notice of the results.
+    with op.batch_alter_table("comment") as batch_op:
+        batch_op.add_column(
+            sa.Column("language", sa.String(length=5), nullable=False, server_default="ja")
+        )
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table("comment") as batch_op:
+        batch_op.drop_column("language")
+    with op.batch_alter_table("consultation_session") as batch_op:
+        batch_op.drop_column("sequence")

@@ -200,14 +200,14 @@ def test_whole_procedure_draft_to_published(app, client, auth, make_user, plan, 
             "public_comment.results_approved",
         } <= actions
         assert db.session.scalar(sa.select(sa.func.count(OpinionSummary.id))) == 1
-        # The receipt mail went to the web submitter who gave an address.
+        # The web submitter who gave an address got the receipt, then the notice of the results.
         assert (
             db.session.scalar(
                 sa.select(sa.func.count(OutboxMessage.id)).where(
                     OutboxMessage.recipient == "taro@example.jp"
                 )
             )
-            == 1
+            == 2
         )
 
 
