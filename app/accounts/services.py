@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -21,6 +21,7 @@ from app.core import audit
 from app.core.db import begin_write, utcnow
 from app.core.mail import queue_mail
 from app.core.permissions import Role
+from app.core.urls import public_url
 from app.extensions import db
 
 # Argon2id: memory-hard, the current OWASP recommendation for password storage. The test
@@ -206,8 +207,8 @@ def register_citizen(email: str, display_name: str, password: str, language: str
             existing,
             "accounts/mail/already_registered.txt",
             _known_subject,
-            login=_public_url("accounts.login"),
-            reset=_public_url("accounts.request_reset"),
+            login=public_url("accounts.login"),
+            reset=public_url("accounts.request_reset"),
         )
         db.session.commit()
         return None
@@ -236,7 +237,7 @@ def _queue_confirmation(user: User) -> None:
         user,
         "accounts/mail/confirm.txt",
         _confirm_subject,
-        link=_public_url("accounts.confirm_email", token=_confirm_serializer().dumps(user.id)),
+        link=public_url("accounts.confirm_email", token=_confirm_serializer().dumps(user.id)),
         hours=current_app.config["CONFIRM_EMAIL_MAX_AGE"] // 3600,
     )
 
@@ -273,10 +274,6 @@ def confirm_email(token: str) -> User | None:
         audit.record(user, "user.confirm", user, f"confirmed {user.email}")
         db.session.commit()
     return user
-
-
-def _public_url(endpoint: str, **values: Any) -> str:
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(endpoint, **values)
 
 
 def _queue_account_mail(user: User, template: str, subject: Any, **context: Any) -> None:
@@ -405,7 +402,7 @@ def _set_password(user: User, password: str, action: str) -> None:
         user,
         "accounts/mail/password_changed.txt",
         _changed_subject,
-        link=_public_url("accounts.request_reset"),
+        link=public_url("accounts.request_reset"),
     )
 
 
@@ -460,7 +457,7 @@ def reset_password(token: str, password: str) -> User | None:
 
 def _queue_password_mail(user: User, invitation: bool) -> None:
     token = make_reset_token(user)
-    link = _public_url("accounts.reset_password", token=token)
+    link = public_url("accounts.reset_password", token=token)
     with force_locale(user.language or "ja"):
         template = "accounts/mail/invitation.txt" if invitation else "accounts/mail/reset.txt"
         subject = _("Set your Sankaku password") if invitation else _("Reset your Sankaku password")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import url_for
+from app.core.urls import public_url
 
 TEXT = {
     "type": "object",
@@ -240,7 +240,7 @@ def openapi_document() -> dict[str, Any]:
             "CC BY 4.0.",
             "license": {"name": "CC BY 4.0", "identifier": "CC-BY-4.0"},
         },
-        "servers": [{"url": url_for("api.openapi", _external=True).rsplit("/openapi.json", 1)[0]}],
+        "servers": [{"url": public_url("api.openapi").rsplit("/openapi.json", 1)[0]}],
         "paths": {
             "/plan": {
                 "get": {

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Response, abort, jsonify, request, url_for
+from flask import Response, abort, jsonify, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import selectinload
 
@@ -16,6 +16,7 @@ from app.api.openapi import openapi_document
 from app.core import activity, clock
 from app.core.activity import ActivityFilter
 from app.core.i18n import to_jst
+from app.core.urls import public_url
 from app.extensions import db
 from app.plan import services as plan_services
 from app.plan.models import Department, Initiative, Ward
@@ -32,10 +33,13 @@ def api_headers(response: Response) -> Response:
     # Read-only open data: any site may read it from a browser.
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
-    response.headers.setdefault("Cache-Control", "public, max-age=60")
     if request.method in ("GET", "HEAD") and response.status_code == 200:
         response.add_etag()
         response.make_conditional(request)
+    # Only the data itself may be kept by shared caches; error answers are no-store for the
+    # whole site (core.security).
+    if response.status_code in (200, 304):
+        response.headers.setdefault("Cache-Control", "public, max-age=60")
     return response
 
 
@@ -67,8 +71,9 @@ def _department(department: Department) -> dict[str, Any]:
 
 def _paginate(
     stmt: sa.Select[Any], serialize: Any, endpoint: str, rows: bool = False, **args: Any
-) -> dict[str, Any]:
-    """One page of a statement: items, page, per_page, total and the next page's URL.
+) -> Response:
+    """One page of a statement: items, page, per_page, total and the next page's URL, with a
+    Link header (RFC 8288) to the first, previous, next and last pages.
     With rows=True the statement selects several columns and each row is serialised whole."""
     page = _int_arg("page", 1, high=1_000_000) or 1
     per_page = _int_arg("per_page", 20, high=MAX_PER_PAGE) or 20
@@ -78,15 +83,28 @@ def _paginate(
     )
     window = stmt.limit(per_page).offset((page - 1) * per_page)
     items = db.session.execute(window).all() if rows else db.session.scalars(window).all()
-    return {
-        "items": [serialize(item) for item in items],
-        "page": page,
-        "per_page": per_page,
-        "total": total,
-        "next": url_for(endpoint, page=page + 1, per_page=per_page, _external=True, **args)
-        if page * per_page < total
-        else None,
+    last = max(1, -(-total // per_page))
+
+    def page_url(number: int) -> str:
+        return public_url(endpoint, page=number, per_page=per_page, **args)
+
+    links = {
+        "first": 1,
+        "prev": page - 1 if page > 1 else None,
+        "next": page + 1 if page < last else None,
+        "last": last,
     }
+    response = jsonify(
+        items=[serialize(item) for item in items],
+        page=page,
+        per_page=per_page,
+        total=total,
+        next=page_url(page + 1) if page < last else None,
+    )
+    response.headers["Link"] = ", ".join(
+        f'<{page_url(number)}>; rel="{rel}"' for rel, number in links.items() if number
+    )
+    return response
 
 
 @bp.route("/openapi.json")
@@ -154,7 +172,7 @@ def initiatives() -> ResponseReturnValue:
                     {
                         "number": initiative.number,
                         "title": _texts(initiative, "title"),
-                        "url": url_for("plan.initiative", number=initiative.number, _external=True),
+                        "url": public_url("plan.initiative", number=initiative.number),
                         "category": {"code": category.code, "name": _texts(category, "name")},
                         "recommendation": {
                             "number": recommendation.number,
@@ -269,7 +287,7 @@ def _case_summary(case: Any) -> dict[str, Any]:
         "department": case.department.code,
         "ward": case.ward.code if case.ward else None,
         "fiscal_year": case.fiscal_year,
-        "url": url_for("public_comment.case", case_id=case.id, _external=True),
+        "url": public_url("public_comment.case", case_id=case.id),
     }
 
 
@@ -287,7 +305,7 @@ def public_comments() -> ResponseReturnValue:
             selectinload(CommentCase.ward),
         )
     )
-    return jsonify(_paginate(stmt, _case_summary, "api.public_comments"))
+    return _paginate(stmt, _case_summary, "api.public_comments")
 
 
 @bp.route("/public-comments/<int:case_id>")
@@ -371,7 +389,7 @@ def _session(row: Any) -> dict[str, Any]:
         "initiative": consultation.initiative.number,
         "department": consultation.department.code,
         "cancelled": session.cancelled_at is not None,
-        "url": url_for("consultations.session", session_id=session.id, _external=True),
+        "url": public_url("consultations.session", session_id=session.id),
     }
 
 
@@ -409,7 +427,7 @@ def sessions() -> ResponseReturnValue:
             selectinload(Session.ward),
         )
     )
-    return jsonify(_paginate(stmt, _session, "api.sessions", rows=True))
+    return _paginate(stmt, _session, "api.sessions", rows=True)
 
 
 @bp.route("/councils")
@@ -436,11 +454,11 @@ def councils() -> ResponseReturnValue:
             "public_seat_target": council.public_seat_target,
             "members": sum(members.values()),
             "members_by_category": members,
-            "url": url_for("councils.council", council_id=council.id, _external=True),
+            "url": public_url("councils.council", council_id=council.id),
         }
 
     stmt = sa.select(Council).order_by(Council.id).options(selectinload(Council.department))
-    return jsonify(_paginate(stmt, serialize, "api.councils"))
+    return _paginate(stmt, serialize, "api.councils")
 
 
 @bp.route("/proposals")
@@ -461,7 +479,7 @@ def proposals() -> ResponseReturnValue:
             if proposal.decided_at
             else None,
             "city_contribution": proposal.agreement_budget,
-            "url": url_for("proposals.project", proposal_id=proposal.id, _external=True),
+            "url": public_url("proposals.project", proposal_id=proposal.id),
         }
 
     stmt = (
@@ -470,4 +488,4 @@ def proposals() -> ResponseReturnValue:
         .order_by(Proposal.id)
         .options(selectinload(Proposal.department), selectinload(Proposal.initiative))
     )
-    return jsonify(_paginate(stmt, serialize, "api.proposals"))
+    return _paginate(stmt, serialize, "api.proposals")

@@ -30,9 +30,10 @@ def init_security(app: Flask) -> None:
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if "_user_id" in session or g.get("personal_data"):
+        if response.status_code >= 400 or "_user_id" in session or g.get("personal_data"):
             # Pages for a logged-in user, and receipts, show personal data: no browser or proxy
-            # may keep them (the back button of a shared PC, a caching proxy).
+            # may keep them (the back button of a shared PC, a caching proxy). An error answer
+            # is for the one who asked and must not outlive its cause in a shared cache.
             headers["Cache-Control"] = "no-store"
             headers.pop("Expires", None)
         if app.config["SESSION_COOKIE_SECURE"]:
