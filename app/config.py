@@ -101,6 +101,16 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         # The domain of every Message-ID and calendar UID; empty: PUBLIC_BASE_URL's host.
         "MAIL_MESSAGE_ID_DOMAIN": os.environ.get("MAIL_MESSAGE_ID_DOMAIN", ""),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        # Who answers for the site, in every page's footer and on the policy pages (Japanese;
+        # the English pages show the same, as the city's own address is written in Japanese).
+        "CONTACT_ORGANISATION": os.environ.get("CONTACT_ORGANISATION", "熊本市 市民協働課"),
+        "CONTACT_ADDRESS": os.environ.get(
+            "CONTACT_ADDRESS", "〒860-8601 熊本市中央区手取本町1番1号"
+        ),
+        "CONTACT_PHONE": os.environ.get("CONTACT_PHONE", "096-328-2111"),
+        "CONTACT_EMAIL": os.environ.get("CONTACT_EMAIL", ""),
+        # The date the accessibility policy was set or last revised (YYYY-MM-DD).
+        "ACCESSIBILITY_POLICY_DATE": os.environ.get("ACCESSIBILITY_POLICY_DATE", "2026-11-29"),
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(instance_path / "uploads")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024,
         "PASSWORD_RESET_MAX_AGE": int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600")),

@@ -1,9 +1,12 @@
-"""Public routes that belong to no module: the language switch and the health check."""
+"""Public routes that belong to no module: the language switch, the site's policies and the
+health check."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
-from flask import Blueprint, Response, current_app, redirect, request, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -61,3 +64,18 @@ def remember_language_choice(response: Response, code: str) -> Response:
 def health() -> ResponseReturnValue:
     db.session.execute(sa.text("SELECT 1"))
     return {"status": "ok"}
+
+
+@bp.route("/privacy")
+def privacy() -> ResponseReturnValue:
+    """個人情報の取扱い: what each procedure collects, why, who sees it, how long it is kept."""
+    return render_template("core/privacy.html")
+
+
+@bp.route("/accessibility")
+def accessibility() -> ResponseReturnValue:
+    """ウェブアクセシビリティ方針 (総務省「みんなの公共サイト運用ガイドライン」)."""
+    return render_template(
+        "core/accessibility.html",
+        policy_date=date.fromisoformat(current_app.config["ACCESSIBILITY_POLICY_DATE"]),
+    )

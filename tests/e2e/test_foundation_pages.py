@@ -9,7 +9,15 @@ from playwright.sync_api import expect
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import check_a11y, visit
 
-PAGES = ["/", "/initiatives/8", "/login", "/register", "/password/reset"]
+PAGES = [
+    "/",
+    "/initiatives/8",
+    "/login",
+    "/register",
+    "/password/reset",
+    "/privacy",
+    "/accessibility",
+]
 
 
 @pytest.mark.parametrize("language", ["ja", "en"])
@@ -97,6 +105,21 @@ def test_table_reads_as_cards_on_a_phone(browser, live_server, plan):
     check_a11y(page)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, "the page scrolls sideways on a phone"
+    context.close()
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_policy_pages_on_a_phone(browser, live_server, plan, language):
+    """The footer's policies read on a 390 px phone: no sideways scroll, axe-clean."""
+    context = browser.new_context(base_url=live_server, viewport={"width": 390, "height": 800})
+    page = context.new_page()
+    for path in ("/privacy", "/accessibility"):
+        visit(page, path, language)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+        page.get_by_role("contentinfo").get_by_role(
+            "link", name=re.compile("アクセシビリティ|accessibility")
+        ).click()
+        assert page.url.split("?")[0].endswith("/accessibility")
     context.close()
 
 

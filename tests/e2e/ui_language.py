@@ -58,6 +58,7 @@ COLLECT = """
 LATIN_IN_JAPANESE = {
     "PDF", "CSV", "XLSX", "JSON", "HTML", "API", "PI", "NPO", "CMS", "SVG", "Office", "MB", "KB",
     "ID", "CC", "BY", "SHA", "iCalendar", "ics", "Atom", "HP", "OpenAPI", "JST", "URL", "QR", "SNS",
+    "JIS", "WCAG", "AA",  # standards and their levels are named in Latin letters
     "English",  # a language is named in its own language (the switch, the profile's choice)
 }  # fmt: skip
 # ASCII classes only: in Python's \w, Japanese letters are word characters too.
