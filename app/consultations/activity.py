@@ -199,7 +199,7 @@ def open_datasets() -> list[Dataset]:
     return [
         Dataset(
             "events",
-            _l("Events list (431001_event.csv)"),
+            _l("Events list"),
             [Distribution("CSV", url_for("consultations.events_csv"))],
             updated,
             description=_l(
@@ -207,6 +207,7 @@ def open_datasets() -> list[Dataset]:
                 "「イベント一覧」."
             ),
             conforms_to="自治体標準オープンデータセット（正式版） イベント一覧",
+            file_name="431001_event.csv",
         ),
         Dataset(
             "calendar",

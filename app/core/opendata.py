@@ -45,6 +45,7 @@ class Dataset:
     modified: datetime | None = None
     description: Any = ""
     conforms_to: str = ""  # the standard a file follows, named in words
+    file_name: str = ""  # the name the standard gives the file, shown as code
 
 
 def absolute(path: str) -> str:
