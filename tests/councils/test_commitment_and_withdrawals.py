@@ -34,7 +34,7 @@ from tests.conftest import submit
 from tests.councils.conftest import close_call
 
 POOL_RE = re.compile(r'<li class="pool-number">(KB\d+-\d+)</li>')
-ORDER_RE = re.compile(r'<li class="order-number"[^>]*>(KB\d+-\d+)')
+ORDER_RE = re.compile(r'<span class="order-receipt">(KB\d+-\d+)')
 
 
 def _initiative_id(number: int) -> int:

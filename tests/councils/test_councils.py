@@ -269,7 +269,7 @@ def test_lottery_is_published_and_can_be_rerun(app, client, login_as, make_call,
         assert len(order) == 5
     page = client.get(f"/councils/calls/{call_id}/lottery").text
     seed = re.search(r'id="lottery-seed">([0-9a-f]+)<', page).group(1)
-    published = re.findall(r'<li class="order-number">(KB\d+-\d+)', page)
+    published = re.findall(r'<span class="order-receipt">(KB\d+-\d+)', page)
     assert published == order
     namespace: dict = {}
     exec(services.LOTTERY_SOURCE, namespace)
