@@ -19,16 +19,12 @@ from app.accounts.forms import (
 )
 from app.accounts.models import User
 from app.core.i18n import current_language
+from app.core.security import configured_limit
 from app.core.urls import safe_next_url
 from app.extensions import limiter
 
-
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
-def _signup_limit() -> str:
-    return current_app.config["SIGNUP_RATE_LIMIT"]
+_login_limit = configured_limit("LOGIN_RATE_LIMIT")
+_signup_limit = configured_limit("SIGNUP_RATE_LIMIT")
 
 
 def begin_login(user: User, remember: bool) -> None:

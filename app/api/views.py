@@ -15,6 +15,7 @@ from app.api import bp
 from app.api.openapi import openapi_document
 from app.core import activity, clock
 from app.core.activity import ActivityFilter
+from app.core.feeds import conditional
 from app.core.i18n import to_jst
 from app.core.urls import public_url
 from app.extensions import db
@@ -34,8 +35,7 @@ def api_headers(response: Response) -> Response:
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
     if request.method in ("GET", "HEAD") and response.status_code == 200:
-        response.add_etag()
-        response.make_conditional(request)
+        response = conditional(response)
     # Only the data itself may be kept by shared caches; error answers are no-store for the
     # whole site (core.security).
     if response.status_code in (200, 304):

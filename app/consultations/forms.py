@@ -206,31 +206,6 @@ class RecordForm(FlaskForm):
     )
 
 
-class OpinionForm(FlaskForm):
-    text_ja = TextAreaField(
-        _l("Opinion (Japanese)"),
-        validators=[DataRequired(), Length(max=5000)],
-        filters=[clean_text],
-    )
-    text_en = TextAreaField(
-        _l("Opinion (English)"), validators=[Optional(), Length(max=5000)], filters=[clean_text]
-    )
-    response_ja = TextAreaField(
-        _l("The city's response (Japanese)"),
-        validators=[Optional(), Length(max=5000)],
-        filters=[clean_text],
-    )
-    response_en = TextAreaField(
-        _l("The city's response (English)"),
-        validators=[Optional(), Length(max=5000)],
-        filters=[clean_text],
-    )
-    disposition_id = SelectField(_l("Disposition"), coerce=int, validators=[InputRequired()])
-    concerns_initiative_id = SelectField(
-        _l("Concerns another initiative"), coerce=int, validators=[InputRequired()]
-    )
-
-
 class OpinionAnswerForm(FlaskForm):
     """The city's response to one opinion, written or changed after the record was kept."""
 
@@ -245,6 +220,27 @@ class OpinionAnswerForm(FlaskForm):
         filters=[clean_text],
     )
     disposition_id = SelectField(_l("Disposition"), coerce=int, validators=[InputRequired()])
+
+
+class OpinionForm(OpinionAnswerForm):
+    """An opinion as the record keeps it; its response may still be to come."""
+
+    text_ja = TextAreaField(
+        _l("Opinion (Japanese)"),
+        validators=[DataRequired(), Length(max=5000)],
+        filters=[clean_text],
+    )
+    text_en = TextAreaField(
+        _l("Opinion (English)"), validators=[Optional(), Length(max=5000)], filters=[clean_text]
+    )
+    response_ja = TextAreaField(
+        _l("The city's response (Japanese)"),
+        validators=[Optional(), Length(max=5000)],
+        filters=[clean_text],
+    )
+    concerns_initiative_id = SelectField(
+        _l("Concerns another initiative"), coerce=int, validators=[InputRequired()]
+    )
 
 
 class AdviceForm(FlaskForm):

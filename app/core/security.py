@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask, Response, current_app, g, session
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -41,9 +43,14 @@ def init_security(app: Flask) -> None:
         return response
 
 
-def submission_rate_limit() -> str:
-    """The limit on anonymous sign-ups (sessions, observer seats, applications) per address."""
-    return current_app.config["SUBMISSION_RATE_LIMIT"]
+def configured_limit(setting: str) -> Callable[[], str]:
+    """A rate limit read from a setting when the request comes (Flask-Limiter calls it), so the
+    one limiter object serves apps with different settings (tests, another worker)."""
+    return lambda: current_app.config[setting]
+
+
+# Anonymous sign-ups: sessions, observer seats, council applications (per client address).
+submission_rate_limit = configured_limit("SUBMISSION_RATE_LIMIT")
 
 
 def mark_personal_data() -> None:

@@ -867,12 +867,8 @@ def lottery_pool(call: RecruitmentCall) -> list[Application]:
     return list(applications)
 
 
-def commit_lottery(actor: Any, call: RecruitmentCall, seed: str | None = None) -> str:
-    """Commit to the lottery before drawing it, once, after the call closes: publish the pool
-    (the receipt numbers that enter it) and the SHA-256 of a seed drawn now by the server, and
-    keep the seed secret until the draw. Nobody can then choose an order: the pool is fixed, the
-    seed cannot be changed without its hash giving it away, and a second commitment is refused.
-    Returns the published hash. `seed` is for tests; staff cannot give one."""
+def _lock_lottery_call(call: RecruitmentCall) -> RecruitmentCall:
+    """The call, locked for a step of its lottery (commitment, draw), which it must use."""
     begin_write()
     locked = db.session.scalar(
         sa.select(RecruitmentCall).where(RecruitmentCall.id == call.id).with_for_update()
@@ -880,6 +876,16 @@ def commit_lottery(actor: Any, call: RecruitmentCall, seed: str | None = None) -
     if not locked.selection_method.uses_lottery:
         db.session.rollback()
         raise CouncilError(_("This call is not decided by lottery."))
+    return locked
+
+
+def commit_lottery(actor: Any, call: RecruitmentCall, seed: str | None = None) -> str:
+    """Commit to the lottery before drawing it, once, after the call closes: publish the pool
+    (the receipt numbers that enter it) and the SHA-256 of a seed drawn now by the server, and
+    keep the seed secret until the draw. Nobody can then choose an order: the pool is fixed, the
+    seed cannot be changed without its hash giving it away, and a second commitment is refused.
+    Returns the published hash. `seed` is for tests; staff cannot give one."""
+    locked = _lock_lottery_call(call)
     if locked.lottery_committed_at is not None or locked.lottery_drawn_at is not None:
         db.session.rollback()
         raise CouncilError(_("The lottery's pool and seed hash have already been published."))
@@ -905,13 +911,7 @@ def commit_lottery(actor: Any, call: RecruitmentCall, seed: str | None = None) -
 def draw_lottery(actor: Any, call: RecruitmentCall) -> list[str]:
     """Draw the committed lottery, once: publish the seed and the order it gives the published
     pool (lottery_order), so anyone can check the hash and re-run the order."""
-    begin_write()
-    locked = db.session.scalar(
-        sa.select(RecruitmentCall).where(RecruitmentCall.id == call.id).with_for_update()
-    )
-    if not locked.selection_method.uses_lottery:
-        db.session.rollback()
-        raise CouncilError(_("This call is not decided by lottery."))
+    locked = _lock_lottery_call(call)
     if locked.lottery_drawn_at is not None:
         db.session.rollback()
         raise CouncilError(_("The lottery has already been drawn."))

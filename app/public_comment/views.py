@@ -10,7 +10,6 @@ from typing import Any
 import sqlalchemy as sa
 from flask import (
     abort,
-    current_app,
     redirect,
     render_template,
     request,
@@ -27,6 +26,7 @@ from app.core.feeds import AtomEntry, atom_response, feed_url
 from app.core.forms import choices
 from app.core.i18n import current_language, format_datetime
 from app.core.receipts import may_see_receipt, remember_receipt
+from app.core.security import configured_limit
 from app.core.uploads import serve_upload
 from app.core.urls import public_url, query_page
 from app.extensions import db, limiter
@@ -53,9 +53,7 @@ from app.public_comment.models import (
 )
 from app.public_comment.permissions import can_manage
 
-
-def _comment_limit() -> str:
-    return current_app.config["COMMENT_RATE_LIMIT"]
+_comment_limit = configured_limit("COMMENT_RATE_LIMIT")
 
 
 def _case_page() -> tuple[Any, ...]:
