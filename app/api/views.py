@@ -435,7 +435,7 @@ def councils() -> ResponseReturnValue:
     """Councils with their seats and members counted by category (no names)."""
     from app.councils.models import Council, CouncilMember
 
-    today = clock.now().date()
+    today = clock.today()
     counts: dict[int, dict[str, int]] = {}
     for council_id, category, n in db.session.execute(
         sa.select(CouncilMember.council_id, CouncilMember.category, sa.func.count())

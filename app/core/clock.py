@@ -5,7 +5,7 @@ Tests replace `app.core.clock.now`; code always calls `clock.now()` through the 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app, has_request_context, request
 
@@ -16,10 +16,16 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def today() -> date:
+    """Today in the city's calendar (Japan): from 00:00 to 09:00 JST, UTC's date is still
+    yesterday's, so a date a person enters or the law counts is never taken from UTC."""
+    return to_jst(now()).date()
+
+
 def start_of_today() -> datetime:
     """Midnight of today in Japan, in UTC: a date for things dated by a day alone, which stays
     the same all day (so a feed polled through the day stays unchanged)."""
-    return jst_to_utc(to_jst(now()).date(), time(0, 0))
+    return jst_to_utc(today(), time(0, 0))
 
 
 def received_at() -> datetime:

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from app.core import clock
 from app.core.forms import choices, clean_text
 from app.core.i18n import fiscal_year
 from app.plan.models import PROGRESS_LABELS
@@ -52,7 +53,7 @@ class ProgressForm(FlaskForm):
     fiscal_year = IntegerField(
         _l("Fiscal year"),
         validators=[DataRequired(), NumberRange(min=2000, max=2100)],
-        default=lambda: fiscal_year(date.today()),
+        default=lambda: fiscal_year(clock.today()),
         description=_l(
             "The year in which the fiscal year starts, e.g. 2024 for April 2024 to March 2025."
         ),

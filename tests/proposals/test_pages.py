@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from app.core import clock
 from app.core.db import utcnow
 from app.extensions import db
 from tests.conftest import count_statements
@@ -40,7 +41,7 @@ def adopt(app: Any, call_id: int, count: int, start: int = 0, until: str = "agre
         take_to_adoption(app, proposal_id)
         with app.app_context():
             proposal = db.session.get(Proposal, proposal_id)
-            services.conclude_agreement(None, proposal, utcnow_date(), "役割", 90_000)
+            services.conclude_agreement(None, proposal, clock.today(), "役割", 90_000)
         ids.append(proposal_id)
     return ids
 
@@ -85,10 +86,6 @@ def draft(app: Any, call_id: int, number: int) -> tuple[int, int]:
             declarations=list(EXCLUSION_LABELS),
         )
         return group.id, proposal.id
-
-
-def utcnow_date() -> date:
-    return utcnow().date()
 
 
 def test_demo_has_a_past_round_under_way_and_evaluated_and_an_open_call(app, runner, client):

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from app.core import clock
 from app.core.db import utcnow
 from app.extensions import db
 from tests.proposals.conftest import (
@@ -323,7 +324,7 @@ def test_the_agreement_cannot_exceed_the_maximum(app, plan, make_user):
         proposal.stage = Stage.ADOPTED
         db.session.commit()
         try:
-            services.conclude_agreement(None, proposal, utcnow().date(), "役割", 300_001)
+            services.conclude_agreement(None, proposal, clock.today(), "役割", 300_001)
         except services.ProposalError as error:
             assert error.field == "budget"
         else:
