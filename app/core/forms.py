@@ -7,11 +7,13 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
+from flask import flash
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import SelectChoice, SelectMultipleField, StringField, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.core.errors import DomainError
 from app.core.urls import FIRST_DAY, LAST_DAY
 
 # C0/C1 control characters except tab, line feed and carriage return.
@@ -66,3 +68,17 @@ class HoneypotMixin:
             trap.label(),
             trap(tabindex="-1"),
         )
+
+
+def show_error(form: Any, error: DomainError, fallback: str | None = None) -> bool:
+    """Put a service's refusal where the person will read it: beside its field (`error.field`,
+    else `fallback`), so the page keeps what was typed and the summary lists it; flashed at the
+    top when it names no field of this form. Returns True when it went beside a field."""
+    name = error.field or fallback
+    if not name or name not in form:
+        flash(str(error), "error")
+        return False
+    field = form[name]
+    # Before validation WTForms holds errors in a tuple, so the list is rebuilt, not appended to.
+    field.errors = [*field.errors, str(error)]
+    return True
