@@ -1,17 +1,119 @@
-"""The one error a service raises when the rules refuse a request.
-
-Each module names its own subclass (ConsultationError, CouncilError, ...) so that callers read in
-the module's words; all of them carry the same message and optional field, and
-`app.core.forms.show_error` puts any of them on the page the same way.
-"""
+"""Error pages in both languages with a way back; JSON errors under /api/. NUL bytes are
+refused at the edge, and an error page is served even when the database or a template fails."""
 
 from __future__ import annotations
 
+import logging
 
-class DomainError(ValueError):
-    """A request the rules refuse. The message is shown to the person as it is; `field` names
-    the form input it belongs beside (None: it concerns the whole request)."""
+from flask import Flask, Response, g, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
 
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+from app.core.urls import BadQuery
+from app.extensions import db, login_manager
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: (
+        _l("The request could not be understood"),
+        _l("Something in the request was not as expected. Please go back and try again."),
+    ),
+    403: (
+        _l("You do not have access to this page"),
+        _l("Your account does not have the role this page needs."),
+    ),
+    404: (
+        _l("Page not found"),
+        _l("The page may have moved or been removed. Please check the address."),
+    ),
+    405: (
+        _l("This action is not allowed here"),
+        _l("Please use the links and buttons on the page."),
+    ),
+    413: (
+        _l("The file is too large"),
+        _l("Please send a smaller file. The size limit is shown beside the upload field."),
+    ),
+    429: (_l("Too many requests"), _l("Please wait a minute before trying again.")),
+    500: (
+        _l("Something went wrong on our side"),
+        _l(
+            "The error has been recorded. Please try again later; nothing you sent was lost "
+            "unless you did not receive a receipt number."
+        ),
+    ),
+}
+
+
+# Served when the error page itself cannot be rendered (a template or its helpers failing):
+# static, with nothing that could fail in turn.
+FALLBACK_PAGE = """<!doctype html>
+<html lang="ja"><head><meta charset="utf-8"><title>エラー {code} | Error {code}</title></head>
+<body><h1>ページを表示できませんでした（エラー {code}）</h1>
+<p>しばらくしてからもう一度お試しください。</p>
+<p lang="en">The page could not be shown (error {code}). Please try again later.</p>
+<p><a href="/">トップページへ</a> · <a href="/" lang="en">Home page</a></p></body></html>
+"""
+
+
+def _render(code: int, title: str | None = None, text: str | None = None) -> ResponseReturnValue:
+    default_title, default_text = MESSAGES.get(code, MESSAGES[500])
+    # A failed statement leaves the session unusable until it is rolled back, and the page
+    # should not depend on the database at all: the error may be the database.
+    db.session.rollback()
+    try:
+        if request.path.startswith("/api/"):
+            return jsonify(error=str(title or default_title), status=code), code
+        return render_template(
+            "errors/error.html", code=code, title=title or default_title, text=text or default_text
+        ), code
+    except Exception:
+        log.exception("the error page for %s could not be rendered", code)
+        return Response(FALLBACK_PAGE.format(code=code), code, mimetype="text/html")
+
+
+def refuse_nul_bytes() -> ResponseReturnValue | None:
+    """No page takes a NUL byte, and PostgreSQL cannot store one in text: refuse it in the path,
+    the query string or a form value before any view reads it (uploaded files are not looked at)."""
+    values = [request.path, *request.args.keys(), *request.args.values()]
+    if request.method == "POST":
+        values += [*request.form.keys(), *request.form.values()]
+    if any("\x00" in value for value in values):
+        return _render(400)
+    return None
+
+
+def init_errors(app: Flask) -> None:
+    app.before_request(refuse_nul_bytes)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> ResponseReturnValue:
+        return _render(
+            400,
+            str(_l("The form has expired")),
+            str(
+                _l(
+                    "For your security, forms expire after a while. Please go back, reload "
+                    "the page and send the form again."
+                )
+            ),
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> ResponseReturnValue:
+        if error.code is None or error.code < 400:
+            return error
+        if isinstance(error, BadQuery):
+            return _render(error.code, text=str(error.description))
+        return _render(error.code)
+
+    @app.errorhandler(InternalServerError)
+    def server_error(error: InternalServerError) -> ResponseReturnValue:
+        log.exception("unhandled error on %s", request.path)
+        # The page shows no account: loading it would read the database, which may be what
+        # failed (after the rollback every loaded row is expired and would be read again).
+        g._login_user = login_manager.anonymous_user()
+        return _render(500)

@@ -13,7 +13,7 @@ from markupsafe import Markup
 from wtforms import SelectChoice, SelectMultipleField, StringField, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.core.errors import DomainError
+from app.core.domain import DomainError
 from app.core.urls import FIRST_DAY, LAST_DAY
 
 # C0/C1 control characters except tab, line feed and carriage return.
