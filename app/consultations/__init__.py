@@ -18,9 +18,7 @@ staff_bp = guard_blueprint(
     is_staff,
 )
 
-from app.consultations import staff_views, views  # noqa: E402,F401
-from app.consultations.activity import CONSULTATIONS_KIND  # noqa: E402
-from app.consultations.demo import load_demo  # noqa: E402
+from app.consultations import activity, demo, staff_views, views  # noqa: E402,F401
 
-register(CONSULTATIONS_KIND)
-register_demo(load_demo)
+register(activity.KIND)
+register_demo(demo.load_demo)

@@ -229,7 +229,7 @@ def open_datasets() -> list[Dataset]:
     ]
 
 
-CONSULTATIONS_KIND = ActivityKind(
+KIND = ActivityKind(
     key="consultations",
     label=_l("Consultations"),
     model=Consultation,

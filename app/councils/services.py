@@ -9,18 +9,17 @@ import secrets
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import render_template, url_for
+from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from app.core import audit
-from app.core.activity import ActivityFilter, ActivityRecord
 from app.core.db import begin_write, utcnow
 from app.core.i18n import fiscal_year, to_jst
 from app.core.mail import queue_mail
@@ -1289,68 +1288,7 @@ def dashboard_table(data: Dashboard) -> tuple[list[str], list[list[Any]]]:
     return header, rows
 
 
-# The activity kind ---------------------------------------------------------------------------
-
-
-def figures(flt: ActivityFilter) -> dict[int, dict[str, float]]:
-    """Per initiative: calls, applications, eligible applications, appointments, the
-    public-seat share (percent, of current members) of the councils those calls recruit for,
-    and the observers of council meetings (observer_figures). Three statements, whatever the
-    data."""
-    call = RecruitmentCall
-    live = sa.and_(Application.id.is_not(None), Application.status != ApplicationStatus.WITHDRAWN)
-    eligible = sa.and_(live, Application.status != ApplicationStatus.INELIGIBLE)
-    # An appointment is the membership made from an application: at most one per application,
-    # so the outer joins do not multiply rows.
-    stmt = (
-        sa.select(
-            call.initiative_id,
-            sa.func.count(sa.distinct(call.id)),
-            sa.func.sum(sa.case((live, 1), else_=0)),
-            sa.func.sum(sa.case((eligible, 1), else_=0)),
-            sa.func.count(CouncilMember.id),
-        )
-        .outerjoin(Application, Application.call_id == call.id)
-        .outerjoin(CouncilMember, CouncilMember.application_id == Application.id)
-        .where(call.published.is_(True))
-        .group_by(call.initiative_id)
-    )
-    result: dict[int, dict[str, float]] = {}
-    for initiative_id, calls, applications, eligible_count, appointments in db.session.execute(
-        flt.apply(stmt, call)
-    ):
-        result[initiative_id] = {
-            "calls": calls,
-            "applications": int(applications or 0),
-            "eligible": int(eligible_count or 0),
-            "appointments": appointments,
-            "public_share": 0.0,
-        }
-    councils = (
-        flt.apply(
-            sa.select(call.initiative_id, call.council_id).where(call.published.is_(True)), call
-        )
-        .distinct()
-        .subquery()
-    )
-    day = today_jst()
-    share = (
-        sa.select(
-            councils.c.initiative_id,
-            _percent(
-                sa.func.sum(sa.case((CouncilMember.category == MemberCategory.PUBLIC, 1), else_=0)),
-                sa.func.count(CouncilMember.id),
-            ),
-        )
-        .join(CouncilMember, CouncilMember.council_id == councils.c.council_id)
-        .where(memberships_on(day))
-        .group_by(councils.c.initiative_id)
-    )
-    for initiative_id, percent in db.session.execute(share):
-        result.setdefault(initiative_id, {})["public_share"] = round(float(percent or 0), 1)
-    for initiative_id, observers in observer_figures(flt).items():
-        result.setdefault(initiative_id, {})["observers"] = observers
-    return result
+# Reading for the activity kind (activity.py) and the staff pages ------------------------------
 
 
 def councils_initiative_id() -> int | None:
@@ -1362,54 +1300,6 @@ def councils_initiative_id() -> int | None:
     return initiative.id if initiative else None
 
 
-def observer_figures(flt: ActivityFilter) -> dict[int, int]:
-    """{initiative: seats booked and not cancelled} for council meetings, counted in the
-    fiscal year of the meeting and for the council's department. Councils serve the whole
-    city, so a ward filter leaves none."""
-    # Counted under 7, not a call's initiative: a council has no initiative of its own, and a
-    # meeting is held for the council, not for one of its calls (whose initiative staff choose).
-    initiative_id = councils_initiative_id()
-    if initiative_id is None or flt.ward_id is not None:
-        return {}
-    if flt.initiative_id is not None and flt.initiative_id != initiative_id:
-        return {}
-    stmt = (
-        sa.select(sa.func.count(ObserverRegistration.id))
-        .join(CouncilMeeting, ObserverRegistration.meeting_id == CouncilMeeting.id)
-        .join(Council, CouncilMeeting.council_id == Council.id)
-        .where(ObserverRegistration.cancelled_at.is_(None))
-    )
-    span = flt.instant_range()
-    if span is not None:
-        stmt = stmt.where(CouncilMeeting.starts_at >= span[0], CouncilMeeting.starts_at < span[1])
-    if flt.department_id is not None:
-        stmt = stmt.where(Council.department_id == flt.department_id)
-    observers = int(db.session.scalar(stmt) or 0)
-    return {initiative_id: observers} if observers else {}
-
-
-def records(initiative_id: int, limit: int) -> list[ActivityRecord]:
-    calls = db.session.scalars(
-        sa.select(RecruitmentCall)
-        .where(RecruitmentCall.initiative_id == initiative_id, RecruitmentCall.published.is_(True))
-        .options(selectinload(RecruitmentCall.council))
-        .order_by(RecruitmentCall.closes_at.desc())
-        .limit(limit)
-    ).all()
-    now = datetime.now(UTC)
-    return [
-        ActivityRecord(
-            title=f"{c.council.tr('name')}: {c.tr('title')}",
-            url=url_for("councils.call", call_id=c.id),
-            day=to_jst(c.closes_at).date(),
-            status=_("Open")
-            if c.is_open(now)
-            else (_("Closed") if c.closes_at < now else _("Upcoming")),
-        )
-        for c in calls
-    ]
-
-
 def end_of_day(day: date) -> datetime:
     """23:59 Asia/Tokyo of `day`, the usual closing minute of a call."""
     from datetime import time
@@ -1417,34 +1307,3 @@ def end_of_day(day: date) -> datetime:
     from app.core.i18n import jst_to_utc
 
     return jst_to_utc(day, time(23, 59))
-
-
-def under_target(limit: int) -> list[ActivityRecord]:
-    """Councils with fewer serving public members than their target (one statement)."""
-    today = to_jst(utcnow()).date()
-    public = (
-        sa.select(CouncilMember.council_id, sa.func.count().label("n"))
-        .where(
-            CouncilMember.category == MemberCategory.PUBLIC,
-            sa.or_(CouncilMember.ended_on.is_(None), CouncilMember.ended_on > today),
-        )
-        .group_by(CouncilMember.council_id)
-        .subquery()
-    )
-    rows = db.session.execute(
-        sa.select(
-            Council.id, Council.name_ja, Council.public_seat_target, sa.func.coalesce(public.c.n, 0)
-        )
-        .outerjoin(public, public.c.council_id == Council.id)
-        .where(Council.public_seat_target > sa.func.coalesce(public.c.n, 0))
-        .order_by(Council.id)
-        .limit(limit)
-    )
-    return [
-        ActivityRecord(
-            title=name,
-            url=url_for("councils_staff.council", council_id=cid),
-            status=_("%(have)s of %(target)s public seats filled", have=have, target=target),
-        )
-        for cid, name, target, have in rows
-    ]

@@ -3,9 +3,8 @@ groups, the staged review with weighted scores and a public presentation, adopti
 agreement, the project's progress and the joint evaluation."""
 
 from flask import Blueprint
-from flask_babel import lazy_gettext as _l
 
-from app.core.activity import ActivityKind, Metric, register
+from app.core.activity import register
 from app.core.demo import register_demo
 from app.core.permissions import guard_blueprint, is_staff
 from app.proposals.permissions import is_reviewer
@@ -29,28 +28,9 @@ review_bp = guard_blueprint(
     is_reviewer,
 )
 
-from app.proposals import demo, services, staff_views, views  # noqa: E402
-from app.proposals.models import Proposal  # noqa: E402
+from app.proposals import activity, demo, staff_views, views  # noqa: E402
 
-register(
-    ActivityKind(
-        key="proposals",
-        label=_l("Collaboration proposals"),
-        model=Proposal,
-        metrics=[
-            Metric("submitted", _l("Proposals submitted")),
-            Metric("adopted", _l("Adopted")),
-            Metric("carried_out", _l("Carried out")),
-            Metric("evaluated", _l("Evaluated")),
-            Metric("contribution", _l("City contribution (yen)")),
-        ],
-        figures=services.figures,
-        records=services.records,
-        list_endpoint="proposals.index",
-        order=40,
-        attention=services.waiting,
-    )
-)
+register(activity.KIND)
 register_demo(demo.load_demo)
 
 __all__ = ["bp", "review_bp", "staff_bp", "staff_views", "views"]

@@ -1,13 +1,16 @@
-"""Public comment's figures per initiative for the registry: all aggregates in SQL."""
+"""Public comment's activity kind (its manifest, DESIGN.md §3): figures per initiative, all
+aggregates in SQL, its records and the cases staff should act on."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import url_for
+from flask_babel import LazyString, gettext
+from flask_babel import lazy_gettext as _l
 
-from app.core.activity import ActivityFilter, ActivityRecord, Figures
-from app.core.dispositions import Disposition
-from app.core.i18n import to_jst
+from app.core.activity import ActivityFilter, ActivityKind, ActivityRecord, Figures, Metric
+from app.core.dispositions import DEFAULT_DISPOSITIONS, Disposition
+from app.core.i18n import current_language, to_jst
 from app.extensions import db
 from app.public_comment.models import (
     PUBLIC_STATUSES,
@@ -171,3 +174,39 @@ def attention(limit: int) -> list[ActivityRecord]:
         )
         for case_id, title, closes_at in rows
     ]
+
+
+def _disposition_label(japanese: str, english: str) -> LazyString:
+    return LazyString(
+        lambda: gettext(
+            "Comments answered: %(name)s", name=english if current_language() == "en" else japanese
+        )
+    )
+
+
+# One column per default disposition (修正, 一部修正, 既記載, 説明, 参考, その他).
+DISPOSITION_METRICS = [
+    Metric(f"disposition_{code}", _disposition_label(japanese, english))
+    for code, japanese, english in DEFAULT_DISPOSITIONS
+]
+
+KIND = ActivityKind(
+    key="public_comment",
+    label=_l("Public comment"),
+    model=CommentCase,
+    metrics=[
+        Metric("cases", _l("Cases")),
+        Metric("comments", _l("Comments")),
+        Metric("people", _l("People who commented")),
+        Metric("answered_share", _l("Share of comments answered (%)")),
+        Metric("reflected", _l("Comments reflected in the plan")),
+        Metric("days_to_results", _l("Average days from closing to results")),
+        *DISPOSITION_METRICS,
+    ],
+    figures=figures,
+    records=records,
+    list_endpoint="public_comment.index",
+    order=10,
+    attention=attention,
+    extra={"open_data": [("Atom", "public_comment.feed")]},
+)

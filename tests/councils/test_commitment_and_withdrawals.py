@@ -13,12 +13,13 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
+from app.core import clock
 from app.accounts.models import User
 from app.core.activity import ActivityFilter
 from app.core.audit import AuditEntry
-from app.core.db import utcnow
+
 from app.core.mail import OutboxMessage
-from app.councils import services
+from app.councils import activity, services
 from app.councils.models import (
     Application,
     ApplicationStatus,
@@ -263,7 +264,7 @@ def test_the_dashboard_counts_consecutive_terms_not_all_terms(app, plan):
 def test_staff_choose_the_initiative_of_a_call(app, client, login_as, make_council):
     council_id = make_council()
     login_as("staff", "kikaku")
-    now = utcnow().astimezone()
+    now = clock.now().astimezone()
     with app.app_context():
         seven, nine = _initiative_id(7), _initiative_id(9)
     form = client.get(f"/staff/councils/{council_id}/calls/new?lang=ja").text
@@ -299,7 +300,7 @@ def _meeting(app, council_id, **values):
             db.session.get(Council, council_id),
             None,
             title_ja="第1回会議",
-            starts_at=utcnow() + timedelta(days=10),
+            starts_at=clock.now() + timedelta(days=10),
             openness=MeetingOpenness.OPEN,
             observer_seats=values.get("seats", 5),
         )
@@ -314,9 +315,9 @@ def test_observers_count_as_activity_under_initiative_7(app, make_council, no_ra
         cancelled = services.register_observer(meeting_id, "取消", "c@example.jp")
         services.cancel_observer(cancelled.id)  # cancelled: not counted
     with app.test_request_context():
-        figures = services.figures(ActivityFilter())
+        figures = activity.figures(ActivityFilter())
         assert figures[_initiative_id(7)]["observers"] == 3
-        assert services.figures(ActivityFilter(initiative_id=_initiative_id(9))) == {}
+        assert activity.figures(ActivityFilter(initiative_id=_initiative_id(9))) == {}
 
 
 def test_an_observer_cancels_the_seat_with_the_mails_link(app, client, make_council, no_rate_limit):

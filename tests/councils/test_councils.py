@@ -9,10 +9,11 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from app.core.db import utcnow
+
+from app.core import clock
 from app.core.mail import OutboxMessage
 from app.core.receipts import next_receipt_number
-from app.councils import services
+from app.councils import activity, services
 from app.councils.models import (
     Application,
     ApplicationStatus,
@@ -369,7 +370,7 @@ def test_no_personal_data_on_public_pages(app, client, make_call, apply_as, make
             council,
             None,
             title_ja="第1回会議",
-            starts_at=utcnow() + timedelta(days=10),
+            starts_at=clock.now() + timedelta(days=10),
             openness=MeetingOpenness.OPEN,
             observer_seats=5,
         )
@@ -422,7 +423,7 @@ def test_observer_seats_never_exceed_under_concurrency(app, make_council):
             db.session.get(Council, council_id),
             None,
             title_ja="会議",
-            starts_at=utcnow() + timedelta(days=10),
+            starts_at=clock.now() + timedelta(days=10),
             openness=MeetingOpenness.OPEN,
             observer_seats=5,
         )
@@ -455,7 +456,7 @@ def _meeting_with_seats(app, council_id, seats=5):
             db.session.get(Council, council_id),
             None,
             title_ja="会議",
-            starts_at=utcnow() + timedelta(days=10),
+            starts_at=clock.now() + timedelta(days=10),
             openness=MeetingOpenness.OPEN,
             observer_seats=seats,
         )
@@ -548,7 +549,7 @@ def test_a_meeting_announced_late_warns_and_closed_needs_a_reason(
 ):
     council_id = make_council()
     login_as("staff", "kikaku")
-    starts = (utcnow() + timedelta(days=3)).astimezone().strftime("%Y-%m-%dT%H:%M")
+    starts = (clock.now() + timedelta(days=3)).astimezone().strftime("%Y-%m-%dT%H:%M")
     url = f"/staff/councils/{council_id}/meetings/new"
     data = {"title_ja": "第1回", "starts_at": starts, "openness": "closed", "observer_seats": "0"}
     response = submit(client, url, data)
@@ -568,7 +569,7 @@ def test_minutes_are_published_on_the_public_page(app, client, login_as, make_co
             db.session.get(Council, council_id),
             None,
             title_ja="会議",
-            starts_at=utcnow() + timedelta(days=10),
+            starts_at=clock.now() + timedelta(days=10),
             openness=MeetingOpenness.OPEN,
             observer_seats=3,
         )
@@ -617,7 +618,7 @@ def test_staff_register_a_council_add_a_member_and_a_short_call_warns(app, clien
         page=f"/staff/councils/{council_id}",
     )
     assert response.status_code == 302
-    now = utcnow().astimezone()
+    now = clock.now().astimezone()
     response = submit(
         client,
         f"/staff/councils/{council_id}/calls/new",
@@ -798,7 +799,7 @@ def test_figures_per_initiative(app, make_call, apply_as, plan):
         services.select_applicants(None, call, chosen)
         from app.core.activity import ActivityFilter
 
-        figures = services.figures(ActivityFilter())[call.initiative_id]
+        figures = activity.figures(ActivityFilter())[call.initiative_id]
     assert figures["calls"] == 1
     assert figures["applications"] == 3
     assert figures["eligible"] == 2
@@ -848,7 +849,7 @@ def test_demo_load_is_idempotent(app, runner):
         ]
         assert counts[0] >= 10 and counts[2] == 3
         open_calls = db.session.scalars(
-            sa.select(RecruitmentCall).where(RecruitmentCall.closes_at > utcnow())
+            sa.select(RecruitmentCall).where(RecruitmentCall.closes_at > clock.now())
         ).all()
         assert len(open_calls) == 2
         assert (
