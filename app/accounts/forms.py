@@ -1,11 +1,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-from app.core.forms import HoneypotMixin, choices, clean_text
+from app.core.forms import Form, HoneypotMixin, choices, clean_text
 from app.core.permissions import ROLE_LABELS
 
 # The service checks length and strength (services.check_password_strength) for every way a
@@ -17,7 +16,7 @@ PASSWORD_HINT = _l(
 LANGUAGE_CHOICES = [("ja", "日本語"), ("en", "English")]
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(
         _l("E-mail address"),
         validators=[DataRequired(), Email()],
@@ -29,7 +28,7 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Keep me logged in on this device"))
 
 
-class RegistrationForm(HoneypotMixin, FlaskForm):
+class RegistrationForm(HoneypotMixin, Form):
     email = EmailField(
         _l("E-mail address"),
         validators=[DataRequired(), Email(), Length(max=254)],
@@ -59,7 +58,7 @@ class RegistrationForm(HoneypotMixin, FlaskForm):
     )
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(Form):
     email = EmailField(
         _l("E-mail address"),
         validators=[DataRequired(), Email()],
@@ -67,7 +66,7 @@ class ResetRequestForm(FlaskForm):
     )
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password = PasswordField(
         _l("New password"),
         validators=PASSWORD_RULES,
@@ -81,14 +80,14 @@ class ResetPasswordForm(FlaskForm):
     )
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     display_name = StringField(
         _l("Display name"), validators=[DataRequired(), Length(max=100)], filters=[clean_text]
     )
     language = SelectField(_l("Language for e-mail"), choices=choices(LANGUAGE_CHOICES))
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(
         _l("Current password"),
         validators=[DataRequired()],
@@ -110,7 +109,7 @@ class ChangePasswordForm(FlaskForm):
 ROLE_CHOICES = [(role.value, label) for role, label in ROLE_LABELS.items()]
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
     display_name = StringField(
         _l("Name"), validators=[DataRequired(), Length(max=100)], filters=[clean_text]
@@ -120,7 +119,7 @@ class UserForm(FlaskForm):
     active = BooleanField(_l("Account is active"), default=True)
 
 
-class UserFilterForm(FlaskForm):
+class UserFilterForm(Form):
     class Meta:
         csrf = False  # a GET search form changes nothing
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -29,7 +28,7 @@ from wtforms.validators import (
 )
 
 from app.consultations.models import ACCOMMODATION_LABELS, AUDIENCE_LABELS
-from app.core.forms import CheckboxesField, HoneypotMixin, choices, clean_text
+from app.core.forms import CheckboxesField, Form, HoneypotMixin, choices, clean_text
 
 # A Japanese telephone number as the city prints it: digits in groups joined by hyphens.
 PHONE_PATTERN = r"^0[0-9]{1,4}(-?[0-9]{1,4}){1,2}$"
@@ -43,7 +42,7 @@ def accommodation_choices(codes: list[str] | None = None) -> list:
     )
 
 
-class RegistrationForm(HoneypotMixin, FlaskForm):
+class RegistrationForm(HoneypotMixin, Form):
     submission_token = HiddenField()
     name = StringField(
         _l("Name"),
@@ -80,11 +79,11 @@ class RegistrationForm(HoneypotMixin, FlaskForm):
     )
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     pass
 
 
-class ConsultationForm(FlaskForm):
+class ConsultationForm(Form):
     kind_id = SelectField(_l("Kind"), coerce=int, validators=[InputRequired()])
     title_ja = StringField(
         _l("Title (Japanese)"), validators=[DataRequired(), Length(max=300)], filters=[clean_text]
@@ -132,7 +131,7 @@ class ConsultationForm(FlaskForm):
     ward_id = SelectField(_l("Ward"), coerce=int, validators=[InputRequired()])
 
 
-class SessionForm(FlaskForm):
+class SessionForm(Form):
     title_ja = StringField(
         _l("Session title (Japanese, optional)"),
         validators=[Optional(), Length(max=200)],
@@ -168,7 +167,7 @@ class SessionForm(FlaskForm):
     accommodations = CheckboxesField(_l("Support offered"), choices=[], validate_choice=True)
 
 
-class SessionCancelForm(FlaskForm):
+class SessionCancelForm(Form):
     reason = StringField(
         _l("Reason for cancelling"),
         validators=[DataRequired(), Length(max=300)],
@@ -177,13 +176,13 @@ class SessionCancelForm(FlaskForm):
     )
 
 
-class AttendanceForm(FlaskForm):
+class AttendanceForm(Form):
     walk_ins = IntegerField(
         _l("Walk-ins"), default=0, validators=[InputRequired(), NumberRange(min=0, max=10000)]
     )
 
 
-class RecordForm(FlaskForm):
+class RecordForm(Form):
     summary_ja = TextAreaField(
         _l("Summary (Japanese)"),
         validators=[DataRequired(), Length(max=20000)],
@@ -206,7 +205,7 @@ class RecordForm(FlaskForm):
     )
 
 
-class OpinionAnswerForm(FlaskForm):
+class OpinionAnswerForm(Form):
     """The city's response to one opinion, written or changed after the record was kept."""
 
     response_ja = TextAreaField(
@@ -243,7 +242,7 @@ class OpinionForm(OpinionAnswerForm):
     )
 
 
-class AdviceForm(FlaskForm):
+class AdviceForm(Form):
     advised_on = DateField(_l("Advised on"), validators=[InputRequired()])
     text = TextAreaField(
         _l("Advice on the participation method"),
@@ -252,7 +251,7 @@ class AdviceForm(FlaskForm):
     )
 
 
-class VenueForm(FlaskForm):
+class VenueForm(Form):
     name_ja = StringField(
         _l("Name (Japanese)"), validators=[DataRequired(), Length(max=200)], filters=[clean_text]
     )
@@ -311,7 +310,7 @@ class VenueForm(FlaskForm):
         return True
 
 
-class KindForm(FlaskForm):
+class KindForm(Form):
     code = StringField(
         _l("Code"),
         validators=[

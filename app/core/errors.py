@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, g, jsonify, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from app.core.forms import keep_expired_submission
 from app.core.urls import BadQuery
 from app.extensions import db, login_manager
 
@@ -75,6 +76,20 @@ def _render(code: int, title: str | None = None, text: str | None = None) -> Res
         return Response(FALLBACK_PAGE.format(code=code), code, mimetype="text/html")
 
 
+def _show_expired_form() -> ResponseReturnValue:
+    """The view renders its page again as for a GET, its forms filled with what was sent
+    (app.core.forms.keep_expired_submission). As a GET, nothing a view does on POST runs, and a
+    form's own token check fails on the same expired token: nothing is saved or changed. The
+    forms carry a fresh token and the summary says why the page came back."""
+    keep_expired_submission()
+    request.method = "GET"
+    view = current_app.view_functions[request.endpoint]  # type: ignore[index]
+    try:
+        return current_app.ensure_sync(view)(**(request.view_args or {}))
+    except HTTPException as error:  # raised inside an error handler it would become a 500
+        return current_app.handle_http_exception(error)
+
+
 def refuse_nul_bytes() -> ResponseReturnValue | None:
     """No page takes a NUL byte, and PostgreSQL cannot store one in text: refuse it in the path,
     the query string or a form value before any view reads it (uploaded files are not looked at)."""
@@ -91,6 +106,11 @@ def init_errors(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> ResponseReturnValue:
+        rule = request.url_rule
+        # A form page (GET shows it, POST sends it): shown again with what was typed rather
+        # than an error page whose back link returns an empty form (a long comment lost).
+        if request.method == "POST" and rule is not None and "GET" in (rule.methods or ()):
+            return _show_expired_form()
         return _render(
             400,
             str(_l("The form has expired")),

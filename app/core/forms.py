@@ -7,10 +7,25 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
-from flask import flash
+from flask import flash, g, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto  # Flask-WTF's "read the request" default; it has no public name
+from flask_wtf.i18n import translations as wtforms_messages
 from markupsafe import Markup
-from wtforms import SelectChoice, SelectMultipleField, StringField, ValidationError
+from wtforms import (
+    BooleanField,
+    FileField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
+from wtforms import Form as WTForm
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.core.domain import DomainError
@@ -82,3 +97,162 @@ def show_error(form: Any, error: DomainError, fallback: str | None = None) -> bo
     # Before validation WTForms holds errors in a tuple, so the list is rebuilt, not appended to.
     field.errors = [*field.errors, str(error)]
     return True
+
+
+# The base form ------------------------------------------------------------------------------
+#
+# Every form of the site derives from `Form`, so three promises hold for all of them at once:
+# WTForms' built-in messages name the field in plain words, no input cuts what is typed or
+# pasted at a length limit (the server says how much is too much, a counter shows it while
+# typing), and a form sent with an expired token comes back with what was typed
+# (app.core.errors re-renders it; see `keep_expired_submission`).
+
+# Request flag (flask.g) holding the expired submission's fields while its page is rendered again.
+_KEPT = "expired_form_data"
+# Request flag listing the forms validated during the request, for the page title.
+_VALIDATED = "validated_forms"
+
+_CHOICE_FIELDS = (RadioField, SelectField, SelectMultipleField)
+
+# WTForms' message (its msgid) → ours; `%(field)s` is the field's label. Messages WTForms
+# formats afterwards (lengths, ranges) keep its `%(min)d`-style placeholders.
+_PLAIN_MESSAGES: dict[str, Any] = {
+    "Field cannot be longer than %(max)d character.": _l(
+        "Please enter no more than %(max)d characters (now %(length)d)."
+    ),
+    "Field must be at least %(min)d character long.": _l(
+        "Please enter at least %(min)d characters (now %(length)d)."
+    ),
+    "Field must be between %(min)d and %(max)d characters long.": _l(
+        "Please enter between %(min)d and %(max)d characters (now %(length)d)."
+    ),
+    "Field must be exactly %(max)d character long.": _l(
+        "Please enter exactly %(max)d characters (now %(length)d)."
+    ),
+    "Invalid email address.": _l("Please enter an e-mail address in the usual form."),
+    "Invalid URL.": _l("Please enter “%(field)s” as a web address."),
+    "Not a valid choice.": _l("Please choose “%(field)s” from the options."),
+    "Not a valid date value.": _l("Please enter “%(field)s” as a date."),
+    "Not a valid datetime value.": _l("Please enter “%(field)s” as a date and time."),
+    "Not a valid time value.": _l("Please enter “%(field)s” as a time, e.g. 13:30."),
+    "Not a valid integer value.": _l("Please enter “%(field)s” as a number."),
+    "Not a valid decimal value.": _l("Please enter “%(field)s” as a number."),
+    "Not a valid float value.": _l("Please enter “%(field)s” as a number."),
+    "Number must be at least %(min)s.": _l("Please enter a number of at least %(min)s."),
+    "Number must be at most %(max)s.": _l("Please enter a number of at most %(max)s."),
+    "Number must be between %(min)s and %(max)s.": _l(
+        "Please enter a number from %(min)s to %(max)s."
+    ),
+}
+
+
+def _required_message(field: Any) -> Any:
+    if isinstance(field, BooleanField):
+        return _l("Please tick “%(field)s”.")
+    if isinstance(field, FileField):
+        return _l("Please choose a file for “%(field)s”.")
+    if isinstance(field, _CHOICE_FIELDS):
+        return _l("Please choose “%(field)s”.")
+    return _l("Please fill in “%(field)s”.")
+
+
+class FieldMessages:
+    """The translations one field hands its validators: WTForms' terse defaults
+    (「このフィールドは必須です。」) replaced by messages that say what to do and name the field
+    (「氏名を入力してください。」); anything else falls back to WTForms' own catalogue."""
+
+    def __init__(self, field: Any, fallback: Any) -> None:
+        self.field = field
+        self.fallback = fallback
+
+    def _ours(self, string: str) -> str | None:
+        if string == "This field is required.":
+            message = _required_message(self.field)
+        else:
+            message = _PLAIN_MESSAGES.get(string)
+        if message is None:
+            return None
+        # Length and range messages are %-formatted again by WTForms: a "%" in a label must
+        # survive that, and those messages do not name the field anyway.
+        label = str(self.field.label.text).replace("%", "%%")
+        return str(message).replace("%(field)s", label)
+
+    def gettext(self, string: str) -> str:
+        return self._ours(string) or self.fallback.gettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self._ours(singular) or self.fallback.ngettext(singular, plural, n)
+
+
+def _bind_with_messages(meta: Any, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
+    field = unbound_field.bind(form=form, **options)
+    field._translations = FieldMessages(field, options.get("translations") or wtforms_messages)
+    return field
+
+
+class RowForm(WTForm):
+    """One row of a table inside a form (FieldList of FormField): no token of its own (the
+    enclosing form has one), the same plain messages."""
+
+    class Meta:
+        bind_field = _bind_with_messages
+
+
+class Form(FlaskForm):
+    """The base of every form of the site (see the section comment above)."""
+
+    class Meta(FlaskForm.Meta):
+        bind_field = _bind_with_messages
+
+        def wrap_formdata(self, form: Any, formdata: Any) -> Any:
+            kept = g.get(_KEPT)
+            if kept is not None and formdata is _Auto:
+                return kept
+            return super().wrap_formdata(form, formdata)
+
+        def render_field(self, field: Any, render_kw: dict[str, Any]) -> Any:
+            # WTForms turns a Length validator into maxlength, and a browser then drops what
+            # is pasted beyond it without a word. The limit goes to the counter instead
+            # (static/js/forms.js) and the server's message says how much is too much.
+            limit = field.flags.maxlength
+            if limit:
+                render_kw = {"maxlength": False, "minlength": False, **render_kw}
+                if isinstance(field, TextAreaField):
+                    render_kw.setdefault("data-count-max", limit)
+                    render_kw.setdefault("data-count-left", _("%(count)s characters left"))
+                    render_kw.setdefault("data-count-over", _("%(count)s characters too many"))
+            if isinstance(field, SelectField) and field.flags.required:
+                # A select always sends one of its options, so `required` only matters when the
+                # first option is an empty "choose one"; HTML forbids it otherwise (the Nu
+                # checker's error). Screen readers still hear that an answer is needed.
+                first = next(iter(field.iter_choices()), None)
+                if first is not None and first[0] not in ("", None):
+                    render_kw = {"required": False, "aria-required": "true", **render_kw}
+            return super().render_field(field, render_kw)
+
+    def is_submitted(self) -> bool:
+        return g.get(_KEPT) is not None or super().is_submitted()
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        g.setdefault(_VALIDATED, []).append(self)
+        return super().validate(extra_validators)
+
+
+def keep_expired_submission() -> None:
+    """Render the page again with what was sent, for a POST whose token expired: the forms of
+    the page read the sent fields (the files must be chosen again), their own token check fails
+    on the same expired token, so nothing is saved, and they get a fresh token."""
+    g.setdefault(_KEPT, request.form)
+
+
+def submission_expired() -> bool:
+    """True while a submission sent with an expired token is shown again (template global)."""
+    return g.get(_KEPT) is not None
+
+
+def page_has_form_errors() -> bool:
+    """True when a form on this page was refused, for 「エラー：」 in the title (template global).
+    Read at render time, so errors a view added after validation (a service's refusal) count."""
+    return submission_expired() or any(
+        field.errors for form in g.get(_VALIDATED, ()) for field in form
+    )

@@ -10,13 +10,12 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from app.core.audit import AuditEntry, action_label
 from app.core.dispositions import Disposition, save_disposition
-from app.core.forms import choices, within_calendar
+from app.core.forms import Form, choices, within_calendar
 from app.core.i18n import jst_to_utc
 from app.core.permissions import guard_blueprint, is_admin
 from app.extensions import db
@@ -26,7 +25,7 @@ admin_bp = guard_blueprint(
 )
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     class Meta:
         csrf = False  # a GET search form changes nothing
 
@@ -36,7 +35,7 @@ class AuditFilterForm(FlaskForm):
     until = DateField(_l("To"), validators=[Optional(), within_calendar])
 
 
-class DispositionForm(FlaskForm):
+class DispositionForm(Form):
     code = StringField(
         _l("Code"),
         validators=[

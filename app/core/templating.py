@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from flask import Flask, request, url_for
 from flask_login import current_user
 
-from app.core import activity, i18n, permissions
+from app.core import activity, forms, i18n, permissions
 
 
 def language_switch_url(code: str) -> str:
@@ -43,6 +43,8 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     # A global rather than a context variable, so that imported macros (pagination) see it.
     app.jinja_env.globals["url_with_query"] = url_with_query
+    app.jinja_env.globals["submission_expired"] = forms.submission_expired
+    app.jinja_env.globals["page_has_form_errors"] = forms.page_has_form_errors
     app.jinja_env.lstrip_blocks = True
 
     @app.context_processor

@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -15,10 +14,11 @@ from wtforms import (
     StringField,
     TelField,
     TextAreaField,
+    ValidationError,
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
-from app.core.forms import CheckboxesField, HoneypotMixin, choices, clean_text
+from app.core.forms import CheckboxesField, Form, HoneypotMixin, choices, clean_text
 from app.councils.models import (
     EXCLUSION_LABELS,
     GENDER_LABELS,
@@ -29,6 +29,7 @@ from app.councils.models import (
     Exclusion,
     enum_choices,
 )
+from app.councils.services import essay_length_error
 
 TEXT = {"filters": [clean_text]}
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -51,7 +52,7 @@ def _count(label: Any, minimum: int = 0, maximum: int = 1000, **kwargs: Any) -> 
     )
 
 
-class CouncilForm(FlaskForm):
+class CouncilForm(Form):
     department_id = SelectField(_l("Department"), coerce=int)
     name_ja = _required_text(_l("Name (Japanese)"), 200)
     name_en = _optional_text(_l("Name (English)"), 300)
@@ -65,7 +66,7 @@ class CouncilForm(FlaskForm):
     meetings_open_by_default = BooleanField(_l("Meetings are open to the public by default"))
 
 
-class MemberForm(FlaskForm):
+class MemberForm(Form):
     name = _required_text(_l("Name"), 100)
     category = SelectField(_l("Category"), choices=choices(enum_choices(MEMBER_CATEGORY_LABELS)))
     gender = SelectField(
@@ -78,12 +79,12 @@ class MemberForm(FlaskForm):
     term_ends_on = DateField(_l("Term ends on"), validators=[DataRequired()])
 
 
-class EndMembershipForm(FlaskForm):
+class EndMembershipForm(Form):
     ended_on = DateField(_l("Ended on"), validators=[DataRequired()])
     reason = _required_text(_l("Reason"), 300)
 
 
-class MeetingForm(FlaskForm):
+class MeetingForm(Form):
     title_ja = _required_text(_l("Title (Japanese)"), 200)
     title_en = _optional_text(_l("Title (English)"), 300)
     starts_at = DateTimeLocalField(
@@ -104,12 +105,12 @@ class MeetingForm(FlaskForm):
     observer_seats = _count(_l("Observer seats"), 0, 500, default=10)
 
 
-class MinutesForm(FlaskForm):
+class MinutesForm(Form):
     minutes_ja = _required_text(_l("Minutes (Japanese)"), 50000, area=True)
     minutes_en = _optional_text(_l("Minutes (English)"), 50000, area=True)
 
 
-class ObserverForm(HoneypotMixin, FlaskForm):
+class ObserverForm(HoneypotMixin, Form):
     name = _required_text(_l("Name"), 100, render_kw={"autocomplete": "name"})
     email = EmailField(
         _l("E-mail address"),
@@ -121,7 +122,7 @@ class ObserverForm(HoneypotMixin, FlaskForm):
     submission_token = HiddenField()
 
 
-class GuidelinesForm(FlaskForm):
+class GuidelinesForm(Form):
     minimum_age = _count(_l("Minimum age on the closing date"), 15, 100)
     residency_categories = CheckboxesField(
         _l("Who may apply"),
@@ -137,7 +138,7 @@ class GuidelinesForm(FlaskForm):
     women_target_percent = _count(_l("Target share of women (%)"), 0, 100)
 
 
-class CallForm(FlaskForm):
+class CallForm(Form):
     # Choices: the current plan's initiatives (set by the view); initiative 7 unless chosen.
     initiative_id = SelectField(
         _l("Initiative it fulfils"),
@@ -190,10 +191,22 @@ class CallForm(FlaskForm):
     contact_en = _optional_text(_l("Contact (English)"), 1000, area=True)
 
 
-class ApplicationForm(FlaskForm):
+def essay_length(call: Any) -> Any:
+    """Validator: the call's rule on the essay's length, checked with the other fields so one
+    submit reports every error (submit_application checks it again)."""
+
+    def check(form: Any, field: Any) -> None:
+        error = essay_length_error(call, field.data)
+        if error:
+            raise ValidationError(error)
+
+    return check
+
+
+class ApplicationForm(Form):
     name = _required_text(_l("Name"), 100, render_kw={"autocomplete": "name"})
     kana = _required_text(_l("Name in kana"), 100)
-    address = _required_text(_l("Address"), 300, render_kw={"autocomplete": "street-address"})
+    address = _required_text(_l("Address"), 300, render_kw={"autocomplete": "address-line1"})
     birth_date = DateField(
         _l("Date of birth"), validators=[DataRequired()], render_kw={"autocomplete": "bday"}
     )
@@ -233,23 +246,23 @@ class ApplicationForm(FlaskForm):
     )
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(Form):
     reason = _required_text(_l("Reason for withdrawing"), 500)
 
 
-class ReviewerForm(FlaskForm):
+class ReviewerForm(Form):
     reviewer_id = SelectField(_l("Reviewer"), coerce=int)
 
 
-class SelectionForm(FlaskForm):
+class SelectionForm(Form):
     application_ids = CheckboxesField(_l("Appoint"), coerce=int)
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button that changes state: only its CSRF token."""
 
 
-class ScoreForm(FlaskForm):
+class ScoreForm(Form):
     comment = _optional_text(_l("Comment"), 2000, area=True)
 
 

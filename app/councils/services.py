@@ -165,6 +165,20 @@ def count_characters(text: str | None) -> int:
     return sum(1 for ch in normalised if ch not in "\r\n")
 
 
+def essay_length_error(call: RecruitmentCall, essay: str | None) -> str | None:
+    """The call's rule on the essay's length, or None when it is kept. The application form
+    checks it with its other fields, so one submit reports every error; the service again."""
+    length = count_characters(essay)
+    if call.essay_min_chars <= length <= call.essay_max_chars:
+        return None
+    return _(
+        "The essay has %(count)s characters; it must have between %(min)s and %(max)s.",
+        count=length,
+        min=call.essay_min_chars,
+        max=call.essay_max_chars,
+    )
+
+
 def age_on(birth_date: date, day: date) -> int:
     """Completed years on `day`: a person is 18 from their 18th birthday on."""
     before_birthday = (day.month, day.day) < (birth_date.month, birth_date.day)
@@ -669,18 +683,10 @@ def submit_application(user: Any, call_id: int, **values: Any) -> Application:
     if already is not None:
         db.session.rollback()
         raise CouncilError(_("You have already applied to this call."))
-    length = count_characters(values["essay"])
-    if not call.essay_min_chars <= length <= call.essay_max_chars:
+    essay_error = essay_length_error(call, values["essay"])
+    if essay_error:
         db.session.rollback()
-        raise CouncilError(
-            _(
-                "The essay has %(count)s characters; it must have between %(min)s and %(max)s.",
-                count=length,
-                min=call.essay_min_chars,
-                max=call.essay_max_chars,
-            ),
-            "essay",
-        )
+        raise CouncilError(essay_error, "essay")
     values["residency"] = Residency(values["residency"])
     closing_date = to_jst(call.closes_at).date()
     current, pending, terms = membership_facts(

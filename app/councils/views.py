@@ -5,7 +5,7 @@ public office)."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -15,7 +15,13 @@ from app.core.db import utcnow
 from app.core.receipts import give_submission_token
 from app.core.security import submission_rate_limit
 from app.councils import bp, services
-from app.councils.forms import ApplicationForm, ConfirmForm, ObserverForm, WithdrawForm
+from app.councils.forms import (
+    ApplicationForm,
+    ConfirmForm,
+    ObserverForm,
+    WithdrawForm,
+    essay_length,
+)
 from app.councils.models import (
     EXCLUSION_LABELS,
     RESIDENCY_LABELS,
@@ -171,9 +177,9 @@ def apply(call_id: int) -> ResponseReturnValue:
         flash(_("This call is not open for applications."), "error")
         return redirect(url_for("councils.call", call_id=item.id))
     form = ApplicationForm()
-    if request.method == "GET":
+    if not form.is_submitted():
         form.email.data = current_user.email
-    if form.validate_on_submit():
+    if form.validate_on_submit(extra_validators={"essay": [essay_length(item)]}):
         declared = [
             name for name in ("city_employee", "assembly_member") if getattr(form, name).data
         ]

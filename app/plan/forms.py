@@ -3,19 +3,18 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.core import clock
-from app.core.forms import choices, clean_text
+from app.core.forms import Form, choices, clean_text
 from app.core.i18n import fiscal_year
 from app.plan.models import PROGRESS_LABELS
 
 TEXT = {"filters": [clean_text]}
 
 
-class RecommendationForm(FlaskForm):
+class RecommendationForm(Form):
     text_ja = TextAreaField(
         _l("Recommendation (Japanese)"), validators=[DataRequired(), Length(max=2000)], **TEXT
     )
@@ -30,7 +29,7 @@ class RecommendationForm(FlaskForm):
     )
 
 
-class InitiativeForm(FlaskForm):
+class InitiativeForm(Form):
     title_ja = StringField(
         _l("Initiative (Japanese)"), validators=[DataRequired(), Length(max=300)], **TEXT
     )
@@ -40,7 +39,7 @@ class InitiativeForm(FlaskForm):
     recommendation_id = SelectField(_l("Recommendation it answers"), coerce=int)
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     text_ja = TextAreaField(
         _l("Action (Japanese)"), validators=[DataRequired(), Length(max=2000)], **TEXT
     )
@@ -49,7 +48,7 @@ class ActionForm(FlaskForm):
     )
 
 
-class ProgressForm(FlaskForm):
+class ProgressForm(Form):
     fiscal_year = IntegerField(
         _l("Fiscal year"),
         validators=[DataRequired(), NumberRange(min=2000, max=2100)],

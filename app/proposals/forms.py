@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -11,7 +10,6 @@ from wtforms import (
     DateTimeLocalField,
     EmailField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -24,7 +22,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
-from app.core.forms import CheckboxesField, choices, clean_text
+from app.core.forms import CheckboxesField, Form, RowForm, choices, clean_text
 from app.proposals.models import (
     CALL_TYPE_LABELS,
     ELIGIBILITY_LABELS,
@@ -74,7 +72,7 @@ def format_criteria(criteria: list[dict[str, Any]]) -> str:
     return "\n".join(f"{c['weight']} | {c['ja']} | {c.get('en', '')}" for c in criteria)
 
 
-class CallForm(FlaskForm):
+class CallForm(Form):
     title_ja = _text(_l("Title (Japanese)"), 200)
     title_en = _text(_l("Title (English)"), 300, required=False)
     summary_ja = _text(_l("Summary (Japanese)"), 4000, area=True)
@@ -125,7 +123,7 @@ class CallForm(FlaskForm):
             raise ValidationError(str(error)) from error
 
 
-class ThemeForm(FlaskForm):
+class ThemeForm(Form):
     department_id = SelectField(_l("Division offering the theme"), coerce=int)
     title_ja = _text(_l("Theme (Japanese)"), 200)
     title_en = _text(_l("Theme (English)"), 300, required=False)
@@ -133,7 +131,7 @@ class ThemeForm(FlaskForm):
     description_en = _text(_l("Description (English)"), 4000, required=False, area=True)
 
 
-class BudgetLineForm(Form):
+class BudgetLineForm(RowForm):
     """A row of the budget table; a row left empty is ignored."""
 
     item = StringField(_l("Item"), validators=[Optional(), Length(max=200)], **TEXT)
@@ -157,14 +155,14 @@ class BudgetLineForm(Form):
         return valid
 
 
-class ProposalForm(FlaskForm):
+class ProposalForm(Form):
     group_name = _text(_l("Name of the group"), 200)
     representative = _text(_l("Representative"), 100, render_kw={"autocomplete": "name"})
     members = IntegerField(
         _l("Number of members"), validators=[InputRequired(), NumberRange(min=1, max=100_000)]
     )
     founded_on = DateField(_l("Founded on"), validators=[DataRequired()])
-    address = _text(_l("Address of the group"), 300, render_kw={"autocomplete": "street-address"})
+    address = _text(_l("Address of the group"), 300, render_kw={"autocomplete": "address-line1"})
     phone = TelField(
         _l("Telephone"),
         validators=[DataRequired(), Length(max=30)],
@@ -207,15 +205,15 @@ class ProposalForm(FlaskForm):
     )
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     note = _text(_l("Note"), 4000, area=True)
 
 
-class OptionalNoteForm(FlaskForm):
+class OptionalNoteForm(Form):
     note = _text(_l("Note to the group (optional)"), 4000, required=False, area=True)
 
 
-class ForwardForm(FlaskForm):
+class ForwardForm(Form):
     eligible = RadioField(
         _l("Eligibility"),
         choices=choices(
@@ -235,7 +233,7 @@ class ForwardForm(FlaskForm):
     )
 
 
-class OpinionForm(FlaskForm):
+class OpinionForm(Form):
     feasible = RadioField(
         _l("Feasibility"),
         choices=choices([("yes", _l("Feasible")), ("no", _l("Not feasible as it stands"))]),
@@ -244,7 +242,7 @@ class OpinionForm(FlaskForm):
     opinion = _text(_l("The division's opinion"), 4000, area=True)
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     outcome = RadioField(
         _l("Outcome"),
         choices=choices(
@@ -261,7 +259,7 @@ class DecisionForm(FlaskForm):
     )
 
 
-class AgreementForm(FlaskForm):
+class AgreementForm(Form):
     agreed_on = DateField(_l("Agreement concluded on"), validators=[DataRequired()])
     roles = _text(_l("Roles agreed"), 4000, area=True)
     budget = IntegerField(
@@ -269,37 +267,37 @@ class AgreementForm(FlaskForm):
     )
 
 
-class CompleteForm(FlaskForm):
+class CompleteForm(Form):
     completed_on = DateField(_l("Completed on"), validators=[DataRequired()])
 
 
-class ReportForm(FlaskForm):
+class ReportForm(Form):
     text = _text(_l("Report"), 4000, area=True)
 
 
-class EvaluationForm(FlaskForm):
+class EvaluationForm(Form):
     text = _text(_l("Evaluation"), 4000, area=True)
 
 
-class ReviewerForm(FlaskForm):
+class ReviewerForm(Form):
     reviewer_id = SelectField(_l("Reviewer"), coerce=int)
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(Form):
     reason = _text(_l("Reason for withdrawing"), 500)
 
 
-class SubmitForm(FlaskForm):
+class SubmitForm(Form):
     """The confirmation page's button: `confirmed` marks a post made from that page."""
 
     confirmed = HiddenField()
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button that changes state: only its CSRF token."""
 
 
-class ScoreForm(FlaskForm):
+class ScoreForm(Form):
     conflict = BooleanField(
         _l("I have a conflict of interest with this group and will not score it"),
         description=_l("For example, you are a member, officer or relative of a member."),

@@ -234,6 +234,25 @@ def _department_for(call: ProposalCall, values: dict[str, Any]) -> int:
     return int(values["department_id"])
 
 
+def draft_errors(
+    call: ProposalCall, budget: Sequence[BudgetEntry], values: dict[str, Any]
+) -> list[ProposalError]:
+    """Every rule save_draft applies before it saves, each as its own error, so the form can
+    report them with its own on one submit instead of one more per attempt. Budget lines the
+    form found incomplete are left to the form's messages."""
+    errors = []
+    if all(line.amount is not None and line.city_share is not None for line in budget):
+        try:
+            check_budget(call, budget)
+        except ProposalError as error:
+            errors.append(error)
+    try:
+        _department_for(call, values)
+    except ProposalError as error:
+        errors.append(error)
+    return errors
+
+
 def save_draft(
     user: Any,
     call: ProposalCall,

@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from app.core import clock
-from app.core.forms import choices
+from app.core.forms import choices, show_error
 from app.core.uploads import serve_upload
 from app.extensions import db
 from app.plan import services as plan_services
@@ -173,9 +173,9 @@ def _edit(call: ProposalCall, proposal: Proposal | None) -> ResponseReturnValue:
         flash(_("This call is closed."), "error")
         return redirect(url_for("proposals.call", call_id=call.id))
     form = ProposalForm(obj=proposal)
-    if request.method == "GET" and proposal is None:
+    if not form.is_submitted() and proposal is None:
         form.email.data = current_user.email
-    if request.method == "GET" and proposal is not None:
+    if not form.is_submitted() and proposal is not None:
         # The model keeps `budget_lines`, which the form's `budget` rows cannot read by name:
         # without this, going back from the confirmation page would empty the budget.
         while form.budget.entries:
@@ -185,7 +185,14 @@ def _edit(call: ProposalCall, proposal: Proposal | None) -> ResponseReturnValue:
                 {"item": line.item, "amount": line.amount, "city_share": line.city_share}
             )
     _prepare(form, call)
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if form.is_submitted():
+        # The service's own rules (budget, theme or division) beside the fields' errors: one
+        # submit reports everything; save_draft applies them again.
+        for error in services.draft_errors(call, _budget(form), _values(form)):
+            show_error(form, error)
+            valid = False
+    if valid:
         upload = form.attachment.data if getattr(form.attachment.data, "filename", "") else None
         try:
             saved = services.save_draft(

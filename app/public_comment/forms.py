@@ -4,7 +4,6 @@ from datetime import time
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -20,7 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from app.core.forms import CheckboxesField, HoneypotMixin, choices, clean_text
+from app.core.forms import CheckboxesField, Form, HoneypotMixin, choices, clean_text
 from app.extensions import cache
 from app.public_comment.models import CHANNEL_LABELS, SUBMITTER_LABELS, CaseStatus, Channel
 
@@ -33,10 +32,10 @@ DEFAULT_WHO = (
 
 
 def _limit(maximum: int) -> Length:
-    return Length(max=maximum, message=_l("Please keep this within %(max)d characters."))
+    return Length(max=maximum)  # the base form's message gives the limit and the count
 
 
-class CaseForm(FlaskForm):
+class CaseForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), _limit(200)], **TEXT)
     title_en = StringField(
         _l("Title in English (optional)"), validators=[Optional(), _limit(300)], **TEXT
@@ -87,14 +86,14 @@ class CaseForm(FlaskForm):
     )
 
 
-class SectionForm(FlaskForm):
+class SectionForm(Form):
     heading = StringField(_l("Section heading"), validators=[DataRequired(), _limit(200)], **TEXT)
     body = TextAreaField(
         _l("Text of the section"), validators=[DataRequired(), _limit(20000)], **TEXT
     )
 
 
-class MaterialForm(FlaskForm):
+class MaterialForm(Form):
     title = StringField(
         _l("Title of the material"), validators=[DataRequired(), _limit(200)], **TEXT
     )
@@ -110,15 +109,15 @@ class MaterialForm(FlaskForm):
     )
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     note = TextAreaField(_l("Notes"), validators=[Optional(), _limit(4000)], **TEXT)
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), _limit(2000)], **TEXT)
 
 
-class CommentForm(HoneypotMixin, FlaskForm):
+class CommentForm(HoneypotMixin, Form):
     submission_token = HiddenField()
     submitter_category = RadioField(
         _l("You are"),
@@ -136,7 +135,7 @@ class CommentForm(HoneypotMixin, FlaskForm):
         validators=[DataRequired(), _limit(300)],
         **TEXT,
         description=_l("For a business or organisation, its address."),
-        render_kw={"autocomplete": "street-address"},
+        render_kw={"autocomplete": "address-line1"},
     )
     email = EmailField(
         _l("E-mail address"),
@@ -238,7 +237,7 @@ class PaperCommentForm(CommentForm):
     )
 
 
-class RedactForm(FlaskForm):
+class RedactForm(Form):
     redacted_body = TextAreaField(
         _l("Text to publish"),
         validators=[DataRequired(), _limit(BODY_LIMIT)],
@@ -253,7 +252,7 @@ class RedactForm(FlaskForm):
     )
 
 
-class SummaryForm(FlaskForm):
+class SummaryForm(Form):
     summary = TextAreaField(
         _l("Summary of the opinions"), validators=[DataRequired(), _limit(4000)], **TEXT
     )
@@ -265,14 +264,14 @@ class SummaryForm(FlaskForm):
     comment_ids = CheckboxesField(_l("Comments this answers"), coerce=int, validators=[Optional()])
 
 
-class ResultsForm(FlaskForm):
+class ResultsForm(Form):
     changes = TextAreaField(
         _l("What changed in the draft, and why"), validators=[DataRequired(), _limit(8000)], **TEXT
     )
     decision_date = DateField(_l("Date of the decision"), validators=[DataRequired()])
 
 
-class CaseFilterForm(FlaskForm):
+class CaseFilterForm(Form):
     class Meta:
         csrf = False  # a GET search form changes nothing
 
@@ -282,11 +281,11 @@ class CaseFilterForm(FlaskForm):
     ward = SelectField(_l("Ward"), coerce=int, validators=[Optional()])
 
 
-class AssignGroupForm(FlaskForm):
+class AssignGroupForm(Form):
     summary_id = SelectField(
         _l("Opinion summary that answers every comment of the group"), coerce=int
     )
 
 
-class MergeGroupForm(FlaskForm):
+class MergeGroupForm(Form):
     group_id = SelectField(_l("Group to merge into this one"), coerce=int)

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField
 from wtforms.validators import Optional
 
+from app.core.forms import Form
 
-class ReportFilterForm(FlaskForm):
+
+class ReportFilterForm(Form):
     class Meta:
         csrf = False  # a GET filter form changes nothing
 
@@ -20,7 +21,7 @@ class ReportFilterForm(FlaskForm):
     department = SelectField(_l("Department"), coerce=int, validators=[Optional()])
 
 
-class AnnualForm(FlaskForm):
+class AnnualForm(Form):
     class Meta:
         csrf = False
 

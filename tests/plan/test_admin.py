@@ -76,7 +76,7 @@ def test_empty_required_text_is_refused_beside_the_field_and_kept(app, client, l
     )
     assert response.status_code == 200
     assert 'aria-invalid="true"' in response.text
-    assert "This field is required." in response.text
+    assert "Please fill in “Initiative (Japanese)”." in response.text
     assert 'value="typed text"' in response.text
     assert "新しい参画の手法の研究と活用" in client.get("/initiatives/9?lang=ja").text
 

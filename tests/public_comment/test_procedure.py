@@ -287,9 +287,9 @@ def test_form_errors_keep_what_was_typed(client, make_case):
     )
     assert response.status_code == 200
     html = response.text
-    assert "This field is required." in html
+    assert "Please fill in “Name”." in html
     assert "Give an e-mail address or a phone number." in html
-    assert "Please keep this within 4000 characters." in html
+    assert "Please enter no more than 4000 characters (now 4001)." in html
     assert "熊本市中央区手取本町1-1" in html
     assert "x" * 4001 in html
 
