@@ -15,6 +15,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date, datetime, time
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -27,6 +28,8 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from app.config import BASE_DIR
+from app.core import clock
+from app.core.i18n import jst_to_utc
 from app.extensions import db
 
 # Each module's fixtures (factories for its records) live beside its tests and are shared with
@@ -34,6 +37,32 @@ from app.extensions import db
 pytest_plugins = ["tests.public_comment.fixtures", "tests.reports.fixtures"]
 
 PASSWORD = "correct horse battery staple"
+
+
+class Clock:
+    """The time every module reads (app.core.clock), held still and moved by a test."""
+
+    def __init__(self) -> None:
+        # 4 Oct 2024 09:00 JST: inside the public comment tests' case window
+        # (tests/public_comment/fixtures.py).
+        self.now = jst_to_utc(date(2024, 10, 4), time(9, 0))
+
+    def set_jst(self, day: date, at: time) -> None:
+        self.now = jst_to_utc(day, at)
+
+    def set(self, moment: datetime) -> None:
+        self.now = moment
+
+
+@pytest.fixture
+def frozen(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """Freeze the one clock: every deadline, window, login and row timestamp of every module
+    reads `clock.now()` (column defaults `clock.stamp`), so moving it moves them all."""
+    moving = Clock()
+    monkeypatch.setattr(clock, "now", lambda: moving.now)
+    return moving
+
+
 PLAN_FILE = BASE_DIR / "data" / "response_table_h23.json"
 
 

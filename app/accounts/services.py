@@ -17,8 +17,9 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from zxcvbn import zxcvbn
 
 from app.accounts.models import LoginSession, User
-from app.core import audit
-from app.core.db import begin_write, utcnow
+from app.core import audit, clock
+from app.core.db import begin_write
+from app.core.domain import DomainError
 from app.core.mail import queue_mail
 from app.core.permissions import Role
 from app.core.urls import public_url
@@ -45,12 +46,8 @@ def _hasher() -> PasswordHasher:
 USER_FIELDS = ["email", "display_name", "role", "department_id", "active"]
 
 
-class AccountError(ValueError):
-    """A problem the user can fix; `field` names the form field it belongs to."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+class AccountError(DomainError):
+    """A request the account rules refuse (core.errors.DomainError)."""
 
 
 def normalise_email(email: str) -> str:
@@ -84,8 +81,8 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 # Logins: one row per browser, so that each one can be ended ------------------------------
-# Their lifetimes are wall-clock time (utcnow), not the procedure clock that tests move to a
-# deadline: a staff member logged in does not expire because a case's window is tested.
+# Their lifetimes run on the one clock (core.clock), like every deadline: a test that moves
+# the clock far past a login logs in again, as a person would.
 
 
 def _token_hash(token: str) -> str:
@@ -95,7 +92,7 @@ def _token_hash(token: str) -> str:
 def start_login(user: User, remember: bool = False, reason: str = "login") -> str:
     """Record a new login for `user` and return its token (what the session and remember
     cookies carry); commits. Flask-Login's login_user is called by the view after this."""
-    now = utcnow()
+    now = clock.now()
     config = current_app.config
     lifetime = (
         timedelta(seconds=config["REMEMBER_COOKIE_DURATION"])
@@ -122,7 +119,7 @@ def start_login(user: User, remember: bool = False, reason: str = "login") -> st
 
 def load_login(token: str) -> User | None:
     """The user of a live login (one statement: the login joined with its user), or None."""
-    now = utcnow()
+    now = clock.now()
     login = db.session.scalar(
         sa.select(LoginSession).where(
             LoginSession.token_hash == _token_hash(token),
@@ -148,7 +145,7 @@ def rotate_login(user: User) -> str | None:
     ended = db.session.execute(
         sa.update(LoginSession)
         .where(LoginSession.token_hash == old_hash, LoginSession.ended_at.is_(None))
-        .values(ended_at=utcnow() + ROTATION_GRACE, ended_reason="rotated")
+        .values(ended_at=clock.now() + ROTATION_GRACE, ended_reason="rotated")
     ).rowcount
     if not ended:
         db.session.rollback()
@@ -162,7 +159,7 @@ def end_login(user: User, token: str | None, reason: str = "logout") -> None:
         db.session.execute(
             sa.update(LoginSession)
             .where(LoginSession.token_hash == _token_hash(token))
-            .values(ended_at=utcnow(), ended_reason=reason)
+            .values(ended_at=clock.now(), ended_reason=reason)
         )
     audit.record(user, "logout", user, f"logged out {user.email}")
     db.session.commit()
@@ -170,7 +167,7 @@ def end_login(user: User, token: str | None, reason: str = "logout") -> None:
 
 def end_all_logins(user: User, reason: str) -> int:
     """End every login of `user` on every browser; the caller commits."""
-    now = utcnow()
+    now = clock.now()
     return db.session.execute(
         sa.update(LoginSession)
         .where(
@@ -270,7 +267,7 @@ def confirm_email(token: str) -> User | None:
     if user is None or not user.active:
         return None
     if user.email_confirmed_at is None:
-        user.email_confirmed_at = utcnow()
+        user.email_confirmed_at = clock.now()
         audit.record(user, "user.confirm", user, f"confirmed {user.email}")
         db.session.commit()
     return user
@@ -330,7 +327,7 @@ def create_user(
         # Without a password the account can only be entered through the invitation link,
         # which also confirms the address (the mail reached it).
         password_hash=hash_password(password) if password else "!",
-        email_confirmed_at=utcnow() if password else None,
+        email_confirmed_at=clock.now() if password else None,
     )
     db.session.add(user)
     db.session.flush()
@@ -450,7 +447,7 @@ def reset_password(token: str, password: str) -> User | None:
     check_password_strength(password, user.email, user.display_name)
     _set_password(user, password, "password.reset")
     # The link reached the address, so the address is confirmed (staff invitations too).
-    user.email_confirmed_at = user.email_confirmed_at or utcnow()
+    user.email_confirmed_at = user.email_confirmed_at or clock.now()
     db.session.commit()
     return user
 

@@ -11,7 +11,7 @@ from flask_login import current_user
 from app.accounts import admin_bp, services
 from app.accounts.forms import UserFilterForm, UserForm
 from app.accounts.models import User
-from app.core.forms import choices
+from app.core.forms import choices, show_error
 from app.core.permissions import Role
 from app.extensions import db
 from app.plan.services import department_choices
@@ -51,7 +51,7 @@ def create_user() -> ResponseReturnValue:
                 department_id=form.department_id.data or None,
             )
         except services.AccountError as error:
-            getattr(form, error.field or "email").errors.append(str(error))
+            show_error(form, error, "email")
         else:
             flash(
                 _(
@@ -85,7 +85,7 @@ def edit_user(user_id: int) -> ResponseReturnValue:
                 active=form.active.data,
             )
         except services.AccountError as error:
-            getattr(form, error.field or "email").errors.append(str(error))
+            show_error(form, error, "email")
         else:
             flash(_("The account has been saved."), "success")
             return redirect(url_for("accounts_admin.list_users"))

@@ -18,6 +18,7 @@ from app.accounts.forms import (
     ResetRequestForm,
 )
 from app.accounts.models import User
+from app.core.forms import show_error
 from app.core.i18n import current_language
 from app.core.security import configured_limit
 from app.core.urls import safe_next_url
@@ -93,7 +94,7 @@ def register() -> ResponseReturnValue:
                 form.email.data, form.display_name.data, form.password.data, current_language()
             )
         except services.AccountError as error:
-            getattr(form, error.field or "email").errors.append(str(error))
+            show_error(form, error, "email")
         else:
             # The same page whether the address was new, already had an account (its owner is
             # mailed instead) or is waiting for confirmation: it says nothing about accounts.
@@ -130,7 +131,7 @@ def reset_password(token: str) -> ResponseReturnValue:
         try:
             user = services.reset_password(token, form.password.data)
         except services.AccountError as error:
-            form.password.errors.append(str(error))
+            show_error(form, error, "password")
         else:
             if user is not None:
                 session.clear()
@@ -155,7 +156,7 @@ def profile() -> ResponseReturnValue:
                 current_user, password_form.current_password.data, password_form.password.data
             )
         except services.AccountError as error:
-            getattr(password_form, error.field or "current_password").errors.append(str(error))
+            show_error(password_form, error, "current_password")
         else:
             # Every login ended with the change, this browser's too: it gets a new one.
             begin_login(current_user._get_current_object(), remember=_remembered())

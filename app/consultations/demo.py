@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from app.core import clock
 from app.extensions import db
 
 # (ward code, venue name, address, capacity, accessibility)
@@ -257,9 +258,8 @@ def load_demo() -> None:
     from app.accounts.services import get_user_by_email
     from app.consultations import services
     from app.consultations.models import Consultation, ConsultationKind, Session, Venue
-    from app.core.db import utcnow
     from app.core.dispositions import active_dispositions, ensure_default_dispositions
-    from app.core.i18n import jst_to_utc, to_jst
+    from app.core.i18n import jst_to_utc
     from app.plan.models import Department, Initiative, Ward
     from app.plan.services import current_plan
 
@@ -290,7 +290,7 @@ def load_demo() -> None:
                 accessibility_ja=access,
             )
         venues[key] = venue.id
-    today = to_jst(utcnow()).date()
+    today = clock.today()
     dispositions = active_dispositions()
     for kind, title_ja, title_en, department, number, place, sessions in DEMO_CONSULTATIONS:
         if db.session.scalar(sa.select(Consultation.id).where(Consultation.title_ja == title_ja)):

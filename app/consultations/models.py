@@ -17,8 +17,9 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core import clock
 from app.core.activity import FulfilsInitiative
-from app.core.db import Localized, TimestampMixin, UTCDateTime, utcnow, value_enum
+from app.core.db import Localized, TimestampMixin, UTCDateTime, value_enum
 from app.extensions import db
 
 if TYPE_CHECKING:
@@ -208,7 +209,7 @@ class Session(Localized, TimestampMixin, db.Model):
 
     @property
     def is_past(self) -> bool:
-        return self.ends_at <= utcnow()
+        return self.ends_at <= clock.now()
 
 
 class Registration(TimestampMixin, db.Model):

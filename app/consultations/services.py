@@ -34,7 +34,8 @@ from app.consultations.models import (
     Venue,
 )
 from app.core import audit, clock
-from app.core.db import begin_write, utcnow
+from app.core.db import begin_write
+from app.core.domain import DomainError
 from app.core.i18n import JST, fiscal_year, format_datetime, to_jst
 from app.core.mail import OutboxMessage, calendar_attachment, mail_domain, queue_mail
 from app.core.receipts import format_receipt, next_receipt_number
@@ -98,12 +99,8 @@ SESSION_FIELDS = [
 ]
 
 
-class ConsultationError(Exception):
-    """A request the rules refuse; `field` names the form field the message belongs to."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+class ConsultationError(DomainError):
+    """A request the consultation rules refuse (core.errors.DomainError)."""
 
 
 # Kinds and venues -------------------------------------------------------------------------
@@ -228,7 +225,7 @@ def update_venue(actor: Any, venue: Venue, **values: Any) -> Venue:
 
 def create_consultation(actor: Any, **values: Any) -> Consultation:
     consultation = Consultation(
-        **values, fiscal_year=fiscal_year(utcnow()), created_by_id=getattr(actor, "id", None)
+        **values, fiscal_year=fiscal_year(clock.now()), created_by_id=getattr(actor, "id", None)
     )
     db.session.add(consultation)
     db.session.flush()
@@ -429,7 +426,7 @@ def cancel_session(actor: Any, session_id: int, reason: str) -> int:
     if session is None or session.cancelled_at is not None:
         db.session.rollback()
         raise ConsultationError(_("This session has already been cancelled."))
-    session.cancelled_at = utcnow()
+    session.cancelled_at = clock.now()
     session.sequence += 1
     audit.record(actor, "session.cancel", session, f"Session {session.id} cancelled: {reason}")
     registrations = _registrations_kept(session_id)
@@ -646,7 +643,7 @@ def cancel_registration(
     before = {"status": registration.status.value}
     held_place = registration.status == RegistrationStatus.CONFIRMED
     registration.status = RegistrationStatus.CANCELLED
-    registration.cancelled_at = utcnow()
+    registration.cancelled_at = clock.now()
     registration.cancelled_by_id = getattr(actor, "id", None)
     registration.cancel_reason = reason[:300]
     if actor is not None and getattr(actor, "id", None) != registration.user_id:
@@ -685,7 +682,7 @@ def promote_waitlist(session_id: int) -> list[Registration]:
         if candidate.party_size > free:
             break
         candidate.status = RegistrationStatus.CONFIRMED
-        candidate.promoted_at = utcnow()
+        candidate.promoted_at = clock.now()
         free -= candidate.party_size
         promoted.append(candidate)
         _queue_registration_mail(candidate, "promoted")
@@ -797,7 +794,7 @@ def answer_opinion(
 
 
 def publish_record(actor: Any, record: SessionRecord) -> None:
-    record.published_at = utcnow()
+    record.published_at = clock.now()
     audit.record(actor, "record.publish", record, f"Record {record.id} published")
     db.session.commit()
 
@@ -816,7 +813,7 @@ def send_reminders(today: date | None = None) -> int:
     are not locked with SKIP LOCKED: a citizen registering holds its session's lock, and a
     session skipped would get no reminder that day."""
     begin_write()
-    today = today or to_jst(utcnow()).date()
+    today = today or clock.today()
     tomorrow = today + timedelta(days=1)
     start = datetime.combine(tomorrow, datetime.min.time(), tzinfo=JST)
     registrations = db.session.scalars(
@@ -926,7 +923,7 @@ def invitation_for(registration: Registration, session: Session, method: str) ->
     if method == "CANCEL" and session.cancelled_at is None:
         sequence += 1
     event = _event(session, registration_uid(registration), sequence)
-    event["dtstamp"] = vDDDTypes(utcnow())
+    event["dtstamp"] = vDDDTypes(clock.now())
     organizer = vCalAddress(f"mailto:{current_app.config['MAIL_DEFAULT_SENDER']}")
     organizer.params["cn"] = vText(current_app.config["MAIL_SENDER_NAME"])
     event.add("organizer", organizer)
@@ -975,7 +972,7 @@ def _event(session: Session, uid: str, sequence: int) -> Event:
     event.add("summary", session.display_title())
     event.add("dtstart", to_jst(session.starts_at))
     event.add("dtend", to_jst(session.ends_at))
-    changed = session.updated_at or utcnow()
+    changed = session.updated_at or clock.now()
     event.add("dtstamp", changed)
     event.add("last-modified", changed)
     if session.venue is not None:

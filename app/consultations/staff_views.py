@@ -41,9 +41,9 @@ from app.consultations.models import (
     Venue,
 )
 from app.consultations.permissions import can_advise, can_manage, can_see_personal_data
-from app.core.db import utcnow
+from app.core import clock
 from app.core.dispositions import active_dispositions
-from app.core.forms import choices
+from app.core.forms import choices, show_error
 from app.core.i18n import JST, jst_to_utc, to_jst
 from app.core.permissions import is_admin
 from app.core.urls import query_date, query_int
@@ -163,7 +163,7 @@ def consultation(consultation_id: int) -> ResponseReturnValue:
         abort(403)
     advice_form = AdviceForm()
     if not advice_form.advised_on.data:
-        advice_form.advised_on.data = to_jst(utcnow()).date()
+        advice_form.advised_on.data = clock.today()
     return render_template(
         "consultations/staff/consultation.html",
         item=item,
@@ -234,7 +234,7 @@ def _save_session(form: SessionForm, consultation: Consultation, item: Session |
             services.move_session(current_user, item, **values)
             saved = item
     except services.ConsultationError as error:
-        getattr(form, error.field or "date").errors.append(str(error))
+        show_error(form, error, "date")
         return False
     others = services.department_overlaps(
         department_id, values["starts_at"], values["ends_at"], saved.id
@@ -323,7 +323,7 @@ def cancel_session(session_id: int) -> ResponseReturnValue:
 def calendar() -> ResponseReturnValue:
     """All sessions of every department, by month or by week, in a fixed number of queries."""
     view = "week" if request.args.get("view") == "week" else "month"
-    today = to_jst(utcnow()).date()
+    today = clock.today()
     anchor = query_date("date", today)
     if view == "month":
         first_of_month = anchor.replace(day=1)
@@ -543,7 +543,7 @@ def answer_opinion(opinion_id: int) -> ResponseReturnValue:
                 disposition_id=form.disposition_id.data or None,
             )
         except services.ConsultationError as error:
-            getattr(form, error.field or "response_ja").errors.append(str(error))
+            show_error(form, error, "response_ja")
         else:
             flash(_("The response has been saved."), "success")
             return redirect(
@@ -625,7 +625,7 @@ def kinds(kind_id: int | None = None) -> ResponseReturnValue:
                 active=bool(form.active.data),
             )
         except services.ConsultationError as error:
-            getattr(form, error.field or "code").errors.append(str(error))
+            show_error(form, error, "code")
         else:
             flash(_("The kind has been saved."), "success")
             return redirect(url_for("consultations_staff.kinds"))

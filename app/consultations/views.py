@@ -26,10 +26,11 @@ from app.consultations.models import (
     SessionRecord,
 )
 from app.consultations.opendata import EVENT_COLUMNS, event_rows
+from app.core import clock
 from app.core.cache import fragment_key
-from app.core.db import utcnow
 from app.core.exports import csv_response
 from app.core.feeds import conditional
+from app.core.forms import show_error
 from app.core.i18n import JST, current_language, to_jst
 from app.core.permissions import is_authenticated, permission_required
 from app.core.receipts import give_submission_token, may_see_receipt, remember_receipt
@@ -99,7 +100,7 @@ UPCOMING_PER_PAGE = 50
 
 @bp.route("/")
 def index() -> ResponseReturnValue:
-    now = utcnow()
+    now = clock.now()
     stmt, chosen = _filters(_public_sessions())
     # Where the list starts: the earliest start among sessions not yet over. Saying so lets the
     # database walk the start-time index from there instead of from the first session ever
@@ -147,7 +148,7 @@ def _past_sessions(stmt: sa.Select, now: datetime) -> list[Session]:
 
 @bp.route("/calendar")
 def calendar() -> ResponseReturnValue:
-    today = to_jst(utcnow()).date()
+    today = clock.today()
     month = query_date("month", today.replace(day=1), format="%Y-%m")
     weeks = calendar_module.Calendar(firstweekday=6).monthdatescalendar(month.year, month.month)
     first, last = weeks[0][0], weeks[-1][-1] + timedelta(days=1)
@@ -245,7 +246,7 @@ def register(session_id: int) -> ResponseReturnValue:
                 submission_token=form.submission_token.data,
             )
         except services.ConsultationError as error:
-            form.name.errors.append(str(error))
+            show_error(form, error, "name")
         else:
             # Redirect to the receipt, so that reloading it cannot register a second time.
             registration_id = sa.inspect(signup.registration).identity[0]
@@ -326,7 +327,7 @@ def cancel_mine(registration_id: int) -> ResponseReturnValue:
 
 def _feed_sessions(ward_code: str | None = None) -> list[Session]:
     stmt = _public_sessions(called_off=True).where(
-        Session.starts_at >= utcnow() - timedelta(days=90)
+        Session.starts_at >= clock.now() - timedelta(days=90)
     )
     if ward_code is not None:
         stmt = stmt.join(Ward, Session.ward_id == Ward.id).where(Ward.code == ward_code)

@@ -1,6 +1,8 @@
 """The one place the application reads the time, so that tests can move it (deadlines, windows).
 
-Tests replace `app.core.clock.now`; code always calls `clock.now()` through the module.
+Tests replace `app.core.clock.now`; code always calls `clock.now()` through the module (and
+column defaults `clock.stamp`), so one frozen clock moves every module's deadlines, logins and
+row timestamps at once.
 """
 
 from __future__ import annotations
@@ -14,6 +16,13 @@ from app.core.i18n import jst_to_utc, to_jst
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def stamp() -> datetime:
+    """When a row is written, for column defaults (`default=clock.stamp`): it looks `now` up
+    when called, so a test that replaces `clock.now` dates the rows it writes as well (a
+    default bound to `now` itself would keep reading the real time)."""
+    return now()
 
 
 def today() -> date:

@@ -13,6 +13,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from app.core import clock
+
 # Named constraints make Alembic migrations reproducible on SQLite (batch mode) and PostgreSQL.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -55,8 +57,10 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
 
 
 class TimestampMixin:
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.stamp)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=clock.stamp, onupdate=clock.stamp
+    )
 
 
 class Localized:

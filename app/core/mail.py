@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.db import UTCDateTime, begin_write, utcnow
+from app.core import clock
+from app.core.db import UTCDateTime, begin_write
 from app.core.jobs import runner_name
 from app.extensions import db
 
@@ -30,7 +31,7 @@ CLAIM_EXPIRES = timedelta(minutes=15)
 
 class OutboxMessage(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.stamp, index=True)
     recipient: Mapped[str] = mapped_column(sa.String(254), index=True)
     subject: Mapped[str] = mapped_column(sa.String(300))
     body: Mapped[str] = mapped_column(sa.Text)
@@ -163,7 +164,7 @@ def send_pending(limit: int = 500) -> tuple[int, int]:
                 outcome = {"last_error": str(exc)[:500], "claimed_at": None}
                 failed += 1
             else:
-                outcome = {"sent_at": utcnow(), "last_error": None}
+                outcome = {"sent_at": clock.now(), "last_error": None}
                 sent += 1
             begin_write()
             db.session.execute(
@@ -180,7 +181,7 @@ def _claim_pending(runner: str, limit: int) -> list[int]:
     """Mark up to `limit` unsent, unclaimed (or expired) messages as this run's; each claim
     counts as an attempt, so a message that crashes its sender is not tried for ever."""
     begin_write()
-    now = utcnow()
+    now = clock.now()
     ids = db.session.scalars(
         sa.select(OutboxMessage.id)
         .where(
@@ -216,7 +217,7 @@ def _renew_claim(message_id: int, runner: str) -> EmailMessage | None:
             OutboxMessage.claimed_by == runner,
             OutboxMessage.sent_at.is_(None),
         )
-        .values(claimed_at=utcnow())
+        .values(claimed_at=clock.now())
     ).rowcount
     email = build_email(db.session.get(OutboxMessage, message_id)) if renewed == 1 else None
     db.session.commit()

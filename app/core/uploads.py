@@ -21,7 +21,9 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from werkzeug.datastructures import FileStorage
 
-from app.core.db import UTCDateTime, utcnow
+from app.core import clock
+from app.core.db import UTCDateTime
+from app.core.domain import DomainError
 from app.extensions import db
 
 # Kinds of file the city accepts, by the type detected from the content.
@@ -38,8 +40,8 @@ DOCUMENT_TYPES = {
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 
 
-class UploadError(ValueError):
-    """Raised with a message fit to show beside the form field."""
+class UploadError(DomainError):
+    """A file refused, with a message fit to show beside the form field."""
 
 
 class StoredFile(db.Model):
@@ -48,7 +50,7 @@ class StoredFile(db.Model):
     original_name: Mapped[str] = mapped_column(sa.String(255))
     content_type: Mapped[str] = mapped_column(sa.String(120))
     size: Mapped[int] = mapped_column(sa.Integer)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.stamp)
     uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
 
     @property

@@ -7,7 +7,7 @@ from datetime import date, time, timedelta
 
 import sqlalchemy as sa
 
-from app.core.db import utcnow
+from app.core import clock
 from app.core.i18n import jst_to_utc
 from app.extensions import db
 
@@ -160,7 +160,7 @@ def load_demo() -> None:
             )
         councils[name_ja] = council
 
-    now = utcnow()
+    now = clock.now()
 
     def call_values(title_ja: str, title_en: str, method: SelectionMethod, opens, closes) -> dict:  # noqa: ANN001
         return {

@@ -11,8 +11,9 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core import clock
 from app.core.activity import FulfilsInitiative
-from app.core.db import Localized, TimestampMixin, UTCDateTime, utcnow, value_enum
+from app.core.db import Localized, TimestampMixin, UTCDateTime, value_enum
 from app.extensions import db
 
 if TYPE_CHECKING:
@@ -251,7 +252,7 @@ class CouncilMeeting(Localized, TimestampMixin, db.Model):
     closed_reason_ja: Mapped[str] = mapped_column(sa.Text, default="")
     closed_reason_en: Mapped[str] = mapped_column(sa.Text, default="")
     observer_seats: Mapped[int] = mapped_column(default=0)
-    noticed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    noticed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.stamp)
     minutes_ja: Mapped[str] = mapped_column(sa.Text, default="")
     minutes_en: Mapped[str] = mapped_column(sa.Text, default="")
     minutes_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -398,7 +399,7 @@ class ReviewerAssignment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[int] = mapped_column(sa.ForeignKey("recruitment_call.id"), index=True)
     reviewer_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
-    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.stamp)
 
     call: Mapped[RecruitmentCall] = relationship(back_populates="reviewers")
     reviewer: Mapped[User] = relationship()

@@ -12,9 +12,9 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
-from app.core.db import utcnow
+from app.core import clock
 from app.core.exports import csv_response
-from app.core.forms import choices
+from app.core.forms import choices, show_error
 from app.core.i18n import form_to_utc, utc_to_form
 from app.core.permissions import Role
 from app.councils import review_bp, services, staff_bp
@@ -60,14 +60,6 @@ def _call(call_id: int) -> RecruitmentCall:
     if not can_manage_council(current_user, call.council):
         abort(403)
     return call
-
-
-def _field_error(form: object, error: services.CouncilError) -> None:
-    field = getattr(form, error.field or "", None)
-    if field is not None:
-        field.errors = [*field.errors, str(error)]
-    else:
-        flash(str(error), "error")
 
 
 # The registry --------------------------------------------------------------------------------
@@ -151,7 +143,7 @@ def add_member(council_id: int) -> ResponseReturnValue:
                 gender=Gender(form.gender.data) if form.gender.data else None,
             )
         except services.CouncilError as error:
-            _field_error(form, error)
+            show_error(form, error)
         else:
             flash(_("The member has been added."), "success")
             return redirect(url_for("councils_staff.council", council_id=item.id))
@@ -203,7 +195,7 @@ def edit_meeting(
         try:
             meeting, warnings = services.save_meeting(current_user, item, meeting, **values)
         except services.CouncilError as error:
-            _field_error(form, error)
+            show_error(form, error)
         else:
             flash(_("The meeting has been saved."), "success")
             for warning in warnings:
@@ -280,7 +272,7 @@ def edit_call(council_id: int | None = None, call_id: int | None = None) -> Resp
         try:
             call, warnings = services.save_call(current_user, item, call, **values)
         except services.CouncilError as error:
-            _field_error(form, error)
+            show_error(form, error)
         else:
             flash(_("The call has been saved."), "success")
             for warning in warnings:
@@ -320,7 +312,7 @@ def call(call_id: int) -> ResponseReturnValue:
         reviewer_form=reviewers,
         confirm=ConfirmForm(),
         warnings=services.call_warnings(item),
-        now=utcnow(),
+        now=clock.now(),
     )
 
 

@@ -11,7 +11,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
-from app.core.db import utcnow
+from app.core import clock
+from app.core.forms import show_error
 from app.core.receipts import give_submission_token
 from app.core.security import submission_rate_limit
 from app.councils import bp, services
@@ -48,7 +49,7 @@ def _public_call(call_id: int) -> RecruitmentCall:
 @bp.route("/")
 def index() -> ResponseReturnValue:
     initiative = initiative_from_query()
-    now = utcnow()
+    now = clock.now()
     calls = services.public_calls(initiative.id if initiative else None)
     return render_template(
         "councils/index.html",
@@ -74,7 +75,7 @@ def council(council_id: int) -> ResponseReturnValue:
         members=services.current_members(item),
         meetings=item.meetings,
         calls=calls,
-        now=utcnow(),
+        now=clock.now(),
     )
 
 
@@ -84,7 +85,7 @@ def meeting(meeting_id: int) -> ResponseReturnValue:
     item = db.session.get(CouncilMeeting, meeting_id) or abort(404)
     form = ObserverForm()
     give_submission_token(form)
-    now = utcnow()
+    now = clock.now()
     accepting = (
         item.openness is not MeetingOpenness.CLOSED
         and item.observer_seats > 0
@@ -136,7 +137,7 @@ def cancel_observer(registration_id: int, token: str) -> ResponseReturnValue:
         registration=registration,
         meeting=registration.meeting,
         form=form,
-        open_to_cancel=registration.meeting.starts_at > utcnow(),
+        open_to_cancel=registration.meeting.starts_at > clock.now(),
     )
 
 
@@ -149,7 +150,7 @@ def call(call_id: int) -> ResponseReturnValue:
         guidelines=services.get_guidelines(),
         residency_labels=RESIDENCY_LABELS,
         exclusion_labels=EXCLUSION_LABELS,
-        now=utcnow(),
+        now=clock.now(),
     )
 
 
@@ -173,7 +174,7 @@ def lottery(call_id: int) -> ResponseReturnValue:
 @limiter.limit(submission_rate_limit, methods=["POST"])
 def apply(call_id: int) -> ResponseReturnValue:
     item = _public_call(call_id)
-    if not item.is_open(utcnow()):
+    if not item.is_open(clock.now()):
         flash(_("This call is not open for applications."), "error")
         return redirect(url_for("councils.call", call_id=item.id))
     form = ApplicationForm()
@@ -202,10 +203,7 @@ def apply(call_id: int) -> ResponseReturnValue:
                 declared_exclusions=declared,
             )
         except services.CouncilError as error:
-            if error.field and error.field in form:
-                form[error.field].errors.append(str(error))
-            else:
-                flash(str(error), "error")
+            if not show_error(form, error):
                 return redirect(url_for("councils.call", call_id=item.id))
         else:
             flash(

@@ -18,8 +18,9 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core import clock
 from app.core.activity import FulfilsInitiative
-from app.core.db import Localized, TimestampMixin, UTCDateTime, utcnow, value_enum
+from app.core.db import Localized, TimestampMixin, UTCDateTime, value_enum
 from app.extensions import db
 
 if TYPE_CHECKING:
@@ -320,7 +321,7 @@ class ProposalEvent(db.Model):
     proposal_id: Mapped[int] = mapped_column(sa.ForeignKey("proposal.id"), index=True)
     stage: Mapped[Stage] = mapped_column(value_enum(Stage, 16))
     note: Mapped[str] = mapped_column(sa.Text, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.stamp)
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
 
     proposal: Mapped[Proposal] = relationship(back_populates="events")
@@ -362,7 +363,7 @@ class ProposalReviewer(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[int] = mapped_column(sa.ForeignKey("proposal_call.id"), index=True)
     reviewer_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
-    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.stamp)
 
     reviewer: Mapped[User] = relationship()
 

@@ -17,7 +17,7 @@ from app.accounts.models import User
 from app.consultations.forms import SessionForm
 from app.consultations.staff_views import prepare_session_form, session_values
 from app.core import clock
-from app.core.forms import choices
+from app.core.forms import choices, show_error
 from app.core.i18n import form_to_utc, utc_to_form
 from app.core.permissions import Role
 from app.core.uploads import serve_upload
@@ -73,14 +73,6 @@ def _proposal(proposal_id: int) -> Proposal:
 
 def _departments() -> list[Any]:
     return choices(plan_services.department_choices())
-
-
-def _field_error(form: Any, error: services.ProposalError, fallback: str | None = None) -> None:
-    field = getattr(form, error.field or fallback or "", None)
-    if field is not None:
-        field.errors = [*field.errors, str(error)]
-    else:
-        flash(str(error), "error")
 
 
 STAFF_PER_PAGE = 50
@@ -155,7 +147,7 @@ def _call_form(form: CallForm, item: ProposalCall | None) -> ResponseReturnValue
             "criteria": "criteria_text",
         }
         error.field = field.get(error.field or "", error.field)
-        _field_error(form, error)
+        show_error(form, error)
         return None
     flash(_("The call has been saved."), "success")
     return redirect(url_for("proposals_staff.call", call_id=saved.id))
@@ -270,7 +262,7 @@ def presentation(call_id: int) -> ResponseReturnValue:
         services.schedule_presentation(current_user, item, **session_values(form))
     except services.ProposalError as error:
         db.session.rollback()
-        _field_error(form, error)
+        show_error(form, error)
         return _call_page(_call(call_id), form)
     flash(_("The public presentation is scheduled and open for registration."), "success")
     return redirect(url_for("proposals_staff.call", call_id=item.id))
@@ -331,7 +323,7 @@ def _step(
         act(item, form)
     except services.ProposalError as error:
         db.session.rollback()
-        _field_error(form, error)
+        show_error(form, error)
         item = _proposal(proposal_id)
         return _proposal_page(item, form)
     flash(success, "success")

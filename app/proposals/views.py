@@ -199,11 +199,7 @@ def _edit(call: ProposalCall, proposal: Proposal | None) -> ResponseReturnValue:
                 current_user, call, proposal, _budget(form), attachment=upload, **_values(form)
             )
         except services.ProposalError as error:
-            field = getattr(form, error.field or "", None)
-            if field is not None:
-                field.errors = [*field.errors, str(error)]
-            else:
-                flash(str(error), "error")
+            show_error(form, error)
         else:
             flash(_("Your draft has been saved. Nothing is sent until you submit it."), "success")
             if request.form.get("action") == "check":

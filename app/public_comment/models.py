@@ -11,8 +11,9 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core import clock
 from app.core.activity import FulfilsInitiative
-from app.core.db import TimestampMixin, UTCDateTime, utcnow, value_enum
+from app.core.db import TimestampMixin, UTCDateTime, value_enum
 from app.core.i18n import to_jst
 from app.extensions import db
 
@@ -243,7 +244,7 @@ class ReviewEvent(db.Model):
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     action: Mapped[ReviewAction] = mapped_column(value_enum(ReviewAction))
     note: Mapped[str] = mapped_column(sa.Text, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.stamp)
 
     case: Mapped[CommentCase] = relationship(back_populates="reviews")
     actor = relationship("User", lazy="joined")
@@ -348,7 +349,7 @@ class CommentGroup(db.Model):
     size: Mapped[int]
     # Staff label a group as a campaign; the published results then show it once, with its size.
     is_campaign: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.stamp)
 
     representative: Mapped[Comment] = relationship(foreign_keys=[representative_id])
 
@@ -389,7 +390,7 @@ class GroupingJob(db.Model):
     progress: Mapped[int] = mapped_column(default=0)
     message: Mapped[str] = mapped_column(sa.String(300), default="")
     requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.stamp)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The `flask public-comments work` run doing it, renewed with each step of progress (see
     # run_grouping_jobs); a running job whose claim has expired was left by a crashed runner.
@@ -409,6 +410,6 @@ class GroupingEdit(db.Model):
     comment_id: Mapped[int] = mapped_column(sa.ForeignKey("comment.id"))
     action: Mapped[str] = mapped_column(sa.String(16))  # "split" or "merge"
     edited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.stamp)
 
     edited_by = relationship("User", lazy="joined")

@@ -22,7 +22,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import FileStorage
 
 from app.core import audit, clock
-from app.core.db import begin_write, utcnow
+from app.core.db import begin_write
+from app.core.domain import DomainError
 from app.core.i18n import current_language, fiscal_year
 from app.core.jobs import runner_name
 from app.core.mail import OutboxMessage, queue_mail
@@ -73,12 +74,8 @@ CASE_FIELDS = [
 ]
 
 
-class PublicCommentError(ValueError):
-    """A rule was broken; `field` names the form field the message belongs beside."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+class PublicCommentError(DomainError):
+    """A request the public comment rules refuse (core.errors.DomainError)."""
 
 
 class WindowClosedError(PublicCommentError):
@@ -521,7 +518,7 @@ def _results_changed(comment: Comment) -> None:
     """Published results are cached by their case's updated_at (public_comment.views.results):
     a redaction, or a comment taken out, must leave the public page at once. Other changes
     after publication show within FIGURES_CACHE_SECONDS."""
-    comment.case.updated_at = utcnow()
+    comment.case.updated_at = clock.now()
 
 
 # Summaries and results ---------------------------------------------------------------------

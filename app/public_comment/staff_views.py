@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from app.core import clock
 from app.core.dispositions import active_dispositions
-from app.core.forms import choices
+from app.core.forms import choices, show_error
 from app.core.i18n import jst_to_utc, to_jst
 from app.extensions import db
 from app.plan.models import Initiative
@@ -62,14 +62,6 @@ def _case_or_404(case_id: int) -> CommentCase:
     if not can_manage(current_user, case):
         abort(403)
     return case
-
-
-def _fail(form: Any, error: services.PublicCommentError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(error)]
-    else:
-        flash(str(error), "error")
 
 
 @staff_bp.route("/")
@@ -150,7 +142,7 @@ def create() -> ResponseReturnValue:
         try:
             case = services.create_case(current_user, **_case_fields(form))
         except services.PublicCommentError as error:
-            _fail(form, error)
+            show_error(form, error)
         else:
             flash(
                 _("The draft case has been saved. Add the draft's sections and materials."),
@@ -168,7 +160,7 @@ def edit(case_id: int) -> ResponseReturnValue:
         try:
             services.update_case(current_user, case, **_case_fields(form))
         except services.PublicCommentError as error:
-            _fail(form, error)
+            show_error(form, error)
         else:
             flash(_("The case has been saved."), "success")
             return redirect(url_for("public_comment_staff.case", case_id=case.id))
@@ -235,7 +227,7 @@ def edit_section(section_id: int) -> ResponseReturnValue:
         try:
             services.update_section(current_user, section, form.heading.data, form.body.data)
         except services.PublicCommentError as error:
-            _fail(form, error)
+            show_error(form, error)
         else:
             return redirect(url_for("public_comment_staff.case", case_id=case.id) + "#sections")
     return render_template("public_comment/staff/section_form.html", form=form, case=case)
@@ -251,7 +243,7 @@ def add_material(case_id: int) -> ResponseReturnValue:
                 current_user, case, form.title.data, form.file.data, form.url.data or ""
             )
         except services.PublicCommentError as error:
-            _fail(form, error)
+            show_error(form, error)
         else:
             flash(_("The material has been added."), "success")
             return redirect(url_for("public_comment_staff.case", case_id=case.id) + "#materials")
@@ -291,7 +283,7 @@ def review(case_id: int) -> ResponseReturnValue:
         try:
             act(current_user, case, form.note.data or "")
         except services.PublicCommentError as error:
-            _fail(form, error)
+            show_error(form, error)
             return _render_case(case, 400, note_form=form)
         flash(_("Your decision has been recorded."), "success")
     return redirect(url_for("public_comment_staff.case", case_id=case.id))
@@ -331,7 +323,7 @@ def enter_comment(case_id: int) -> ResponseReturnValue:
                 late_reason=form.late_reason.data or "",
             )
         except services.PublicCommentError as error:
-            _fail(form, error)
+            show_error(form, error)
         else:
             flash(_("Comment %(code)s has been entered.", code=stored.receipt_code), "success")
             return redirect(url_for("public_comment_staff.case", case_id=case.id) + "#comments")
@@ -367,7 +359,7 @@ def comment(comment_id: int) -> ResponseReturnValue:
             flash(_("The comment has been marked out of scope."), "success")
             return redirect(url_for("public_comment_staff.comment", comment_id=stored.id))
     except services.PublicCommentError as error:
-        _fail(redact_form, error)
+        show_error(redact_form, error)
     return render_template(
         "public_comment/staff/comment.html",
         comment=stored,
@@ -421,7 +413,7 @@ def summary(case_id: int, summary_id: int | None = None) -> ResponseReturnValue:
                 comment_ids=form.comment_ids.data or [],
             )
         except services.PublicCommentError as error:
-            _fail(form, error)
+            show_error(form, error)
         else:
             flash(_("The summary has been saved."), "success")
             return redirect(url_for("public_comment_staff.case", case_id=case.id) + "#summaries")
@@ -438,7 +430,7 @@ def submit_results(case_id: int) -> ResponseReturnValue:
         try:
             services.submit_results(current_user, case, form.changes.data, form.decision_date.data)
         except services.PublicCommentError as error:
-            _fail(form, error)
+            show_error(form, error)
             return _render_case(case, 400, results_form=form)
         flash(
             _("The results have been sent to the Public Hearing Division for approval."), "success"
@@ -455,7 +447,7 @@ def abandon(case_id: int) -> ResponseReturnValue:
         try:
             services.abandon_case(current_user, case, form.reason.data)
         except services.PublicCommentError as error:
-            _fail(form, error)
+            show_error(form, error)
             return _render_case(case, 400, abandon_form=form)
         flash(_("The case has been abandoned; this is published."), "success")
         return redirect(url_for("public_comment_staff.case", case_id=case.id))

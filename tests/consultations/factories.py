@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from app.consultations import services
 from app.consultations.models import ConsultationKind
-from app.core.db import utcnow
-from app.core.i18n import jst_to_utc, to_jst
+from app.core import clock
+from app.core.i18n import jst_to_utc
 from app.extensions import db
 from app.plan.models import Department, Initiative, Ward
 
@@ -59,7 +59,7 @@ def make_session(
 ) -> int:
     from app.consultations.models import Consultation
 
-    day = day or to_jst(utcnow()).date() + timedelta(days=7)
+    day = day or clock.today() + timedelta(days=7)
     return services.schedule_session(
         None,
         db.session.get(Consultation, consultation_id),

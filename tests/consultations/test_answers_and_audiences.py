@@ -16,9 +16,9 @@ from app.consultations.models import (
     Opinion,
     Session,
 )
+from app.core import clock
 from app.core.activity import ActivityFilter
 from app.core.audit import AuditEntry
-from app.core.db import utcnow
 from app.core.dispositions import active_dispositions
 from app.core.i18n import to_jst
 from app.extensions import db
@@ -34,8 +34,8 @@ def _initiative_id(number: int) -> int:
 def _held(session_id: int) -> Session:
     """Move a session into the past (held yesterday)."""
     session = db.session.get(Session, session_id)
-    session.starts_at = utcnow() - timedelta(days=1, hours=2)
-    session.ends_at = utcnow() - timedelta(days=1)
+    session.starts_at = clock.now() - timedelta(days=1, hours=2)
+    session.ends_at = clock.now() - timedelta(days=1)
     db.session.commit()
     return session
 
@@ -159,7 +159,7 @@ def _staff_training(app, number: int = 5) -> tuple[int, int, int]:
         venue = make_venue()
         held = make_session(consultation, venue, title="第1回")
         _held(held)
-        day = to_jst(utcnow()).date() + timedelta(days=10)
+        day = clock.today() + timedelta(days=10)
         coming = make_session(consultation, venue, day=day, title="第2回")
         return consultation, held, coming
 
@@ -176,7 +176,7 @@ def test_staff_audience_sessions_are_counted_but_not_offered(app, client, plan):
         values = figures(ActivityFilter())[_initiative_id(5)]
         assert values["sessions_held"] == 1
         assert values["attendees"] == 30
-    month = to_jst(utcnow() + timedelta(days=10)).strftime("%Y-%m")
+    month = to_jst(clock.now() + timedelta(days=10)).strftime("%Y-%m")
     for url in (
         "/consultations/",
         "/consultations/calendar",
@@ -205,7 +205,7 @@ def test_staff_audience_sessions_are_counted_but_not_offered(app, client, plan):
 def test_staff_see_staff_sessions_on_their_calendar(app, client, login_as):
     login_as("staff", "kikaku")
     _staff_training(app)
-    day = to_jst(utcnow()).date() + timedelta(days=10)
+    day = clock.today() + timedelta(days=10)
     assert "情報公開職員研修" in client.get(f"/staff/consultations/calendar?date={day}").text
 
 

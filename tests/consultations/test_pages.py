@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from app.consultations import services
 from app.consultations.activity import figures
 from app.consultations.models import Consultation, Session
+from app.core import clock
 from app.core.activity import ActivityFilter
-from app.core.db import utcnow
 from app.core.i18n import JST, to_jst
 from app.core.mail import OutboxMessage
 from app.extensions import db
@@ -25,7 +25,7 @@ def _events(data: bytes):
 
 def test_session_ics_and_feeds_parse_with_jst_times(app, client, plan):
     ids = scheduled(app)
-    day = to_jst(utcnow()).date() + timedelta(days=7)
+    day = clock.today() + timedelta(days=7)
     for url in (
         f"/consultations/sessions/{ids.session_id}/session.ics",
         "/consultations/feed.ics",
@@ -78,7 +78,7 @@ def test_no_personal_data_on_public_pages_feeds_or_exports(app, client, plan):
     urls = [
         "/consultations/",
         "/consultations/calendar",
-        f"/consultations/calendar?month={to_jst(utcnow() - timedelta(days=30)):%Y-%m}",
+        f"/consultations/calendar?month={to_jst(clock.now() - timedelta(days=30)):%Y-%m}",
         f"/consultations/sessions/{ids.session_id}",
         f"/consultations/sessions/{ids.session_id}/record",
         f"/consultations/sessions/{ids.session_id}/session.ics",
@@ -102,7 +102,7 @@ def _seed(app, sessions: int) -> None:
     with app.app_context():
         consultation = make_consultation(title=f"懇話会{sessions}")
         venue = make_venue(name=f"会場{sessions}")
-        base = to_jst(utcnow()).date() + timedelta(days=3)
+        base = clock.today() + timedelta(days=3)
         for n in range(sessions):
             sid = make_session(consultation, venue, day=base + timedelta(days=n), capacity=2)
             for m in range(3):
@@ -111,7 +111,7 @@ def _seed(app, sessions: int) -> None:
 
 def test_list_and_calendar_cost_a_fixed_number_of_statements(app, client, plan):
     _seed(app, 1)
-    month = f"{to_jst(utcnow()).date() + timedelta(days=3):%Y-%m}"
+    month = f"{clock.today() + timedelta(days=3):%Y-%m}"
     urls = ["/consultations/", f"/consultations/calendar?month={month}"]
     counts = {}
     for url in urls:
@@ -144,7 +144,7 @@ def test_upcoming_sessions_are_paged_with_links_in_both_languages(app, client, p
 def test_staff_calendar_costs_a_fixed_number_of_statements(app, client, login_as):
     login_as("staff", "kikaku")
     _seed(app, 1)
-    anchor = (to_jst(utcnow()).date() + timedelta(days=3)).isoformat()
+    anchor = (clock.today() + timedelta(days=3)).isoformat()
     for view in ("month", "week"):
         url = f"/staff/consultations/calendar?view={view}&date={anchor}"
         with app.app_context(), count_statements() as statements:
@@ -160,7 +160,7 @@ def test_staff_calendar_costs_a_fixed_number_of_statements(app, client, login_as
 def test_a_venue_clash_is_refused_with_a_message_naming_it(app, client, login_as):
     login_as("staff", "kikaku")
     ids = scheduled(app)
-    day = to_jst(utcnow()).date() + timedelta(days=7)
+    day = clock.today() + timedelta(days=7)
     url = f"/staff/consultations/{ids.consultation_id}/sessions/new"
     data = {
         "title_ja": "第2回",
@@ -197,7 +197,7 @@ def test_a_venue_clash_is_refused_with_a_message_naming_it(app, client, login_as
 def test_session_capacity_cannot_exceed_the_venue(app, client, login_as):
     login_as("staff", "kikaku")
     ids = scheduled(app)
-    day = to_jst(utcnow()).date() + timedelta(days=9)
+    day = clock.today() + timedelta(days=9)
     response = submit(
         client,
         f"/staff/consultations/{ids.consultation_id}/sessions/new",
@@ -229,8 +229,8 @@ def test_attendance_record_and_figures(app, client, login_as):
         a = services.register(ids.session_id, name="a", email="a@example.jp").registration.id
         b = services.register(ids.session_id, name="b", email="b@example.jp").registration.id
         session = db.session.get(Session, ids.session_id)
-        session.starts_at = utcnow() - timedelta(hours=3)
-        session.ends_at = utcnow() - timedelta(hours=1)
+        session.starts_at = clock.now() - timedelta(hours=3)
+        session.ends_at = clock.now() - timedelta(hours=1)
         db.session.commit()
     page = f"/staff/consultations/sessions/{ids.session_id}/attendance"
     assert "b@example.jp" not in client.get(page).text  # the list shows names, not contacts

@@ -8,8 +8,7 @@ import sqlalchemy as sa
 
 from app.consultations import services
 from app.consultations.models import Registration, RegistrationStatus
-from app.core.db import utcnow
-from app.core.i18n import to_jst
+from app.core import clock
 from app.core.mail import OutboxMessage
 from app.extensions import db
 from tests.conftest import csrf_from, run_at_once, run_cli, submit
@@ -240,7 +239,7 @@ def test_fifty_concurrent_sign_ups_for_ten_places(app, plan):
 
 
 def test_reminder_command_is_idempotent(app, runner, plan):
-    tomorrow = to_jst(utcnow()).date() + timedelta(days=1)
+    tomorrow = clock.today() + timedelta(days=1)
     ids = scheduled(app, capacity=5, day=tomorrow)
     with app.app_context():
         for n in range(3):
@@ -262,7 +261,7 @@ def test_reminder_command_is_idempotent(app, runner, plan):
 
 def test_two_reminder_runs_at_once_queue_each_reminder_once(app, another_app, plan, capsys):
     """Cron on two hosts: both runs finish without error, and each reminder is queued once."""
-    tomorrow = to_jst(utcnow()).date() + timedelta(days=1)
+    tomorrow = clock.today() + timedelta(days=1)
     ids = scheduled(app, capacity=30, day=tomorrow)
     with app.app_context():
         for n in range(20):

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 from app.consultations import services
 from app.consultations.models import ConsultationKind, Session
+from app.core import clock
 from app.core.audit import AuditEntry
-from app.core.db import utcnow
 from app.core.mail import OutboxMessage
 from app.extensions import db
 from tests.conftest import submit
@@ -71,7 +71,7 @@ def test_registration_outside_its_window_is_refused(app, client, plan):
     ids = scheduled(app)
     with app.app_context():
         session = db.session.get(Session, ids.session_id)
-        session.registration_closes_at = utcnow() - timedelta(minutes=1)
+        session.registration_closes_at = clock.now() - timedelta(minutes=1)
         db.session.commit()
     url = f"/consultations/sessions/{ids.session_id}/register"
     response = client.get(url)

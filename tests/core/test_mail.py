@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from app.core.db import utcnow
+from app.core import clock
 from app.core.mail import OutboxMessage, queue_mail
 from app.extensions import db
 from tests.conftest import run_at_once, run_cli
@@ -170,8 +170,8 @@ def test_a_crashed_senders_claim_expires_and_its_mail_is_sent_again(app, runner)
         fresh = queue_mail("a@example.jp", "fresh claim", "B")
         stale = queue_mail("b@example.jp", "stale claim", "B")
         db.session.flush()
-        fresh.claimed_at, fresh.claimed_by = utcnow(), "other-host:1:aa"
-        stale.claimed_at, stale.claimed_by = utcnow() - timedelta(hours=1), "dead-host:1:bb"
+        fresh.claimed_at, fresh.claimed_by = clock.now(), "other-host:1:aa"
+        stale.claimed_at, stale.claimed_by = clock.now() - timedelta(hours=1), "dead-host:1:bb"
         stale.attempts = 1
         db.session.commit()
         stale_id, stale_stamp = stale.id, int(stale.created_at.timestamp() * 1_000_000)

@@ -22,9 +22,9 @@ from app.accounts import services as accounts
 from app.accounts.models import User
 from app.consultations import services as consultations
 from app.consultations.models import Consultation, Registration, Session
-from app.core.db import utcnow
+from app.core import clock
 from app.core.demo import load_demo
-from app.core.i18n import JST, to_jst
+from app.core.i18n import JST
 from app.core.mail import OutboxMessage, build_email, queue_mail
 from app.core.permissions import Role
 from app.councils import services as councils
@@ -84,7 +84,7 @@ def test_without_its_own_setting_the_message_id_is_on_the_public_host(app: Flask
 
 
 def _tomorrow_at(hour: int) -> datetime:
-    tomorrow = to_jst(utcnow()).date() + timedelta(days=1)
+    tomorrow = clock.today() + timedelta(days=1)
     return datetime.combine(tomorrow, time(hour), tzinfo=JST)
 
 
@@ -156,7 +156,7 @@ def test_every_kind_of_mail_parses_cleanly(app: Flask, make_user: Any):
             # Councils: an observer seat, a reviewer's assignment.
             meeting = db.session.scalars(sa.select(CouncilMeeting)).first()
             meeting.openness, meeting.observer_seats = MeetingOpenness.OPEN, 5
-            meeting.starts_at = utcnow() + timedelta(days=7)
+            meeting.starts_at = clock.now() + timedelta(days=7)
             db.session.commit()
             councils.register_observer(meeting.id, "傍聴 太郎", "observer@example.jp")
             reviewer = make_user("reviewer")
@@ -165,8 +165,8 @@ def test_every_kind_of_mail_parses_cleanly(app: Flask, make_user: Any):
             # Public comment: the receipt, and the notice of the results.
             case = db.session.scalars(sa.select(CommentCase)).first()
             case.status = CaseStatus.APPROVED
-            case.opens_at = utcnow() - timedelta(days=1)
-            case.closes_at = utcnow() + timedelta(days=30)
+            case.opens_at = clock.now() - timedelta(days=1)
+            case.closes_at = clock.now() + timedelta(days=30)
             db.session.commit()
             public_comment.submit_comment(
                 case.id,

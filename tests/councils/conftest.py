@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from app.core.db import utcnow
+from app.core import clock
 from app.extensions import db
 
 ESSAY = "市民参画の大切さについて、私の考えを述べます。" * 3  # 69 characters
@@ -24,7 +24,7 @@ def department_id(code: str) -> int:
 def call_values(**overrides: Any) -> dict[str, Any]:
     from app.councils.models import SelectionMethod
 
-    now = utcnow()
+    now = clock.now()
     values = {
         "title_ja": "公募委員の募集",
         "title_en": "Call for public members",
@@ -155,6 +155,6 @@ def close_call(app: Any, call_id: int) -> None:
 
     with app.app_context():
         call = db.session.get(RecruitmentCall, call_id)
-        call.opens_at = utcnow() - timedelta(days=40)
-        call.closes_at = utcnow() - timedelta(minutes=1)
+        call.opens_at = clock.now() - timedelta(days=40)
+        call.closes_at = clock.now() - timedelta(minutes=1)
         db.session.commit()

@@ -11,8 +11,7 @@ from playwright.sync_api import expect
 
 from app.consultations import services
 from app.consultations.models import Registration, RegistrationStatus, Session
-from app.core.db import utcnow
-from app.core.i18n import to_jst
+from app.core import clock
 from app.core.mail import OutboxMessage
 from app.extensions import db
 from tests.consultations.factories import make_session, scheduled
@@ -22,9 +21,7 @@ from tests.e2e.conftest import check_a11y, login, visit
 def _with_record(app, ids):
     """A second, past session with a published record and opinions."""
     with app.test_request_context():
-        past = make_session(
-            ids.consultation_id, ids.venue_id, title="第0回", day=to_jst(utcnow()).date()
-        )
+        past = make_session(ids.consultation_id, ids.venue_id, title="第0回", day=clock.today())
         # Move it a month back, as if it had been held.
         session = db.session.get(Session, past)
         session.starts_at -= timedelta(days=30)
@@ -43,7 +40,7 @@ def _with_record(app, ids):
 def test_consultation_pages_pass_axe(page, app, plan, language):
     ids = scheduled(app)
     past = _with_record(app, ids)
-    month = (utcnow() - timedelta(days=30)).strftime("%Y-%m")
+    month = (clock.now() - timedelta(days=30)).strftime("%Y-%m")
     for path in (
         "/consultations/",
         "/consultations/calendar",
@@ -155,9 +152,7 @@ def test_staff_answer_after_publishing_and_record_a_training_citizens_read_it(
 
     ids = scheduled(app)
     with app.test_request_context():
-        past = make_session(
-            ids.consultation_id, ids.venue_id, title="第0回", day=to_jst(utcnow()).date()
-        )
+        past = make_session(ids.consultation_id, ids.venue_id, title="第0回", day=clock.today())
         session = db.session.get(Session, past)
         session.starts_at -= timedelta(days=30)
         session.ends_at -= timedelta(days=30)
@@ -200,7 +195,7 @@ def test_staff_answer_after_publishing_and_record_a_training_citizens_read_it(
     check_a11y(page)
     page.get_by_role("link", name="開催回を追加する").click()
     check_a11y(page)
-    yesterday = to_jst(utcnow()).date() - timedelta(days=1)
+    yesterday = clock.today() - timedelta(days=1)
     page.locator("#date").fill(yesterday.isoformat())
     page.locator("#start_time").fill("10:00")
     page.locator("#end_time").fill("12:00")

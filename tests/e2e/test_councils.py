@@ -103,7 +103,7 @@ def test_council_staff_and_review_pages_pass_axe(page, app, plan, make_user):
     from datetime import timedelta
 
     from app.accounts.models import User
-    from app.core.db import utcnow
+    from app.core import clock
     from app.councils import services
     from app.councils.models import Council, MeetingOpenness, RecruitmentCall
     from app.extensions import db
@@ -120,7 +120,7 @@ def test_council_staff_and_review_pages_pass_axe(page, app, plan, make_user):
             db.session.get(Council, council_id),
             None,
             title_ja="第1回会議",
-            starts_at=utcnow() + timedelta(days=20),
+            starts_at=clock.now() + timedelta(days=20),
             openness=MeetingOpenness.OPEN,
             observer_seats=10,
         )
@@ -245,7 +245,7 @@ def test_an_observer_cancels_the_seat_with_the_mails_link(page, app, plan, langu
 
     import sqlalchemy as sa
 
-    from app.core.db import utcnow
+    from app.core import clock
     from app.core.mail import OutboxMessage
     from app.councils import services
     from app.councils.models import Council, MeetingOpenness
@@ -260,7 +260,7 @@ def test_an_observer_cancels_the_seat_with_the_mails_link(page, app, plan, langu
             None,
             title_ja="第1回会議",
             title_en="First meeting",
-            starts_at=utcnow() + timedelta(days=10),
+            starts_at=clock.now() + timedelta(days=10),
             openness=MeetingOpenness.OPEN,
             observer_seats=1,
         )

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from app.core.db import utcnow
+from app.core import clock
 from app.extensions import db
 from tests.conftest import Auth
 
@@ -25,7 +25,7 @@ def create_call(app: Any, **overrides: Any) -> int:
     from app.proposals import services
     from app.proposals.models import CallType, default_criteria
 
-    now = utcnow()
+    now = clock.now()
     with app.app_context():
         values = {
             "title_ja": "協働提案の募集",
@@ -137,7 +137,7 @@ def reopen_call(app: Any, call_id: int) -> None:
 
 
 def _date_closed(call: Any, days_ago: int) -> None:
-    call.closes_at = utcnow() - timedelta(days=days_ago)
+    call.closes_at = clock.now() - timedelta(days=days_ago)
     call.opens_at = min(call.opens_at, call.closes_at - timedelta(days=1))
     db.session.commit()
 
@@ -167,7 +167,7 @@ def take_to_adoption(app: Any, proposal_id: int, reviewer_email: str | None = No
         call = db.session.get(ProposalCall, proposal.call_id)
         _date_closed(call, days_ago=1)
         if call.presentation_session_id is None:
-            starts = utcnow() - timedelta(hours=5)
+            starts = clock.now() - timedelta(hours=5)
             services.schedule_presentation(
                 None,
                 call,
@@ -191,7 +191,7 @@ def take_to_adoption(app: Any, proposal_id: int, reviewer_email: str | None = No
 
 def presentation_values(hours_from_now: float) -> dict[str, Any]:
     """A two-hour online presentation starting that many hours from now (negative: past)."""
-    starts = utcnow() + timedelta(hours=hours_from_now)
+    starts = clock.now() + timedelta(hours=hours_from_now)
     return {
         "title_ja": "",
         "title_en": "",

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from app.core.db import utcnow
+from app.core import clock
 from app.core.i18n import to_jst
 from app.extensions import db
 from tests.proposals.conftest import (
@@ -38,7 +38,7 @@ def test_a_proposal_goes_through_every_stage(app, plan, make_user, no_rate_limit
     # The call, typed into the staff form with the default criteria (ten, 100 points).
     page = staff.get("/staff/proposals/calls/new")
     assert "15 | 公益性 | Public benefit" in page.text
-    now = to_jst(utcnow()).replace(tzinfo=None)
+    now = to_jst(clock.now()).replace(tzinfo=None)
     fmt = "%Y-%m-%dT%H:%M"
     criteria = re.search(
         r'<textarea[^>]*name="criteria_text"[^>]*>\s*(.*?)</textarea>', page.text, re.S
@@ -126,7 +126,7 @@ def test_a_proposal_goes_through_every_stage(app, plan, make_user, no_rate_limit
     # The public presentation is a consultations session, after the call has closed; here the
     # call closed three days ago and the presentation was held yesterday.
     close_call(app, call_id, days_ago=3)
-    day = (to_jst(utcnow()) - timedelta(days=1)).date()
+    day = (to_jst(clock.now()) - timedelta(days=1)).date()
     post_form(
         staff,
         call_url,
@@ -176,7 +176,7 @@ def test_a_proposal_goes_through_every_stage(app, plan, make_user, no_rate_limit
         staff_page,
         f"{staff_page}/agreement",
         {
-            "agreed_on": to_jst(utcnow()).date().isoformat(),
+            "agreed_on": clock.today().isoformat(),
             "roles": "団体が運営、市が広報。",
             "budget": "400000",
         },

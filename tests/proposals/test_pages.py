@@ -9,7 +9,6 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.core import clock
-from app.core.db import utcnow
 from app.extensions import db
 from tests.conftest import count_statements
 from tests.proposals.conftest import create_call, department_id, reopen_call, take_to_adoption
@@ -96,7 +95,7 @@ def test_demo_has_a_past_round_under_way_and_evaluated_and_an_open_call(app, run
     with app.app_context():
         stages = db.session.scalars(sa.select(Proposal.stage)).all()
         calls = db.session.scalars(sa.select(ProposalCall)).all()
-        now = utcnow()
+        now = clock.now()
         assert any(c.closes_at < now for c in calls) and any(c.is_open(now) for c in calls)
         counts = (len(stages), len(calls))
     assert Stage.EVALUATED in stages and Stage.AGREED in stages

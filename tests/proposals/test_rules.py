@@ -8,7 +8,6 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from app.core import clock
-from app.core.db import utcnow
 from app.extensions import db
 from tests.proposals.conftest import (
     client_for,
@@ -226,7 +225,7 @@ def test_submission_only_inside_the_window(app, plan, make_user, no_rate_limit, 
     from app.core import clock
     from app.proposals.models import Proposal
 
-    now = utcnow()
+    now = clock.now()
     call_id = create_call(
         app,
         opens_at=now + timedelta(days=2),

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.core.db import utcnow
+from app.core import clock
 from app.core.i18n import to_jst
 from app.extensions import db
 from tests.proposals.conftest import (
@@ -157,7 +157,7 @@ def test_the_presentation_is_scheduled_after_the_close_and_held_before_the_final
     _group, proposal_id = _submitted(app, call_id, make_user("citizen"))
     staff = client_for(app, coordinator.email)
     call_url = f"/staff/proposals/calls/{call_id}"
-    day = (to_jst(utcnow()) + timedelta(days=10)).date()  # the call closes in 30 days
+    day = (to_jst(clock.now()) + timedelta(days=10)).date()  # the call closes in 30 days
     form = {
         "date": day.isoformat(),
         "start_time": "13:00",
@@ -231,7 +231,7 @@ def test_an_agreement_dated_before_the_adoption_is_refused(app, in_final_review)
     assert _decide(in_final_review).status_code == 302
     staff = in_final_review["staff"]
     page = f"/staff/proposals/{proposal_id}"
-    today = to_jst(utcnow()).date()
+    today = clock.today()
     yesterday = (today - timedelta(days=1)).isoformat()
     response = post_form(
         staff,

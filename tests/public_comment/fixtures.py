@@ -1,14 +1,14 @@
-"""Helpers for public comment tests: a case in any phase, and a clock that can be moved."""
+"""Helpers for public comment tests: a case in any phase (the clock that moves is `frozen`,
+in tests/conftest.py; it starts inside this case's window)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
-from app.core import clock
 from app.core.i18n import jst_to_utc
 from app.extensions import db
 
@@ -17,23 +17,8 @@ OPENS = jst_to_utc(date(2024, 10, 1), time(9, 0))
 CLOSES = jst_to_utc(date(2024, 10, 31), time(23, 59))
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = OPENS + timedelta(days=3)
-
-    def set_jst(self, day: date, at: time) -> None:
-        self.now = jst_to_utc(day, at)
-
-
 @pytest.fixture
-def frozen(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    moving = Clock()
-    monkeypatch.setattr(clock, "now", lambda: moving.now)
-    return moving
-
-
-@pytest.fixture
-def make_case(app: Any, plan: int, frozen: Clock) -> Any:
+def make_case(app: Any, plan: int, frozen: Any) -> Any:
     """A case in the given status, owned by a department (kikaku by default)."""
     from app.plan.models import Department, Initiative
     from app.public_comment.models import CaseStatus, CommentCase, DraftSection

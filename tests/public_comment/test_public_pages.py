@@ -306,6 +306,7 @@ def test_cached_results_show_a_redaction_after_publication_at_once(
     assert "鈴木一郎" in cached.get(url).text
     assert "鈴木一郎" in cached.get(url).text  # served from the cache
     staff = make_user("staff", "kocho")
+    frozen.set_jst(date(2024, 11, 6), time(10, 0))  # the redaction comes a day later
     with app.app_context():
         redact_comment(
             db.session.get(User, staff.id),
