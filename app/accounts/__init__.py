@@ -2,6 +2,7 @@
 
 from flask import Blueprint
 
+from app.core.demo import LOAD_ACCOUNTS, register_demo
 from app.core.permissions import guard_blueprint, is_admin
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
@@ -10,4 +11,6 @@ admin_bp = guard_blueprint(
     is_admin,
 )
 
-from app.accounts import cli, sessions, staff_views, views  # noqa: E402,F401
+from app.accounts import cli, demo, sessions, staff_views, views  # noqa: E402,F401
+
+register_demo(demo.load_demo, LOAD_ACCOUNTS)

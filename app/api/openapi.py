@@ -1,10 +1,14 @@
 """The OpenAPI 3.1 document for /api/v1. The test suite checks every response against it with
-schemathesis, so it cannot drift from what the API sends."""
+schemathesis, so it cannot drift from what the API sends. The plan and figures are described
+here; each activity kind's lists by the kind's manifest (`ActivityKind.api`), read from the
+registry."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from app.core import activity
+from app.core.activity import ApiItem, ApiList
 from app.core.urls import public_url
 
 TEXT = {
@@ -27,46 +31,6 @@ ACTION = {
     "properties": {
         "text": {"$ref": "#/components/schemas/Text"},
         "departments": {"type": "array", "items": {"type": "string"}},
-    },
-}
-CASE = {
-    "type": "object",
-    "required": [
-        "id",
-        "title",
-        "phase",
-        "opens_at",
-        "closes_at",
-        "period_days",
-        "short_period_reason",
-        "initiative",
-        "department",
-        "fiscal_year",
-        "url",
-    ],
-    "properties": {
-        "id": {"type": "integer"},
-        "title": {"type": "string"},
-        "title_en": {"type": "string"},
-        "phase": {
-            "enum": ["upcoming", "open", "closed", "results_review", "published", "abandoned"]
-        },
-        "opens_at": {"type": "string", "format": "date-time"},
-        "closes_at": {"type": "string", "format": "date-time"},
-        "period_days": {
-            "type": "integer",
-            "description": "Days of the comment period in Japan dates, the opening day and "
-            "the closing day included (行政手続法 art. 39).",
-        },
-        "short_period_reason": {
-            "type": "string",
-            "description": "Why the period is under 30 days (art. 40); empty otherwise.",
-        },
-        "initiative": {"type": "integer"},
-        "department": {"type": "string"},
-        "ward": {"type": ["string", "null"]},
-        "fiscal_year": {"type": "integer"},
-        "url": {"type": "string"},
     },
 }
 ERROR = {
@@ -97,75 +61,6 @@ def _page(item: dict[str, Any]) -> dict[str, Any]:
             "next": {"type": ["string", "null"]},
         },
     }
-
-
-SESSION = {
-    "type": "object",
-    "required": [
-        "id",
-        "title",
-        "kind",
-        "starts_at",
-        "ends_at",
-        "capacity",
-        "confirmed",
-        "initiative",
-        "url",
-    ],
-    "properties": {
-        "id": {"type": "integer"},
-        "title": {"type": "string"},
-        "kind": {"type": "string"},
-        "starts_at": {"type": "string", "format": "date-time"},
-        "ends_at": {"type": "string", "format": "date-time"},
-        "venue": {"type": ["string", "null"]},
-        "ward": {"type": ["string", "null"]},
-        "capacity": {"type": "integer"},
-        "confirmed": {"type": "integer"},
-        "initiative": {"type": "integer"},
-        "cancelled": {"type": "boolean"},
-        "url": {"type": "string"},
-    },
-}
-COUNCIL = {
-    "type": "object",
-    "required": [
-        "id",
-        "name",
-        "department",
-        "total_seats",
-        "members",
-        "members_by_category",
-        "url",
-    ],
-    "properties": {
-        "id": {"type": "integer"},
-        "name": {"$ref": "#/components/schemas/Text"},
-        "department": {"type": "string"},
-        "total_seats": {"type": "integer"},
-        "public_seat_target": {"type": "integer"},
-        "members": {"type": "integer"},
-        "members_by_category": {"type": "object", "additionalProperties": {"type": "integer"}},
-        "url": {"type": "string"},
-    },
-}
-
-PROJECT = {
-    "type": "object",
-    "required": ["id", "title", "group", "department", "initiative", "fiscal_year", "stage", "url"],
-    "properties": {
-        "id": {"type": "integer"},
-        "title": {"type": "string"},
-        "group": {"type": "string"},
-        "department": {"type": "string"},
-        "initiative": {"type": "integer"},
-        "fiscal_year": {"type": "integer"},
-        "stage": {"type": "string", "enum": ["adopted", "agreed", "completed", "evaluated"]},
-        "adopted_on": {"type": ["string", "null"], "format": "date"},
-        "city_contribution": {"type": ["integer", "null"]},
-        "url": {"type": "string"},
-    },
-}
 
 
 ERRORS = {"400": _json(_ref("Error"), "Bad query"), "404": _json(_ref("Error"), "Not found")}
@@ -217,6 +112,51 @@ def filter_parameters() -> list[dict[str, Any]]:
             "description": "Department code, e.g. kocho.",
         },
     ]
+
+
+def _list_path(listed: ApiList) -> dict[str, Any]:
+    return {
+        "get": {
+            "summary": listed.summary,
+            "operationId": listed.operation_id,
+            "parameters": PAGE_PARAMETERS,
+            "responses": {"200": _json(_page(_ref(listed.schema_name))), "400": ERRORS["400"]},
+        }
+    }
+
+
+def _item_path(item: ApiItem) -> dict[str, Any]:
+    return {
+        "get": {
+            "summary": item.summary,
+            "operationId": item.operation_id,
+            "parameters": [
+                {
+                    "name": item.parameter,
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647},
+                }
+            ],
+            "responses": {"200": _json(item.schema), "404": ERRORS["404"]},
+        }
+    }
+
+
+def kind_paths() -> dict[str, Any]:
+    """The lists every registered activity kind serves (its manifest's `api`), as paths."""
+    paths: dict[str, Any] = {}
+    for kind in activity.kinds():
+        for listed in kind.api:
+            paths[listed.path] = _list_path(listed)
+            if listed.item is not None:
+                paths[f"{listed.path}/{{{listed.item.parameter}}}"] = _item_path(listed.item)
+    return paths
+
+
+def kind_schemas() -> dict[str, Any]:
+    """The item schemas of those lists, for components."""
+    return {listed.schema_name: listed.schema for kind in activity.kinds() for listed in kind.api}
 
 
 def openapi_document() -> dict[str, Any]:
@@ -380,96 +320,15 @@ def openapi_document() -> dict[str, Any]:
                     },
                 }
             },
-            "/public-comments": {
-                "get": {
-                    "summary": "Public comment cases",
-                    "operationId": "listPublicComments",
-                    "parameters": PAGE_PARAMETERS,
-                    "responses": {
-                        "200": _json(
-                            {
-                                "type": "object",
-                                "required": ["items", "page", "per_page", "total", "next"],
-                                "properties": {
-                                    "items": {"type": "array", "items": _ref("Case")},
-                                    "page": {"type": "integer"},
-                                    "per_page": {"type": "integer"},
-                                    "total": {"type": "integer"},
-                                    "next": {"type": ["string", "null"]},
-                                },
-                            }
-                        ),
-                        "400": ERRORS["400"],
-                    },
-                }
-            },
-            "/public-comments/{case_id}": {
-                "get": {
-                    "summary": "A public comment case with its published results",
-                    "operationId": "getPublicComment",
-                    "parameters": [
-                        {
-                            "name": "case_id",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647},
-                        }
-                    ],
-                    "responses": {
-                        "200": _json(
-                            {
-                                "allOf": [
-                                    _ref("Case"),
-                                    {
-                                        "type": "object",
-                                        "required": ["summary", "sections", "results"],
-                                        "properties": {
-                                            "sections": {"type": "array"},
-                                            "results": {"type": ["object", "null"]},
-                                        },
-                                    },
-                                ]
-                            }
-                        ),
-                        "404": ERRORS["404"],
-                    },
-                }
-            },
-            "/sessions": {
-                "get": {
-                    "summary": "Consultation sessions with confirmed places",
-                    "operationId": "listSessions",
-                    "parameters": PAGE_PARAMETERS,
-                    "responses": {"200": _json(_page(_ref("Session"))), "400": ERRORS["400"]},
-                }
-            },
-            "/councils": {
-                "get": {
-                    "summary": "Councils with members counted by category",
-                    "operationId": "listCouncils",
-                    "parameters": PAGE_PARAMETERS,
-                    "responses": {"200": _json(_page(_ref("Council"))), "400": ERRORS["400"]},
-                }
-            },
-            "/proposals": {
-                "get": {
-                    "summary": "Adopted collaboration projects (no personal data)",
-                    "operationId": "listProjects",
-                    "parameters": PAGE_PARAMETERS,
-                    "responses": {"200": _json(_page(_ref("Project"))), "400": ERRORS["400"]},
-                }
-            },
+            **kind_paths(),
         },
         "components": {
             "schemas": {
                 "Text": TEXT,
                 "Department": DEPARTMENT,
                 "Action": ACTION,
-                "Case": CASE,
                 "Error": ERROR,
-                "Session": SESSION,
-                "Council": COUNCIL,
-                "Project": PROJECT,
+                **kind_schemas(),
             }
         },
     }

@@ -1,22 +1,23 @@
-"""The read-only JSON API (`/api/v1`): plan, figures per initiative, public comment cases and
-results. Never carries personal data. GET answers carry an ETag and CORS headers; lists are
-paginated. The OpenAPI 3.1 document (openapi.py) describes every response."""
+"""The read-only JSON API (`/api/v1`): the plan, figures per initiative, and the lists each
+activity kind serves (public comment cases and results, sessions, councils, projects: the
+kinds' manifests, read from the registry). Never carries personal data. GET answers carry an
+ETag and CORS headers; lists are paginated. The OpenAPI 3.1 document (openapi.py) describes
+every response."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from flask import Response, abort, jsonify, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy.orm import selectinload
 
 from app.api import bp
 from app.api.openapi import openapi_document
-from app.core import activity, clock
-from app.core.activity import ActivityFilter
+from app.core import activity
+from app.core.activity import ActivityFilter, ApiList
 from app.core.feeds import conditional
-from app.core.i18n import to_jst
 from app.core.urls import public_url
 from app.extensions import db
 from app.plan import services as plan_services
@@ -70,11 +71,16 @@ def _department(department: Department) -> dict[str, Any]:
 
 
 def _paginate(
-    stmt: sa.Select[Any], serialize: Any, endpoint: str, rows: bool = False, **args: Any
+    stmt: sa.Select[Any],
+    serialize: Callable[[Sequence[Any]], list[dict[str, Any]]],
+    endpoint: str,
+    rows: bool = False,
+    **args: Any,
 ) -> Response:
     """One page of a statement: items, page, per_page, total and the next page's URL, with a
-    Link header (RFC 8288) to the first, previous, next and last pages.
-    With rows=True the statement selects several columns and each row is serialised whole."""
+    Link header (RFC 8288) to the first, previous, next and last pages. `serialize` turns the
+    page's items into JSON, all at once. With rows=True the statement selects several columns
+    and each item is the row whole."""
     page = _int_arg("page", 1, high=1_000_000) or 1
     per_page = _int_arg("per_page", 20, high=MAX_PER_PAGE) or 20
     total = (
@@ -95,7 +101,7 @@ def _paginate(
         "last": last,
     }
     response = jsonify(
-        items=[serialize(item) for item in items],
+        items=serialize(items),
         page=page,
         per_page=per_page,
         total=total,
@@ -271,221 +277,29 @@ def figures() -> ResponseReturnValue:
     )
 
 
-def _case_summary(case: Any) -> dict[str, Any]:
-    return {
-        "id": case.id,
-        "title": case.title,
-        "title_en": case.title_en or "",
-        "phase": case.phase_at(clock.now()).value,
-        "opens_at": case.opens_at.isoformat(),
-        "closes_at": case.closes_at.isoformat(),
-        # Counted as the law counts it (public_comment.models.period_days); under 30 days the
-        # published reason comes with it.
-        "period_days": case.period_days,
-        "short_period_reason": case.short_period_reason,
-        "initiative": case.initiative.number,
-        "department": case.department.code,
-        "ward": case.ward.code if case.ward else None,
-        "fiscal_year": case.fiscal_year,
-        "url": public_url("public_comment.case", case_id=case.id),
-    }
+def _collection(path: str) -> ApiList:
+    """The list some activity kind serves at `path`; 404 for a path no kind serves."""
+    for kind in activity.kinds():
+        for collection in kind.api:
+            if collection.path == path:
+                return collection
+    abort(404)
 
 
-@bp.route("/public-comments")
-def public_comments() -> ResponseReturnValue:
-    from app.public_comment.models import PUBLIC_STATUSES, CommentCase
-
-    stmt = (
-        sa.select(CommentCase)
-        .where(CommentCase.status.in_(PUBLIC_STATUSES))
-        .order_by(CommentCase.opens_at.desc(), CommentCase.id.desc())
-        .options(
-            selectinload(CommentCase.initiative),
-            selectinload(CommentCase.department),
-            selectinload(CommentCase.ward),
-        )
+# Each activity kind's lists (its manifest's `api`): the API iterates over the registry, so a
+# kind added to it is served here, and described in the OpenAPI document, with no line changed.
+@bp.route("/<collection>")
+def collection(collection: str) -> ResponseReturnValue:
+    listed = _collection(f"/{collection}")
+    return _paginate(
+        listed.query(), listed.serialize, "api.collection", rows=listed.rows, collection=collection
     )
-    return _paginate(stmt, _case_summary, "api.public_comments")
 
 
-@bp.route("/public-comments/<int:case_id>")
-def public_comment(case_id: int) -> ResponseReturnValue:
-    from app.public_comment.models import (
-        PUBLIC_STATUSES,
-        CaseStatus,
-        Comment,
-        CommentCase,
-        OpinionSummary,
-    )
-    from app.public_comment.services import results_figures
-
-    case = db.session.get(CommentCase, case_id)
-    if case is None or case.status not in PUBLIC_STATUSES:
+@bp.route("/<collection>/<int:item_id>")
+def collection_item(collection: str, item_id: int) -> ResponseReturnValue:
+    listed = _collection(f"/{collection}")
+    body = listed.item.load(item_id) if listed.item is not None else None
+    if body is None:
         abort(404)
-    body = _case_summary(case)
-    body.update(
-        summary=case.summary,
-        who_may_comment=case.who_may_comment,
-        sections=[{"id": s.id, "heading": s.heading, "body": s.body} for s in case.sections],
-        results=None,
-    )
-    if case.status == CaseStatus.PUBLISHED:
-        figures = results_figures(case.id)
-        summaries = db.session.scalars(
-            sa.select(OpinionSummary)
-            .where(OpinionSummary.case_id == case.id)
-            .order_by(OpinionSummary.position)
-            .options(selectinload(OpinionSummary.comments))
-        )
-        comments = db.session.execute(
-            sa.select(Comment.receipt_code, Comment.body, Comment.redacted_body)
-            .where(Comment.case_id == case.id, Comment.out_of_scope_reason == "")
-            .order_by(Comment.receipt_number)
-        )
-        body["results"] = {
-            "decision_date": case.decision_date.isoformat() if case.decision_date else None,
-            "published_at": case.published_at.isoformat() if case.published_at else None,
-            "changes": case.changes,
-            "counts": {
-                "comments": figures["comments"],
-                "people": figures["people"],
-                "by_category": {k.value: v for k, v in figures["by_category"].items()},
-                "by_channel": {k.value: v for k, v in figures["by_channel"].items()},
-                "by_disposition": {d.code: n for d, n in figures["by_disposition"]},
-            },
-            "summaries": [
-                {
-                    "summary": s.summary,
-                    "city_view": s.city_view,
-                    "disposition": s.disposition.code,
-                    "comments": len(s.comments),
-                }
-                for s in summaries
-            ],
-            "comments": [
-                {"receipt": code, "text": redacted if redacted is not None else text}
-                for code, text, redacted in comments
-            ],
-        }
     return jsonify(body)
-
-
-def _session(row: Any) -> dict[str, Any]:
-    session, confirmed = row
-    consultation = session.consultation
-    return {
-        "id": session.id,
-        "title": session.title_ja or consultation.title_ja,
-        "title_en": session.title_en or consultation.title_en or "",
-        "consultation": consultation.id,
-        "kind": consultation.kind.code,
-        "starts_at": session.starts_at.isoformat(),
-        "ends_at": session.ends_at.isoformat(),
-        "venue": session.venue.name_ja if session.venue else None,
-        "online": bool(session.online_url),
-        "ward": session.ward.code if session.ward else None,
-        "capacity": session.capacity,
-        "confirmed": confirmed,
-        "initiative": consultation.initiative.number,
-        "department": consultation.department.code,
-        "cancelled": session.cancelled_at is not None,
-        "url": public_url("consultations.session", session_id=session.id),
-    }
-
-
-@bp.route("/sessions")
-def sessions() -> ResponseReturnValue:
-    """Consultation sessions with their confirmed places (counts only, never who)."""
-    from app.consultations.models import (
-        Consultation,
-        Registration,
-        RegistrationStatus,
-        Session,
-    )
-
-    confirmed = (
-        sa.select(
-            Registration.session_id,
-            sa.func.coalesce(sa.func.sum(Registration.party_size), 0).label("n"),
-        )
-        .where(Registration.status == RegistrationStatus.CONFIRMED)
-        .group_by(Registration.session_id)
-        .subquery()
-    )
-    from app.consultations.services import staff_only_consultations
-
-    stmt = (
-        sa.select(Session, sa.func.coalesce(confirmed.c.n, 0))
-        .outerjoin(confirmed, confirmed.c.session_id == Session.id)
-        # Staff training and internal meetings are counted in the figures, never listed.
-        .where(Session.consultation_id.not_in(staff_only_consultations()))
-        .order_by(Session.starts_at.desc(), Session.id.desc())
-        .options(
-            selectinload(Session.consultation).selectinload(Consultation.initiative),
-            selectinload(Session.consultation).selectinload(Consultation.department),
-            selectinload(Session.venue),
-            selectinload(Session.ward),
-        )
-    )
-    return _paginate(stmt, _session, "api.sessions", rows=True)
-
-
-@bp.route("/councils")
-def councils() -> ResponseReturnValue:
-    """Councils with their seats and members counted by category (no names)."""
-    from app.councils.models import Council, CouncilMember
-
-    today = clock.today()
-    counts: dict[int, dict[str, int]] = {}
-    for council_id, category, n in db.session.execute(
-        sa.select(CouncilMember.council_id, CouncilMember.category, sa.func.count())
-        .where(sa.or_(CouncilMember.ended_on.is_(None), CouncilMember.ended_on > today))
-        .group_by(CouncilMember.council_id, CouncilMember.category)
-    ):
-        counts.setdefault(council_id, {})[category.value] = n
-
-    def serialize(council: Council) -> dict[str, Any]:
-        members = counts.get(council.id, {})
-        return {
-            "id": council.id,
-            "name": _texts(council, "name"),
-            "department": council.department.code,
-            "total_seats": council.total_seats,
-            "public_seat_target": council.public_seat_target,
-            "members": sum(members.values()),
-            "members_by_category": members,
-            "url": public_url("councils.council", council_id=council.id),
-        }
-
-    stmt = sa.select(Council).order_by(Council.id).options(selectinload(Council.department))
-    return _paginate(stmt, serialize, "api.councils")
-
-
-@bp.route("/proposals")
-def proposals() -> ResponseReturnValue:
-    """Adopted collaboration projects: the group's name and the project, never its people."""
-    from app.proposals.models import ADOPTED_STAGES, Proposal
-
-    def serialize(proposal: Proposal) -> dict[str, Any]:
-        return {
-            "id": proposal.id,
-            "title": proposal.title,
-            "group": proposal.group_name,
-            "department": proposal.department.code,
-            "initiative": proposal.initiative.number,
-            "fiscal_year": proposal.fiscal_year,
-            "stage": proposal.stage.value,
-            "adopted_on": to_jst(proposal.decided_at).date().isoformat()
-            if proposal.decided_at
-            else None,
-            "city_contribution": proposal.agreement_budget,
-            "url": public_url("proposals.project", proposal_id=proposal.id),
-        }
-
-    stmt = (
-        sa.select(Proposal)
-        .where(Proposal.stage.in_(ADOPTED_STAGES))
-        .order_by(Proposal.id)
-        .options(selectinload(Proposal.department), selectinload(Proposal.initiative))
-    )
-    return _paginate(stmt, serialize, "api.proposals")

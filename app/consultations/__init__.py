@@ -4,7 +4,6 @@ seminars, with registration, waiting lists, attendance and published records."""
 from flask import Blueprint
 
 from app.core.activity import register
-from app.core.demo import register_demo
 from app.core.permissions import guard_blueprint, is_staff
 
 bp = Blueprint("consultations", __name__, template_folder="templates", url_prefix="/consultations")
@@ -18,7 +17,6 @@ staff_bp = guard_blueprint(
     is_staff,
 )
 
-from app.consultations import activity, demo, staff_views, views  # noqa: E402,F401
+from app.consultations import activity, staff_views, views  # noqa: E402,F401
 
 register(activity.KIND)
-register_demo(demo.load_demo)

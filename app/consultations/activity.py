@@ -1,17 +1,21 @@
-"""The consultations activity kind: sessions, registrations, attendance, opinions and advice
-per initiative, computed in one statement with GROUP BY."""
+"""The consultations activity kind, the module's manifest (DESIGN.md §3): sessions,
+registrations, attendance, opinions and advice per initiative, computed in one statement with
+GROUP BY; the sessions in the API; the events list and calendars as open data; its demo."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import partial
+from typing import Any
 
 import sqlalchemy as sa
 from flask import url_for
 from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
+from app.consultations.demo import load_demo
 from app.consultations.models import (
     Advice,
     Consultation,
@@ -21,10 +25,19 @@ from app.consultations.models import (
     Session,
     SessionRecord,
 )
-from app.core.activity import ActivityFilter, ActivityKind, ActivityRecord, Figures, Metric
-from app.core.db import utcnow
+from app.core import clock
+from app.core.activity import (
+    JSON,
+    ActivityFilter,
+    ActivityKind,
+    ActivityRecord,
+    ApiList,
+    Figures,
+    Metric,
+)
 from app.core.i18n import to_jst
 from app.core.opendata import Dataset, Distribution
+from app.core.urls import public_url
 from app.extensions import db
 from app.plan.models import Ward
 
@@ -48,7 +61,7 @@ def figures(flt: ActivityFilter) -> Figures:
         # every year only to drop the other years in the outer join.
         return stmt.where(consultation_id.in_(chosen)) if flt.narrows else stmt
 
-    held = sa.and_(Session.ends_at <= utcnow(), Session.cancelled_at.is_(None))
+    held = sa.and_(Session.ends_at <= clock.now(), Session.cancelled_at.is_(None))
     published = SessionRecord.published_at.is_not(None)
     sessions = (
         sa.select(
@@ -229,6 +242,105 @@ def open_datasets() -> list[Dataset]:
     ]
 
 
+# The API: sessions with their confirmed places (counts only, never who) ----------------------
+
+SESSION_SCHEMA: JSON = {
+    "type": "object",
+    "required": [
+        "id",
+        "title",
+        "kind",
+        "starts_at",
+        "ends_at",
+        "capacity",
+        "confirmed",
+        "initiative",
+        "url",
+    ],
+    "properties": {
+        "id": {"type": "integer"},
+        "title": {"type": "string"},
+        "kind": {"type": "string"},
+        "starts_at": {"type": "string", "format": "date-time"},
+        "ends_at": {"type": "string", "format": "date-time"},
+        "venue": {"type": ["string", "null"]},
+        "ward": {"type": ["string", "null"]},
+        "capacity": {"type": "integer"},
+        "confirmed": {"type": "integer"},
+        "initiative": {"type": "integer"},
+        "cancelled": {"type": "boolean"},
+        "url": {"type": "string"},
+    },
+}
+
+
+def api_sessions() -> sa.Select[Any]:
+    """(session, confirmed places) rows, newest first; staff training and internal meetings are
+    counted in the figures, never listed."""
+    from app.consultations.services import staff_only_consultations
+
+    confirmed = (
+        sa.select(
+            Registration.session_id,
+            sa.func.coalesce(sa.func.sum(Registration.party_size), 0).label("n"),
+        )
+        .where(Registration.status == RegistrationStatus.CONFIRMED)
+        .group_by(Registration.session_id)
+        .subquery()
+    )
+    return (
+        sa.select(Session, sa.func.coalesce(confirmed.c.n, 0))
+        .outerjoin(confirmed, confirmed.c.session_id == Session.id)
+        .where(Session.consultation_id.not_in(staff_only_consultations()))
+        .order_by(Session.starts_at.desc(), Session.id.desc())
+        .options(
+            selectinload(Session.consultation).selectinload(Consultation.initiative),
+            selectinload(Session.consultation).selectinload(Consultation.department),
+            selectinload(Session.venue),
+            selectinload(Session.ward),
+        )
+    )
+
+
+def api_session(row: Any) -> JSON:
+    session, confirmed = row
+    consultation = session.consultation
+    return {
+        "id": session.id,
+        "title": session.title_ja or consultation.title_ja,
+        "title_en": session.title_en or consultation.title_en or "",
+        "consultation": consultation.id,
+        "kind": consultation.kind.code,
+        "starts_at": session.starts_at.isoformat(),
+        "ends_at": session.ends_at.isoformat(),
+        "venue": session.venue.name_ja if session.venue else None,
+        "online": bool(session.online_url),
+        "ward": session.ward.code if session.ward else None,
+        "capacity": session.capacity,
+        "confirmed": confirmed,
+        "initiative": consultation.initiative.number,
+        "department": consultation.department.code,
+        "cancelled": session.cancelled_at is not None,
+        "url": public_url("consultations.session", session_id=session.id),
+    }
+
+
+def api_session_rows(rows: Sequence[Any]) -> list[JSON]:
+    return [api_session(row) for row in rows]
+
+
+API_SESSIONS = ApiList(
+    path="/sessions",
+    operation_id="listSessions",
+    summary="Consultation sessions with confirmed places",
+    schema_name="Session",
+    schema=SESSION_SCHEMA,
+    query=api_sessions,
+    serialize=api_session_rows,
+    rows=True,
+)
+
+
 KIND = ActivityKind(
     key="consultations",
     label=_l("Consultations"),
@@ -239,5 +351,7 @@ KIND = ActivityKind(
     list_endpoint="consultations.index",
     order=20,
     attention=attention,
-    extra={"open_datasets": open_datasets},
+    api=[API_SESSIONS],
+    datasets=open_datasets,
+    demo=load_demo,
 )

@@ -1,15 +1,17 @@
 """The activity registry: the spine of Sankaku (DESIGN.md §3).
 
-Each domain module registers one or more activity kinds. A kind says which model holds its
-records, how to compute its figures per initiative in SQL, and where its records are listed.
-The plan pages, reports and API iterate over the registry, so adding a kind changes no line in
-them.
+Each domain module registers one or more activity kinds, each the module's manifest (its
+`activity.py`). A kind says which model holds its records, how to compute its figures per
+initiative in SQL, where its records are listed, what it serves in the API (with the OpenAPI
+fragment for it), the datasets it publishes on /open-data, and its demo records. The plan
+pages, reports, API, open-data catalogue and `flask demo load` iterate over the registry, so
+adding a kind changes no line in them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import astuple, dataclass, field
+from dataclasses import astuple, dataclass
 from datetime import date, datetime, time
 from typing import Any
 
@@ -18,6 +20,7 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from app.core import clock
 from app.core.i18n import fiscal_year_bounds, jst_to_utc
+from app.core.opendata import Dataset
 from app.extensions import cache
 
 
@@ -107,6 +110,40 @@ class DatedRecord:
 
 
 Figures = dict[int, dict[str, float]]
+JSON = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ApiItem:
+    """One record of an API list by its id: `<list path>/{parameter}`."""
+
+    parameter: str  # the path parameter's name in the OpenAPI document, e.g. "case_id"
+    operation_id: str
+    summary: str
+    # JSON Schema of the answer; may refer to any schema in components ("#/components/schemas/…").
+    schema: JSON
+    # load(id) -> the record's JSON, or None when there is no such public record (404).
+    load: Callable[[int], JSON | None]
+
+
+@dataclass(frozen=True)
+class ApiList:
+    """A paginated list a kind serves in the read-only API (`/api/v1<path>`), and the OpenAPI
+    fragment that describes it. Never personal data."""
+
+    path: str  # "/sessions": served at /api/v1/sessions
+    operation_id: str  # "listSessions"
+    summary: str
+    schema_name: str  # the item schema's name in components, e.g. "Session"
+    schema: JSON  # JSON Schema of one item
+    # The items in the list's order, with what `serialize` reads loaded (paginated by the API).
+    query: Callable[[], sa.Select[Any]]
+    # serialize(one page of items) -> their JSON, in order. A page at a time, so a figure every
+    # item shows (members per council) costs one statement per page, not one per item.
+    serialize: Callable[[Sequence[Any]], list[JSON]]
+    # The query selects several columns: each item is the row, not its first column.
+    rows: bool = False
+    item: ApiItem | None = None
 
 
 @dataclass(frozen=True)
@@ -125,7 +162,17 @@ class ActivityKind:
     # attention(limit) -> things staff should act on (the staff dashboard), e.g. cases closed
     # without results; each an ActivityRecord whose status says why.
     attention: Callable[[int], list[ActivityRecord]] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    # What the kind serves in the read-only API, each list with its OpenAPI fragment.
+    api: Sequence[ApiList] = ()
+    # /open-data lists every kind as a dataset (its list page, dated by the model's updated_at);
+    # `open_data` adds further formats of it, (format, endpoint) pairs such as ("Atom",
+    # "public_comment.feed"), and `datasets()` the kind's other datasets (called in a request,
+    # so it may read the database and build URLs).
+    open_data: Sequence[tuple[str, str]] = ()
+    datasets: Callable[[], list[Dataset]] | None = None
+    # demo() adds the kind's records to `flask demo load` (after the plan and the accounts,
+    # inside a request to the public site, so it may build URLs and queue mail).
+    demo: Callable[[], None] | None = None
 
     @property
     def headline(self) -> Metric:

@@ -1,19 +1,25 @@
 """`flask demo load`: a believable city to click through. Idempotent: run it as often as you like.
 
-Modules add their own demo records with `register_demo`, called after the accounts exist.
+The core knows no module above it: the plan loads its table, the accounts their logins and
+the plan its progress through `register_demo` (in that order), then every activity kind adds
+its own records (its manifest's `demo`, ActivityKind.demo).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from typing import Any
 
-import sqlalchemy as sa
-
+from app.core import activity
 from app.extensions import db
 
 DEMO_PASSWORD = "sankaku-demo-2026"
+
+# The stages of a demo load that every kind builds on, in the order they run.
+LOAD_PLAN = 10  # the response table, its departments and wards
+LOAD_ACCOUNTS = 20  # staff, reviewers and citizens, in their departments
+LOAD_PROGRESS = 30  # the plan's progress, recorded by the demo administrator
 
 
 @dataclass
@@ -22,126 +28,38 @@ class DemoLogins:
     accounts: list[tuple[str, str]] = field(default_factory=list)
 
 
-_demo_loaders: list[Callable[[], None]] = []
+@dataclass
+class DemoLoad:
+    """One run of `flask demo load`, handed to each stage."""
+
+    plan_file: str
+    logins: DemoLogins = field(default_factory=DemoLogins)
+    # Who records what the demo does (the demo administrator), set by the accounts' stage.
+    admin: Any = None
 
 
-def register_demo(loader: Callable[[], None]) -> Callable[[], None]:
-    _demo_loaders.append(loader)
+DemoLoader = Callable[[DemoLoad], None]
+_demo_loaders: list[tuple[int, DemoLoader]] = []
+
+
+def register_demo(loader: DemoLoader, stage: int) -> DemoLoader:
+    """Run `loader` in `stage` (LOAD_PLAN, LOAD_ACCOUNTS, LOAD_PROGRESS) of every demo load."""
+    if (stage, loader) not in _demo_loaders:
+        _demo_loaders.append((stage, loader))
     return loader
 
 
-# (e-mail, display name, role, department code or None)
-DEMO_USERS = [
-    ("admin@demo.sankaku.jp", "管理者 一郎", "admin", None),
-    ("kocho@demo.sankaku.jp", "広聴 花子", "staff", "kocho"),
-    ("kyodo@demo.sankaku.jp", "協働 太郎", "staff", "shimin-kyodo"),
-    ("keiei@demo.sankaku.jp", "経営 次郎", "staff", "gyosei-keiei"),
-    ("kikaku@demo.sankaku.jp", "企画 美咲", "staff", "kikaku"),
-    ("chuo@demo.sankaku.jp", "中央 健", "staff", "ku-yakusho-chuo"),
-    ("kita@demo.sankaku.jp", "北 さくら", "staff", "ku-machizukuri-kita"),
-    ("reviewer@demo.sankaku.jp", "審査 委員", "reviewer", None),
-    ("citizen@demo.sankaku.jp", "市民 はるか", "citizen", None),
-    ("citizen2@demo.sankaku.jp", "熊本 大輔", "citizen", None),
-]
-
-# (initiative number, action position, fiscal year, status, note): every action of the table
-# has its progress, so the annual report has something to say on each row.
-DEMO_PROGRESS = [
-    (1, 0, 2012, "done", "CMSを刷新し、各課の記事入力を統一した。"),
-    (1, 1, 2012, "done", "課題検証会議を開き、各課の情報提供の課題を整理した。"),
-    (2, 0, 2012, "done", "フェイスブックページを開設。"),
-    (2, 0, 2013, "continuing", "各区の公式アカウントで継続発信。"),
-    (3, 0, 2012, "continuing", "市民の声と直接対話の内容を毎月ホームページに掲載。"),
-    (4, 0, 2012, "continuing", "市政情報プラザで行政資料を閲覧に供し、説明会を開催。"),
-    (4, 1, 2012, "done", "文書目録と要綱をホームページで公開。"),
-    (4, 2, 2012, "in_progress", "「市政情報の市民提供に関する基本的な考え方」を全課に通知。"),
-    (5, 0, 2012, "continuing", "情報公開・個人情報保護の職員研修を年2回実施。"),
-    (6, 0, 2012, "in_progress", "企画課・広聴課と月例の連絡会を開始。"),
-    (6, 1, 2012, "continuing", "企画立案段階の参画手法について、各課の相談に応じて助言。"),
-    (7, 0, 2012, "done", "指針に委員公募の規定を追加。"),
-    (8, 0, 2012, "continuing", "全件について事前協議を実施。"),
-    (8, 1, 2012, "continuing", "市民の声への回答期限を定め、進行を毎月確認。"),
-    (9, 0, 2012, "done", "政令市5市の参画手法を調査し、研究会で報告。"),
-    (10, 0, 2012, "in_progress", "5区すべてでまちづくり懇話会を設置。"),
-    (11, 0, 2012, "continuing", "各区で地域団体との意見交換会を開催。"),
-    (12, 0, 2012, "continuing", "あいぽーとで市民活動の相談に随時対応。"),
-    (12, 1, 2012, "continuing", "市民公益セミナーを年4回開催。"),
-    (13, 0, 2012, "continuing", "自治基本条例庁内推進会議を年2回開催。"),
-    (14, 0, 2012, "done", "まちづくり活動の手引きを作成し、全自治会に配布。"),
-    (14, 1, 2012, "continuing", "あいぽーとで手引きを活用した相談とコーディネートを実施。"),
-    (15, 0, 2012, "continuing", "市民公益セミナーを実施。"),
-    (15, 1, 2012, "continuing", "参画協働に関する職員研修を実施。"),
-    (16, 0, 2012, "continuing", "あいぽーとセミナーの教材として活用。"),
-    (16, 1, 2012, "continuing", "参画協働研修の教材として活用。"),
-    (16, 2, 2012, "done", "基金説明会とNPO説明会で配布。"),
-    (16, 3, 2012, "continuing", "NPO法人設立時とあいぽーと登録時に配布。"),
-    (17, 0, 2013, "in_progress", "制度案を作成中。"),
-    (18, 0, 2013, "not_started", ""),
-    (18, 0, 2014, "in_progress", "改定案を作成し、ワークショップで意見を聴取。"),
-    (19, 0, 2012, "continuing", "市民と職員の合同研修で協働のプロセスを体験。"),
-    (19, 1, 2013, "in_progress", "協働実践の手引きの素案を作成中。"),
-    (20, 0, 2012, "in_progress", "各区で地域情報を収集し、ワークショップで課題を整理。"),
-    (21, 0, 2012, "in_progress", "各区のまちづくりビジョンの素案を作成し、説明会を開催。"),
-    (22, 0, 2012, "continuing", "本庁・区役所連絡会議を四半期ごとに開催。"),
-]
-
-
 def load_demo(plan_file: str) -> DemoLogins:
-    from app.accounts import services as accounts
-    from app.accounts.models import User
-    from app.core.permissions import Role
-    from app.plan import services as plan_services
-    from app.plan.models import Action, ActionProgress, Department, Initiative, ProgressStatus
-
-    plan_services.load_plan(plan_file)
-    plan = plan_services.current_plan()
-    assert plan is not None
-    logins = DemoLogins()
-    departments = {d.code: d for d in db.session.scalars(sa.select(Department))}
-    for email, name, role, department in DEMO_USERS:
-        user = accounts.get_user_by_email(email)
-        if user is None:
-            user = accounts.create_user(
-                None,
-                email,
-                name,
-                Role(role),
-                department_id=departments[department].id if department else None,
-                password=DEMO_PASSWORD,
-                send_invitation=False,
-            )
-        label = f"{role}" + (f" ({department})" if department else "")
-        logins.accounts.append((label, email))
-
-    admin = accounts.get_user_by_email(DEMO_USERS[0][0])
-    for number, position, year, status, note in DEMO_PROGRESS:
-        action = db.session.scalar(
-            sa.select(Action)
-            .join(Initiative)
-            .where(
-                Initiative.plan_id == plan.id,
-                Initiative.number == number,
-                Action.position == position,
-            )
-        )
-        if action is None:
-            continue
-        exists = db.session.scalar(
-            sa.select(ActionProgress.id).where(
-                ActionProgress.action_id == action.id, ActionProgress.fiscal_year == year
-            )
-        )
-        if exists is None:
-            plan_services.record_progress(
-                admin, action, year, ProgressStatus(status), note, date(year + 1, 3, 31)
-            )
+    run = DemoLoad(plan_file)
+    for _stage, loader in sorted(_demo_loaders, key=lambda item: item[0]):
+        loader(run)
     # Services mail links back to the site: build URLs as a request to the public site would,
     # also from the CLI.
     from flask import current_app
 
     with current_app.test_request_context("/", base_url=current_app.config["PUBLIC_BASE_URL"]):
-        for loader in _demo_loaders:
-            loader()
+        for kind in activity.kinds():
+            if kind.demo is not None:
+                kind.demo()
     db.session.commit()
-    assert db.session.scalar(sa.select(sa.func.count(User.id))) >= len(DEMO_USERS)
-    return logins
+    return run.logins

@@ -1,8 +1,9 @@
 """The open-data datasets: what /open-data lists and its DCAT catalogue (JSON-LD) describes.
 
 One list feeds both, so the page and the catalogue cannot drift apart. Modules add their own
-datasets through their activity kind's manifest: `extra["open_datasets"]`, a callable returning
-`Dataset`s (called inside a request, so it may read the database and build URLs)."""
+datasets through their activity kind's manifest: `ActivityKind.open_data` (further formats of
+the kind's own list) and `ActivityKind.datasets`, a callable returning `Dataset`s (called inside
+a request, so it may read the database and build URLs)."""
 
 from __future__ import annotations
 

@@ -5,7 +5,6 @@ and the ratios the city reports."""
 from flask import Blueprint
 
 from app.core.activity import register
-from app.core.demo import register_demo
 from app.core.permissions import guard_blueprint, is_staff
 from app.councils.permissions import is_reviewer
 
@@ -28,9 +27,8 @@ review_bp = guard_blueprint(
     is_reviewer,
 )
 
-from app.councils import activity, demo, staff_views, views  # noqa: E402
+from app.councils import activity, staff_views, views  # noqa: E402
 
 register(activity.KIND)
-register_demo(demo.load_demo)
 
 __all__ = ["bp", "review_bp", "staff_bp", "staff_views", "views"]

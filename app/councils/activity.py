@@ -1,8 +1,12 @@
-"""The councils activity kind (the module's manifest, DESIGN.md §3): recruitment calls,
+"""The councils activity kind, the module's manifest (DESIGN.md §3): recruitment calls,
 applications, appointments, the public-seat share and meeting observers per initiative, the
-calls listed on an initiative's page, and the councils short of their public-seat target."""
+calls listed on an initiative's page, the councils short of their public-seat target, the
+councils in the API and the demo."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from flask import url_for
@@ -11,8 +15,17 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from app.core import clock
-from app.core.activity import ActivityFilter, ActivityKind, ActivityRecord, Metric
+from app.core.activity import (
+    JSON,
+    ActivityFilter,
+    ActivityKind,
+    ActivityRecord,
+    ApiList,
+    Metric,
+)
 from app.core.i18n import to_jst
+from app.core.urls import public_url
+from app.councils.demo import load_demo
 from app.councils.models import (
     Application,
     ApplicationStatus,
@@ -167,6 +180,78 @@ def under_target(limit: int) -> list[ActivityRecord]:
     ]
 
 
+# The API: councils with their members counted by category (no names) ------------------------
+
+COUNCIL_SCHEMA: JSON = {
+    "type": "object",
+    "required": [
+        "id",
+        "name",
+        "department",
+        "total_seats",
+        "members",
+        "members_by_category",
+        "url",
+    ],
+    "properties": {
+        "id": {"type": "integer"},
+        "name": {"$ref": "#/components/schemas/Text"},
+        "department": {"type": "string"},
+        "total_seats": {"type": "integer"},
+        "public_seat_target": {"type": "integer"},
+        "members": {"type": "integer"},
+        "members_by_category": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "url": {"type": "string"},
+    },
+}
+
+
+def api_councils() -> sa.Select[Any]:
+    return sa.select(Council).order_by(Council.id).options(selectinload(Council.department))
+
+
+def api_council_items(councils: Sequence[Council]) -> list[JSON]:
+    """The page's councils with their serving members by category: one statement."""
+    today = clock.today()
+    counts: dict[int, dict[str, int]] = {}
+    for council_id, category, n in db.session.execute(
+        sa.select(CouncilMember.council_id, CouncilMember.category, sa.func.count())
+        .where(
+            CouncilMember.council_id.in_([council.id for council in councils]),
+            sa.or_(CouncilMember.ended_on.is_(None), CouncilMember.ended_on > today),
+        )
+        .group_by(CouncilMember.council_id, CouncilMember.category)
+    ):
+        counts.setdefault(council_id, {})[category.value] = n
+    items = []
+    for council in councils:
+        members = counts.get(council.id, {})
+        items.append(
+            {
+                "id": council.id,
+                "name": {"ja": council.name_ja, "en": council.name_en or ""},
+                "department": council.department.code,
+                "total_seats": council.total_seats,
+                "public_seat_target": council.public_seat_target,
+                "members": sum(members.values()),
+                "members_by_category": members,
+                "url": public_url("councils.council", council_id=council.id),
+            }
+        )
+    return items
+
+
+API_COUNCILS = ApiList(
+    path="/councils",
+    operation_id="listCouncils",
+    summary="Councils with members counted by category",
+    schema_name="Council",
+    schema=COUNCIL_SCHEMA,
+    query=api_councils,
+    serialize=api_council_items,
+)
+
+
 KIND = ActivityKind(
     key="councils",
     label=_l("Council recruitment"),
@@ -184,4 +269,6 @@ KIND = ActivityKind(
     list_endpoint="councils.index",
     order=30,
     attention=under_target,
+    api=[API_COUNCILS],
+    demo=load_demo,
 )

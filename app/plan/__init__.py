@@ -2,6 +2,7 @@
 
 from flask import Blueprint
 
+from app.core.demo import LOAD_PLAN, LOAD_PROGRESS, register_demo
 from app.core.permissions import guard_blueprint
 from app.plan.permissions import can_edit_plan
 
@@ -11,4 +12,7 @@ admin_bp = guard_blueprint(
     can_edit_plan,
 )
 
-from app.plan import staff_views, views  # noqa: E402,F401
+from app.plan import demo, staff_views, views  # noqa: E402,F401
+
+register_demo(demo.load_plan, LOAD_PLAN)
+register_demo(demo.load_progress, LOAD_PROGRESS)

@@ -5,7 +5,6 @@ agreement, the project's progress and the joint evaluation."""
 from flask import Blueprint
 
 from app.core.activity import register
-from app.core.demo import register_demo
 from app.core.permissions import guard_blueprint, is_staff
 from app.proposals.permissions import is_reviewer
 
@@ -28,9 +27,8 @@ review_bp = guard_blueprint(
     is_reviewer,
 )
 
-from app.proposals import activity, demo, staff_views, views  # noqa: E402
+from app.proposals import activity, staff_views, views  # noqa: E402
 
 register(activity.KIND)
-register_demo(demo.load_demo)
 
 __all__ = ["bp", "review_bp", "staff_bp", "staff_views", "views"]

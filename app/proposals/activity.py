@@ -1,20 +1,37 @@
 """The collaboration proposals activity kind (the module's manifest, DESIGN.md §3): proposals
 submitted, adopted, carried out and evaluated per initiative, the city's contribution, the
-adopted projects listed on an initiative's page, and the proposals waiting on the city."""
+adopted projects listed on an initiative's page, the proposals waiting on the city, the
+adopted projects in the API and the demo."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
-from app.core.activity import ActivityFilter, ActivityKind, ActivityRecord, Metric
+from app.core.activity import (
+    JSON,
+    ActivityFilter,
+    ActivityKind,
+    ActivityRecord,
+    ApiList,
+    Metric,
+)
 from app.core.i18n import to_jst
+from app.core.urls import public_url
 from app.extensions import db
-from app.proposals.models import ADOPTED_STAGES, CARRIED_OUT_STAGES, Proposal, Stage
+from app.proposals.demo import load_demo
+from app.proposals.models import (
+    ADOPTED_STAGES,
+    CARRIED_OUT_STAGES,
+    Proposal,
+    Stage,
+)
 
 
 def figures(flt: ActivityFilter) -> dict[int, dict[str, float]]:
@@ -98,6 +115,67 @@ def waiting(limit: int) -> list[ActivityRecord]:
     ]
 
 
+# The API: adopted projects, the group's name and the project, never its people ---------------
+
+PROJECT_SCHEMA: JSON = {
+    "type": "object",
+    "required": ["id", "title", "group", "department", "initiative", "fiscal_year", "stage", "url"],
+    "properties": {
+        "id": {"type": "integer"},
+        "title": {"type": "string"},
+        "group": {"type": "string"},
+        "department": {"type": "string"},
+        "initiative": {"type": "integer"},
+        "fiscal_year": {"type": "integer"},
+        "stage": {"type": "string", "enum": ["adopted", "agreed", "completed", "evaluated"]},
+        "adopted_on": {"type": ["string", "null"], "format": "date"},
+        "city_contribution": {"type": ["integer", "null"]},
+        "url": {"type": "string"},
+    },
+}
+
+
+def api_projects() -> sa.Select[Any]:
+    return (
+        sa.select(Proposal)
+        .where(Proposal.stage.in_(ADOPTED_STAGES))
+        .order_by(Proposal.id)
+        .options(selectinload(Proposal.department), selectinload(Proposal.initiative))
+    )
+
+
+def api_project(proposal: Proposal) -> JSON:
+    return {
+        "id": proposal.id,
+        "title": proposal.title,
+        "group": proposal.group_name,
+        "department": proposal.department.code,
+        "initiative": proposal.initiative.number,
+        "fiscal_year": proposal.fiscal_year,
+        "stage": proposal.stage.value,
+        "adopted_on": to_jst(proposal.decided_at).date().isoformat()
+        if proposal.decided_at
+        else None,
+        "city_contribution": proposal.agreement_budget,
+        "url": public_url("proposals.project", proposal_id=proposal.id),
+    }
+
+
+def api_project_items(proposals: Sequence[Proposal]) -> list[JSON]:
+    return [api_project(proposal) for proposal in proposals]
+
+
+API_PROJECTS = ApiList(
+    path="/proposals",
+    operation_id="listProjects",
+    summary="Adopted collaboration projects (no personal data)",
+    schema_name="Project",
+    schema=PROJECT_SCHEMA,
+    query=api_projects,
+    serialize=api_project_items,
+)
+
+
 KIND = ActivityKind(
     key="proposals",
     label=_l("Collaboration proposals"),
@@ -114,4 +192,6 @@ KIND = ActivityKind(
     list_endpoint="proposals.index",
     order=40,
     attention=waiting,
+    api=[API_PROJECTS],
+    demo=load_demo,
 )

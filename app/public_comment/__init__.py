@@ -3,7 +3,6 @@
 from flask import Blueprint
 
 from app.core.activity import register
-from app.core.demo import register_demo
 from app.core.permissions import guard_blueprint, is_staff
 
 bp = Blueprint("public_comment", __name__, template_folder="templates")
@@ -17,7 +16,6 @@ staff_bp = guard_blueprint(
     is_staff,
 )
 
-from app.public_comment import activity, demo, staff_views, views  # noqa: E402,F401
+from app.public_comment import activity, staff_views, views  # noqa: E402,F401
 
 register(activity.KIND)
-register_demo(demo.load_demo)

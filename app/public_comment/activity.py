@@ -1,17 +1,34 @@
-"""Public comment's activity kind (its manifest, DESIGN.md §3): figures per initiative, all
-aggregates in SQL, its records and the cases staff should act on."""
+"""Public comment's activity kind, the module's manifest (DESIGN.md §3): figures per initiative,
+all aggregates in SQL, its records, the cases staff should act on, its API and its demo."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask import url_for
 from flask_babel import LazyString, gettext
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
-from app.core.activity import ActivityFilter, ActivityKind, ActivityRecord, Figures, Metric
+from app.core import clock
+from app.core.activity import (
+    JSON,
+    ActivityFilter,
+    ActivityKind,
+    ActivityRecord,
+    ApiItem,
+    ApiList,
+    Figures,
+    Metric,
+)
 from app.core.dispositions import DEFAULT_DISPOSITIONS, Disposition
 from app.core.i18n import current_language, to_jst
+from app.core.urls import public_url
 from app.extensions import db
+from app.public_comment.demo import load_demo
 from app.public_comment.models import (
     PUBLIC_STATUSES,
     CaseStatus,
@@ -148,7 +165,6 @@ def records(initiative_id: int, limit: int) -> list[ActivityRecord]:
 
 def attention(limit: int) -> list[ActivityRecord]:
     """Cases closed for more than RESULTS_OVERDUE_DAYS without published results."""
-    from datetime import timedelta
 
     from flask import current_app
     from flask_babel import gettext as _
@@ -174,6 +190,174 @@ def attention(limit: int) -> list[ActivityRecord]:
         )
         for case_id, title, closes_at in rows
     ]
+
+
+# The API: cases and their published results -------------------------------------------------
+
+CASE_SCHEMA: JSON = {
+    "type": "object",
+    "required": [
+        "id",
+        "title",
+        "phase",
+        "opens_at",
+        "closes_at",
+        "period_days",
+        "short_period_reason",
+        "initiative",
+        "department",
+        "fiscal_year",
+        "url",
+    ],
+    "properties": {
+        "id": {"type": "integer"},
+        "title": {"type": "string"},
+        "title_en": {"type": "string"},
+        "phase": {
+            "enum": ["upcoming", "open", "closed", "results_review", "published", "abandoned"]
+        },
+        "opens_at": {"type": "string", "format": "date-time"},
+        "closes_at": {"type": "string", "format": "date-time"},
+        "period_days": {
+            "type": "integer",
+            "description": "Days of the comment period in Japan dates, the opening day and "
+            "the closing day included (行政手続法 art. 39).",
+        },
+        "short_period_reason": {
+            "type": "string",
+            "description": "Why the period is under 30 days (art. 40); empty otherwise.",
+        },
+        "initiative": {"type": "integer"},
+        "department": {"type": "string"},
+        "ward": {"type": ["string", "null"]},
+        "fiscal_year": {"type": "integer"},
+        "url": {"type": "string"},
+    },
+}
+CASE_WITH_RESULTS_SCHEMA: JSON = {
+    "allOf": [
+        {"$ref": "#/components/schemas/Case"},
+        {
+            "type": "object",
+            "required": ["summary", "sections", "results"],
+            "properties": {
+                "sections": {"type": "array"},
+                "results": {"type": ["object", "null"]},
+            },
+        },
+    ]
+}
+
+
+def case_summary(case: CommentCase) -> JSON:
+    return {
+        "id": case.id,
+        "title": case.title,
+        "title_en": case.title_en or "",
+        "phase": case.phase_at(clock.now()).value,
+        "opens_at": case.opens_at.isoformat(),
+        "closes_at": case.closes_at.isoformat(),
+        # Counted as the law counts it (public_comment.models.period_days); under 30 days the
+        # published reason comes with it.
+        "period_days": case.period_days,
+        "short_period_reason": case.short_period_reason,
+        "initiative": case.initiative.number,
+        "department": case.department.code,
+        "ward": case.ward.code if case.ward else None,
+        "fiscal_year": case.fiscal_year,
+        "url": public_url("public_comment.case", case_id=case.id),
+    }
+
+
+def api_cases() -> sa.Select[Any]:
+    return (
+        sa.select(CommentCase)
+        .where(CommentCase.status.in_(PUBLIC_STATUSES))
+        .order_by(CommentCase.opens_at.desc(), CommentCase.id.desc())
+        .options(
+            selectinload(CommentCase.initiative),
+            selectinload(CommentCase.department),
+            selectinload(CommentCase.ward),
+        )
+    )
+
+
+def api_case(case_id: int) -> JSON | None:
+    """A public case with its sections and, once published, its results: the counts, the
+    summaries with the city's view, and the comments as published (redacted where they were)."""
+    from app.public_comment.services import results_figures
+
+    case = db.session.get(CommentCase, case_id)
+    if case is None or case.status not in PUBLIC_STATUSES:
+        return None
+    body = case_summary(case)
+    body.update(
+        summary=case.summary,
+        who_may_comment=case.who_may_comment,
+        sections=[{"id": s.id, "heading": s.heading, "body": s.body} for s in case.sections],
+        results=None,
+    )
+    if case.status == CaseStatus.PUBLISHED:
+        figures = results_figures(case.id)
+        summaries = db.session.scalars(
+            sa.select(OpinionSummary)
+            .where(OpinionSummary.case_id == case.id)
+            .order_by(OpinionSummary.position)
+            .options(selectinload(OpinionSummary.comments))
+        )
+        comments = db.session.execute(
+            sa.select(Comment.receipt_code, Comment.body, Comment.redacted_body)
+            .where(Comment.case_id == case.id, Comment.out_of_scope_reason == "")
+            .order_by(Comment.receipt_number)
+        )
+        body["results"] = {
+            "decision_date": case.decision_date.isoformat() if case.decision_date else None,
+            "published_at": case.published_at.isoformat() if case.published_at else None,
+            "changes": case.changes,
+            "counts": {
+                "comments": figures["comments"],
+                "people": figures["people"],
+                "by_category": {k.value: v for k, v in figures["by_category"].items()},
+                "by_channel": {k.value: v for k, v in figures["by_channel"].items()},
+                "by_disposition": {d.code: n for d, n in figures["by_disposition"]},
+            },
+            "summaries": [
+                {
+                    "summary": s.summary,
+                    "city_view": s.city_view,
+                    "disposition": s.disposition.code,
+                    "comments": len(s.comments),
+                }
+                for s in summaries
+            ],
+            "comments": [
+                {"receipt": code, "text": redacted if redacted is not None else text}
+                for code, text, redacted in comments
+            ],
+        }
+    return body
+
+
+def api_case_summaries(cases: Sequence[CommentCase]) -> list[JSON]:
+    return [case_summary(case) for case in cases]
+
+
+API_CASES = ApiList(
+    path="/public-comments",
+    operation_id="listPublicComments",
+    summary="Public comment cases",
+    schema_name="Case",
+    schema=CASE_SCHEMA,
+    query=api_cases,
+    serialize=api_case_summaries,
+    item=ApiItem(
+        parameter="case_id",
+        operation_id="getPublicComment",
+        summary="A public comment case with its published results",
+        schema=CASE_WITH_RESULTS_SCHEMA,
+        load=api_case,
+    ),
+)
 
 
 def _disposition_label(japanese: str, english: str) -> LazyString:
@@ -208,5 +392,7 @@ KIND = ActivityKind(
     list_endpoint="public_comment.index",
     order=10,
     attention=attention,
-    extra={"open_data": [("Atom", "public_comment.feed")]},
+    api=[API_CASES],
+    open_data=[("Atom", "public_comment.feed")],
+    demo=load_demo,
 )

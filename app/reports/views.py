@@ -247,12 +247,10 @@ def open_datasets() -> list[Dataset]:
             else None
         )
         links = [Distribution("HTML", url_for(kind.list_endpoint))]
-        links += [
-            Distribution(fmt, url_for(endpoint))
-            for fmt, endpoint in kind.extra.get("open_data", [])
-        ]
+        links += [Distribution(fmt, url_for(endpoint)) for fmt, endpoint in kind.open_data]
         datasets.append(Dataset(kind.key, kind.label, links, updated))
-        datasets += kind.extra.get("open_datasets", lambda: [])()
+        if kind.datasets is not None:
+            datasets += kind.datasets()
     return datasets
 
 
