@@ -101,7 +101,7 @@ def load_demo() -> None:
     )
     services.get_guidelines()
     departments = {d.code: d.id for d in db.session.scalars(sa.select(Department))}
-    today = services.today_jst()
+    today = clock.today()
     term_start = date(today.year - 1, 4, 1)
     councils: dict[str, Council] = {}
     person = 0

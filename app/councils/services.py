@@ -19,8 +19,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
-from app.core import audit
-from app.core.db import begin_write, utcnow
+from app.core import audit, clock, reviewers
+from app.core.db import begin_write
+from app.core.domain import DomainError
 from app.core.i18n import fiscal_year, to_jst
 from app.core.mail import queue_mail
 from app.core.receipts import format_receipt, next_receipt_number
@@ -108,16 +109,8 @@ MEETING_FIELDS = [
 ]
 
 
-class CouncilError(ValueError):
-    """A request the rules refuse; the message is shown to the person, `field` names the input."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
-
-
-def today_jst() -> date:
-    return to_jst(utcnow()).date()
+class CouncilError(DomainError):
+    """A request the council rules refuse (core.domain.DomainError)."""
 
 
 # Guidelines ------------------------------------------------------------------------------
@@ -370,7 +363,7 @@ def memberships_on(day: date) -> sa.ColumnElement[bool]:
 
 
 def current_members(council: Council, day: date | None = None) -> list[CouncilMember]:
-    day = day or today_jst()
+    day = day or clock.today()
     return list(
         db.session.scalars(
             sa.select(CouncilMember)
@@ -398,7 +391,7 @@ def save_meeting(
         values["observer_seats"] = 0
     created = meeting is None
     if meeting is None:
-        meeting = CouncilMeeting(council_id=council.id, noticed_at=utcnow())
+        meeting = CouncilMeeting(council_id=council.id, noticed_at=clock.now())
         db.session.add(meeting)
         before = None
     else:
@@ -431,7 +424,7 @@ def save_meeting(
 def publish_minutes(actor: Any, meeting: CouncilMeeting, minutes_ja: str, minutes_en: str) -> None:
     meeting.minutes_ja = minutes_ja
     meeting.minutes_en = minutes_en
-    meeting.minutes_published_at = utcnow()
+    meeting.minutes_published_at = clock.now()
     audit.record(actor, "councils.meeting.minutes", meeting, "published the minutes")
     db.session.commit()
 
@@ -476,7 +469,7 @@ def register_observer(
     if meeting.openness is MeetingOpenness.CLOSED or meeting.observer_seats <= 0:
         db.session.rollback()
         raise CouncilError(_("This meeting takes no observers."))
-    if meeting.starts_at <= utcnow():
+    if meeting.starts_at <= clock.now():
         db.session.rollback()
         raise CouncilError(_("Registration for this meeting has ended."))
     holds_seat = db.session.scalar(
@@ -552,22 +545,15 @@ def cancel_observer(registration_id: int) -> ObserverRegistration:
     if registration.cancelled_at is not None:
         db.session.rollback()
         raise CouncilError(_("This seat has already been cancelled."))
-    if meeting.starts_at <= utcnow():
+    if meeting.starts_at <= clock.now():
         db.session.rollback()
         raise CouncilError(_("The meeting has begun; the seat can no longer be cancelled."))
-    registration.cancelled_at = utcnow()
+    registration.cancelled_at = clock.now()
     db.session.commit()
     return registration
 
 
 # Recruitment calls ---------------------------------------------------------------------------
-
-
-def default_initiative_id() -> int:
-    initiative_id = councils_initiative_id()
-    if initiative_id is None:
-        raise CouncilError(_("Load the response table first: initiative 7 is missing."))
-    return initiative_id
 
 
 def call_warnings(call: RecruitmentCall) -> list[str]:
@@ -598,7 +584,11 @@ def save_call(
     # Staff choose the initiative a call fulfils; without a choice it is 7 (公募委員の登用促進),
     # or for a call being changed, the one it had.
     if not values.get("initiative_id"):
-        values["initiative_id"] = call.initiative_id if call else default_initiative_id()
+        values["initiative_id"] = (
+            call.initiative_id
+            if call
+            else plan_services.default_initiative_id(DEFAULT_INITIATIVE_NUMBER, CouncilError)
+        )
     if call is None:
         call = RecruitmentCall(council_id=council.id, department_id=council.department_id)
         db.session.add(call)
@@ -669,7 +659,7 @@ def submit_application(user: Any, call_id: int, **values: Any) -> Application:
     if call is None or not call.published:
         db.session.rollback()
         raise CouncilError(_("There is no such call."))
-    now = utcnow()
+    now = clock.now()
     if not call.is_open(now):
         db.session.rollback()
         raise CouncilError(_("This call is not open for applications."))
@@ -741,7 +731,7 @@ def withdraw_application(user: Any, application_id: int, reason: str) -> Applica
         raise CouncilError(_("This application can no longer be withdrawn."))
     before = audit.snapshot(application, ["status"])
     application.status = ApplicationStatus.WITHDRAWN
-    application.withdrawn_at = utcnow()
+    application.withdrawn_at = clock.now()
     application.withdrawn_reason = reason
     application.withdrawn_by_id = user.id
     audit.record(
@@ -774,16 +764,9 @@ def _mail_applicant(application: Application, kind: str) -> None:
 
 
 def assign_reviewer(actor: Any, call: RecruitmentCall, reviewer: Any) -> ReviewerAssignment:
-    existing = db.session.scalar(
-        sa.select(ReviewerAssignment).where(
-            ReviewerAssignment.call_id == call.id, ReviewerAssignment.reviewer_id == reviewer.id
-        )
-    )
-    if existing is not None:
-        return existing
-    assignment = ReviewerAssignment(call_id=call.id, reviewer_id=reviewer.id)
-    db.session.add(assignment)
-    db.session.flush()
+    assignment, new = reviewers.assign(ReviewerAssignment, call.id, reviewer.id)
+    if not new:
+        return assignment
     audit.record(
         actor, "councils.reviewer.assign", assignment, f"assigned reviewer to call {call.id}"
     )
@@ -798,15 +781,7 @@ def assign_reviewer(actor: Any, call: RecruitmentCall, reviewer: Any) -> Reviewe
 
 
 def is_assigned(reviewer: Any, call_id: int) -> bool:
-    return (
-        db.session.scalar(
-            sa.select(ReviewerAssignment.id).where(
-                ReviewerAssignment.call_id == call_id,
-                ReviewerAssignment.reviewer_id == reviewer.id,
-            )
-        )
-        is not None
-    )
+    return reviewers.is_assigned(ReviewerAssignment, reviewer.id, call_id)
 
 
 def reviewable_applications(call: RecruitmentCall) -> sa.Select[Any]:
@@ -894,13 +869,13 @@ def commit_lottery(actor: Any, call: RecruitmentCall, seed: str | None = None) -
     if locked.lottery_committed_at is not None or locked.lottery_drawn_at is not None:
         db.session.rollback()
         raise CouncilError(_("The lottery's pool and seed hash have already been published."))
-    if locked.closes_at > utcnow():
+    if locked.closes_at > clock.now():
         db.session.rollback()
         raise CouncilError(_("The lottery's pool is published after the call closes."))
     locked.lottery_pool = sorted(a.receipt_number for a in lottery_pool(locked))
     locked.lottery_seed = seed or secrets.token_hex(16)
     locked.lottery_seed_hash = sha256_hex(locked.lottery_seed)
-    locked.lottery_committed_at = utcnow()
+    locked.lottery_committed_at = clock.now()
     audit.record(
         actor,
         "councils.call.lottery_commit",
@@ -924,7 +899,7 @@ def draw_lottery(actor: Any, call: RecruitmentCall) -> list[str]:
         db.session.rollback()
         raise CouncilError(_("Publish the pool and the seed hash before the draw."))
     locked.lottery_order = lottery_order(locked.lottery_seed, locked.lottery_pool or [])
-    locked.lottery_drawn_at = utcnow()
+    locked.lottery_drawn_at = clock.now()
     audit.record(
         actor,
         "councils.call.lottery",
@@ -984,7 +959,7 @@ def select_applicants(
     applicant the outcome by e-mail."""
     if call.selected_at is not None:
         raise CouncilError(_("The selection for this call has already been made."))
-    if call.closes_at > utcnow():
+    if call.closes_at > clock.now():
         raise CouncilError(_("Applicants are selected after the call closes."))
     if call.selection_method.uses_lottery and call.lottery_drawn_at is None:
         raise CouncilError(_("Draw the lottery first."))
@@ -1019,7 +994,7 @@ def select_applicants(
             )
         else:
             application.status = ApplicationStatus.NOT_SELECTED
-    call.selected_at = utcnow()
+    call.selected_at = clock.now()
     audit.record(
         actor,
         "councils.call.select",
@@ -1158,7 +1133,7 @@ def over_consecutive_terms(
 def dashboard(day: date | None = None) -> Dashboard:
     """The oversight figures for 行政経営課, computed in SQL with GROUP BY on the members who
     hold a seat on `day`. Women share = members recorded as female / all current members."""
-    day = day or today_jst()
+    day = day or clock.today()
     guidelines = get_guidelines()
     is_public = sa.case((CouncilMember.category == MemberCategory.PUBLIC, 1), else_=0)
     is_woman = sa.case((CouncilMember.gender == Gender.FEMALE, 1), else_=0)
@@ -1245,7 +1220,7 @@ def dashboard(day: date | None = None) -> Dashboard:
         .options(selectinload(RecruitmentCall.council))
         .order_by(RecruitmentCall.closes_at.desc())
     ).all()
-    now = utcnow()
+    now = clock.now()
     return Dashboard(
         day=day,
         rows=rows,
@@ -1301,9 +1276,7 @@ def councils_initiative_id() -> int | None:
     """Initiative 7 (審議会への公募委員の登用促進) of the current plan, the initiative of opening
     councils to citizens: a new call's default, and the one council meeting observers count
     under. None before the response table is loaded."""
-    plan = plan_services.current_plan()
-    initiative = plan and plan_services.get_initiative(plan, DEFAULT_INITIATIVE_NUMBER)
-    return initiative.id if initiative else None
+    return plan_services.initiative_id(DEFAULT_INITIATIVE_NUMBER)
 
 
 def end_of_day(day: date) -> datetime:

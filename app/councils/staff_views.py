@@ -123,7 +123,7 @@ def council(council_id: int) -> ResponseReturnValue:
         calls=calls,
         member_form=MemberForm(prefix="member"),
         end_form=EndMembershipForm(prefix="end"),
-        today=services.today_jst(),
+        today=clock.today(),
     )
 
 

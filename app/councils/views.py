@@ -53,7 +53,7 @@ def index() -> ResponseReturnValue:
     calls = services.public_calls(initiative.id if initiative else None)
     return render_template(
         "councils/index.html",
-        councils=services.councils_with_counts(services.today_jst()),
+        councils=services.councils_with_counts(clock.today()),
         open_calls=[c for c in calls if c.closes_at >= now],
         closed_calls=[c for c in calls if c.closes_at < now],
         initiative=initiative,

@@ -11,9 +11,11 @@ from typing import Any
 import jsonschema
 import sqlalchemy as sa
 from flask import abort
+from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from app.core import audit
+from app.core.domain import DomainError
 from app.core.urls import query_int
 from app.extensions import db
 from app.plan.models import (
@@ -91,6 +93,28 @@ def get_initiative(plan: Plan, number: int) -> Initiative | None:
     return db.session.scalar(
         sa.select(Initiative).where(Initiative.plan_id == plan.id, Initiative.number == number)
     )
+
+
+def initiative_id(number: int) -> int | None:
+    """The id of initiative `number` in the current plan (one statement), None before the
+    response table is loaded: where a module's records go unless staff choose otherwise."""
+    return db.session.scalar(
+        sa.select(Initiative.id)
+        .join(Plan, Plan.id == Initiative.plan_id)
+        .where(Initiative.number == number)
+        .order_by(Plan.fiscal_year.desc(), Plan.id.desc())
+        .limit(1)
+    )
+
+
+def default_initiative_id(number: int, refusal: type[DomainError] = DomainError) -> int:
+    """The id of initiative `number` in the current plan, for a record that must name one
+    (initiative 7 for councils, 17 for proposals); before the response table is loaded, the
+    module's own `refusal` says so, so its views show it like any other refusal."""
+    found = initiative_id(number)
+    if found is None:
+        raise refusal(_("The response table has no initiative %(number)s.", number=number))
+    return found
 
 
 def get_initiative_with_actions(plan: Plan, number: int) -> Initiative | None:

@@ -101,7 +101,7 @@ def load_demo() -> None:
         return
     departments = {d.code: d.id for d in db.session.scalars(sa.select(Department))}
     now = clock.now()
-    initiative_id = services.default_initiative_id()
+    initiative_id = services.collaboration_initiative_id()
     common = {
         "initiative_id": initiative_id,
         "department_id": departments["shimin-kyodo"],

@@ -15,9 +15,10 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from app.core import audit, clock
+from app.core import audit, clock, reviewers
 from app.core.activity import ActivityFilter
 from app.core.db import begin_write
+from app.core.domain import DomainError
 from app.core.i18n import (
     current_language,
     fiscal_year,
@@ -30,6 +31,7 @@ from app.core.mail import queue_mail
 from app.core.receipts import format_receipt, next_receipt_number
 from app.core.urls import public_url
 from app.extensions import db
+from app.plan import services as plan_services
 from app.proposals.models import (
     ADOPTED_STAGES,
     ELIGIBILITY_LABELS,
@@ -66,23 +68,13 @@ CALL_FIELDS = [
 COLLABORATION_INITIATIVE = 17
 
 
-class ProposalError(ValueError):
-    """A refusal with a message fit for the page, and the form field it concerns."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+class ProposalError(DomainError):
+    """A request the proposal rules refuse (core.domain.DomainError)."""
 
 
-def default_initiative_id() -> int:
-    """Initiative 17 (協働提案制度の研究、構築) of the current plan."""
-    from app.plan import services as plan_services
-
-    plan = plan_services.current_plan()
-    initiative = plan and plan_services.get_initiative(plan, COLLABORATION_INITIATIVE)
-    if initiative is None:
-        raise ProposalError(_("The response table has no initiative 17."))
-    return initiative.id
+def collaboration_initiative_id() -> int:
+    """Initiative 17 (協働提案制度の研究、構築) of the current plan: a new call's default."""
+    return plan_services.default_initiative_id(COLLABORATION_INITIATIVE, ProposalError)
 
 
 # Calls ------------------------------------------------------------------------------------
@@ -463,31 +455,16 @@ def record_division_opinion(actor: Any, proposal: Proposal, feasible: bool, opin
 
 
 def assign_reviewer(actor: Any, call: ProposalCall, reviewer: Any) -> ProposalReviewer:
-    existing = db.session.scalar(
-        sa.select(ProposalReviewer).where(
-            ProposalReviewer.call_id == call.id, ProposalReviewer.reviewer_id == reviewer.id
-        )
-    )
-    if existing is not None:
-        return existing
-    assignment = ProposalReviewer(call_id=call.id, reviewer_id=reviewer.id)
-    db.session.add(assignment)
-    db.session.flush()
+    assignment, new = reviewers.assign(ProposalReviewer, call.id, reviewer.id)
+    if not new:
+        return assignment
     audit.record(actor, "proposals.reviewer.assign", assignment, f"reviewer for call {call.id}")
     db.session.commit()
     return assignment
 
 
 def is_assigned(reviewer: Any, call_id: int) -> bool:
-    return (
-        db.session.scalar(
-            sa.select(ProposalReviewer.id).where(
-                ProposalReviewer.call_id == call_id,
-                ProposalReviewer.reviewer_id == reviewer.id,
-            )
-        )
-        is not None
-    )
+    return reviewers.is_assigned(ProposalReviewer, reviewer.id, call_id)
 
 
 def weighted_total(criteria: Sequence[dict[str, Any]], points: Sequence[int]) -> float:
@@ -623,9 +600,10 @@ def _reject(actor: Any, proposal: Proposal, reason: str) -> None:
 
 def schedule_presentation(actor: Any, call: ProposalCall, **values: Any) -> Any:
     """The public presentation (公開プレゼンテーション) is a consultations session: citizens find
-    it in the calendar and register for it like any other gathering."""
+    it in the calendar and register for it like any other gathering. The call's sessions are in
+    one consultation, made with the first and linked to the call by id."""
     from app.consultations import services as consultations
-    from app.consultations.models import Consultation, ConsultationKind
+    from app.consultations.models import ConsultationKind
 
     if values["starts_at"] <= call.closes_at:
         # The groups present what they submitted: the presentation follows the closing.
@@ -636,18 +614,12 @@ def schedule_presentation(actor: Any, call: ProposalCall, **values: Any) -> Any:
             ),
             "date",
         )
-    consultations.ensure_default_kinds()
-    kind_id = db.session.scalar(
-        sa.select(ConsultationKind.id).where(ConsultationKind.code == "presentation")
-    )
-    programme = db.session.scalar(
-        sa.select(Consultation).where(
-            Consultation.kind_id == kind_id,
-            Consultation.initiative_id == call.initiative_id,
-            Consultation.title_ja == f"{call.title_ja} 公開プレゼンテーション",
-        )
-    )
+    programme = call.presentation_consultation
     if programme is None:
+        consultations.ensure_default_kinds()
+        kind_id = db.session.scalar(
+            sa.select(ConsultationKind.id).where(ConsultationKind.code == "presentation")
+        )
         programme = consultations.create_consultation(
             actor,
             kind_id=kind_id,
@@ -661,6 +633,10 @@ def schedule_presentation(actor: Any, call: ProposalCall, **values: Any) -> Any:
             initiative_id=call.initiative_id,
             department_id=call.department_id,
         )
+        # Linked at once: a session refused below is scheduled again in the same programme.
+        call = db.session.get(ProposalCall, call.id)
+        call.presentation_consultation_id = programme.id
+        db.session.commit()
     try:
         session = consultations.schedule_session(actor, programme, **values)
     except consultations.ConsultationError as error:

@@ -118,7 +118,7 @@ def _call_form(form: CallForm, item: ProposalCall | None) -> ResponseReturnValue
             form.criteria_text.data = format_criteria(item.criteria)
         else:
             form.criteria_text.data = format_criteria(default_criteria())
-            form.initiative_id.data = services.default_initiative_id()
+            form.initiative_id.data = services.collaboration_initiative_id()
             if current_user.department_id:
                 form.department_id.data = current_user.department_id
     if not form.validate_on_submit():

@@ -39,7 +39,7 @@ def create_call(app: Any, **overrides: Any) -> int:
             "closes_at": now + timedelta(days=30),
             "max_contribution": 1_000_000,
             "criteria": default_criteria(),
-            "initiative_id": services.default_initiative_id(),
+            "initiative_id": services.collaboration_initiative_id(),
             "department_id": department_id("shimin-kyodo"),
         }
         values.update(overrides)

@@ -233,7 +233,8 @@ def test_submission_only_inside_the_window(app, plan, make_user, no_rate_limit, 
         consultation_opens_at=None,
         consultation_closes_at=None,
     )
-    client = client_for(app, make_user("citizen").email)
+    citizen = make_user("citizen")
+    client = client_for(app, citizen.email)
     url = f"/proposals/calls/{call_id}/new"
     post_form(client, url, url, proposal_form(app))  # a draft may be kept before the window
     (proposal_id,) = proposal_ids(app)
@@ -248,8 +249,11 @@ def test_submission_only_inside_the_window(app, plan, make_user, no_rate_limit, 
         proposal = db.session.get(Proposal, proposal_id)
         assert proposal.stage.value == "draft" and proposal.receipt_number is None
 
-    # After the window: refused, and still a draft with no number.
+    # After the window: refused, and still a draft with no number. Ten days on, the login of
+    # the first visit has ended like every login (on the same clock), so the group logs in again.
     monkeypatch.setattr(clock, "now", lambda: now + timedelta(days=10))
+    client = client_for(app, citizen.email)
+    token = csrf_from(client.get(mine).text)
     client.post(f"{mine}/submit", data={"csrf_token": token, "confirmed": "y"})
     page = client.get(mine).text
     assert "に終了しました。" in page or "この募集は終了しました。" in page
