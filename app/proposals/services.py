@@ -600,10 +600,9 @@ def _reject(actor: Any, proposal: Proposal, reason: str) -> None:
 
 def schedule_presentation(actor: Any, call: ProposalCall, **values: Any) -> Any:
     """The public presentation (公開プレゼンテーション) is a consultations session: citizens find
-    it in the calendar and register for it like any other gathering. The call's sessions are in
-    one consultation, made with the first and linked to the call by id."""
+    it in the calendar and register for it like any other gathering."""
     from app.consultations import services as consultations
-    from app.consultations.models import ConsultationKind
+    from app.consultations.models import Consultation, ConsultationKind
 
     if values["starts_at"] <= call.closes_at:
         # The groups present what they submitted: the presentation follows the closing.
@@ -614,12 +613,18 @@ def schedule_presentation(actor: Any, call: ProposalCall, **values: Any) -> Any:
             ),
             "date",
         )
-    programme = call.presentation_consultation
-    if programme is None:
-        consultations.ensure_default_kinds()
-        kind_id = db.session.scalar(
-            sa.select(ConsultationKind.id).where(ConsultationKind.code == "presentation")
+    consultations.ensure_default_kinds()
+    kind_id = db.session.scalar(
+        sa.select(ConsultationKind.id).where(ConsultationKind.code == "presentation")
+    )
+    programme = db.session.scalar(
+        sa.select(Consultation).where(
+            Consultation.kind_id == kind_id,
+            Consultation.initiative_id == call.initiative_id,
+            Consultation.title_ja == f"{call.title_ja} 公開プレゼンテーション",
         )
+    )
+    if programme is None:
         programme = consultations.create_consultation(
             actor,
             kind_id=kind_id,
@@ -633,10 +638,6 @@ def schedule_presentation(actor: Any, call: ProposalCall, **values: Any) -> Any:
             initiative_id=call.initiative_id,
             department_id=call.department_id,
         )
-        # Linked at once: a session refused below is scheduled again in the same programme.
-        call = db.session.get(ProposalCall, call.id)
-        call.presentation_consultation_id = programme.id
-        db.session.commit()
     try:
         session = consultations.schedule_session(actor, programme, **values)
     except consultations.ConsultationError as error:
