@@ -25,7 +25,7 @@ from app.extensions import db
 
 if TYPE_CHECKING:
     from app.accounts.models import User
-    from app.consultations.models import Session
+    from app.consultations.models import Consultation, Session
     from app.core.uploads import StoredFile
     from app.plan.models import Department, Initiative
 
@@ -170,6 +170,11 @@ class ProposalCall(Localized, FulfilsInitiative, TimestampMixin, db.Model):
     presentation_session_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("consultation_session.id")
     )
+    # The consultation that holds the call's public presentations, linked by id: renaming the
+    # call or the consultation keeps the link (it used to be found by its Japanese title).
+    presentation_consultation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("consultation.id")
+    )
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
 
     department: Mapped[Department] = relationship()
@@ -177,6 +182,7 @@ class ProposalCall(Localized, FulfilsInitiative, TimestampMixin, db.Model):
     themes: Mapped[list[CallTheme]] = relationship(back_populates="call", order_by="CallTheme.id")
     proposals: Mapped[list[Proposal]] = relationship(back_populates="call")
     presentation: Mapped[Session | None] = relationship()
+    presentation_consultation: Mapped[Consultation | None] = relationship()
 
     @property
     def receipt_prefix(self) -> str:

@@ -600,9 +600,10 @@ def _reject(actor: Any, proposal: Proposal, reason: str) -> None:
 
 def schedule_presentation(actor: Any, call: ProposalCall, **values: Any) -> Any:
     """The public presentation (公開プレゼンテーション) is a consultations session: citizens find
-    it in the calendar and register for it like any other gathering."""
+    it in the calendar and register for it like any other gathering. The call's sessions are in
+    one consultation, made with the first and linked to the call by id."""
     from app.consultations import services as consultations
-    from app.consultations.models import Consultation, ConsultationKind
+    from app.consultations.models import ConsultationKind
 
     if values["starts_at"] <= call.closes_at:
         # The groups present what they submitted: the presentation follows the closing.
@@ -613,18 +614,12 @@ def schedule_presentation(actor: Any, call: ProposalCall, **values: Any) -> Any:
             ),
             "date",
         )
-    consultations.ensure_default_kinds()
-    kind_id = db.session.scalar(
-        sa.select(ConsultationKind.id).where(ConsultationKind.code == "presentation")
-    )
-    programme = db.session.scalar(
-        sa.select(Consultation).where(
-            Consultation.kind_id == kind_id,
-            Consultation.initiative_id == call.initiative_id,
-            Consultation.title_ja == f"{call.title_ja} 公開プレゼンテーション",
-        )
-    )
+    programme = call.presentation_consultation
     if programme is None:
+        consultations.ensure_default_kinds()
+        kind_id = db.session.scalar(
+            sa.select(ConsultationKind.id).where(ConsultationKind.code == "presentation")
+        )
         programme = consultations.create_consultation(
             actor,
             kind_id=kind_id,
@@ -638,6 +633,10 @@ def schedule_presentation(actor: Any, call: ProposalCall, **values: Any) -> Any:
             initiative_id=call.initiative_id,
             department_id=call.department_id,
         )
+        # Linked at once: a session refused below is scheduled again in the same programme.
+        call = db.session.get(ProposalCall, call.id)
+        call.presentation_consultation_id = programme.id
+        db.session.commit()
     try:
         session = consultations.schedule_session(actor, programme, **values)
     except consultations.ConsultationError as error:
