@@ -18,9 +18,15 @@
 
   // The label (or the legend of the group) is what the person reads first: bring it into view,
   // then focus the control without scrolling it to the top edge again.
-  function landOn(control) {
-    var group = control.closest("fieldset");
+  function landOn(target) {
+    var control = target;
     var heading = null;
+    // A group's own error (a budget table's total) links to its fieldset: land on its first field.
+    if (target.tagName === "FIELDSET") {
+      heading = target.querySelector("legend");
+      control = target.querySelector("input:not([type=hidden]), select, textarea") || target;
+    }
+    var group = control.closest("fieldset");
     if ((control.type === "radio" || control.type === "checkbox") && group) {
       heading = group.querySelector("legend");
     }
