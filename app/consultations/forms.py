@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from datetime import time
 from typing import Any
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -27,8 +29,10 @@ from wtforms.validators import (
     Regexp,
 )
 
-from app.consultations.models import ACCOMMODATION_LABELS, AUDIENCE_LABELS
+from app.consultations.models import ACCOMMODATION_LABELS, AUDIENCE_LABELS, Venue
 from app.core.forms import CheckboxesField, Form, HoneypotMixin, choices, clean_text
+from app.core.i18n import jst_to_utc
+from app.extensions import db
 
 # A Japanese telephone number as the city prints it: digits in groups joined by hyphens.
 PHONE_PATTERN = r"^0[0-9]{1,4}(-?[0-9]{1,4}){1,2}$"
@@ -165,6 +169,37 @@ class SessionForm(Form):
         description=_l("Registration closes at the end of this day (JST)."),
     )
     accommodations = CheckboxesField(_l("Support offered"), choices=[], validate_choice=True)
+
+    def offer_choices(self) -> None:
+        """The active venues and the support that can be offered, for this form's selects
+        (consultations' sessions and proposals' public presentation)."""
+        venues = db.session.scalars(
+            sa.select(Venue).where(Venue.active.is_(True)).order_by(Venue.ward_id, Venue.id)
+        )
+        self.venue_id.choices = choices(
+            [(0, _l("None (online)")), *((v.id, f"{v.tr('name')} ({v.capacity})") for v in venues)]
+        )
+        self.accommodations.choices = accommodation_choices()
+
+    def session_values(self) -> dict[str, Any]:
+        """The values for services.schedule_session and move_session, read as Japan time."""
+        day = self.date.data
+        opens = self.registration_opens_date.data
+        closes = self.registration_closes_date.data
+        return {
+            "title_ja": self.title_ja.data or "",
+            "title_en": self.title_en.data or "",
+            "starts_at": jst_to_utc(day, self.start_time.data),
+            "ends_at": jst_to_utc(day, self.end_time.data),
+            "venue_id": self.venue_id.data or None,
+            "online_url": self.online_url.data or "",
+            "capacity": self.capacity.data,
+            "registration_required": bool(self.registration_required.data),
+            "registration_opens_at": jst_to_utc(opens, time()) if opens else None,
+            # Inclusive to the end of the day shown on the page.
+            "registration_closes_at": jst_to_utc(closes, time(23, 59, 59)) if closes else None,
+            "accommodations": list(self.accommodations.data or []),
+        }
 
 
 class SessionCancelForm(Form):

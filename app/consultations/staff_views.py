@@ -27,7 +27,6 @@ from app.consultations.forms import (
     SessionCancelForm,
     SessionForm,
     VenueForm,
-    accommodation_choices,
 )
 from app.consultations.models import (
     Audience,
@@ -44,7 +43,7 @@ from app.consultations.permissions import can_advise, can_manage, can_see_person
 from app.core import clock
 from app.core.dispositions import active_dispositions
 from app.core.forms import choices, show_error
-from app.core.i18n import JST, jst_to_utc, to_jst
+from app.core.i18n import JST, to_jst
 from app.core.permissions import is_admin
 from app.core.urls import query_date, query_int
 from app.extensions import db
@@ -192,40 +191,8 @@ def add_advice(consultation_id: int) -> ResponseReturnValue:
 # Sessions ---------------------------------------------------------------------------------
 
 
-def prepare_session_form(form: SessionForm) -> None:
-    """Venue and support choices for a session form (also the proposals presentation)."""
-    venues = db.session.scalars(
-        sa.select(Venue).where(Venue.active.is_(True)).order_by(Venue.ward_id, Venue.id)
-    )
-    form.venue_id.choices = choices(
-        [(0, _("None (online)")), *((v.id, f"{v.tr('name')} ({v.capacity})") for v in venues)]
-    )
-    form.accommodations.choices = accommodation_choices()
-
-
-def session_values(form: SessionForm) -> dict[str, Any]:
-    """A session form's values for services.schedule_session, read as Japan time."""
-    day = form.date.data
-    opens = form.registration_opens_date.data
-    closes = form.registration_closes_date.data
-    return {
-        "title_ja": form.title_ja.data or "",
-        "title_en": form.title_en.data or "",
-        "starts_at": jst_to_utc(day, form.start_time.data),
-        "ends_at": jst_to_utc(day, form.end_time.data),
-        "venue_id": form.venue_id.data or None,
-        "online_url": form.online_url.data or "",
-        "capacity": form.capacity.data,
-        "registration_required": bool(form.registration_required.data),
-        "registration_opens_at": jst_to_utc(opens, time()) if opens else None,
-        # Inclusive to the end of the day shown on the page.
-        "registration_closes_at": jst_to_utc(closes, time(23, 59, 59)) if closes else None,
-        "accommodations": list(form.accommodations.data or []),
-    }
-
-
 def _save_session(form: SessionForm, consultation: Consultation, item: Session | None) -> bool:
-    values = session_values(form)
+    values = form.session_values()
     department_id = consultation.department_id
     try:
         if item is None:
@@ -256,7 +223,7 @@ def new_session(consultation_id: int) -> ResponseReturnValue:
     item = _consultation(consultation_id)
     _require_manage(item.department_id)
     form = SessionForm()
-    prepare_session_form(form)
+    form.offer_choices()
     if form.validate_on_submit() and _save_session(form, item, None):
         return redirect(url_for("consultations_staff.consultation", consultation_id=item.id))
     return render_template(
@@ -270,7 +237,7 @@ def edit_session(session_id: int) -> ResponseReturnValue:
     consultation_item = item.consultation
     _require_manage(consultation_item.department_id)
     form = SessionForm(obj=item)
-    prepare_session_form(form)
+    form.offer_choices()
     if request.method == "GET":
         starts, ends = to_jst(item.starts_at), to_jst(item.ends_at)
         form.date.data, form.start_time.data, form.end_time.data = (

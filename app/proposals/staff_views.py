@@ -15,7 +15,6 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
 from app.consultations.forms import SessionForm
-from app.consultations.staff_views import prepare_session_form, session_values
 from app.core import clock
 from app.core.forms import choices, show_error
 from app.core.i18n import form_to_utc, utc_to_form
@@ -188,7 +187,7 @@ def _call_page(item: ProposalCall, session_form: SessionForm | None = None) -> s
     reviewer_form.reviewer_id.choices = choices((u.id, u.display_name) for u in reviewers)
     if session_form is None:
         session_form = SessionForm(formdata=None)
-        prepare_session_form(session_form)
+        session_form.offer_choices()
     assigned = db.session.scalars(
         sa.select(ProposalReviewer)
         .where(ProposalReviewer.call_id == item.id)
@@ -255,11 +254,11 @@ def presentation(call_id: int) -> ResponseReturnValue:
     _require_scheme()
     item = _call(call_id)
     form = SessionForm()
-    prepare_session_form(form)
+    form.offer_choices()
     if not form.validate_on_submit():
         return _call_page(item, form)
     try:
-        services.schedule_presentation(current_user, item, **session_values(form))
+        services.schedule_presentation(current_user, item, **form.session_values())
     except services.ProposalError as error:
         db.session.rollback()
         show_error(form, error)
