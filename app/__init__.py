@@ -97,7 +97,8 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    # Import order is registration order for activity kinds, which sets their column order.
+    # Importing a domain module registers its activity kind; ActivityKind.order, not the import
+    # order, sets the kinds' column order (and the order of their demo records).
     from app import (
         accounts,
         api,
