@@ -29,10 +29,6 @@ class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
     """Timezone-aware UTC datetimes on every backend.
 
