@@ -18,7 +18,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from app.consultations.demo import load_demo
 from app.consultations.models import (
     Advice,
+    Audience,
     Consultation,
+    ConsultationKind,
     Opinion,
     Registration,
     RegistrationStatus,
@@ -35,7 +37,7 @@ from app.core.activity import (
     Figures,
     Metric,
 )
-from app.core.i18n import to_jst
+from app.core.i18n import current_language, format_datetime, to_jst
 from app.core.opendata import Dataset, Distribution
 from app.core.urls import public_url
 from app.extensions import db
@@ -172,6 +174,77 @@ def records(initiative_id: int, limit: int) -> list[ActivityRecord]:
                 day=to_jst(session.starts_at).date(),
                 status=status,
                 updated=session.updated_at,
+            )
+        )
+    return result
+
+
+def open_now(limit: int) -> list[ActivityRecord]:
+    """Upcoming public sessions a resident can still join, the soonest first (the home page):
+    those open for registration with places left, and those needing none. One statement, the
+    places taken counted in a subquery."""
+    now = clock.now()
+    taken = (
+        sa.select(sa.func.coalesce(sa.func.sum(Registration.party_size), 0))
+        .where(
+            Registration.session_id == Session.id,
+            Registration.status == RegistrationStatus.CONFIRMED,
+        )
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        sa.select(
+            Session.id,
+            Session.title_ja,
+            Session.title_en,
+            Consultation.title_ja,
+            Consultation.title_en,
+            Session.starts_at,
+            Session.capacity,
+            Session.registration_required,
+            taken,
+        )
+        .join(Consultation, Session.consultation_id == Consultation.id)
+        .join(ConsultationKind, Consultation.kind_id == ConsultationKind.id)
+        .where(
+            Session.cancelled_at.is_(None),
+            Session.starts_at > now,
+            ConsultationKind.audience != Audience.STAFF,
+            sa.or_(
+                Session.registration_required.is_(False),
+                sa.and_(
+                    sa.or_(
+                        Session.registration_opens_at.is_(None),
+                        Session.registration_opens_at <= now,
+                    ),
+                    sa.or_(
+                        Session.registration_closes_at.is_(None),
+                        Session.registration_closes_at >= now,
+                    ),
+                    taken < Session.capacity,
+                ),
+            ),
+        )
+        .order_by(Session.starts_at, Session.id)
+        .limit(limit)
+    )
+    english = current_language() == "en"
+    result = []
+    for row in rows:
+        sid, own_ja, own_en, base_ja, base_en, starts_at, capacity, required, seats = row
+        own = (own_en or own_ja) if english else own_ja
+        base = (base_en or base_ja) if english else base_ja
+        places = (
+            _("%(free)s of %(capacity)s free", free=capacity - seats, capacity=capacity)
+            if required
+            else _("No registration needed")
+        )
+        result.append(
+            ActivityRecord(
+                title=f"{base} {own}" if own else base,
+                url=url_for("consultations.session", session_id=sid),
+                day=to_jst(starts_at).date(),
+                status=_("%(label)s: %(text)s", label=format_datetime(starts_at), text=places),
             )
         )
     return result
@@ -351,6 +424,7 @@ KIND = ActivityKind(
     list_endpoint="consultations.index",
     order=20,
     attention=attention,
+    open_now=open_now,
     api=[API_SESSIONS],
     datasets=open_datasets,
     demo=load_demo,

@@ -16,10 +16,11 @@ from datetime import date, datetime, time
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext, ngettext
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from app.core import clock
-from app.core.i18n import fiscal_year_bounds, jst_to_utc
+from app.core.i18n import fiscal_year_bounds, format_date, jst_to_utc, to_jst
 from app.core.opendata import Dataset
 from app.extensions import cache
 
@@ -162,6 +163,10 @@ class ActivityKind:
     # attention(limit) -> things staff should act on (the staff dashboard), e.g. cases closed
     # without results; each an ActivityRecord whose status says why.
     attention: Callable[[int], list[ActivityRecord]] | None = None
+    # open_now(limit) -> what a resident can take part in now (the home page's first section),
+    # soonest deadline or date first, in one statement; each an ActivityRecord whose day is the
+    # deadline or next date and whose status says how long or how many places are left.
+    open_now: Callable[[int], list[ActivityRecord]] | None = None
     # What the kind serves in the read-only API, each list with its OpenAPI fragment.
     api: Sequence[ApiList] = ()
     # /open-data lists every kind as a dataset (its list page, dated by the model's updated_at);
@@ -254,6 +259,26 @@ def headline_counts(flt: ActivityFilter | None = None) -> dict[int, dict[str, in
         for initiative_id, values in figures.items():
             result.setdefault(initiative_id, {})[key] = int(values.get(metric, 0))
     return result
+
+
+def open_now(limit: int) -> list[tuple[ActivityKind, list[ActivityRecord]]]:
+    """What a resident can take part in now, kind by kind, at most `limit` of each (the home
+    page's first section): one statement per kind that offers anything."""
+    return [(kind, kind.open_now(limit)) for kind in kinds() if kind.open_now is not None]
+
+
+def time_left(closes_at: datetime) -> str:
+    """Until when a call or a comment period is open and how many days remain, counted in the
+    city's calendar like a comment period (0 on the closing day): 「令和8年(2026年)12月20日(日)
+    まで。残り12日です。」, "Until 20 Dec 2026. 12 days left." """
+    last_day = to_jst(closes_at).date()
+    days = (last_day - clock.today()).days
+    left = (
+        ngettext("%(num)d day left.", "%(num)d days left.", days)
+        if days >= 1
+        else gettext("Closes today.")
+    )
+    return gettext("Until %(date)s. %(left)s", date=format_date(last_day), left=left)
 
 
 def newest_records(initiative_id: int, limit: int) -> list[DatedRecord]:

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.core import clock
 from app.core.activity import (
@@ -22,6 +22,7 @@ from app.core.activity import (
     ActivityRecord,
     ApiList,
     Metric,
+    time_left,
 )
 from app.core.i18n import to_jst
 from app.core.urls import public_url
@@ -149,6 +150,32 @@ def records(initiative_id: int, limit: int) -> list[ActivityRecord]:
     ]
 
 
+def open_now(limit: int) -> list[ActivityRecord]:
+    """Recruitment calls open for applications now, the soonest to close first (the home
+    page): one statement, the council joined."""
+    now = clock.now()
+    calls = db.session.scalars(
+        sa.select(RecruitmentCall)
+        .where(
+            RecruitmentCall.published.is_(True),
+            RecruitmentCall.opens_at <= now,
+            RecruitmentCall.closes_at >= now,
+        )
+        .options(joinedload(RecruitmentCall.council))
+        .order_by(RecruitmentCall.closes_at, RecruitmentCall.id)
+        .limit(limit)
+    ).all()
+    return [
+        ActivityRecord(
+            title=_("%(label)s: %(text)s", label=c.council.tr("name"), text=c.tr("title")),
+            url=url_for("councils.call", call_id=c.id),
+            day=to_jst(c.closes_at).date(),
+            status=time_left(c.closes_at),
+        )
+        for c in calls
+    ]
+
+
 def under_target(limit: int) -> list[ActivityRecord]:
     """Councils with fewer serving public members than their target (one statement)."""
     today = clock.today()
@@ -269,6 +296,7 @@ KIND = ActivityKind(
     list_endpoint="councils.index",
     order=30,
     attention=under_target,
+    open_now=open_now,
     api=[API_COUNCILS],
     demo=load_demo,
 )

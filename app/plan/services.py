@@ -75,6 +75,32 @@ def load_table(plan: Plan) -> list[Category]:
     )
 
 
+def latest_progress(fiscal_years: tuple[int, ...]) -> dict[int, ActionProgress]:
+    """Each action's latest progress up to the last chosen year: one statement."""
+    ranked = sa.select(
+        ActionProgress.id,
+        sa.func.row_number()
+        .over(
+            partition_by=ActionProgress.action_id,
+            order_by=(
+                ActionProgress.fiscal_year.desc(),
+                ActionProgress.recorded_on.desc(),
+                ActionProgress.id.desc(),
+            ),
+        )
+        .label("rank"),
+    )
+    if fiscal_years:
+        ranked = ranked.where(ActionProgress.fiscal_year <= max(fiscal_years))
+    ranked = ranked.subquery()
+    rows = db.session.scalars(
+        sa.select(ActionProgress)
+        .join(ranked, ranked.c.id == ActionProgress.id)
+        .where(ranked.c.rank == 1)
+    )
+    return {p.action_id: p for p in rows}
+
+
 def initiative_from_query() -> Initiative | None:
     """The initiative a list page is narrowed to by `?initiative=<number>` (the registry's list
     links); None without one, 404 for a number the current plan does not have."""

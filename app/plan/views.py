@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from functools import partial
 from typing import Any
 
@@ -14,11 +15,21 @@ from app.core.feeds import AtomEntry, atom_response, feed_url, public_path
 from app.core.i18n import format_date, join_list
 from app.core.urls import public_url
 from app.plan import bp, services
-from app.plan.models import Plan
+from app.plan.models import ActionProgress, Initiative, Plan, ProgressStatus
 
 # Entries in an initiative's feed: the newest of every kind together, as feed readers keep
 # what they have seen before.
 FEED_LENGTH = 50
+# What the home page offers to take part in now, of each kind: the soonest few, then a link to
+# the kind's list.
+OPEN_NOW_PER_KIND = 3
+# The home page names its actions' states in this order, the most advanced first.
+STATUS_ORDER = (
+    ProgressStatus.DONE,
+    ProgressStatus.CONTINUING,
+    ProgressStatus.IN_PROGRESS,
+    ProgressStatus.NOT_STARTED,
+)
 
 
 @bp.route("/")
@@ -27,16 +38,35 @@ def index() -> ResponseReturnValue:
     if plan is None:
         return render_template("plan/empty.html"), 503
     # Called by the template only when its cached copy of the table is missing or stale.
-    return render_template("plan/index.html", plan=plan, load_table=partial(_table, plan))
+    return render_template(
+        "plan/index.html",
+        plan=plan,
+        load_table=partial(_table, plan),
+        load_open_now=partial(activity.open_now, OPEN_NOW_PER_KIND),
+    )
 
 
 def _table(plan: Plan) -> dict[str, Any]:
     categories = services.load_table(plan)
+    initiatives = [i for c in categories for r in c.recommendations for i in r.initiatives]
     return {
         "categories": categories,
         "counts": activity.headline_counts(),
-        "initiative_count": sum(len(r.initiatives) for c in categories for r in c.recommendations),
+        "statuses": _action_statuses(initiatives, services.latest_progress(())),
+        "initiative_count": len(initiatives),
     }
+
+
+def _action_statuses(
+    initiatives: list[Initiative], progress: dict[int, ActionProgress]
+) -> dict[int, list[tuple[ProgressStatus, int]]]:
+    """{initiative id: [(status, how many of its actions are in it now)]}, the most advanced
+    first; actions with no progress recorded are left out."""
+    result = {}
+    for initiative in initiatives:
+        counts = Counter(progress[a.id].status for a in initiative.actions if a.id in progress)
+        result[initiative.id] = [(s, counts[s]) for s in STATUS_ORDER if counts[s]]
+    return result
 
 
 @bp.route("/initiatives/<int:number>")

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
+from app.core import clock
 from app.core.activity import (
     JSON,
     ActivityFilter,
@@ -21,8 +22,9 @@ from app.core.activity import (
     ActivityRecord,
     ApiList,
     Metric,
+    time_left,
 )
-from app.core.i18n import to_jst
+from app.core.i18n import format_date, to_jst
 from app.core.urls import public_url
 from app.extensions import db
 from app.proposals.demo import load_demo
@@ -30,6 +32,7 @@ from app.proposals.models import (
     ADOPTED_STAGES,
     CARRIED_OUT_STAGES,
     Proposal,
+    ProposalCall,
     Stage,
 )
 
@@ -87,6 +90,36 @@ def records(initiative_id: int, limit: int) -> list[ActivityRecord]:
             status=stage.label,
         )
         for pid, title, group, stage, decided in rows
+    ]
+
+
+def open_now(limit: int) -> list[ActivityRecord]:
+    """Calls taking proposals, or pre-consultation (事前相談) on them, now, the soonest to close
+    first (the home page): one statement."""
+    now = clock.now()
+    submitting = sa.and_(ProposalCall.opens_at <= now, ProposalCall.closes_at >= now)
+    consulting = sa.and_(
+        ProposalCall.consultation_opens_at <= now, ProposalCall.consultation_closes_at >= now
+    )
+    calls = db.session.scalars(
+        sa.select(ProposalCall)
+        .where(ProposalCall.published.is_(True), sa.or_(submitting, consulting))
+        .order_by(ProposalCall.closes_at, ProposalCall.id)
+        .limit(limit)
+    ).all()
+    return [
+        ActivityRecord(
+            title=c.tr("title"),
+            url=url_for("proposals.call", call_id=c.id),
+            day=to_jst(c.closes_at).date(),
+            status=time_left(c.closes_at)
+            if c.is_open(now)
+            else _(
+                "Pre-consultation until %(date)s.",
+                date=format_date(to_jst(c.consultation_closes_at).date()),
+            ),
+        )
+        for c in calls
     ]
 
 
@@ -192,6 +225,7 @@ KIND = ActivityKind(
     list_endpoint="proposals.index",
     order=40,
     attention=waiting,
+    open_now=open_now,
     api=[API_PROJECTS],
     demo=load_demo,
 )

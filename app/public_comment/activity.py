@@ -23,6 +23,7 @@ from app.core.activity import (
     ApiList,
     Figures,
     Metric,
+    time_left,
 )
 from app.core.dispositions import DEFAULT_DISPOSITIONS, Disposition
 from app.core.i18n import current_language, to_jst
@@ -160,6 +161,32 @@ def records(initiative_id: int, limit: int) -> list[ActivityRecord]:
             updated=updated_at,
         )
         for case_id, title, title_en, closes_at, _status, updated_at in rows
+    ]
+
+
+def open_now(limit: int) -> list[ActivityRecord]:
+    """Cases open for comments now, the soonest to close first (the home page): one statement."""
+    now = clock.now()
+    rows = db.session.execute(
+        sa.select(CommentCase.id, CommentCase.title, CommentCase.title_en, CommentCase.closes_at)
+        .where(
+            CommentCase.status == CaseStatus.APPROVED,
+            CommentCase.opens_at <= now,
+            # Open to the minute shown, as CommentCase.closes_before says.
+            CommentCase.closes_at > now - timedelta(minutes=1),
+        )
+        .order_by(CommentCase.closes_at, CommentCase.id)
+        .limit(limit)
+    )
+    english = current_language() == "en"
+    return [
+        ActivityRecord(
+            title=(title_en if english and title_en else title),
+            url=url_for("public_comment.case", case_id=case_id),
+            day=to_jst(closes_at).date(),
+            status=time_left(closes_at),
+        )
+        for case_id, title, title_en, closes_at in rows
     ]
 
 
@@ -392,6 +419,7 @@ KIND = ActivityKind(
     list_endpoint="public_comment.index",
     order=10,
     attention=attention,
+    open_now=open_now,
     api=[API_CASES],
     open_data=[("Atom", "public_comment.feed")],
     demo=load_demo,

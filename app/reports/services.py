@@ -7,13 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.core import activity, clock
 from app.core.activity import ActivityFilter, ActivityKind
 from app.core.i18n import current_language, fiscal_year, format_fiscal_year, join_list
-from app.extensions import db
 from app.plan import services as plan_services
 from app.plan.models import ActionProgress, Category, Initiative, Plan, Recommendation
 
@@ -54,39 +52,13 @@ class Report:
         return [r for r in self.rows if r.recommendation.id == recommendation.id]
 
 
-def latest_progress(fiscal_years: tuple[int, ...]) -> dict[int, ActionProgress]:
-    """Each action's latest progress up to the last chosen year: one statement."""
-    ranked = sa.select(
-        ActionProgress.id,
-        sa.func.row_number()
-        .over(
-            partition_by=ActionProgress.action_id,
-            order_by=(
-                ActionProgress.fiscal_year.desc(),
-                ActionProgress.recorded_on.desc(),
-                ActionProgress.id.desc(),
-            ),
-        )
-        .label("rank"),
-    )
-    if fiscal_years:
-        ranked = ranked.where(ActionProgress.fiscal_year <= max(fiscal_years))
-    ranked = ranked.subquery()
-    rows = db.session.scalars(
-        sa.select(ActionProgress)
-        .join(ranked, ranked.c.id == ActionProgress.id)
-        .where(ranked.c.rank == 1)
-    )
-    return {p.action_id: p for p in rows}
-
-
 def build_report(flt: ActivityFilter) -> Report | None:
     plan = plan_services.current_plan()
     if plan is None:
         return None
     categories = plan_services.load_table(plan)
     figures = activity.figures_by_initiative(flt)
-    progress = latest_progress(flt.fiscal_years)
+    progress = plan_services.latest_progress(flt.fiscal_years)
     report = Report(plan=plan, kinds=activity.kinds(), categories=categories, filter=flt)
     for category in categories:
         for recommendation in category.recommendations:

@@ -44,7 +44,7 @@ def test_an_edit_shows_at_once_and_figures_within_the_period(
 
     for page in PAGES:
         assert TITLE in client.get(page).text
-    assert "Counted: 1001" in client.get("/").text
+    assert "Counted：1001" in client.get("/").text
     assert "1001" in client.get("/initiatives/9").text
     assert len(counted_kind) == 1  # computed once for the three pages and the second visit
 
@@ -53,7 +53,7 @@ def test_an_edit_shows_at_once_and_figures_within_the_period(
         edit_texts(db.session.get(User, admin.id), item, title_ja=f"{TITLE}(改)")
     for page in PAGES:
         assert f"{TITLE}(改)" in client.get(page).text, page
-    assert "Counted: 1001" in client.get("/").text  # the figures are still those of the period
+    assert "Counted：1001" in client.get("/").text  # the figures are still those of the period
     assert "Research and use new participation methods" in client.get("/?lang=en").text
 
     clock[0] += 61
