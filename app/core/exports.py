@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -41,15 +42,18 @@ LINE_HEIGHT = 16.0
 ROW_PADDING = 4.0
 DEFAULT_ROW_HEIGHT = 15.0
 DEFAULT_FONT_SIZE = 11.0
-# A column's width counts characters of the default font's digit; a Japanese character is a
-# little over two of them (14.7 px against 7 px at 11 pt) and words do not break mid-line in
-# English, so only this share of a column's width is counted as room for text.
-USABLE_SHARE = 0.9
+# A column `w` wide holds w − 1 units of text (the rest is the cell's padding), counted in the
+# default font's digit (7 px at 11 pt). A Japanese character is counted as two of them but takes
+# a little more (14.7 px), so only this share of the room is filled: 18 kanji a line in a column
+# 40 wide, as Excel shows them.
+USABLE_SHARE = 0.95
 # The page in points: A4 landscape less the margins print_layout sets (0.4 in each side, 0.6 in
 # top and bottom), and a column's width unit in points (7 px of the default font's digit).
 PRINTABLE_WIDTH = 842 - 0.8 * 72
 PRINTABLE_HEIGHT = 595 - 1.2 * 72
 POINTS_PER_WIDTH_UNIT = 5.25
+# What a line wraps between: a run of spaces, a word of narrow characters, or one character.
+WRAP_TOKEN = re.compile(r" +|[!-~]+|.")
 HEADER_FILL = PatternFill("solid", fgColor="E8F1FE")
 WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 
@@ -106,12 +110,28 @@ def text_width(text: str) -> int:
 
 
 def line_count(value: Any, width: float, font_size: float = DEFAULT_FONT_SIZE) -> int:
-    """How many lines a value takes in a wrapping cell `width` units wide: each of its own lines
-    (newlines) wraps on its own."""
-    if value is None or value == "":
-        return 1
-    room = max(width * USABLE_SHARE * DEFAULT_FONT_SIZE / font_size, 1.0)
-    return sum(max(1, math.ceil(text_width(line) / room)) for line in str(value).split("\n"))
+    """How many lines a value takes in a wrapping cell `width` units wide, wrapped as a
+    spreadsheet wraps it: Japanese between any two characters, English between words (a word
+    longer than the cell breaks where it must); each of the value's own lines on its own. Whole
+    characters per line matter in a narrow column: one 7 wide holds two kanji a line, not 2.85."""
+    room = max((width - 1) * USABLE_SHARE * DEFAULT_FONT_SIZE / font_size, 1.0)
+    lines = 0
+    for text in str("" if value is None else value).split("\n"):
+        lines += 1
+        used = 0
+        for token in WRAP_TOKEN.findall(text):
+            size = text_width(token)
+            if used + size <= room or (token.isspace() and used):
+                used += size
+            elif token.isspace():
+                continue  # a space at the start of a wrapped line takes no room
+            elif size <= room:
+                lines, used = lines + 1, size
+            else:
+                # A word wider than the cell: its pieces fill whole lines.
+                extra, used = divmod(used + size, room)
+                lines += int(extra)
+    return max(lines, 1)
 
 
 def column_width(sheet: Worksheet, column: int) -> float:
@@ -208,15 +228,22 @@ def fit_column_widths(
 ) -> None:
     """Each column as wide as its longest value (up to `widest`, beyond which it wraps), and
     at least wide enough for its header in `header_lines` lines: a column of small numbers
-    under a long header stays narrow and the header wraps."""
+    under a long header stays narrow and the header wraps. An English header's longest word
+    fits on a line (bold, a tenth wider), so that it is not broken mid-word; Japanese wraps
+    between any two characters."""
     for column in range(1, sheet.max_column + 1):
-        header = sheet.cell(row=header_row, column=column).value
+        header = str(sheet.cell(row=header_row, column=column).value or "")
         values = (
             sheet.cell(row=r, column=column).value for r in range(header_row + 1, sheet.max_row + 1)
         )
         content = max((text_width(str(v)) for v in values if v is not None), default=0)
-        heading = text_width(str(header or "")) / header_lines
-        width = math.ceil(max(content, heading, 4) / USABLE_SHARE) + 1
+        words = header.split() if " " in header else []
+        heading = max(
+            text_width(header) / header_lines,
+            max((text_width(word) * 1.1 for word in words), default=0),
+        )
+        # Never narrower than three Japanese characters a line.
+        width = math.ceil(max(content, heading, 6) / USABLE_SHARE) + 1
         sheet.column_dimensions[get_column_letter(column)].width = min(width, widest)
 
 
