@@ -174,10 +174,12 @@ def fit_row_heights(sheet: Worksheet, first_row: int = 1) -> None:
         sheet.row_dimensions[number].height = round(height, 1)
 
 
-def print_layout(sheet: Worksheet, title_rows: str) -> None:
+def print_layout(sheet: Worksheet, title_rows: str, running_head: str | None = None) -> None:
     """Page set-up for printing: A4 landscape, scaled to one page wide and as many pages tall as
     it takes, the header rows (`title_rows`, e.g. "1:1") repeated on every page, narrow margins
-    and 「1 / 3」 page numbers in the footer."""
+    and 「1 / 3」 page numbers in the footer. A `running_head` (the report's title, which its
+    first page shows in the sheet) heads every page after the first, so that a loose page still
+    says what it belongs to."""
     sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
@@ -190,6 +192,12 @@ def print_layout(sheet: Worksheet, title_rows: str) -> None:
         left=0.4, right=0.4, top=0.6, bottom=0.6, header=0.3, footer=0.3
     )
     sheet.oddFooter.center.text = "&P / &N"
+    if running_head:
+        sheet.HeaderFooter.differentFirst = True
+        sheet.firstFooter.center.text = "&P / &N"
+        # & starts a code in a header (&P, &N); a literal one is doubled.
+        sheet.oddHeader.right.text = running_head.replace("&", "&&")
+        sheet.oddHeader.right.size = 9
 
 
 def keep_rows_together(

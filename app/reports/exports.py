@@ -107,6 +107,6 @@ def annual_xlsx(
             cell.border = GRID
     fit_row_heights(sheet)
     sheet.freeze_panes = "A3"
-    print_layout(sheet, "2:2")
+    print_layout(sheet, "2:2", running_head=title)
     keep_rows_together(sheet, blocks, repeated_row=2)
     return xlsx_file(workbook, filename)

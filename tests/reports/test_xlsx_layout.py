@@ -123,6 +123,9 @@ def test_annual_xlsx_prints_readably(client, demo):
     assert re.fullmatch(rf"答申対応状況報告書 令和\d+年度\({year}年度\)", sheet["A1"].value)
     assert "A1:F1" in {area.coord for area in sheet.merged_cells.ranges}
     assert sheet.row_dimensions[1].height >= 14 * 1.2
+    # Pages after the first are headed by the title too, the first by the title row alone.
+    assert sheet.oddHeader.right.text == sheet["A1"].value and sheet.HeaderFooter.differentFirst
+    assert "&P" in sheet.firstFooter.center.text
     assert sheet.freeze_panes == "A3"
 
     # (ア)(イ) span the rows of their initiatives: information sharing's ③ is over 3, 4 and 5.
