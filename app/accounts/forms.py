@@ -5,7 +5,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from app.core.forms import Form, HoneypotMixin, choices, clean_text
-from app.core.permissions import ROLE_LABELS
+from app.core.permissions import Role
 
 # The service checks length and strength (services.check_password_strength) for every way a
 # password is set; the form only bounds what it accepts.
@@ -106,7 +106,7 @@ class ChangePasswordForm(Form):
     )
 
 
-ROLE_CHOICES = [(role.value, label) for role, label in ROLE_LABELS.items()]
+ROLE_CHOICES = Role.choices()
 
 
 class UserForm(Form):

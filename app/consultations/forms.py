@@ -29,7 +29,7 @@ from wtforms.validators import (
     Regexp,
 )
 
-from app.consultations.models import ACCOMMODATION_LABELS, AUDIENCE_LABELS, Venue
+from app.consultations.models import Accommodation, Audience, Venue
 from app.core.forms import CheckboxesField, Form, HoneypotMixin, choices, clean_text
 from app.core.i18n import jst_to_utc
 from app.extensions import db
@@ -40,9 +40,7 @@ PHONE_PATTERN = r"^0[0-9]{1,4}(-?[0-9]{1,4}){1,2}$"
 
 def accommodation_choices(codes: list[str] | None = None) -> list:
     return choices(
-        (code.value, label)
-        for code, label in ACCOMMODATION_LABELS.items()
-        if codes is None or code.value in codes
+        (code, label) for code, label in Accommodation.choices() if codes is None or code in codes
     )
 
 
@@ -363,7 +361,7 @@ class KindForm(Form):
     )
     audience = SelectField(
         _l("For"),
-        choices=choices((audience.value, label) for audience, label in AUDIENCE_LABELS.items()),
+        choices=choices(Audience.choices()),
         default="citizens",
         validators=[DataRequired()],
         description=_l(

@@ -8,7 +8,6 @@ gathering in a venue or online) so other modules can reuse them.
 
 from __future__ import annotations
 
-import enum
 import re
 from datetime import date, datetime
 from typing import TYPE_CHECKING
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.core import clock
 from app.core.activity import FulfilsInitiative
 from app.core.db import Localized, TimestampMixin, UTCDateTime, value_enum
+from app.core.enums import LabelledEnum
 from app.extensions import db
 
 if TYPE_CHECKING:
@@ -28,64 +28,32 @@ if TYPE_CHECKING:
     from app.plan.models import Department, Initiative, Ward
 
 
-class Accommodation(enum.StrEnum):
+class Accommodation(LabelledEnum):
     """Support a session can offer; requests are collected at registration."""
 
-    SIGN_LANGUAGE = "sign_language"
-    CAPTIONING = "captioning"
-    CHILDCARE = "childcare"
-
-    @property
-    def label(self) -> str:
-        return str(ACCOMMODATION_LABELS[self])
+    SIGN_LANGUAGE = "sign_language", _l("Sign language interpretation")
+    CAPTIONING = "captioning", _l("Summary captioning")
+    CHILDCARE = "childcare", _l("Childcare")
 
 
-ACCOMMODATION_LABELS = {
-    Accommodation.SIGN_LANGUAGE: _l("Sign language interpretation"),
-    Accommodation.CAPTIONING: _l("Summary captioning"),
-    Accommodation.CHILDCARE: _l("Childcare"),
-}
+class RegistrationStatus(LabelledEnum):
+    CONFIRMED = "confirmed", _l("Confirmed")
+    WAITLISTED = "waitlisted", _l("On the waiting list")
+    CANCELLED = "cancelled", _l("Cancelled")
 
 
-class RegistrationStatus(enum.StrEnum):
-    CONFIRMED = "confirmed"
-    WAITLISTED = "waitlisted"
-    CANCELLED = "cancelled"
-
-    @property
-    def label(self) -> str:
-        return str(REGISTRATION_STATUS_LABELS[self])
-
-
-REGISTRATION_STATUS_LABELS = {
-    RegistrationStatus.CONFIRMED: _l("Confirmed"),
-    RegistrationStatus.WAITLISTED: _l("On the waiting list"),
-    RegistrationStatus.CANCELLED: _l("Cancelled"),
-}
-
-
-class Audience(enum.StrEnum):
+class Audience(LabelledEnum):
     """Who a kind of consultation is for. Staff training and internal meetings (initiatives 5,
     13, 15, 19, 22) are held and counted like any session, but never offered to the public."""
 
-    CITIZENS = "citizens"
-    STAFF = "staff"
-    BOTH = "both"
-
-    @property
-    def label(self) -> str:
-        return str(AUDIENCE_LABELS[self])
+    CITIZENS = "citizens", _l("Citizens")
+    STAFF = "staff", _l("City staff only")
+    BOTH = "both", _l("Citizens and city staff")
 
     @property
     def offered_to_public(self) -> bool:
         return self is not Audience.STAFF
 
-
-AUDIENCE_LABELS = {
-    Audience.CITIZENS: _l("Citizens"),
-    Audience.STAFF: _l("City staff only"),
-    Audience.BOTH: _l("Citizens and city staff"),
-}
 
 # Initiative 6 (様々な参画の手法の積極的な取り入れ): its action is 市民協働課's advice on the
 # participation method, so advice counts there, not under the advised consultation's initiative.

@@ -6,7 +6,6 @@ protected before its view runs; the URL-map test in tests/core proves it.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -15,26 +14,16 @@ from flask import Blueprint, abort, current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app.core.enums import LabelledEnum
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class Role(enum.StrEnum):
-    CITIZEN = "citizen"
-    STAFF = "staff"
-    REVIEWER = "reviewer"
-    ADMIN = "admin"
-
-    @property
-    def label(self) -> str:
-        return str(ROLE_LABELS[self])
-
-
-ROLE_LABELS = {
-    Role.CITIZEN: _l("Citizen"),
-    Role.STAFF: _l("Staff"),
-    Role.REVIEWER: _l("Reviewer"),
-    Role.ADMIN: _l("Administrator"),
-}
+class Role(LabelledEnum):
+    CITIZEN = "citizen", _l("Citizen")
+    STAFF = "staff", _l("Staff")
+    REVIEWER = "reviewer", _l("Reviewer")
+    ADMIN = "admin", _l("Administrator")
 
 
 STAFF_ROLES = frozenset({Role.STAFF, Role.ADMIN})

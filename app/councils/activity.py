@@ -26,6 +26,7 @@ from app.core.activity import (
 )
 from app.core.i18n import to_jst
 from app.core.urls import public_url
+from app.councils.dashboard import percent_of
 from app.councils.demo import load_demo
 from app.councils.models import (
     Application,
@@ -37,7 +38,7 @@ from app.councils.models import (
     ObserverRegistration,
     RecruitmentCall,
 )
-from app.councils.services import _percent, councils_initiative_id, memberships_on
+from app.councils.services import councils_initiative_id, memberships_on
 from app.extensions import db
 
 
@@ -86,7 +87,7 @@ def figures(flt: ActivityFilter) -> dict[int, dict[str, float]]:
     share = (
         sa.select(
             councils.c.initiative_id,
-            _percent(
+            percent_of(
                 sa.func.sum(sa.case((CouncilMember.category == MemberCategory.PUBLIC, 1), else_=0)),
                 sa.func.count(CouncilMember.id),
             ),

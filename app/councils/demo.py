@@ -84,7 +84,7 @@ def _user(email: str, name: str):
 
 def load_demo() -> None:
     from app.accounts import services as accounts
-    from app.councils import services
+    from app.councils import lottery, services
     from app.councils.models import (
         Council,
         Gender,
@@ -287,5 +287,5 @@ def load_demo() -> None:
     db.session.commit()
     services.commit_lottery(admin, call)
     services.draw_lottery(admin, call)
-    chosen = [a.id for a in call.applications if a.receipt_number in services.seat_numbers(call)]
+    chosen = [a.id for a in call.applications if a.receipt_number in lottery.seat_numbers(call)]
     services.select_applicants(admin, call, chosen)

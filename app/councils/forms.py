@@ -19,17 +19,15 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from app.core.forms import CheckboxesField, Form, HoneypotMixin, choices, clean_text
+from app.councils.eligibility import essay_length_error
 from app.councils.models import (
-    EXCLUSION_LABELS,
-    GENDER_LABELS,
-    MEMBER_CATEGORY_LABELS,
-    OPENNESS_LABELS,
-    RESIDENCY_LABELS,
-    SELECTION_METHOD_LABELS,
     Exclusion,
-    enum_choices,
+    Gender,
+    MeetingOpenness,
+    MemberCategory,
+    Residency,
+    SelectionMethod,
 )
-from app.councils.services import essay_length_error
 
 TEXT = {"filters": [clean_text]}
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -68,10 +66,10 @@ class CouncilForm(Form):
 
 class MemberForm(Form):
     name = _required_text(_l("Name"), 100)
-    category = SelectField(_l("Category"), choices=choices(enum_choices(MEMBER_CATEGORY_LABELS)))
+    category = SelectField(_l("Category"), choices=choices(MemberCategory.choices()))
     gender = SelectField(
         _l("Gender"),
-        choices=choices([("", _l("Not recorded")), *enum_choices(GENDER_LABELS)]),
+        choices=choices([("", _l("Not recorded")), *Gender.choices()]),
         validators=[Optional()],
         description=_l("Optional; used only for the statistics and never shown on public pages."),
     )
@@ -92,9 +90,7 @@ class MeetingForm(Form):
     )
     place_ja = _optional_text(_l("Place (Japanese)"), 200)
     place_en = _optional_text(_l("Place (English)"), 300)
-    openness = SelectField(
-        _l("Open to the public?"), choices=choices(enum_choices(OPENNESS_LABELS))
-    )
+    openness = SelectField(_l("Open to the public?"), choices=choices(MeetingOpenness.choices()))
     closed_reason_ja = _optional_text(
         _l("Reason for closing (Japanese)"),
         2000,
@@ -126,11 +122,11 @@ class GuidelinesForm(Form):
     minimum_age = _count(_l("Minimum age on the closing date"), 15, 100)
     residency_categories = CheckboxesField(
         _l("Who may apply"),
-        choices=choices([(k, v) for k, v in enum_choices(RESIDENCY_LABELS) if k != "none"]),
+        choices=choices(Residency.choices(Residency.NONE)),
     )
     exclusions = CheckboxesField(
         _l("Who may not apply (declared by the applicant)"),
-        choices=choices(enum_choices(EXCLUSION_LABELS)),
+        choices=choices(Exclusion.choices()),
     )
     max_concurrent_memberships = _count(_l("Councils one person may sit on at once"), 1, 20)
     max_consecutive_terms = _count(_l("Consecutive terms on one council"), 1, 20)
@@ -170,7 +166,7 @@ class CallForm(Form):
     essay_min_chars = _count(_l("Essay: fewest characters"), 0, 10000, default=400)
     essay_max_chars = _count(_l("Essay: most characters"), 1, 10000, default=800)
     selection_method = SelectField(
-        _l("Selection method"), choices=choices(enum_choices(SELECTION_METHOD_LABELS))
+        _l("Selection method"), choices=choices(SelectionMethod.choices())
     )
     criteria_ja = _optional_text(
         _l("Review criteria (Japanese)"),
@@ -212,7 +208,7 @@ class ApplicationForm(Form):
     )
     gender = SelectField(
         _l("Gender"),
-        choices=choices([("", _l("Prefer not to answer")), *enum_choices(GENDER_LABELS)]),
+        choices=choices([("", _l("Prefer not to answer")), *Gender.choices()]),
         validators=[Optional()],
         description=_l(
             "Optional. Used only for the city's statistics on women's participation in councils."
@@ -231,15 +227,15 @@ class ApplicationForm(Form):
     )
     residency = SelectField(
         _l("Your link to the city"),
-        choices=choices([("", _l("Choose one")), *enum_choices(RESIDENCY_LABELS)]),
+        choices=choices([("", _l("Choose one")), *Residency.choices()]),
         validators=[DataRequired()],
     )
     occupation = _optional_text(_l("Occupation"), 200)
     experience = _optional_text(_l("Experience in community activities"), 2000, area=True)
     motivation = _required_text(_l("Why you are applying"), 2000, area=True)
     essay = TextAreaField(_l("Essay"), validators=[DataRequired()], **TEXT)
-    city_employee = BooleanField(EXCLUSION_LABELS[Exclusion.CITY_EMPLOYEE])
-    assembly_member = BooleanField(EXCLUSION_LABELS[Exclusion.ASSEMBLY_MEMBER])
+    city_employee = BooleanField(Exclusion.CITY_EMPLOYEE.lazy_label)
+    assembly_member = BooleanField(Exclusion.ASSEMBLY_MEMBER.lazy_label)
     truthful = BooleanField(
         _l("I declare that what I have written is true."),
         validators=[DataRequired(message=_l("Please confirm the declaration."))],

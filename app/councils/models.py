@@ -3,9 +3,8 @@ recruitment of public members (公募): calls, applications, blind review scores
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.core import clock
 from app.core.activity import FulfilsInitiative
 from app.core.db import Localized, TimestampMixin, UTCDateTime, value_enum
+from app.core.enums import LabelledEnum
 from app.extensions import db
 
 if TYPE_CHECKING:
@@ -21,87 +21,41 @@ if TYPE_CHECKING:
     from app.plan.models import Department
 
 
-class MemberCategory(enum.StrEnum):
-    ACADEMIC = "academic"  # 学識経験者
-    ORGANISATION = "organisation"  # 関係団体
-    PUBLIC = "public"  # 公募
-    GOVERNMENT = "government"  # 関係行政機関
-    OTHER = "other"  # その他
-
-    @property
-    def label(self) -> str:
-        return str(MEMBER_CATEGORY_LABELS[self])
+class MemberCategory(LabelledEnum):
+    ACADEMIC = "academic", _l("Academic expert")  # 学識経験者
+    ORGANISATION = "organisation", _l("Related organisation")  # 関係団体
+    PUBLIC = "public", _l("Public member")  # 公募
+    GOVERNMENT = "government", _l("Related government body")  # 関係行政機関
+    OTHER = "other", _l("Other")  # その他
 
 
-MEMBER_CATEGORY_LABELS = {
-    MemberCategory.ACADEMIC: _l("Academic expert"),
-    MemberCategory.ORGANISATION: _l("Related organisation"),
-    MemberCategory.PUBLIC: _l("Public member"),
-    MemberCategory.GOVERNMENT: _l("Related government body"),
-    MemberCategory.OTHER: _l("Other"),
-}
+class Gender(LabelledEnum):
+    FEMALE = "female", _l("Female")
+    MALE = "male", _l("Male")
+    OTHER = "other", _l("Other or prefer to describe")
 
 
-class Gender(enum.StrEnum):
-    FEMALE = "female"
-    MALE = "male"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return str(GENDER_LABELS[self])
+class Residency(LabelledEnum):
+    LIVES = "lives", _l("Lives in the city")
+    WORKS = "works", _l("Works in the city")
+    STUDIES = "studies", _l("Studies in the city")
+    NONE = "none", _l("None of these")
 
 
-GENDER_LABELS = {
-    Gender.FEMALE: _l("Female"),
-    Gender.MALE: _l("Male"),
-    Gender.OTHER: _l("Other or prefer to describe"),
-}
+class Exclusion(LabelledEnum):
+    CITY_EMPLOYEE = "city_employee", _l("I am an employee of Kumamoto City")
+    ASSEMBLY_MEMBER = "assembly_member", _l("I am a member of a national or local assembly")
 
 
-class Residency(enum.StrEnum):
-    LIVES = "lives"
-    WORKS = "works"
-    STUDIES = "studies"
-    NONE = "none"
-
-    @property
-    def label(self) -> str:
-        return str(RESIDENCY_LABELS[self])
-
-
-RESIDENCY_LABELS = {
-    Residency.LIVES: _l("Lives in the city"),
-    Residency.WORKS: _l("Works in the city"),
-    Residency.STUDIES: _l("Studies in the city"),
-    Residency.NONE: _l("None of these"),
-}
-
-
-class Exclusion(enum.StrEnum):
-    CITY_EMPLOYEE = "city_employee"
-    ASSEMBLY_MEMBER = "assembly_member"
-
-    @property
-    def label(self) -> str:
-        return str(EXCLUSION_LABELS[self])
-
-
-EXCLUSION_LABELS = {
-    Exclusion.CITY_EMPLOYEE: _l("I am an employee of Kumamoto City"),
-    Exclusion.ASSEMBLY_MEMBER: _l("I am a member of a national or local assembly"),
-}
-
-
-class SelectionMethod(enum.StrEnum):
-    DOCUMENTS = "documents"  # 書類選考
-    INTERVIEW = "interview"  # 面接
-    LOTTERY = "lottery"  # 抽選
-    DOCUMENTS_THEN_LOTTERY = "documents_then_lottery"  # 書類選考のうえ抽選
-
-    @property
-    def label(self) -> str:
-        return str(SELECTION_METHOD_LABELS[self])
+class SelectionMethod(LabelledEnum):
+    DOCUMENTS = "documents", _l("Screening of documents")  # 書類選考
+    INTERVIEW = "interview", _l("Interview")  # 面接
+    LOTTERY = "lottery", _l("Public lottery")  # 抽選
+    # 書類選考のうえ抽選
+    DOCUMENTS_THEN_LOTTERY = (
+        "documents_then_lottery",
+        _l("Screening of documents, then a public lottery"),
+    )
 
     @property
     def uses_lottery(self) -> bool:
@@ -112,53 +66,22 @@ class SelectionMethod(enum.StrEnum):
         return self is not SelectionMethod.LOTTERY
 
 
-SELECTION_METHOD_LABELS = {
-    SelectionMethod.DOCUMENTS: _l("Screening of documents"),
-    SelectionMethod.INTERVIEW: _l("Interview"),
-    SelectionMethod.LOTTERY: _l("Public lottery"),
-    SelectionMethod.DOCUMENTS_THEN_LOTTERY: _l("Screening of documents, then a public lottery"),
-}
+class MeetingOpenness(LabelledEnum):
+    OPEN = "open", _l("Open to the public")
+    CLOSED = "closed", _l("Closed")
+    PARTLY_CLOSED = "partly_closed", _l("Partly closed")
 
 
-class MeetingOpenness(enum.StrEnum):
-    OPEN = "open"
-    CLOSED = "closed"
-    PARTLY_CLOSED = "partly_closed"
-
-    @property
-    def label(self) -> str:
-        return str(OPENNESS_LABELS[self])
-
-
-OPENNESS_LABELS = {
-    MeetingOpenness.OPEN: _l("Open to the public"),
-    MeetingOpenness.CLOSED: _l("Closed"),
-    MeetingOpenness.PARTLY_CLOSED: _l("Partly closed"),
-}
-
-
-class ApplicationStatus(enum.StrEnum):
-    SUBMITTED = "submitted"
-    INELIGIBLE = "ineligible"
-    SELECTED = "selected"
-    NOT_SELECTED = "not_selected"
-    WITHDRAWN = "withdrawn"
-
-    @property
-    def label(self) -> str:
-        return str(APPLICATION_STATUS_LABELS[self])
-
-
-APPLICATION_STATUS_LABELS = {
+class ApplicationStatus(LabelledEnum):
     # Not the bare "Received", whose translation is the date column's (受付日時).
-    ApplicationStatus.SUBMITTED: _l("Application received"),
-    ApplicationStatus.INELIGIBLE: _l("Not eligible"),
-    ApplicationStatus.SELECTED: _l("Selected"),
-    ApplicationStatus.NOT_SELECTED: _l("Not selected"),
-    ApplicationStatus.WITHDRAWN: _l("Withdrawn"),
-}
+    SUBMITTED = "submitted", _l("Application received")
+    INELIGIBLE = "ineligible", _l("Not eligible")
+    SELECTED = "selected", _l("Selected")
+    NOT_SELECTED = "not_selected", _l("Not selected")
+    WITHDRAWN = "withdrawn", _l("Withdrawn")
 
-# Reason codes returned by services.eligibility_reasons.
+
+# Reason codes returned by eligibility.eligibility_reasons.
 INELIGIBILITY_LABELS = {
     "too_young": _l("You are under the minimum age on the closing date."),
     "residency": _l("You do not live, work or study in the city as the guidelines require."),
@@ -418,7 +341,3 @@ class ReviewScore(TimestampMixin, db.Model):
     comment: Mapped[str] = mapped_column(sa.Text, default="")
 
     application: Mapped[Application] = relationship(back_populates="scores")
-
-
-def enum_choices(labels: dict[Any, Any]) -> list[tuple[str, Any]]:
-    return [(key.value, label) for key, label in labels.items()]

@@ -6,17 +6,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import unicodedata
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from app.core import audit, clock, reviewers
@@ -26,6 +22,13 @@ from app.core.i18n import fiscal_year, to_jst
 from app.core.mail import queue_mail
 from app.core.receipts import format_receipt, next_receipt_number
 from app.core.urls import public_url
+from app.councils.eligibility import (
+    EligibilityFacts,
+    consecutive_terms,
+    eligibility_reasons,
+    essay_length_error,
+)
+from app.councils.lottery import lottery_order, seat_numbers
 from app.councils.models import (
     Application,
     ApplicationStatus,
@@ -144,135 +147,10 @@ def update_guidelines(actor: Any, **values: Any) -> CouncilGuidelines:
     return guidelines
 
 
-# Characters, eligibility and lotteries: pure functions -------------------------------------
-
-
-def count_characters(text: str | None) -> int:
-    """Count characters as the city does: Unicode characters (code points) after NFC
-    normalisation, so full-width and half-width characters count one each and a character
-    typed as a base letter plus a combining mark counts once; line breaks are not counted.
-    app/static/js/councils.js counts the same way for the live counter."""
-    if not text:
-        return 0
-    normalised = unicodedata.normalize("NFC", text)
-    return sum(1 for ch in normalised if ch not in "\r\n")
-
-
-def essay_length_error(call: RecruitmentCall, essay: str | None) -> str | None:
-    """The call's rule on the essay's length, or None when it is kept. The application form
-    checks it with its other fields, so one submit reports every error; the service again."""
-    length = count_characters(essay)
-    if call.essay_min_chars <= length <= call.essay_max_chars:
-        return None
-    return _(
-        "The essay has %(count)s characters; it must have between %(min)s and %(max)s.",
-        count=length,
-        min=call.essay_min_chars,
-        max=call.essay_max_chars,
-    )
-
-
-def age_on(birth_date: date, day: date) -> int:
-    """Completed years on `day`: a person is 18 from their 18th birthday on."""
-    before_birthday = (day.month, day.day) < (birth_date.month, birth_date.day)
-    return day.year - birth_date.year - int(before_birthday)
-
-
-@dataclass(frozen=True)
-class EligibilityFacts:
-    birth_date: date
-    closing_date: date
-    residency: str
-    address: str
-    current_memberships: int
-    pending_appointments: int
-    consecutive_terms: int
-    declared_exclusions: frozenset[str]
-
-
-def eligibility_reasons(facts: EligibilityFacts, guidelines: CouncilGuidelines) -> list[str]:
-    """Why an applicant may not take a public seat, as reason codes (models.INELIGIBILITY_LABELS);
-    an empty list means eligible. Memberships appointed but not yet begun count as held."""
-    reasons = []
-    if age_on(facts.birth_date, facts.closing_date) < guidelines.minimum_age:
-        reasons.append("too_young")
-    if facts.residency not in guidelines.residency_categories:
-        reasons.append("residency")
-    elif facts.residency == "lives" and not address_in_city(facts.address):
-        # 在住 is a fact of the address; 在勤 and 在学 are not, so only this one is checked.
-        reasons.append("address")
-    held = facts.current_memberships + facts.pending_appointments
-    if held >= guidelines.max_concurrent_memberships:
-        reasons.append("too_many_memberships")
-    if facts.consecutive_terms >= guidelines.max_consecutive_terms:
-        reasons.append("consecutive_terms")
-    for exclusion in guidelines.exclusions:
-        if exclusion in facts.declared_exclusions:
-            reasons.append(f"exclusion:{exclusion}")
-    return reasons
-
-
-# How an address in the city is written: 熊本市 (also in full-width or with spaces, folded by
-# NFKC), or romanised as Kumamoto City / Kumamoto-shi.
-CITY_ADDRESS_NAMES = ("熊本市", "kumamotocity", "kumamoto-shi", "kumamotoshi")
-
-
-def address_in_city(address: str) -> bool:
-    """Whether an address is in Kumamoto City: it names the city (熊本市). A ward alone
-    (中央区…) is not enough, since other cities have wards of the same names."""
-    folded = "".join(unicodedata.normalize("NFKC", address or "").lower().split())
-    return any(name in folded for name in CITY_ADDRESS_NAMES)
-
-
-def consecutive_terms(terms: Iterable[tuple[date, date]], next_start: date) -> int:
-    """How many terms, given as (appointed on, last day), form an unbroken run that ends just
-    before `next_start`; a gap of more than 31 days between terms breaks the run."""
-    count, start = 0, next_start
-    for appointed_on, last_day in sorted(terms, key=lambda t: t[1], reverse=True):
-        if last_day >= start:  # overlaps the run (e.g. the current term): not an earlier term
-            continue
-        if (start - last_day).days > 31:
-            break
-        count += 1
-        start = appointed_on
-    return count
-
-
-# The method as the lottery page explains it, in the page's language.
-LOTTERY_ALGORITHM = _l(
-    "Before the draw, the city publishes the pool (the receipt numbers that enter the lottery) "
-    "and the SHA-256 of a secret seed, in lowercase hexadecimal. At the draw the seed itself is "
-    "published, so anyone can check that its SHA-256 is the value published before. For every "
-    'receipt number r in the pool, compute the SHA-256 of the UTF-8 text seed + ":" + r in '
-    "lowercase hexadecimal, and sort the receipt numbers by that text, ascending (ties, which "
-    "do not happen in practice, by the receipt number). The seats go to the first numbers in "
-    "this order; an application withdrawn after the pool was published is passed over and its "
-    "place goes to the next number."
-)
-
-LOTTERY_SOURCE = """import hashlib
-
-def lottery_order(seed, receipt_numbers):
-    def key(r):
-        return (hashlib.sha256(f"{seed}:{r}".encode("utf-8")).hexdigest(), r)
-    return sorted(receipt_numbers, key=key)
-"""
-
-
 def sha256_hex(text: str) -> str:
     """SHA-256 of UTF-8 text in lowercase hexadecimal: the seed's published hash, and the
     stored form of an observer's cancel token."""
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def lottery_order(seed: str, receipt_numbers: Iterable[str]) -> list[str]:
-    """The published algorithm (LOTTERY_ALGORITHM; LOTTERY_SOURCE is the same code for anyone
-    to run): deterministic for a seed, so the order can be checked by re-running it."""
-
-    def key(receipt: str) -> tuple[str, str]:
-        return (hashlib.sha256(f"{seed}:{receipt}".encode()).hexdigest(), receipt)
-
-    return sorted(receipt_numbers, key=key)
 
 
 # Councils and members ----------------------------------------------------------------------
@@ -911,26 +789,6 @@ def draw_lottery(actor: Any, call: RecruitmentCall) -> list[str]:
     return locked.lottery_order
 
 
-def withdrawn_numbers(call: RecruitmentCall) -> set[str]:
-    """Receipt numbers of the call's withdrawn applications (public: a number says nothing of
-    the person)."""
-    return set(
-        db.session.scalars(
-            sa.select(Application.receipt_number).where(
-                Application.call_id == call.id,
-                Application.status == ApplicationStatus.WITHDRAWN,
-            )
-        )
-    )
-
-
-def seat_numbers(call: RecruitmentCall) -> list[str]:
-    """The numbers the drawn order gives the seats to: the first `seats` of the order, passing
-    over applications withdrawn after the pool was published."""
-    withdrawn = withdrawn_numbers(call)
-    return [r for r in call.lottery_order or [] if r not in withdrawn][: call.seats]
-
-
 def ranked_applications(
     call: RecruitmentCall,
 ) -> list[tuple[Application, float | None, int | None]]:
@@ -1042,231 +900,6 @@ def public_calls(initiative_id: int | None = None) -> list[RecruitmentCall]:
     if initiative_id is not None:
         stmt = stmt.where(RecruitmentCall.initiative_id == initiative_id)
     return list(db.session.scalars(stmt))
-
-
-# Oversight dashboard -------------------------------------------------------------------------
-
-
-@dataclass
-class CouncilRatio:
-    council_id: int
-    name: str
-    department: str
-    members: int
-    public_members: int
-    women: int
-    public_target: int
-    public_share: float | None  # percent
-    women_share: float | None  # percent
-
-
-@dataclass
-class Dashboard:
-    day: date
-    rows: list[CouncilRatio]
-    councils: int
-    with_public: int
-    members: int
-    public_members: int
-    women: int
-    public_share: float | None
-    women_share: float | None
-    without_women: list[CouncilRatio]
-    over_concurrent: list[tuple[str, int]]
-    over_terms: list[tuple[str, str, int]]
-    open_calls: list[RecruitmentCall]
-    closed_calls: list[RecruitmentCall]
-    guidelines: CouncilGuidelines
-
-
-def _percent(part: Any, whole: Any) -> sa.ColumnElement[Any]:
-    return sa.case((whole > 0, 100.0 * part / whole), else_=None)
-
-
-def over_consecutive_terms(
-    day: date, limit: int, person: sa.ColumnElement[Any]
-) -> list[tuple[str, str, int]]:
-    """(name, council, terms) of people who sit on a council on `day` in a run of more than
-    `limit` consecutive terms there (consecutive_terms: a gap of more than 31 days breaks a
-    run; terms served before a break do not count). One statement: every term of the people
-    seated on `day`, on the councils where they sit; the runs are counted here."""
-    seated = (
-        sa.select(person.label("person"), CouncilMember.council_id)
-        .where(memberships_on(day))
-        .distinct()
-        .subquery()
-    )
-    rows = db.session.execute(
-        sa.select(
-            person.label("person"),
-            CouncilMember.council_id,
-            CouncilMember.name,
-            Council.name_ja,
-            CouncilMember.appointed_on,
-            CouncilMember.term_ends_on,
-            CouncilMember.ended_on,
-        )
-        .join(Council, CouncilMember.council_id == Council.id)
-        .join(
-            seated,
-            sa.and_(seated.c.person == person, seated.c.council_id == CouncilMember.council_id),
-        )
-        .where(CouncilMember.appointed_on <= day)
-    ).mappings()
-    runs: dict[tuple[Any, int], list[Any]] = {}
-    for row in rows:
-        runs.setdefault((row["person"], row["council_id"]), []).append(row)
-    result = []
-    for terms in runs.values():
-        spans = [
-            (t["appointed_on"], min(t["term_ends_on"], t["ended_on"] or t["term_ends_on"]))
-            for t in terms
-        ]
-        latest = max(spans, key=lambda span: span[1])
-        # The run that ends with the latest term: counted back from the day after it.
-        count = consecutive_terms(spans, latest[1] + timedelta(days=1))
-        if count > limit:
-            result.append((min(t["name"] for t in terms), terms[0]["name_ja"], count))
-    return sorted(result)
-
-
-def dashboard(day: date | None = None) -> Dashboard:
-    """The oversight figures for 行政経営課, computed in SQL with GROUP BY on the members who
-    hold a seat on `day`. Women share = members recorded as female / all current members."""
-    day = day or clock.today()
-    guidelines = get_guidelines()
-    is_public = sa.case((CouncilMember.category == MemberCategory.PUBLIC, 1), else_=0)
-    is_woman = sa.case((CouncilMember.gender == Gender.FEMALE, 1), else_=0)
-    current = (
-        sa.select(CouncilMember.council_id, CouncilMember.category, CouncilMember.gender)
-        .where(memberships_on(day))
-        .subquery()
-    )
-    c_public = sa.case((current.c.category == MemberCategory.PUBLIC, 1), else_=0)
-    c_woman = sa.case((current.c.gender == Gender.FEMALE, 1), else_=0)
-    members = sa.func.count(current.c.council_id)
-    from app.plan.models import Department
-
-    per_council = db.session.execute(
-        sa.select(
-            Council.id,
-            Council.name_ja,
-            Council.name_en,
-            Department.name_ja,
-            Department.name_en,
-            Council.public_seat_target,
-            members,
-            sa.func.coalesce(sa.func.sum(c_public), 0),
-            sa.func.coalesce(sa.func.sum(c_woman), 0),
-            _percent(sa.func.sum(c_public), members),
-            _percent(sa.func.sum(c_woman), members),
-        )
-        .join(Department, Council.department_id == Department.id)
-        .outerjoin(current, current.c.council_id == Council.id)
-        .group_by(
-            Council.id,
-            Council.name_ja,
-            Council.name_en,
-            Department.name_ja,
-            Department.name_en,
-            Council.public_seat_target,
-        )
-        .order_by(Council.id)
-    ).all()
-    from app.core.i18n import current_language
-
-    en = current_language() == "en"
-    rows = [
-        CouncilRatio(
-            council_id=r[0],
-            name=(r[2] if en and r[2] else r[1]),
-            department=(r[4] if en and r[4] else r[3]),
-            public_target=r[5],
-            members=int(r[6]),
-            public_members=int(r[7]),
-            women=int(r[8]),
-            public_share=None if r[9] is None else float(r[9]),
-            women_share=None if r[10] is None else float(r[10]),
-        )
-        for r in per_council
-    ]
-    total = db.session.execute(
-        sa.select(
-            sa.func.count(CouncilMember.id),
-            sa.func.coalesce(sa.func.sum(is_public), 0),
-            sa.func.coalesce(sa.func.sum(is_woman), 0),
-            _percent(sa.func.sum(is_public), sa.func.count(CouncilMember.id)),
-            _percent(sa.func.sum(is_woman), sa.func.count(CouncilMember.id)),
-        ).where(memberships_on(day))
-    ).one()
-    person = sa.case(
-        (
-            CouncilMember.user_id.is_not(None),
-            sa.literal("#") + sa.cast(CouncilMember.user_id, sa.String),
-        ),
-        else_=CouncilMember.name,
-    )
-    over_concurrent_rows = db.session.execute(
-        sa.select(sa.func.min(CouncilMember.name), sa.func.count(CouncilMember.id))
-        .where(memberships_on(day))
-        .group_by(person)
-        .having(sa.func.count(CouncilMember.id) > guidelines.max_concurrent_memberships)
-        .order_by(sa.func.min(CouncilMember.name))
-    ).all()
-    over_terms_rows = over_consecutive_terms(day, guidelines.max_consecutive_terms, person)
-    calls = db.session.scalars(
-        sa.select(RecruitmentCall)
-        .where(RecruitmentCall.published.is_(True))
-        .options(selectinload(RecruitmentCall.council))
-        .order_by(RecruitmentCall.closes_at.desc())
-    ).all()
-    now = clock.now()
-    return Dashboard(
-        day=day,
-        rows=rows,
-        councils=len(rows),
-        with_public=sum(1 for r in rows if r.public_members > 0),
-        members=int(total[0]),
-        public_members=int(total[1]),
-        women=int(total[2]),
-        public_share=None if total[3] is None else float(total[3]),
-        women_share=None if total[4] is None else float(total[4]),
-        without_women=[r for r in rows if r.members and r.women == 0],
-        over_concurrent=[(name, int(n)) for name, n in over_concurrent_rows],
-        over_terms=[(name, council, int(n)) for name, council, n in over_terms_rows],
-        open_calls=[c for c in calls if c.closes_at >= now],
-        closed_calls=[c for c in calls if c.closes_at < now],
-        guidelines=guidelines,
-    )
-
-
-def dashboard_table(data: Dashboard) -> tuple[list[str], list[list[Any]]]:
-    """The dashboard per council as a table (its CSV export): a header and one row per
-    council."""
-    header = [
-        _("Council"),
-        _("Department"),
-        _("Members"),
-        _("Public members"),
-        _("Public seat target"),
-        _("Public share (%)"),
-        _("Women"),
-        _("Women share (%)"),
-    ]
-    rows = [
-        [
-            row.name,
-            row.department,
-            row.members,
-            row.public_members,
-            row.public_target,
-            "" if row.public_share is None else round(row.public_share, 1),
-            row.women,
-            "" if row.women_share is None else round(row.women_share, 1),
-        ]
-        for row in data.rows
-    ]
-    return header, rows
 
 
 # Reading for the activity kind (activity.py) and the staff pages ------------------------------

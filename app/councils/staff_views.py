@@ -17,6 +17,7 @@ from app.core.exports import csv_response
 from app.core.forms import choices, show_error
 from app.core.i18n import form_to_utc, utc_to_form
 from app.core.permissions import Role
+from app.councils import dashboard as oversight
 from app.councils import review_bp, services, staff_bp
 from app.councils.forms import (
     CallForm,
@@ -398,7 +399,7 @@ def select(call_id: int) -> ResponseReturnValue:
 def dashboard() -> ResponseReturnValue:
     if not oversees_councils(current_user):
         abort(403)
-    data = services.dashboard()
+    data = oversight.dashboard()
     db.session.commit()
     return render_template("councils/staff/dashboard.html", data=data)
 
@@ -407,8 +408,8 @@ def dashboard() -> ResponseReturnValue:
 def dashboard_csv() -> ResponseReturnValue:
     if not oversees_councils(current_user):
         abort(403)
-    data = services.dashboard()
-    header, rows = services.dashboard_table(data)
+    data = oversight.dashboard()
+    header, rows = oversight.dashboard_table(data)
     return csv_response(header, rows, f"councils-{data.day.isoformat()}.csv")
 
 

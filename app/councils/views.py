@@ -16,6 +16,7 @@ from app.core.forms import show_error
 from app.core.receipts import give_submission_token
 from app.core.security import submission_rate_limit
 from app.councils import bp, services
+from app.councils.eligibility import count_characters
 from app.councils.forms import (
     ApplicationForm,
     ConfirmForm,
@@ -23,12 +24,17 @@ from app.councils.forms import (
     WithdrawForm,
     essay_length,
 )
+from app.councils.lottery import (
+    LOTTERY_ALGORITHM,
+    LOTTERY_SOURCE,
+    seat_numbers,
+    withdrawn_numbers,
+)
 from app.councils.models import (
-    EXCLUSION_LABELS,
-    RESIDENCY_LABELS,
     Application,
     Council,
     CouncilMeeting,
+    Exclusion,
     Gender,
     MeetingOpenness,
     ObserverRegistration,
@@ -148,8 +154,8 @@ def call(call_id: int) -> ResponseReturnValue:
         "councils/call.html",
         call=item,
         guidelines=services.get_guidelines(),
-        residency_labels=RESIDENCY_LABELS,
-        exclusion_labels=EXCLUSION_LABELS,
+        residency=Residency,
+        exclusion=Exclusion,
         now=clock.now(),
     )
 
@@ -162,10 +168,10 @@ def lottery(call_id: int) -> ResponseReturnValue:
     return render_template(
         "councils/lottery.html",
         call=item,
-        algorithm=services.LOTTERY_ALGORITHM,
-        source=services.LOTTERY_SOURCE,
-        withdrawn=services.withdrawn_numbers(item),
-        seats=set(services.seat_numbers(item)),
+        algorithm=LOTTERY_ALGORITHM,
+        source=LOTTERY_SOURCE,
+        withdrawn=withdrawn_numbers(item),
+        seats=set(seat_numbers(item)),
     )
 
 
@@ -219,7 +225,7 @@ def apply(call_id: int) -> ResponseReturnValue:
         "councils/apply.html",
         call=item,
         form=form,
-        essay_count=services.count_characters(form.essay.data),
+        essay_count=count_characters(form.essay.data),
     )
 
 

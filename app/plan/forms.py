@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from app.core import clock
 from app.core.forms import Form, choices, clean_text
 from app.core.i18n import fiscal_year
-from app.plan.models import PROGRESS_LABELS
+from app.plan.models import ProgressStatus
 
 TEXT = {"filters": [clean_text]}
 
@@ -57,8 +57,6 @@ class ProgressForm(Form):
             "The year in which the fiscal year starts, e.g. 2024 for April 2024 to March 2025."
         ),
     )
-    status = SelectField(
-        _l("Status"), choices=choices((s.value, label) for s, label in PROGRESS_LABELS.items())
-    )
+    status = SelectField(_l("Status"), choices=choices(ProgressStatus.choices()))
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)], **TEXT)
     recorded_on = DateField(_l("Date"), validators=[DataRequired()], default=date.today)

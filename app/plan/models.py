@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -12,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import Localized, TimestampMixin, value_enum
+from app.core.enums import LabelledEnum
 from app.extensions import db
 
 action_department = sa.Table(
@@ -197,23 +197,11 @@ class Action(Localized, TimestampMixin, db.Model):
     )
 
 
-class ProgressStatus(enum.StrEnum):
-    NOT_STARTED = "not_started"
-    IN_PROGRESS = "in_progress"
-    DONE = "done"
-    CONTINUING = "continuing"
-
-    @property
-    def label(self) -> str:
-        return str(PROGRESS_LABELS[self])
-
-
-PROGRESS_LABELS = {
-    ProgressStatus.NOT_STARTED: _l("Not started"),
-    ProgressStatus.IN_PROGRESS: _l("In progress"),
-    ProgressStatus.DONE: _l("Done"),
-    ProgressStatus.CONTINUING: _l("Continuing"),
-}
+class ProgressStatus(LabelledEnum):
+    NOT_STARTED = "not_started", _l("Not started")
+    IN_PROGRESS = "in_progress", _l("In progress")
+    DONE = "done", _l("Done")
+    CONTINUING = "continuing", _l("Continuing")
 
 
 class ActionProgress(TimestampMixin, db.Model):

@@ -24,10 +24,10 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 
 from app.core.forms import CheckboxesField, Form, RowForm, choices, clean_text
 from app.proposals.models import (
-    CALL_TYPE_LABELS,
     ELIGIBILITY_LABELS,
     EXCLUSION_LABELS,
     POINTS_MAX,
+    CallType,
 )
 
 TEXT = {"filters": [clean_text]}
@@ -79,7 +79,7 @@ class CallForm(Form):
     summary_en = _text(_l("Summary (English)"), 4000, required=False, area=True)
     call_type = RadioField(
         _l("Type of call"),
-        choices=choices((key.value, label) for key, label in CALL_TYPE_LABELS.items()),
+        choices=choices(CallType.choices()),
         validators=[InputRequired()],
     )
     consultation_opens_at = _moment(

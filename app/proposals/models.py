@@ -10,7 +10,6 @@ it like any other gathering.
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.core import clock
 from app.core.activity import FulfilsInitiative
 from app.core.db import Localized, TimestampMixin, UTCDateTime, value_enum
+from app.core.enums import LabelledEnum
 from app.extensions import db
 
 if TYPE_CHECKING:
@@ -30,58 +30,31 @@ if TYPE_CHECKING:
     from app.plan.models import Department, Initiative
 
 
-class CallType(enum.StrEnum):
-    CITIZEN = "citizen"  # 市民提案型: the group chooses the theme
-    ADMINISTRATION = "administration"  # 行政提案型: divisions offer themes
-
-    @property
-    def label(self) -> str:
-        return str(CALL_TYPE_LABELS[self])
+class CallType(LabelledEnum):
+    CITIZEN = "citizen", _l("Citizen-proposed theme")  # 市民提案型: the group chooses the theme
+    # 行政提案型: divisions offer themes
+    ADMINISTRATION = "administration", _l("City-proposed themes")
 
 
-CALL_TYPE_LABELS = {
-    CallType.CITIZEN: _l("Citizen-proposed theme"),
-    CallType.ADMINISTRATION: _l("City-proposed themes"),
-}
-
-
-class Stage(enum.StrEnum):
+class Stage(LabelledEnum):
     """Where a proposal is in the round; each change is a ProposalEvent the group sees."""
 
-    DRAFT = "draft"
-    CONSULTING = "consulting"  # 事前相談
-    SUBMITTED = "submitted"  # 提出
-    DIVISION = "division"  # 担当課協議
-    DOCUMENT_REVIEW = "document_review"  # 一次審査
-    PRESENTATION = "presentation"  # 公開プレゼンテーション
-    FINAL_REVIEW = "final_review"  # 最終審査
-    ADOPTED = "adopted"  # 採択
-    REJECTED = "rejected"  # 不採択
-    AGREED = "agreed"  # 協定締結: the project is under way (実施)
-    COMPLETED = "completed"  # 完了: awaiting the joint evaluation
-    EVALUATED = "evaluated"  # 評価
-    WITHDRAWN = "withdrawn"
+    DRAFT = "draft", _l("Draft")
+    CONSULTING = "consulting", _l("Pre-consultation")  # 事前相談
+    SUBMITTED = "submitted", _l("Submitted")  # 提出
+    DIVISION = "division", _l("Discussion with the division")  # 担当課協議
+    DOCUMENT_REVIEW = "document_review", _l("Document review")  # 一次審査
+    PRESENTATION = "presentation", _l("Public presentation")  # 公開プレゼンテーション
+    FINAL_REVIEW = "final_review", _l("Final review")  # 最終審査
+    ADOPTED = "adopted", _l("Adopted")  # 採択
+    REJECTED = "rejected", _l("Not adopted")  # 不採択
+    # 協定締結: the project is under way (実施)
+    AGREED = "agreed", _l("Agreement concluded; under way")
+    # 完了: awaiting the joint evaluation
+    COMPLETED = "completed", _l("Completed; awaiting evaluation")
+    EVALUATED = "evaluated", _l("Evaluated")  # 評価
+    WITHDRAWN = "withdrawn", _l("Withdrawn")
 
-    @property
-    def label(self) -> str:
-        return str(STAGE_LABELS[self])
-
-
-STAGE_LABELS = {
-    Stage.DRAFT: _l("Draft"),
-    Stage.CONSULTING: _l("Pre-consultation"),
-    Stage.SUBMITTED: _l("Submitted"),
-    Stage.DIVISION: _l("Discussion with the division"),
-    Stage.DOCUMENT_REVIEW: _l("Document review"),
-    Stage.PRESENTATION: _l("Public presentation"),
-    Stage.FINAL_REVIEW: _l("Final review"),
-    Stage.ADOPTED: _l("Adopted"),
-    Stage.REJECTED: _l("Not adopted"),
-    Stage.AGREED: _l("Agreement concluded; under way"),
-    Stage.COMPLETED: _l("Completed; awaiting evaluation"),
-    Stage.EVALUATED: _l("Evaluated"),
-    Stage.WITHDRAWN: _l("Withdrawn"),
-}
 
 # The group may still change these; from submission on, the proposal is the city's record.
 EDITABLE_STAGES = frozenset({Stage.DRAFT, Stage.CONSULTING})
@@ -100,16 +73,11 @@ UNDER_REVIEW_STAGES = frozenset(
 )
 
 
-class Round(enum.StrEnum):
-    DOCUMENT = "document"  # 一次審査 (書類)
-    FINAL = "final"  # 最終審査 (after the presentation)
-
-    @property
-    def label(self) -> str:
-        return str(ROUND_LABELS[self])
+class Round(LabelledEnum):
+    DOCUMENT = "document", _l("Document review")  # 一次審査 (書類)
+    FINAL = "final", _l("Final review")  # 最終審査 (after the presentation)
 
 
-ROUND_LABELS = {Round.DOCUMENT: _l("Document review"), Round.FINAL: _l("Final review")}
 ROUND_STAGE = {Round.DOCUMENT: Stage.DOCUMENT_REVIEW, Round.FINAL: Stage.FINAL_REVIEW}
 
 # The group's eligibility, declared by the group and checked by 市民協働課.
@@ -333,19 +301,9 @@ class ProposalEvent(db.Model):
     proposal: Mapped[Proposal] = relationship(back_populates="events")
 
 
-class ReportKind(enum.StrEnum):
-    PROGRESS = "progress"  # by the group
-    MIDTERM = "midterm"  # 中間評価, by the division or 市民協働課
-
-    @property
-    def label(self) -> str:
-        return str(REPORT_KIND_LABELS[self])
-
-
-REPORT_KIND_LABELS = {
-    ReportKind.PROGRESS: _l("Progress report"),
-    ReportKind.MIDTERM: _l("Mid-term review"),
-}
+class ReportKind(LabelledEnum):
+    PROGRESS = "progress", _l("Progress report")  # by the group
+    MIDTERM = "midterm", _l("Mid-term review")  # 中間評価, by the division or 市民協働課
 
 
 class ProgressReport(TimestampMixin, db.Model):

@@ -21,7 +21,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app.core.forms import CheckboxesField, Form, HoneypotMixin, choices, clean_text
 from app.extensions import cache
-from app.public_comment.models import CHANNEL_LABELS, SUBMITTER_LABELS, CaseStatus, Channel
+from app.public_comment.models import CaseStatus, Channel, SubmitterCategory
 
 TEXT = {"filters": [clean_text]}
 BODY_LIMIT = 4000
@@ -73,7 +73,7 @@ class CaseForm(Form):
     )
     channels = CheckboxesField(
         _l("How comments are accepted"),
-        choices=choices((c.value, label) for c, label in CHANNEL_LABELS.items()),
+        choices=choices(Channel.choices()),
         default=[c.value for c in Channel],
         validators=[DataRequired()],
     )
@@ -121,7 +121,7 @@ class CommentForm(HoneypotMixin, Form):
     submission_token = HiddenField()
     submitter_category = RadioField(
         _l("You are"),
-        choices=choices((c.value, label) for c, label in SUBMITTER_LABELS.items()),
+        choices=choices(SubmitterCategory.choices()),
         validators=[DataRequired(message=_l("Please choose one."))],
     )
     name = StringField(
@@ -225,9 +225,7 @@ class PaperCommentForm(CommentForm):
     consent = None  # type: ignore[assignment]  # consent was given on paper
     channel = SelectField(
         _l("Received by"),
-        choices=choices(
-            (c.value, label) for c, label in CHANNEL_LABELS.items() if c != Channel.WEB
-        ),
+        choices=choices(Channel.choices(Channel.WEB)),
     )
     received_on = DateField(_l("Date received"), validators=[DataRequired()])
     late_reason = TextAreaField(

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.core import clock
 from app.core.activity import FulfilsInitiative
 from app.core.db import TimestampMixin, UTCDateTime, value_enum
+from app.core.enums import LabelledEnum
 from app.core.i18n import to_jst
 from app.extensions import db
 
@@ -55,61 +56,32 @@ PUBLIC_STATUSES = (
 )
 
 
-class Phase(enum.StrEnum):
+class Phase(LabelledEnum):
     """What the public sees, derived from the status and the clock."""
 
-    DRAFT = "draft"
-    IN_REVIEW = "in_review"
-    UPCOMING = "upcoming"
-    OPEN = "open"
-    CLOSED = "closed"
-    RESULTS_REVIEW = "results_review"
-    PUBLISHED = "published"
-    ABANDONED = "abandoned"
+    DRAFT = "draft", _l("Draft")
+    IN_REVIEW = "in_review", _l("In review")
+    UPCOMING = "upcoming", _l("Upcoming")
+    OPEN = "open", _l("Open for comments")
+    CLOSED = "closed", _l("Closed, results in preparation")
+    RESULTS_REVIEW = "results_review", _l("Closed, results in review")
+    PUBLISHED = "published", _l("Results published")
+    ABANDONED = "abandoned", _l("Abandoned")
 
 
-PHASE_LABELS = {
-    Phase.DRAFT: _l("Draft"),
-    Phase.IN_REVIEW: _l("In review"),
-    Phase.UPCOMING: _l("Upcoming"),
-    Phase.OPEN: _l("Open for comments"),
-    Phase.CLOSED: _l("Closed, results in preparation"),
-    Phase.RESULTS_REVIEW: _l("Closed, results in review"),
-    Phase.PUBLISHED: _l("Results published"),
-    Phase.ABANDONED: _l("Abandoned"),
-}
+class Channel(LabelledEnum):
+    WEB = "web", _l("Web form")
+    POST = "post", _l("Post")
+    FAX = "fax", _l("Fax")
+    EMAIL = "email", _l("E-mail")
+    IN_PERSON = "in_person", _l("In person")
 
 
-class Channel(enum.StrEnum):
-    WEB = "web"
-    POST = "post"
-    FAX = "fax"
-    EMAIL = "email"
-    IN_PERSON = "in_person"
-
-
-CHANNEL_LABELS = {
-    Channel.WEB: _l("Web form"),
-    Channel.POST: _l("Post"),
-    Channel.FAX: _l("Fax"),
-    Channel.EMAIL: _l("E-mail"),
-    Channel.IN_PERSON: _l("In person"),
-}
-
-
-class SubmitterCategory(enum.StrEnum):
-    RESIDENT = "resident"
-    WORKER_STUDENT = "worker_student"
-    BUSINESS = "business"
-    STAKEHOLDER = "stakeholder"
-
-
-SUBMITTER_LABELS = {
-    SubmitterCategory.RESIDENT: _l("Resident of the city"),
-    SubmitterCategory.WORKER_STUDENT: _l("Works or studies in the city"),
-    SubmitterCategory.BUSINESS: _l("Business or organisation in the city"),
-    SubmitterCategory.STAKEHOLDER: _l("Other person with a stake in the matter"),
-}
+class SubmitterCategory(LabelledEnum):
+    RESIDENT = "resident", _l("Resident of the city")
+    WORKER_STUDENT = "worker_student", _l("Works or studies in the city")
+    BUSINESS = "business", _l("Business or organisation in the city")
+    STAKEHOLDER = "stakeholder", _l("Other person with a stake in the matter")
 
 
 class CommentCase(FulfilsInitiative, TimestampMixin, db.Model):
@@ -215,25 +187,14 @@ class CaseMaterial(db.Model):
     file: Mapped[StoredFile | None] = relationship(lazy="joined")
 
 
-class ReviewAction(enum.StrEnum):
-    SUBMITTED = "submitted"
-    APPROVED = "approved"
-    RETURNED = "returned"
-    RESULTS_SUBMITTED = "results_submitted"
-    RESULTS_APPROVED = "results_approved"
-    RESULTS_RETURNED = "results_returned"
-    ABANDONED = "abandoned"
-
-
-REVIEW_LABELS = {
-    ReviewAction.SUBMITTED: _l("Submitted for review"),
-    ReviewAction.APPROVED: _l("Schedule and materials approved"),
-    ReviewAction.RETURNED: _l("Returned with notes"),
-    ReviewAction.RESULTS_SUBMITTED: _l("Results submitted for approval"),
-    ReviewAction.RESULTS_APPROVED: _l("Results approved and published"),
-    ReviewAction.RESULTS_RETURNED: _l("Results returned with notes"),
-    ReviewAction.ABANDONED: _l("Abandoned"),
-}
+class ReviewAction(LabelledEnum):
+    SUBMITTED = "submitted", _l("Submitted for review")
+    APPROVED = "approved", _l("Schedule and materials approved")
+    RETURNED = "returned", _l("Returned with notes")
+    RESULTS_SUBMITTED = "results_submitted", _l("Results submitted for approval")
+    RESULTS_APPROVED = "results_approved", _l("Results approved and published")
+    RESULTS_RETURNED = "results_returned", _l("Results returned with notes")
+    ABANDONED = "abandoned", _l("Abandoned")
 
 
 class ReviewEvent(db.Model):
@@ -363,19 +324,11 @@ class CommentCluster(db.Model):
     size: Mapped[int]
 
 
-class JobStatus(enum.StrEnum):
-    QUEUED = "queued"
-    RUNNING = "running"
-    DONE = "done"
-    FAILED = "failed"
-
-
-JOB_LABELS = {
-    JobStatus.QUEUED: _l("queued"),
-    JobStatus.RUNNING: _l("running"),
-    JobStatus.DONE: _l("done"),
-    JobStatus.FAILED: _l("failed"),
-}
+class JobStatus(LabelledEnum):
+    QUEUED = "queued", _l("queued")
+    RUNNING = "running", _l("running")
+    DONE = "done", _l("done")
+    FAILED = "failed", _l("failed")
 
 
 class GroupingJob(db.Model):

@@ -35,11 +35,6 @@ from app.plan.services import department_choices, ward_choices
 from app.public_comment import bp, services
 from app.public_comment.forms import CaseFilterForm, CommentForm, prepare_comment_form
 from app.public_comment.models import (
-    CHANNEL_LABELS,
-    JOB_LABELS,
-    PHASE_LABELS,
-    REVIEW_LABELS,
-    SUBMITTER_LABELS,
     CaseMaterial,
     Channel,
     Comment,
@@ -316,24 +311,24 @@ def mine() -> ResponseReturnValue:
 
 @bp.app_template_global()
 def phase_label(phase: str) -> str:
-    return str(PHASE_LABELS[Phase(phase)])
+    return Phase(phase).label
 
 
 @bp.app_template_global()
 def channel_label(channel: str) -> str:
-    return str(CHANNEL_LABELS[Channel(channel)])
+    return Channel(channel).label
 
 
 @bp.app_template_global()
 def submitter_label(category: str) -> str:
-    return str(SUBMITTER_LABELS[SubmitterCategory(category)])
+    return SubmitterCategory(category).label
 
 
 @bp.app_template_global()
 def review_label(action: str) -> str:
-    return str(REVIEW_LABELS[ReviewAction(action)])
+    return ReviewAction(action).label
 
 
 @bp.app_template_global()
 def job_label(status: str) -> str:
-    return str(JOB_LABELS[JobStatus(status)])
+    return JobStatus(status).label

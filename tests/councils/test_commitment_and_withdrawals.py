@@ -13,13 +13,13 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.core import clock
 from app.accounts.models import User
+from app.core import clock
 from app.core.activity import ActivityFilter
 from app.core.audit import AuditEntry
-
 from app.core.mail import OutboxMessage
-from app.councils import activity, services
+from app.councils import activity, lottery, services
+from app.councils import dashboard as oversight
 from app.councils.models import (
     Application,
     ApplicationStatus,
@@ -77,7 +77,7 @@ def test_a_withdrawn_application_drops_out_of_the_lottery(
         assert early.receipt not in pool
         assert sorted(pool) == sorted(a.receipt for a in applicants[1:])
         # The order is fixed by the commitment; withdraw the number that will come first.
-        first = services.lottery_order(call.lottery_seed, pool)[0]
+        first = lottery.lottery_order(call.lottery_seed, pool)[0]
     late = next(a for a in applicants if a.receipt == first)
     auth.logout()
     with app.app_context():
@@ -91,7 +91,7 @@ def test_a_withdrawn_application_drops_out_of_the_lottery(
         assert order[0] == late.receipt and early.receipt not in order
         ranked = [a.receipt_number for a, _score, _pos in services.ranked_applications(call)]
         assert late.receipt not in ranked and ranked == order[1:]
-        assert services.seat_numbers(call) == [order[1]]
+        assert lottery.seat_numbers(call) == [order[1]]
         with pytest.raises(services.CouncilError):
             services.select_applicants(None, call, [late.id])
         second = next(a.id for a in applicants if a.receipt == order[1])
@@ -165,7 +165,7 @@ def test_the_commitment_verifies_and_the_order_reruns_from_published_data(
     assert POOL_RE.findall(after) == pool
     published_order = ORDER_RE.findall(after)
     namespace: dict = {}
-    exec(services.LOTTERY_SOURCE, namespace)
+    exec(lottery.LOTTERY_SOURCE, namespace)
     assert namespace["lottery_order"](seed, pool) == published_order
     # The method is explained in Japanese on the Japanese page, in English on the English one.
     assert "SHA-256" in after and "昇順" in after and 'lang="en"' not in after.split("<main")[1]
@@ -254,7 +254,7 @@ def test_the_dashboard_counts_consecutive_terms_not_all_terms(app, plan):
     # Four terms in an unbroken run up to now: over the limit.
     _terms(app, "連続 ヨンキ", [year(3), year(2), year(1), year(0)])
     with app.test_request_context():
-        over = services.dashboard().over_terms
+        over = oversight.dashboard().over_terms
     assert [(name, count) for name, _council, count in over] == [("連続 ヨンキ", 4)]
 
 

@@ -9,11 +9,11 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-
 from app.core import clock
 from app.core.mail import OutboxMessage
 from app.core.receipts import next_receipt_number
-from app.councils import activity, services
+from app.councils import activity, lottery, services
+from app.councils import dashboard as oversight
 from app.councils.models import (
     Application,
     ApplicationStatus,
@@ -273,7 +273,7 @@ def test_lottery_is_published_and_can_be_rerun(app, client, login_as, make_call,
     published = re.findall(r'<span class="order-receipt">(KB\d+-\d+)', page)
     assert published == order
     namespace: dict = {}
-    exec(services.LOTTERY_SOURCE, namespace)
+    exec(lottery.LOTTERY_SOURCE, namespace)
     assert namespace["lottery_order"](seed, sorted(published)) == published
     # The lottery cannot be drawn again to get another order.
     with app.app_context():
@@ -731,7 +731,7 @@ def _fixture_councils(app):
 def test_dashboard_ratios_equal_hand_counts(app, client, make_user, auth, plan):
     a, b, c = _fixture_councils(app)
     with app.test_request_context():
-        data = services.dashboard()
+        data = oversight.dashboard()
     rows = {r.council_id: r for r in data.rows}
     assert (rows[a].members, rows[a].public_members, rows[a].women) == (4, 1, 2)
     assert rows[a].public_share == 25.0 and rows[a].women_share == 50.0
@@ -779,7 +779,7 @@ def test_dashboard_lists_people_over_the_concurrent_limit(app, plan):
                 today + timedelta(days=30),
             )
     with app.test_request_context():
-        assert services.dashboard().over_concurrent == [("兼任 タロウ", 4)]
+        assert oversight.dashboard().over_concurrent == [("兼任 タロウ", 4)]
 
 
 # Figures, list page and demo -----------------------------------------------------------------

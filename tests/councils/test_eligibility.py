@@ -5,16 +5,15 @@ from datetime import date
 
 import pytest
 
-from app.councils.models import CouncilGuidelines
-from app.councils.services import (
-    LOTTERY_SOURCE,
+from app.councils.eligibility import (
     EligibilityFacts,
     age_on,
     consecutive_terms,
     count_characters,
     eligibility_reasons,
-    lottery_order,
 )
+from app.councils.lottery import LOTTERY_SOURCE, lottery_order
+from app.councils.models import CouncilGuidelines
 
 CLOSING = date(2025, 6, 30)
 
