@@ -134,6 +134,11 @@ def line_count(value: Any, width: float, font_size: float = DEFAULT_FONT_SIZE) -
     return max(lines, 1)
 
 
+def width_for(units: float) -> int:
+    """The column width that holds a text `units` wide (text_width) on one line."""
+    return math.ceil(units / USABLE_SHARE) + 1
+
+
 def column_width(sheet: Worksheet, column: int) -> float:
     dimension = sheet.column_dimensions.get(get_column_letter(column))
     # openpyxl reports 13 for a column never given a width; the file then has none and the
@@ -251,7 +256,7 @@ def fit_column_widths(
             max((text_width(word) * 1.1 for word in words), default=0),
         )
         # Never narrower than three Japanese characters a line.
-        width = math.ceil(max(content, heading, 6) / USABLE_SHARE) + 1
+        width = width_for(max(content, heading, 6))
         sheet.column_dimensions[get_column_letter(column)].width = min(width, widest)
 
 

@@ -18,6 +18,7 @@ from app.core.exports import (
     keep_rows_together,
     print_layout,
     text_width,
+    width_for,
     write_cell,
     xlsx_file,
 )
@@ -99,7 +100,8 @@ def annual_xlsx(
             blocks.append((heading_row or first_of_recommendation, row_number - 1))
             heading_row = 0
     # (エ) as wide as the longest department name, so that no name breaks inside (「市民協/働課」).
-    departments = min(max((text_width(name) for name in department_names), default=12) + 2, 30)
+    longest = max((text_width(name) for name in department_names), default=12)
+    departments = min(width_for(longest), 30)
     for column, width in enumerate((30, 30, 28, departments, 40, 40), start=1):
         sheet.column_dimensions[get_column_letter(column)].width = width
     for row in sheet.iter_rows(min_row=2, max_row=row_number - 1, max_col=last):

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from app.consultations.models import Consultation, ConsultationKind, Session, Venue
-from app.core.exports import neutralise
+from app.core.exports import line_count, neutralise, text_width, width_for
 from app.councils import services as council_services
 from app.extensions import db
 from app.plan.models import Action, Category, Department, Initiative, Recommendation
@@ -142,3 +142,27 @@ def test_report_csv_header_reads_in_the_page_language_and_json_keeps_machine_key
     assert "public_comment.people" not in ja and len(ja) == len(en)
     rows = client.get("/reports/export.json?lang=ja").get_json()["rows"]
     assert {"category", "initiative", "public_comment.people"} <= set(rows[0])
+
+
+@pytest.mark.parametrize(
+    "value, width, lines",
+    [
+        ("", 10, 1),
+        ("広報課\n市民協働課", 30, 2),  # each of a value's own lines counts
+        ("各区まちづくり推進課", 22, 2),
+        ("パブリックコメント：案件数", 7, 7),  # two kanji a line in a narrow column, not 2.85
+        ("あ" * 18, 40, 1),  # 18 kanji a line in a column 40 wide, as Excel shows them
+        ("あ" * 19, 40, 2),
+        ("Hello world foo bar", 11, 3),  # English wraps between words
+        ("a" * 50, 11, 6),  # a word wider than the cell breaks where it must
+    ],
+)
+def test_xlsx_line_count_wraps_as_a_spreadsheet_does(value, width, lines):
+    assert line_count(value, width) == lines
+
+
+@pytest.mark.parametrize(
+    "text", ["各区まちづくり推進課", "区分", "1300000", "Citizen Collaboration"]
+)
+def test_a_column_fitted_to_a_text_holds_it_on_one_line(text):
+    assert line_count(text, width_for(text_width(text))) == 1

@@ -128,6 +128,11 @@ def test_annual_xlsx_prints_readably(client, demo):
     assert "&P" in sheet.firstFooter.center.text
     assert sheet.freeze_panes == "A3"
 
+    # (エ) holds every department's name on one line (never 「市民協/働課」).
+    names = {n for row in sheet.iter_rows(min_row=3) for n in str(row[3].value or "").split("\n")}
+    assert "各区まちづくり推進課" in names
+    assert not [n for n in names if _lines(n, _width(sheet, 4)) > 1]
+
     # (ア)(イ) span the rows of their initiatives: information sharing's ③ is over 3, 4 and 5.
     rows_of = {}
     for row in sheet.iter_rows(min_row=3):
