@@ -9,7 +9,8 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint format translations migrate demo serve clean bench bench-national
+.PHONY: run test lint format translations migrate demo serve clean bench bench-national vnu \
+	a11y-results screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +28,19 @@ $(VENV)/.bench-installed: requirements-bench.txt $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -r requirements-bench.txt
 	touch $@
 
+# The Nu HTML Checker that the browser tests run over every page they visit: the npm package
+# vnu-jar, pinned in tests/e2e/package-lock.json, run with the machine's java (its download
+# script is not run). Without npm the check is skipped, except in CI (.ci/run installs npm).
+VNU_JAR := tests/e2e/node_modules/vnu-jar/build/dist/vnu.jar
+$(VNU_JAR): tests/e2e/package.json tests/e2e/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tests/e2e --ignore-scripts --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+		echo "npm not found: the browser tests will skip the Nu HTML Checker"; \
+	fi
+
+vnu: $(VNU_JAR)
+
 translations: $(VENV)/.installed
 	@$(FLASK) translate compile
 
@@ -43,7 +57,7 @@ run: demo
 	SESSION_COOKIE_SECURE=0 $(FLASK) run --host $(HOST) --port $(PORT)
 
 # The whole suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL is set.
-test: $(VENV)/.test-installed translations
+test: $(VENV)/.test-installed translations $(VNU_JAR)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
@@ -52,6 +66,17 @@ test: $(VENV)/.test-installed translations
 		echo "== again on PostgreSQL ($$TEST_DATABASE_URL)"; \
 		SANKAKU_TEST_BACKEND=postgresql $(BIN)/python -m pytest; \
 	fi
+
+# The accessibility test-results page (/accessibility/results) shows the browser suite's own
+# axe-core run: this runs it and rewrites data/accessibility-results.json (commit the file).
+A11Y_TESTS ?= tests/e2e
+a11y-results: $(VENV)/.test-installed translations $(VNU_JAR)
+	SANKAKU_WRITE_A11Y_RESULTS=1 $(BIN)/python -m pytest -q -p no:cacheprovider $(A11Y_TESTS)
+
+# PNGs of the main public pages at 390 and 1280 px in Japanese and English, for review (not
+# compared by any test), from a server on the demo data in a temporary database.
+screenshots: $(VENV)/.test-installed translations
+	$(BIN)/python -m bench.screenshots --out screenshots
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .

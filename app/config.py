@@ -111,6 +111,10 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "CONTACT_EMAIL": os.environ.get("CONTACT_EMAIL", ""),
         # The date the accessibility policy was set or last revised (YYYY-MM-DD).
         "ACCESSIBILITY_POLICY_DATE": os.environ.get("ACCESSIBILITY_POLICY_DATE", "2026-11-29"),
+        # The browser suite's axe-core results shown at /accessibility/results (make a11y-results).
+        "ACCESSIBILITY_RESULTS_FILE": os.environ.get(
+            "ACCESSIBILITY_RESULTS_FILE", str(BASE_DIR / "data" / "accessibility-results.json")
+        ),
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(instance_path / "uploads")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024,
         "PASSWORD_RESET_MAX_AGE": int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600")),

@@ -3,11 +3,16 @@ health check."""
 
 from __future__ import annotations
 
+import json
+from collections import Counter
+from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.core.i18n import LANGUAGE_COOKIE
@@ -78,4 +83,58 @@ def accessibility() -> ResponseReturnValue:
     return render_template(
         "core/accessibility.html",
         policy_date=date.fromisoformat(current_app.config["ACCESSIBILITY_POLICY_DATE"]),
+    )
+
+
+@dataclass(frozen=True)
+class PageResult:
+    """One page of the accessibility test results: where it was opened and what axe-core found."""
+
+    page: str
+    tested: dict[str, list[int]]  # language → screen widths in px
+    checks: int
+    violations: int
+
+
+def _test_results(path: Path) -> tuple[dict, list[PageResult]] | None:
+    """The browser suite's axe-core results (tests/e2e/page_checks.py, `make a11y-results`),
+    one row per page; None when the file is missing or unreadable."""
+    tested: dict[str, dict[str, list[int]]] = {}
+    checks: Counter[str] = Counter()
+    violations: Counter[str] = Counter()
+    try:
+        results = json.loads(path.read_text(encoding="utf-8"))
+        results["tested_on"] = date.fromisoformat(results["tested_on"])
+        for row in results["pages"]:
+            page = row["page"]
+            tested.setdefault(page, {}).setdefault(row["language"], []).append(int(row["width"]))
+            checks[page] += int(row["checks"])
+            violations[page] += int(row["violations"])
+    except (OSError, ValueError, KeyError, TypeError):
+        current_app.logger.warning("accessibility results unreadable: %s", path)
+        return None
+    return results, [
+        PageResult(
+            page,
+            {language: sorted(widths) for language, widths in tested[page].items()},
+            checks[page],
+            violations[page],
+        )
+        for page in sorted(tested)
+    ]
+
+
+@bp.route("/accessibility/results")
+def accessibility_results() -> ResponseReturnValue:
+    """ウェブアクセシビリティ試験結果: the pages the browser tests checked with axe-core, the
+    date and the result for each page, as the guideline asks a municipal site to publish."""
+    found = _test_results(Path(current_app.config["ACCESSIBILITY_RESULTS_FILE"]))
+    results, pages = found if found else ({}, [])
+    languages = {"ja": _("Japanese"), "en": _("English")}
+    return render_template(
+        "core/accessibility_results.html",
+        results=results,
+        pages=pages,
+        languages=languages,
+        failing=sum(1 for page in pages if page.violations),
     )

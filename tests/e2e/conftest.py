@@ -1,20 +1,27 @@
-"""Browser tests: Debian's Chromium driven by Playwright, with axe-core on every page visited.
+"""Browser tests: Debian's Chromium driven by Playwright, with axe-core on every page visited
+and the Nu HTML Checker over all of them at the end of the session.
 
-Chromium is found at CHROMIUM_PATH (default /usr/bin/chromium). Without it the browser tests
-are skipped, unless REQUIRE_BROWSER=1 (as in CI), where a missing browser fails the run.
+Chromium is found at CHROMIUM_PATH (default /usr/bin/chromium), the checker at VNU_JAR (default:
+the npm package installed by `make vnu`, run with Debian's java). Without them the browser tests
+and the HTML check are skipped, unless REQUIRE_BROWSER=1 (as in CI), where either missing fails
+the run.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from werkzeug.serving import make_server
 
+from tests.e2e import page_checks
 from tests.e2e.ui_language import page_slips
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -53,6 +60,7 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def live_server(app: Any, no_rate_limit: None) -> Iterator[str]:
     """The test's app served over HTTP on a free loopback port, in a thread."""
+    page_checks.URL_MAP[:] = [app.url_map]
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -81,6 +89,7 @@ def check_a11y(page: Any) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(page)
+    page_checks.record(page, results.response)
     violations = results.response["violations"]
     report = "\n".join(
         f"{v['id']} ({v['impact']}): {v['help']} — "
@@ -116,19 +125,97 @@ def check_language(page: Any, path: str, language: str) -> list[str]:
     return slips
 
 
+HTML_CHECK_SUMMARY: list[str] = []
+
+
+def _session_report(session: pytest.Session, outcome: str, longrepr: Any) -> None:
+    """Report a check of the whole session as if it were a test, so that a failure makes
+    pytest exit non-zero (and, under pytest-xdist, reaches the controller like any report)."""
+    nodeid = "tests/e2e/conftest.py::nu_html_checker"
+    location = ("tests/e2e/conftest.py", 0, "nu_html_checker")
+    session.ihook.pytest_runtest_logstart(nodeid=nodeid, location=location)
+    report = pytest.TestReport(nodeid, location, {}, outcome, longrepr, "call")
+    session.ihook.pytest_runtest_logreport(report=report)
+    session.ihook.pytest_runtest_logfinish(nodeid=nodeid, location=location)
+
+
+def _check_html(session: pytest.Session) -> None:
+    """The Nu HTML Checker once over every page the browser tests checked (issue 18)."""
+    sources = list(page_checks.SOURCES.values())
+    missing = page_checks.java_missing()
+    if missing:
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            _session_report(session, "failed", f"Nu HTML Checker: {missing}")
+        else:
+            reason = f"Skipped: Nu HTML Checker: {missing}"
+            _session_report(session, "skipped", (__file__, 0, reason))
+        return
+    started = time.monotonic()
+    try:
+        errors = page_checks.nu_html_errors(sources)
+    except (RuntimeError, OSError, subprocess.SubprocessError) as error:
+        _session_report(session, "failed", f"Nu HTML Checker: {error}")
+        return
+    seconds = time.monotonic() - started
+    if errors:
+        report = page_checks.error_report(errors)
+        _session_report(
+            session,
+            "failed",
+            f"The Nu HTML Checker found errors on {len(errors)} of {len(sources)} pages:\n{report}",
+        )
+    else:
+        HTML_CHECK_SUMMARY.append(f"{len(sources)} page states checked, no error ({seconds:.1f} s)")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtestloop(session: pytest.Session) -> Any:
+    result = yield
+    # After the last test, before pytest counts the failures, so that one here counts.
+    if page_checks.SOURCES:
+        _check_html(session)
+    if page_checks.VERDICTS and os.environ.get("SANKAKU_WRITE_A11Y_RESULTS") == "1":
+        written = page_checks.write_results()
+        HTML_CHECK_SUMMARY.append(
+            f"axe-core results of {len(written['pages'])} pages written to "
+            f"{page_checks.RESULTS_FILE}"
+        )
+    return result
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     if LANGUAGE_SLIPS:
         terminalreporter.section("UI text in the other language (tests/e2e/ui_language.py)")
         for where, slips in sorted(LANGUAGE_SLIPS.items()):
             terminalreporter.write_line(f"{where}: {slips}")
+    if HTML_CHECK_SUMMARY:
+        terminalreporter.section("Nu HTML Checker and axe-core results")
+        for line in HTML_CHECK_SUMMARY:
+            terminalreporter.write_line(line)
 
 
-def visit(page: Any, path: str, language: str = "ja") -> Any:
-    """Open a page in a language, check it with axe-core and for UI text in the other
-    language."""
+def visit(
+    page: Any,
+    path: str,
+    language: str = "ja",
+    expect_status: int = 200,
+    expect_path: str | None = None,
+) -> Any:
+    """Open a page in a language, check that it answered as the test expects, then check it
+    with axe-core and for UI text in the other language.
+
+    The browser follows redirects, so a page that sends to the login form would answer 200:
+    the final address must be the one asked for, or `expect_path` when the test expects a
+    redirect."""
     separator = "&" if "?" in path else "?"
     response = page.goto(f"{path}{separator}lang={language}")
-    assert response is not None and response.status < 500, f"{path}: {response and response.status}"
+    assert response is not None, f"{path}: no response"
+    assert response.status == expect_status, (
+        f"{path}: status {response.status}, expected {expect_status} (at {page.url})"
+    )
+    landed = urlsplit(page.url).path
+    wanted = expect_path or urlsplit(path).path
+    assert landed == wanted, f"{path}: landed on {page.url}, expected {wanted}"
     assert page.locator("html").get_attribute("lang") == language
     check_a11y(page)
     check_language(page, path, language)

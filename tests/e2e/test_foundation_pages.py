@@ -57,7 +57,8 @@ def test_citizen_registers_confirms_logs_out_and_resets_password(page, app, plan
     expect(page.get_by_role("heading", name="Check your e-mail")).to_be_visible()
     check_a11y(page)
     # The address is confirmed from the mail, then the citizen logs in.
-    visit(page, _last_link(app, "/register/confirm/"), "en")
+    # The link confirms the address and sends to the login form.
+    visit(page, _last_link(app, "/register/confirm/"), "en", expect_path="/login")
     expect(page.get_by_text("Your e-mail address has been confirmed.")).to_be_visible()
     page.get_by_label("E-mail address").fill("haruka@example.jp")
     page.get_by_label("Password", exact=True).fill(PASSWORD)

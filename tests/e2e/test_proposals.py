@@ -117,7 +117,9 @@ def test_a_group_submits_a_proposal_and_follows_it_to_adoption(page, app, plan, 
         visit(page, f"/proposals/projects/{proposal_id}", language)
         visit(page, "/proposals/projects", language)
     expect(page.locator("main")).to_contain_text(re.compile("江津湖の外来種駆除と環境学習"))
-    visit(page, f"/proposals/calls/{call_id}/new", "ja")
+    # The call has closed: its form sends back to the call, which says so.
+    visit(page, f"/proposals/calls/{call_id}/new", "ja", expect_path=f"/proposals/calls/{call_id}")
+    expect(page.locator(".flash.error")).to_be_visible()
 
 
 def test_staff_and_review_pages_pass_axe(page, app, plan, make_user):

@@ -15,6 +15,7 @@ import pytest
 
 from app.core.demo import load_demo
 from tests.conftest import PLAN_FILE
+from tests.e2e import page_checks
 from tests.e2e.conftest import ONE_LANGUAGE_PAGES, login
 from tests.e2e.ui_language import page_slips
 
@@ -56,6 +57,7 @@ def test_every_page_speaks_one_language(page, app, demo, make_user):
             if head.status != 200 or "text/html" not in head.headers.get("content-type", ""):
                 continue
             page.goto(f"{path}?lang={language}")
+            page_checks.record_html(page)  # every page of the URL map for the Nu HTML Checker
             slips = page_slips(page, language)
             if slips:
                 found[f"{language} {path}"] = set(slips)
