@@ -122,7 +122,7 @@ def _consultation_values(form: ConsultationForm) -> dict[str, Any]:
 def new_consultation() -> ResponseReturnValue:
     form = ConsultationForm()
     _consultation_form(form)
-    if request.method == "GET" and current_user.department_id:
+    if not form.is_submitted() and current_user.department_id:
         form.department_id.data = current_user.department_id
     if form.validate_on_submit():
         _require_manage(form.department_id.data)
@@ -138,7 +138,7 @@ def edit_consultation(consultation_id: int) -> ResponseReturnValue:
     _require_manage(item.department_id)
     form = ConsultationForm(obj=item)
     _consultation_form(form)
-    if request.method == "GET":
+    if not form.is_submitted():
         form.ward_id.data = item.ward_id or 0
     if form.validate_on_submit():
         _require_manage(form.department_id.data)
@@ -238,7 +238,7 @@ def edit_session(session_id: int) -> ResponseReturnValue:
     _require_manage(consultation_item.department_id)
     form = SessionForm(obj=item)
     form.offer_choices()
-    if request.method == "GET":
+    if not form.is_submitted():
         starts, ends = to_jst(item.starts_at), to_jst(item.ends_at)
         form.date.data, form.start_time.data, form.end_time.data = (
             starts.date(),
@@ -358,7 +358,7 @@ def attendance(session_id: int) -> ResponseReturnValue:
         .order_by(Registration.status, Registration.waitlist_position, Registration.receipt_number)
     ).all()
     form = AttendanceForm()
-    if request.method == "GET":
+    if not form.is_submitted():
         form.walk_ins.data = item.walk_ins
     if form.validate_on_submit():
         marks: dict[int, bool | None] = {}
@@ -427,7 +427,7 @@ def edit_record(session_id: int) -> ResponseReturnValue:
     _require_manage(item.consultation.department_id)
     record = item.record
     form = RecordForm(obj=record, prefix="record")
-    if request.method == "GET" and record is None:
+    if not form.is_submitted() and record is None:
         form.attendees.data = services.attendance_count(item.id)
     if form.validate_on_submit():
         services.save_record(
@@ -498,7 +498,7 @@ def answer_opinion(opinion_id: int) -> ResponseReturnValue:
     _require_manage(item.consultation.department_id)
     form = OpinionAnswerForm(obj=opinion)
     form.disposition_id.choices = _disposition_choices()
-    if request.method == "GET":
+    if not form.is_submitted():
         form.disposition_id.data = opinion.disposition_id or 0
     if form.validate_on_submit():
         try:

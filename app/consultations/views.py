@@ -228,7 +228,7 @@ def register(session_id: int) -> ResponseReturnValue:
     form = RegistrationForm()
     form.accommodations.choices = accommodation_choices(item.accommodations or [])
     give_submission_token(form)
-    if request.method == "GET" and is_authenticated(current_user):
+    if not form.is_submitted() and is_authenticated(current_user):
         form.name.data = current_user.display_name
         form.email.data = current_user.email
     if form.validate_on_submit():

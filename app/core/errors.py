@@ -4,8 +4,9 @@ refused at the edge, and an error page is served even when the database or a tem
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, g, jsonify, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -76,18 +77,42 @@ def _render(code: int, title: str | None = None, text: str | None = None) -> Res
         return Response(FALLBACK_PAGE.format(code=code), code, mimetype="text/html")
 
 
+def _expired_page() -> ResponseReturnValue:
+    return _render(
+        400,
+        str(_l("The form has expired")),
+        str(
+            _l(
+                "For your security, forms expire after a while. Please go back, reload "
+                "the page and send the form again."
+            )
+        ),
+    )
+
+
 def _show_expired_form() -> ResponseReturnValue:
     """The view renders its page again as for a GET, its forms filled with what was sent
-    (app.core.forms.keep_expired_submission). As a GET, nothing a view does on POST runs, and a
-    form's own token check fails on the same expired token: nothing is saved or changed. The
-    forms carry a fresh token and the summary says why the page came back."""
+    (app.core.forms.keep_expired_submission). As a GET, nothing a view does on POST runs, and
+    the forms never validate: nothing is saved or changed. The forms carry a fresh token and
+    the summary says why the page came back.
+
+    A view that answers the GET with a redirect is not a form page (the language button): the
+    refusal stands. The one redirect kept is to the login page (the session ended), after which
+    static/js/forms.js puts what was typed back in the form."""
     keep_expired_submission()
     request.method = "GET"
     view = current_app.view_functions[request.endpoint]  # type: ignore[index]
     try:
-        return current_app.ensure_sync(view)(**(request.view_args or {}))
+        response = current_app.make_response(
+            current_app.ensure_sync(view)(**(request.view_args or {}))
+        )
     except HTTPException as error:  # raised inside an error handler it would become a 500
         return current_app.handle_http_exception(error)
+    if response.status_code in (301, 302, 303, 307, 308):
+        login = url_for(login_manager.login_view) if login_manager.login_view else None
+        if login is None or urlsplit(response.location or "").path != login:
+            return _expired_page()
+    return response
 
 
 def refuse_nul_bytes() -> ResponseReturnValue | None:
@@ -111,16 +136,7 @@ def init_errors(app: Flask) -> None:
         # than an error page whose back link returns an empty form (a long comment lost).
         if request.method == "POST" and rule is not None and "GET" in (rule.methods or ()):
             return _show_expired_form()
-        return _render(
-            400,
-            str(_l("The form has expired")),
-            str(
-                _l(
-                    "For your security, forms expire after a while. Please go back, reload "
-                    "the page and send the form again."
-                )
-            ),
-        )
+        return _expired_page()
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> ResponseReturnValue:

@@ -235,7 +235,10 @@ class Form(FlaskForm):
 
     def validate(self, extra_validators: Any = None) -> bool:
         g.setdefault(_VALIDATED, []).append(self)
-        return super().validate(extra_validators)
+        valid = super().validate(extra_validators)
+        # A submission shown again after a CSRF failure is never accepted, whatever its fields
+        # and token say: the failure may have been the referrer check, with a token still good.
+        return valid and not submission_expired()
 
 
 def keep_expired_submission() -> None:

@@ -5,7 +5,7 @@ scoring pages (/staff/councils/review), which show receipt numbers and essays on
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -91,7 +91,7 @@ def edit_council(council_id: int | None = None) -> ResponseReturnValue:
     council = _council(council_id) if council_id else None
     form = CouncilForm(obj=council)
     _department_choices(form)
-    if council is None and request.method == "GET":
+    if council is None and not form.is_submitted():
         form.department_id.data = current_user.department_id
     if form.validate_on_submit():
         values = {name: form[name].data for name in services.COUNCIL_FIELDS}
@@ -184,7 +184,7 @@ def edit_meeting(
         abort(404)
     item = _council(meeting.council_id if meeting else council_id)
     form = MeetingForm(obj=meeting)
-    if request.method == "GET":
+    if not form.is_submitted():
         if meeting:
             form.starts_at.data = utc_to_form(meeting.starts_at)
         elif not item.meetings_open_by_default:
@@ -260,10 +260,10 @@ def edit_call(council_id: int | None = None, call_id: int | None = None) -> Resp
     item = call.council if call else _council(council_id)
     form = CallForm(obj=call)
     form.initiative_id.choices = choices(plan_services.initiative_choices())
-    if request.method == "GET" and call:
+    if not form.is_submitted() and call:
         form.opens_at.data = utc_to_form(call.opens_at)
         form.closes_at.data = utc_to_form(call.closes_at)
-    elif request.method == "GET":
+    elif not form.is_submitted():
         form.initiative_id.data = services.councils_initiative_id()
     if form.validate_on_submit():
         values = {name: form[name].data for name in services.CALL_FIELDS}
@@ -456,7 +456,7 @@ def score(application_id: int) -> ResponseReturnValue:
         )
     )
     form = score_form(item.criteria())
-    if request.method == "GET" and existing:
+    if not form.is_submitted() and existing:
         for field, points in zip(form.criteria_fields, existing.points, strict=False):
             field.data = points
         form.comment.data = existing.comment

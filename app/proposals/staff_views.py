@@ -105,7 +105,7 @@ def index() -> ResponseReturnValue:
 def _call_form(form: CallForm, item: ProposalCall | None) -> ResponseReturnValue | None:
     form.department_id.choices = _departments()
     form.initiative_id.choices = choices(plan_services.initiative_choices())
-    if request.method == "GET":
+    if not form.is_submitted():
         if item is not None:
             for name in (
                 "opens_at",

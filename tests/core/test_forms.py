@@ -173,3 +173,30 @@ def test_the_one_line_address_has_a_valid_autocomplete_token(client, make_case):
     assert address is not None
     # street-address is for a multi-line control (HTML's autofill table; the Nu checker's error).
     assert address.get("autocomplete") == "address-line1"
+
+
+def test_a_good_token_refused_for_its_referrer_registers_nothing(app, client, plan):
+    """Over HTTPS a POST without a referrer is refused even with a good token: shown again, the
+    form is never accepted (the registration view acts on validate_on_submit alone)."""
+    from app.consultations.models import Registration
+    from tests.consultations.factories import scheduled
+
+    ids = scheduled(app)
+    url = f"/consultations/sessions/{ids.session_id}/register?lang=en"
+    page = client.get(url, base_url="https://localhost")
+    token = csrf_from(page.text)
+    response = client.post(
+        url,
+        base_url="https://localhost",
+        data={
+            "csrf_token": token,
+            "name": "Referrer Less",
+            "email": "r@example.jp",
+            "party_size": "1",
+        },
+    )
+    assert response.status_code == 200
+    assert "The form had expired" in response.text
+    assert 'value="Referrer Less"' in response.text
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 0

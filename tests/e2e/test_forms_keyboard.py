@@ -9,8 +9,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.conftest import PASSWORD
 from tests.consultations.factories import scheduled
-from tests.e2e.conftest import check_a11y, visit
+from tests.councils.conftest import create_call as create_council_call
+from tests.e2e.conftest import check_a11y, login, visit
+from tests.proposals.conftest import create_call as create_proposal_call
 
 ACTIVE = "() => document.activeElement ? document.activeElement.id : null"
 
@@ -171,10 +174,6 @@ def test_an_expired_session_brings_the_comment_back_in_the_browser(page, make_ca
 
 @pytest.mark.parametrize("language", ["ja", "en"])
 def test_refused_application_and_proposal_forms_pass_axe(page, app, plan, make_user, language):
-    from tests.councils.conftest import create_call as create_council_call
-    from tests.e2e.conftest import login
-    from tests.proposals.conftest import create_call as create_proposal_call
-
     council_call = create_council_call(app)
     proposal_call = create_proposal_call(app)
     login(page, make_user("citizen").email, language)
@@ -193,7 +192,6 @@ def test_refused_application_and_proposal_forms_pass_axe(page, app, plan, make_u
 def test_refused_staff_forms_with_choice_groups_pass_axe(
     page, app, plan, make_case, make_user, language
 ):
-    from tests.e2e.conftest import login
 
     ids = scheduled(app)
     case_id = make_case()
@@ -214,3 +212,31 @@ def test_refused_staff_forms_with_choice_groups_pass_axe(
         page.locator("main form[method=post] button[type=submit]").first.click()
         page.wait_for_load_state()
         check_a11y(page)
+
+
+def test_an_application_sent_after_the_session_ended_survives_the_login(page, app, plan, make_user):
+    """Logged out by time while writing: the send leads to the login page, and after logging in
+    the application form is filled again with what was typed (kept in the tab, not the server)."""
+    call_id = create_council_call(app)
+    citizen = make_user("citizen")
+    login(page, citizen.email, "ja")
+    visit(page, f"/councils/calls/{call_id}/apply", "ja")
+    motivation = "市民の声を審議会に届けたいと考え、応募します。" * 20
+    page.locator("#name").fill("期限 切子")
+    page.locator("#motivation").fill(motivation)
+    page.locator("#residency").select_option("lives")
+    page.context.clear_cookies()
+    page.locator("main form[method=post] button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/login"))
+    page.locator("#email").fill(citizen.email)
+    page.locator("#password").fill(PASSWORD)
+    page.locator("#password").press("Enter")
+    expect(page).to_have_url(re.compile(rf"/councils/calls/{call_id}/apply"))
+    expect(page.locator("#draft-restored")).to_be_visible()
+    assert page.locator("#motivation").input_value() == motivation
+    assert page.locator("#name").input_value() == "期限 切子"
+    assert page.locator("#residency").input_value() == "lives"
+    check_a11y(page)
+    # The copy is used once: opened again, the form starts empty.
+    visit(page, f"/councils/calls/{call_id}/apply", "ja")
+    assert page.locator("#motivation").input_value() == ""

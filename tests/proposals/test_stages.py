@@ -318,7 +318,7 @@ def test_the_budget_error_summary_is_translated_and_names_the_row(
     }
     response = post_form(client, url, url, proposal_form(app, **rows))
     summary = response.text.split('id="error-summary"', 1)[1].split("</div>", 1)[0]
-    assert "予算: 3行目：市の負担額は経費を超えられません。" in summary
+    assert "予算：3行目：市の負担額は経費を超えられません。" in summary
     assert "Budget" not in summary
 
 

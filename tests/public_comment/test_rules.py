@@ -159,9 +159,13 @@ def test_submissions_are_rate_limited(app, client, make_case):
 
 
 def test_built_in_form_messages_come_in_the_page_language(app, client, make_case):
-    """WTForms' own messages come from its catalogue, read once per process and language."""
+    """WTForms' built-in checks speak the page's language (in the site's own words, which name
+    the field: app.core.forms.FieldMessages)."""
     case_id = make_case()
-    for language, message in (("ja", "選択肢が正しくありません。"), ("en", "Not a valid choice.")):
+    for language, message in (
+        ("ja", "は選択肢から選んでください。"),
+        ("en", "” from the options."),
+    ):
         url = f"/public-comments/{case_id}/comment?lang={language}"
         page = client.get(url)
         fields = {**COMMENT, "csrf_token": csrf_from(page.text), "section_id": "999"}
