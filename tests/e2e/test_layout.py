@@ -25,6 +25,7 @@ PAGES = (
     "/reports/annual",
     "/public-comments",
     "/consultations/",
+    "/consultations/calendar",
 )
 CATEGORIES = {
     "ja": ("情報共有", "参画", "協働", "総括"),
