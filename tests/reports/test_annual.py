@@ -36,7 +36,7 @@ def test_annual_report_without_a_year_shows_the_current_fiscal_year(client, plan
 
 def test_a_year_outside_the_choices_is_told_beside_the_field(client, plan, may_2025):
     html = client.get("/reports/annual?year=1999&lang=en").text
-    assert 'aria-invalid="true"' in html and "Not a valid choice" in html
+    assert 'aria-invalid="true"' in html and "from the options." in html
     assert "FY2025" in html  # the report still shows a year: the current one
 
 
