@@ -103,9 +103,14 @@ def _show_expired_form() -> ResponseReturnValue:
     request.method = "GET"
     view = current_app.view_functions[request.endpoint]  # type: ignore[index]
     try:
-        response = current_app.make_response(
-            current_app.ensure_sync(view)(**(request.view_args or {}))
-        )
+        # The token is checked first of all the request hooks, so none of the others ran: the
+        # role guards of staff blueprints, the session's checks, the rate limit. Run them all
+        # now, as for the GET this has become, before the view: a refused token must never
+        # show a page that the role or the session would not.
+        response = current_app.preprocess_request()
+        if response is None:
+            response = current_app.ensure_sync(view)(**(request.view_args or {}))
+        response = current_app.make_response(response)
     except HTTPException as error:  # raised inside an error handler it would become a 500
         return current_app.handle_http_exception(error)
     if response.status_code in (301, 302, 303, 307, 308):
@@ -118,9 +123,9 @@ def _show_expired_form() -> ResponseReturnValue:
 def refuse_nul_bytes() -> ResponseReturnValue | None:
     """No page takes a NUL byte, and PostgreSQL cannot store one in text: refuse it in the path,
     the query string or a form value before any view reads it (uploaded files are not looked at)."""
+    # Every method's form, also a POST shown again as a GET after its token expired.
     values = [request.path, *request.args.keys(), *request.args.values()]
-    if request.method == "POST":
-        values += [*request.form.keys(), *request.form.values()]
+    values += [*request.form.keys(), *request.form.values()]
     if any("\x00" in value for value in values):
         return _render(400)
     return None

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from app.core import activity
 from app.extensions import db
 from tests.consultations.factories import scheduled
 from tests.councils.conftest import department_id
@@ -50,7 +51,11 @@ def test_no_evil_host_in_any_public_answer(app, client, some_of_everything):
         for rule in app.url_map.iter_rules()
         if "GET" in (rule.methods or ()) and not rule.arguments and rule.endpoint != "static"
     )
-    assert "/api/v1/sessions" in urls and "/public-comments/feed.atom" in urls
+    assert "/public-comments/feed.atom" in urls
+    # The API's lists are one rule over the registry's collections (issue 20): each of them.
+    collections = [c.path for kind in activity.kinds() for c in kind.api]
+    assert "/sessions" in collections
+    urls += [f"/api/v1{path}" for path in collections]
     urls += [
         f"/public-comments/{ids['case']}",
         f"/consultations/sessions/{ids['session']}",

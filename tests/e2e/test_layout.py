@@ -26,6 +26,8 @@ PAGES = (
     "/public-comments",
     "/consultations/",
     "/consultations/calendar",
+    "/councils/",
+    "/proposals/",
 )
 CATEGORIES = {
     "ja": ("情報共有", "参画", "協働", "総括"),
