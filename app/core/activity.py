@@ -267,18 +267,23 @@ def open_now(limit: int) -> list[tuple[ActivityKind, list[ActivityRecord]]]:
     return [(kind, kind.open_now(limit)) for kind in kinds() if kind.open_now is not None]
 
 
+def days_left_sentence(closes_at: datetime) -> str:
+    """How many days remain, counted in the city's calendar like a comment period (0 on the
+    closing day): 「残り12日です。」, "12 days left.", or 「本日締切です。」 on the last day."""
+    days = (to_jst(closes_at).date() - clock.today()).days
+    if days >= 1:
+        return ngettext("%(num)d day left.", "%(num)d days left.", days)
+    return gettext("Closes today.")
+
+
 def time_left(closes_at: datetime) -> str:
-    """Until when a call or a comment period is open and how many days remain, counted in the
-    city's calendar like a comment period (0 on the closing day): 「令和8年(2026年)12月20日(日)
-    まで。残り12日です。」, "Until 20 Dec 2026. 12 days left." """
-    last_day = to_jst(closes_at).date()
-    days = (last_day - clock.today()).days
-    left = (
-        ngettext("%(num)d day left.", "%(num)d days left.", days)
-        if days >= 1
-        else gettext("Closes today.")
+    """Until when a call or a comment period is open and how many days remain:
+    「令和8年(2026年)12月20日(日)まで。残り12日です。」, "Until 20 Dec 2026. 12 days left." """
+    return gettext(
+        "Until %(date)s. %(left)s",
+        date=format_date(to_jst(closes_at).date()),
+        left=days_left_sentence(closes_at),
     )
-    return gettext("Until %(date)s. %(left)s", date=format_date(last_day), left=left)
 
 
 def newest_records(initiative_id: int, limit: int) -> list[DatedRecord]:

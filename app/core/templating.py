@@ -43,6 +43,7 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     # A global rather than a context variable, so that imported macros (pagination) see it.
     app.jinja_env.globals["url_with_query"] = url_with_query
+    app.jinja_env.globals["days_left_sentence"] = activity.days_left_sentence
     app.jinja_env.globals["submission_expired"] = forms.submission_expired
     app.jinja_env.globals["page_has_form_errors"] = forms.page_has_form_errors
     app.jinja_env.lstrip_blocks = True

@@ -150,8 +150,6 @@ def records(initiative_id: int, limit: int) -> list[ActivityRecord]:
         .order_by(CommentCase.closes_at.desc())
         .limit(limit)
     )
-    from app.core.i18n import current_language
-
     english = current_language() == "en"
     return [
         ActivityRecord(

@@ -144,11 +144,6 @@ class CommentCase(FulfilsInitiative, TimestampMixin, db.Model):
     def period_days(self) -> int:
         return period_days(self.opens_at, self.closes_at)
 
-    def days_left(self, now: datetime) -> int:
-        """Whole days after today until the closing day, in the city's calendar (0: closes
-        today), counted like the period itself."""
-        return (to_jst(self.closes_at).date() - to_jst(now).date()).days
-
     def tr(self, field: str) -> str:
         from app.core.i18n import current_language
 
