@@ -4,7 +4,6 @@ GROUP BY; the sessions in the API; the events list and calendars as open data; i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
@@ -36,6 +35,7 @@ from app.core.activity import (
     ApiList,
     Figures,
     Metric,
+    each,
 )
 from app.core.i18n import current_language, format_datetime, to_jst
 from app.core.opendata import Dataset, Distribution
@@ -398,10 +398,6 @@ def api_session(row: Any) -> JSON:
     }
 
 
-def api_session_rows(rows: Sequence[Any]) -> list[JSON]:
-    return [api_session(row) for row in rows]
-
-
 API_SESSIONS = ApiList(
     path="/sessions",
     operation_id="listSessions",
@@ -409,7 +405,7 @@ API_SESSIONS = ApiList(
     schema_name="Session",
     schema=SESSION_SCHEMA,
     query=api_sessions,
-    serialize=api_session_rows,
+    serialize=each(api_session),
     rows=True,
 )
 

@@ -147,6 +147,11 @@ class ApiList:
     item: ApiItem | None = None
 
 
+def each(serialize_one: Callable[[Any], JSON]) -> Callable[[Sequence[Any]], list[JSON]]:
+    """An ApiList serialiser for a list whose items need nothing from the rest of the page."""
+    return lambda items: [serialize_one(item) for item in items]
+
+
 @dataclass(frozen=True)
 class ActivityKind:
     key: str

@@ -5,7 +5,6 @@ adopted projects in the API and the demo."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,6 +21,7 @@ from app.core.activity import (
     ActivityRecord,
     ApiList,
     Metric,
+    each,
     time_left,
 )
 from app.core.i18n import format_date, to_jst
@@ -194,10 +194,6 @@ def api_project(proposal: Proposal) -> JSON:
     }
 
 
-def api_project_items(proposals: Sequence[Proposal]) -> list[JSON]:
-    return [api_project(proposal) for proposal in proposals]
-
-
 API_PROJECTS = ApiList(
     path="/proposals",
     operation_id="listProjects",
@@ -205,7 +201,7 @@ API_PROJECTS = ApiList(
     schema_name="Project",
     schema=PROJECT_SCHEMA,
     query=api_projects,
-    serialize=api_project_items,
+    serialize=each(api_project),
 )
 
 

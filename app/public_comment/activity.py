@@ -3,7 +3,6 @@ all aggregates in SQL, its records, the cases staff should act on, its API and i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -23,6 +22,7 @@ from app.core.activity import (
     ApiList,
     Figures,
     Metric,
+    each,
     time_left,
 )
 from app.core.dispositions import DEFAULT_DISPOSITIONS, Disposition
@@ -363,10 +363,6 @@ def api_case(case_id: int) -> JSON | None:
     return body
 
 
-def api_case_summaries(cases: Sequence[CommentCase]) -> list[JSON]:
-    return [case_summary(case) for case in cases]
-
-
 API_CASES = ApiList(
     path="/public-comments",
     operation_id="listPublicComments",
@@ -374,7 +370,7 @@ API_CASES = ApiList(
     schema_name="Case",
     schema=CASE_SCHEMA,
     query=api_cases,
-    serialize=api_case_summaries,
+    serialize=each(case_summary),
     item=ApiItem(
         parameter="case_id",
         operation_id="getPublicComment",
