@@ -123,7 +123,19 @@ def load_config(instance_path: Path) -> dict[str, Any]:
             "public_comment": os.environ.get("COORDINATOR_PUBLIC_COMMENT", "kocho"),
             "councils": os.environ.get("COORDINATOR_COUNCILS", "gyosei-keiei"),
             "collaboration": os.environ.get("COORDINATOR_COLLABORATION", "shimin-kyodo"),
+            # 市民の声: receives, routes and approves answers; the mayor's office approves the
+            # answers to letters to the mayor (a department the admin adds; else 広聴課 does).
+            "voice": os.environ.get("COORDINATOR_VOICE", "kocho"),
+            "mayor_office": os.environ.get("COORDINATOR_MAYOR_OFFICE", "hisho"),
         },
+        # 市民の声: the answer is due VOICE_ANSWER_DAYS after the day of receipt (calendar days,
+        # or the city's working days when VOICE_WORKING_DAYS); the division is reminded
+        # VOICE_REMINDER_DAYS before; the sender who asked is sent the follow-up question
+        # VOICE_FOLLOW_UP_DAYS after the close.
+        "VOICE_ANSWER_DAYS": int(os.environ.get("VOICE_ANSWER_DAYS", "14")),
+        "VOICE_WORKING_DAYS": _bool("VOICE_WORKING_DAYS", False),
+        "VOICE_REMINDER_DAYS": int(os.environ.get("VOICE_REMINDER_DAYS", "3")),
+        "VOICE_FOLLOW_UP_DAYS": int(os.environ.get("VOICE_FOLLOW_UP_DAYS", "28")),
         "PLAN_FILE": os.environ.get(
             "PLAN_FILE", str(BASE_DIR / "data" / "response_table_h23.json")
         ),
