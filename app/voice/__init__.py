@@ -14,8 +14,8 @@ staff_bp = guard_blueprint(
     is_staff,
 )
 
-from app.voice import activity, staff_views, views  # noqa: E402
+from app.voice import activity, staff_views, statistics, views  # noqa: E402
 
 register(activity.KIND)
 
-__all__ = ["bp", "staff_bp", "staff_views", "views"]
+__all__ = ["bp", "staff_bp", "staff_views", "statistics", "views"]

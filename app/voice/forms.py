@@ -1,0 +1,1 @@
+"""Citizen forms of 市民の声. PLACEHOLDER."""

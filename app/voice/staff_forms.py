@@ -1,0 +1,1 @@
+"""Staff forms of 市民の声. PLACEHOLDER."""
