@@ -114,6 +114,20 @@ ACTION_LABELS: dict[str, Any] = {
     "proposals.stage.completed": _l("Project completed"),
     "proposals.stage.evaluated": _l("Project evaluated"),
     "proposals.stage.withdrawn": _l("Proposal withdrawn"),
+    "voice.enter": _l("Voice entered by staff"),
+    "voice.route": _l("Voice routed to divisions"),
+    "voice.duplicate": _l("Voice marked as a duplicate"),
+    "voice.repeat": _l("Voice marked as a repeat of the same sender"),
+    "voice.classify": _l("Voice classified"),
+    "voice.interim": _l("Interim answer sent"),
+    "voice.draft_answer": _l("Answer to a voice drafted"),
+    "voice.submit_answer": _l("Answer to a voice sent for approval"),
+    "voice.return_answer": _l("Answer to a voice returned"),
+    "voice.approve_answer": _l("Answer to a voice approved"),
+    "voice.follow_up": _l("State of reflection updated"),
+    "voice.publish": _l("Voice published"),
+    "voice.withdraw": _l("Published voice withdrawn"),
+    "voice.template": _l("Answer template saved"),
 }
 
 

@@ -1,18 +1,39 @@
 """Every state change of a voice (DESIGN.md §3): views, CLI commands, the demo and tests call
 these, nothing else writes. Each staff change writes the audit log.
 
-CONTRACT (filled in by the services helper; signatures are fixed, other helpers code against
-them):
+Refusals: a request the rules refuse raises `VoiceError` (message for the person, `field` for
+the form input it belongs beside; `core.forms.show_error` puts it there). A person without the
+right to the change (not 広聴課, not the lead division, not the approver) raises
+`VoicePermissionError`, a subclass of `VoiceError` that is also werkzeug's `Forbidden`: views
+catch it before `VoiceError` and answer 403 (one left uncaught is answered 403 by the error
+handlers).
 """
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
+import jpholiday
+import sqlalchemy as sa
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeSerializer
+from werkzeug.exceptions import Forbidden
+
+from app.core import audit, clock
+from app.core.db import begin_write
 from app.core.domain import DomainError
+from app.core.i18n import current_language, fiscal_year, to_jst
+from app.core.mail import queue_mail
+from app.core.receipts import next_receipt_number
+from app.core.urls import public_url
+from app.extensions import db
 from app.voice.models import (
+    VOICE_INITIATIVE,
     AgeBand,
     AnswerTemplate,
     FollowUpAnswer,
@@ -24,6 +45,8 @@ from app.voice.models import (
     VoiceAnswer,
     VoiceChannel,
     VoiceKind,
+    VoiceRoute,
+    VoiceStatus,
 )
 
 
@@ -31,14 +54,47 @@ class VoiceError(DomainError):
     """A refused change, with a message for the person and the field it concerns."""
 
 
+class VoicePermissionError(VoiceError, Forbidden):
+    """The person may not make this change to this voice: views answer 403."""
+
+    def __init__(self, message: str | None = None) -> None:
+        message = message or _("You may not make this change to this voice.")
+        VoiceError.__init__(self, message)
+        # werkzeug's HTTPException state, so that an uncaught refusal renders as a 403 page.
+        self.description = message
+        self.response = None
+
+    def __str__(self) -> str:
+        # The message alone, as every DomainError shows it (not werkzeug's "403 Forbidden: …").
+        return str(self.description)
+
+
 # Deadlines -------------------------------------------------------------------------------
+
+
+def is_working_day(day: date) -> bool:
+    """The city's offices are open: not a weekend, not a national holiday (jpholiday, which
+    knows substitute and citizens' holidays), not the year-end closure 12/29–1/3."""
+    if day.weekday() >= 5 or jpholiday.is_holiday(day):
+        return False
+    return not ((day.month == 12 and day.day >= 29) or (day.month == 1 and day.day <= 3))
 
 
 def due_date(received_on: date, days: int | None = None, working_days: bool | None = None) -> date:
     """The JST date the answer is due: `days` (VOICE_ANSWER_DAYS) counted from the day after
     receipt (the day of receipt is not counted, as Osaka counts); with working days, weekends,
     national holidays (jpholiday) and the city's 12/29–1/3 closure are skipped."""
-    raise NotImplementedError
+    config = current_app.config
+    days = config["VOICE_ANSWER_DAYS"] if days is None else days
+    working_days = config["VOICE_WORKING_DAYS"] if working_days is None else working_days
+    if not working_days:
+        return received_on + timedelta(days=days)
+    day, counted = received_on, 0
+    while counted < days:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            counted += 1
+    return day
 
 
 # Sending ---------------------------------------------------------------------------------
@@ -66,6 +122,46 @@ class VoiceInput:
     attachment_id: int | None = None
 
 
+def _check_input(data: VoiceInput) -> None:
+    """What the form checks too, checked here for every caller (staff entry, the demo, the
+    API): an answer needs a name and a way to send it."""
+    if not data.title.strip():
+        raise VoiceError(_("Give your voice a title."), "title")
+    if not data.body.strip():
+        raise VoiceError(_("Write your opinion."), "body")
+    if data.reply_by == ReplyBy.EMAIL and not data.email.strip():
+        raise VoiceError(_("Give the e-mail address the answer should be sent to."), "email")
+    if data.reply_by != ReplyBy.NONE and not data.name.strip():
+        raise VoiceError(_("Give your name, so that the answer can be addressed to you."), "name")
+    if data.reply_by == ReplyBy.POST and not data.postal_address.strip():
+        raise VoiceError(
+            _("Give the postal address the answer should be sent to."), "postal_address"
+        )
+    if data.follow_up_wanted and not data.email.strip():
+        raise VoiceError(
+            _("The follow-up question is sent by e-mail: give your e-mail address."), "email"
+        )
+
+
+def _coordinator_department_id() -> int:
+    from app.plan.models import Department
+
+    code = current_app.config["COORDINATOR_DEPARTMENTS"]["voice"]
+    found = db.session.scalar(sa.select(Department.id).where(Department.code == code))
+    if found is None:
+        raise VoiceError(
+            _("The division that receives voices (%(code)s) is not set up.", code=code)
+        )
+    return found
+
+
+# Stand for the receipt code and the status link in a receipt mail written before the number
+# is taken (and the voice's id known). Control characters never survive the forms
+# (clean_text), so they cannot occur in what was typed.
+_CODE_TO_COME = "\x00receipt-code\x00"
+_LINK_TO_COME = "\x00status-link\x00"
+
+
 def submit_voice(
     data: VoiceInput,
     submission_token: str,
@@ -79,10 +175,141 @@ def submit_voice(
     initiative; returns (voice, created). The same token returns the voice already stored.
     Queues the receipt mail when there is an e-mail address. Staff entry (`entered_by`, a
     channel other than web, `received_at` the day it came in) is audited."""
-    raise NotImplementedError
+    from app.plan.services import default_initiative_id
+
+    now = clock.now()
+    if channel == VoiceChannel.WEB:
+        # When the request reached the site (the view passes clock.received_at), never later.
+        received_at = min(received_at or now, now)
+    else:
+        if entered_by is None:
+            raise VoiceError(_("A letter, call or visit is entered by staff."))
+        if received_at is None:
+            raise VoiceError(_("Enter the date the voice was received."), "received_on")
+        if received_at > now:
+            raise VoiceError(_("The date received cannot be in the future."), "received_on")
+    _check_input(data)
+    received_on = to_jst(received_at).date()
+    year = fiscal_year(received_on)
+    voice = Voice(
+        receipt_code=_CODE_TO_COME,
+        submission_token=submission_token,
+        channel=channel,
+        received_at=received_at,
+        due_on=due_date(received_on),
+        fiscal_year=year,
+        initiative_id=default_initiative_id(VOICE_INITIATIVE, VoiceError),
+        department_id=_coordinator_department_id(),
+        status=VoiceStatus.RECEIVED,
+        kind=data.kind,
+        title=data.title.strip(),
+        body=data.body.strip(),
+        attachment_id=data.attachment_id,
+        topic_initiative_id=data.topic_initiative_id,
+        ward_id=data.ward_id,
+        to_mayor=data.to_mayor,
+        reply_by=data.reply_by,
+        name=data.name.strip(),
+        email=data.email.strip(),
+        postal_code=data.postal_code.strip(),
+        postal_address=data.postal_address.strip(),
+        phone=data.phone.strip(),
+        age_band=data.age_band,
+        school_district=data.school_district.strip(),
+        sender_ward_id=data.sender_ward_id,
+        consent_to_publish=data.consent_to_publish,
+        follow_up_wanted=data.follow_up_wanted and bool(data.email.strip()),
+        user_id=getattr(user, "id", None),
+        entered_by_id=getattr(entered_by, "id", None),
+        language=current_language(),
+    )
+    # The receipt mail is written before the voice takes its turn (all but its number and id
+    # is known by now), so that the turn, from taking the number to the commit, is short.
+    receipt = _receipt_mail(voice) if voice.email else None
+    begin_write()
+    # Senders queue on the receipt counter's row (PostgreSQL's row lock; SQLite's write lock
+    # taken by begin_write) from taking their number to their commit: no gap, no repeat.
+    number = next_receipt_number(f"voice:{year}")
+    voice.receipt_number = number
+    voice.receipt_code = f"V{year}-{number:05d}"
+    db.session.add(voice)
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError:
+        # The same form sent again (a double click, the back button): the unique token refuses
+        # it, its number goes back with the rollback, and the voice stored first is returned.
+        db.session.rollback()
+        existing = db.session.scalar(
+            sa.select(Voice).where(Voice.submission_token == submission_token)
+        )
+        if existing is None:
+            raise
+        return existing, False
+    if entered_by is not None:
+        audit.record(
+            entered_by,
+            "voice.enter",
+            voice,
+            f"entered {channel.value} voice {voice.receipt_code}",
+        )
+    if receipt is not None:
+        link = public_url("voice.status", token=status_token(voice))
+        subject, body = (
+            part.replace(_CODE_TO_COME, voice.receipt_code).replace(_LINK_TO_COME, link)
+            for part in receipt
+        )
+        queue_mail(voice.email, subject, body)
+    db.session.commit()
+    return voice, True
 
 
-def voice_by_receipt(code: str) -> Voice | None: ...
+def _receipt_mail(voice: Voice) -> tuple[str, str]:
+    """Subject and body of the receipt mail, in the sender's language."""
+    with force_locale(voice.language):
+        subject = _(
+            "Receipt %(code)s: your voice “%(title)s”", code=_CODE_TO_COME, title=voice.title
+        )
+        body = render_template("voice/mail/receipt.txt", voice=voice, link=_LINK_TO_COME)
+    return subject, body
+
+
+def _status_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="voice-status")
+
+
+def status_token(voice: Voice) -> str:
+    """The sender's private link to their voice's page: the voice's id, signed; no expiry (an
+    answer may come months later)."""
+    return str(_status_serializer().dumps(voice.id))
+
+
+def voice_by_status_token(token: str) -> Voice | None:
+    try:
+        voice_id = _status_serializer().loads(token)
+    except BadSignature:
+        return None
+    if not isinstance(voice_id, int):
+        return None
+    return db.session.get(Voice, voice_id)
+
+
+def voice_by_receipt(code: str) -> Voice | None:
+    """The voice with this receipt code, as read out on the phone or typed in full width."""
+    code = unicodedata.normalize("NFKC", code or "").strip().upper()
+    if not code:
+        return None
+    return db.session.scalar(sa.select(Voice).where(Voice.receipt_code == code))
+
+
+def routed_department_ids(voice: Voice) -> set[int]:
+    """The divisions the voice is routed to now (routes not ended)."""
+    return set(
+        db.session.scalars(
+            sa.select(VoiceRoute.department_id).where(
+                VoiceRoute.voice_id == voice.id, VoiceRoute.ended_at.is_(None)
+            )
+        )
+    )
 
 
 # 広聴課: routing and marking -------------------------------------------------------------
