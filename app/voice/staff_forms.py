@@ -172,7 +172,10 @@ class RouteForm(Form):
         _l("Divisions"), coerce=int, validators=[DataRequired()], choices=[]
     )
     lead_id = SelectField(
-        _l("Lead division (drafts the answer)"), coerce=int, validators=[DataRequired()], choices=[]
+        _l("Lead division (drafts the answer)"),
+        coerce=_optional_int,
+        validators=[DataRequired()],
+        choices=[],
     )
     note = _text(
         _l("Note to the divisions"),

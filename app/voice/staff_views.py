@@ -223,6 +223,9 @@ def enter() -> ResponseReturnValue:
                 entered_by=current_user,
                 received_at=received_at,
             )
+        except services.VoicePermissionError:
+            db.session.rollback()
+            raise  # a 403, not a message beside a field
         except services.VoiceError as error:
             db.session.rollback()
             show_error(form, error)
@@ -357,6 +360,9 @@ def _step(
         return _voice_page(item, (name, form))
     try:
         act(item, form)
+    except services.VoicePermissionError:
+        db.session.rollback()
+        raise  # a 403, not a message beside a field
     except services.VoiceError as error:
         db.session.rollback()
         show_error(form, error, fallback)
@@ -543,6 +549,9 @@ def answer(voice_id: int) -> ResponseReturnValue:
                 Reflection(form.reflection.data) if form.reflection.data else None,
                 submit=submit,
             )
+        except services.VoicePermissionError:
+            db.session.rollback()
+            raise  # a 403, not a message beside a field
         except services.VoiceError as error:
             db.session.rollback()
             show_error(form, error, "body")
@@ -581,6 +590,9 @@ def approve(answer_id: int) -> ResponseReturnValue:
         return _voice_page(item, ("approve", form))
     try:
         services.approve_answer(current_user, found, form.note.data or "")
+    except services.VoicePermissionError:
+        db.session.rollback()
+        raise  # a 403, not a message beside a field
     except services.VoiceError as error:
         db.session.rollback()
         show_error(form, error, "note")
@@ -597,6 +609,9 @@ def return_answer(answer_id: int) -> ResponseReturnValue:
         return _voice_page(item, ("return", form))
     try:
         services.return_answer(current_user, found, form.note.data)
+    except services.VoicePermissionError:
+        db.session.rollback()
+        raise  # a 403, not a message beside a field
     except services.VoiceError as error:
         db.session.rollback()
         show_error(form, error, "note")
@@ -644,6 +659,9 @@ def publish(voice_id: int) -> ResponseReturnValue:
                 form.public_summary.data,
                 form.public_view.data,
             )
+        except services.VoicePermissionError:
+            db.session.rollback()
+            raise  # a 403, not a message beside a field
         except services.VoiceError as error:
             db.session.rollback()
             show_error(form, error, "public_summary")
@@ -699,6 +717,9 @@ def templates(template_id: int | None = None) -> ResponseReturnValue:
                 else None,
                 department_id=None if for_all else current_user.department_id,
             )
+        except services.VoicePermissionError:
+            db.session.rollback()
+            raise  # a 403, not a message beside a field
         except services.VoiceError as error:
             db.session.rollback()
             show_error(form, error, "body")
