@@ -313,7 +313,8 @@ def follow_up(token: str) -> ResponseReturnValue:
         try:
             services.answer_follow_up(token, FollowUpAnswer(form.answer.data))
         except services.VoiceError as error:
-            return render_template("voice/follow_up.html", form=None, message=str(error)), 409
+            # Answered already, or a link that is not one: said plainly, nothing changed.
+            return render_template("voice/follow_up.html", form=None, message=str(error))
         return render_template("voice/follow_up.html", form=None, thanked=True)
     return render_template("voice/follow_up.html", form=form)
 

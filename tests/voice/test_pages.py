@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any
 
@@ -441,3 +441,67 @@ def test_the_form_is_at_its_fixed_address(app):
 
         assert url_for("voice.send") == SEND
         assert url_for("voice.follow_up", token="t") == "/voice/follow-up/t"
+
+
+# The follow-up question ------------------------------------------------------------------------
+
+
+def _closed_voice(app: Any, make_user: Any) -> int:
+    """A voice answered through the services, its sender asking for the follow-up question."""
+    from app.accounts.models import User
+
+    coordinator_id = make_user("staff", "kocho").id
+    division_id = make_user("staff", "kikaku").id
+    voice_id = make_voice(app, follow_up_wanted=True)
+    with app.app_context():
+        coordinator = db.session.get(User, coordinator_id)
+        voice = db.session.get(Voice, voice_id)
+        kikaku = department_id("kikaku")
+        services.route(coordinator, voice, [kikaku], kikaku)
+        answer = services.draft_answer(
+            db.session.get(User, division_id),
+            voice,
+            "照明の増設を検討します。",
+            ResponseKind.EXPLAINED,
+            submit=True,
+        )
+        services.approve_answer(coordinator, answer)
+    return voice_id
+
+
+def test_the_follow_up_question_is_answered_once(app, client, plan, make_user, frozen):
+    from app.core.mail import OutboxMessage
+
+    voice_id = _closed_voice(app, make_user)
+    frozen.set(frozen.now + timedelta(days=app.config["VOICE_FOLLOW_UP_DAYS"] + 1))
+    with app.app_context():
+        assert services.send_follow_ups() == 1
+        bodies = db.session.scalars(
+            sa.select(OutboxMessage.body).where(OutboxMessage.recipient == SENDER["email"])
+        ).all()
+    link = next(
+        match[1] for body in bodies if (match := re.search(r"(/voice/follow-up/[\w.-]+)", body))
+    )
+    page = client.get(link)
+    assert page.status_code == 200
+    assert 'name="answer"' in page.text
+    data = {"csrf_token": csrf_from(page.text), "answer": "helped"}
+    thanked = client.post(link, data=data)
+    assert thanked.status_code == 200
+    assert "ご回答ありがとうございました。" in thanked.text
+    with app.app_context():
+        assert db.session.get(Voice, voice_id).follow_up_answer.value == "helped"
+    again = client.post(link, data={**data, "answer": "not_helped"})
+    assert again.status_code == 200
+    assert "ご回答ありがとうございました。" not in again.text
+    assert 'class="flash error"' in again.text
+    with app.app_context():
+        assert db.session.get(Voice, voice_id).follow_up_answer.value == "helped"
+
+
+def test_a_follow_up_without_a_choice_is_refused_at_the_field(client, plan):
+    page = client.get("/voice/follow-up/some-token")
+    assert page.status_code == 200
+    refused = client.post("/voice/follow-up/some-token", data={"csrf_token": csrf_from(page.text)})
+    assert refused.status_code == 200
+    assert 'id="answer-error"' in refused.text
