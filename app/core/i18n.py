@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as babel_format_date
-from flask import Flask, current_app, g, has_request_context, request
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from flask_babel import get_locale, get_translations
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -39,7 +39,9 @@ def select_locale() -> str:
 
 
 def current_language() -> str:
-    locale = get_locale() if has_request_context() else None
+    # In an app context too (cron's mail, with force_locale for the recipient's language): a
+    # date in an English mail sent by `flask voice remind` is written the English way.
+    locale = get_locale() if has_app_context() else None
     return locale.language if locale else "ja"
 
 

@@ -90,3 +90,65 @@ def make_voice(
         )
         assert created
         return voice.id
+
+
+def user(user_id: int) -> Any:
+    """The stored account of a factory user (make_user returns a plain namespace), for the
+    services' permission checks; call inside an app context."""
+    from app.accounts.models import User
+
+    return db.session.get(User, user_id)
+
+
+def make_department(code: str, name_ja: str) -> int:
+    """A department the response table lacks (the mayor's office, 秘書課, which the demo adds)."""
+    from app.plan.models import Department
+
+    department = Department(code=code, name_ja=name_ja, name_en=code)
+    db.session.add(department)
+    db.session.commit()
+    return department.id
+
+
+def send_every_voice_mail(kocho_id: int, division_id: int) -> None:
+    """Queue one of each mail 市民の声 sends (receipt, routed, interim, answer, reminder,
+    follow-up), for tests/core/test_mail_formats.py; call inside an app or request context.
+    `division_id` is a staff member of the division the voice is routed to."""
+    from datetime import timedelta
+
+    from app.core import clock
+    from app.voice import services
+    from app.voice.models import ResponseKind, Voice
+
+    kocho, division = user(kocho_id), user(division_id)
+    voice, _ = services.submit_voice(
+        services.VoiceInput(
+            kind=services.VoiceKind.REQUEST,
+            title="歩道の段差",
+            body="車いすで通れません。",
+            reply_by=services.ReplyBy.EMAIL,
+            name="声 花子",
+            email="voice@example.jp",
+            follow_up_wanted=True,
+        ),
+        "mail-format-voice",
+    )
+    services.route(kocho, voice, [division.department_id], division.department_id)
+    voice = db.session.get(Voice, voice.id)
+    voice.due_on = clock.today()  # due today: the division is reminded
+    db.session.commit()
+    services.send_reminders()
+    voice = db.session.get(Voice, voice.id)
+    services.send_interim(division, voice, "現地調査中です。", clock.today() + timedelta(days=10))
+    answer = services.draft_answer(
+        division,
+        db.session.get(Voice, voice.id),
+        "段差を解消しました。",
+        ResponseKind.DONE,
+        submit=True,
+    )
+    services.approve_answer(kocho, answer)
+    voice = db.session.get(Voice, voice.id)
+    voice.closed_at = clock.now() - timedelta(days=60)
+    db.session.commit()
+    services.send_follow_ups()

@@ -95,3 +95,82 @@ def test_an_anonymous_voice_is_never_overdue(app, plan, frozen):
 def test_calendar_days_are_plain_addition(app, days):
     with app.app_context():
         assert (services.due_date(date(2026, 2, 20), days, False) - date(2026, 2, 20)).days == days
+
+
+def test_an_interim_answer_moves_the_date_and_is_mailed(app, plan, frozen, make_user):
+    import email
+    import email.policy
+
+    import sqlalchemy as sa
+
+    from app.core.mail import OutboxMessage, build_email
+    from app.voice.models import InterimAnswer
+    from tests.voice.conftest import user
+
+    frozen.set_jst(date(2026, 12, 1), time(10, 0))
+    kocho, division = make_user("staff", "kocho").id, make_user("staff", "kikaku").id
+    with app.test_request_context("/?lang=en"):
+        voice_id = make_voice(app)  # sent from the English page: mail in English
+    kikaku = department_id_in(app, "kikaku")
+    with app.app_context():
+        services.route(user(kocho), db.session.get(Voice, voice_id), [kikaku], kikaku)
+        db.session.execute(sa.delete(OutboxMessage))
+        db.session.commit()
+        frozen.set_jst(date(2026, 12, 14), time(10, 0))
+        voice = db.session.get(Voice, voice_id)
+        with pytest.raises(services.VoiceError) as refused:
+            services.send_interim(user(division), voice, "  ", date(2027, 1, 15))
+        assert refused.value.field == "reason"
+        for too_early in (date(2026, 12, 14), date(2026, 12, 15)):
+            with pytest.raises(services.VoiceError) as refused:
+                services.send_interim(user(division), voice, "調査中", too_early)
+            assert refused.value.field == "expected_on"
+        services.send_interim(
+            user(division), voice, "Waiting for the survey of the park.", date(2027, 1, 15)
+        )
+        voice = db.session.get(Voice, voice_id)
+        assert voice.due_on == date(2026, 12, 15)
+        assert voice.answer_due_on == date(2027, 1, 15)
+        frozen.set_jst(date(2026, 12, 16), time(10, 0))
+        assert not voice.overdue(date(2026, 12, 16))  # the sender was told 15 Jan
+        assert voice.overdue(date(2027, 1, 16))
+        interim = db.session.scalar(sa.select(InterimAnswer))
+        assert interim.sent_at is not None and interim.created_by_id == division
+        (message,) = db.session.scalars(sa.select(OutboxMessage)).all()
+        parsed = email.message_from_bytes(
+            build_email(message).as_bytes(), policy=email.policy.default
+        )
+        assert parsed.defects == []
+        assert parsed["To"] == voice.email
+        assert voice.receipt_code in parsed["Subject"] and "longer" in parsed["Subject"]
+        body = parsed.get_body(("plain",)).get_content()
+        assert "Waiting for the survey of the park." in body
+        assert "15 Jan 2027" in body
+
+
+def test_an_interim_answer_by_post_is_kept_to_print(app, plan, frozen, make_user):
+    import sqlalchemy as sa
+
+    from app.core.mail import OutboxMessage
+    from app.voice.models import InterimAnswer
+    from tests.voice.conftest import SENDER, user
+
+    frozen.set_jst(date(2026, 12, 1), time(10, 0))
+    kocho = make_user("staff", "kocho").id
+    voice_id = make_voice(
+        app, reply_by=ReplyBy.POST, email="", postal_address=SENDER["postal_address"]
+    )
+    with app.app_context():
+        services.send_interim(
+            user(kocho), db.session.get(Voice, voice_id), "調査中のため", date(2026, 12, 25)
+        )
+        assert db.session.scalar(sa.select(InterimAnswer.sent_at)) is None  # to print
+        assert db.session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 0
+        assert db.session.get(Voice, voice_id).answer_due_on == date(2026, 12, 25)
+
+
+def department_id_in(app, code):
+    from tests.voice.conftest import department_id
+
+    with app.app_context():
+        return department_id(code)
