@@ -308,12 +308,17 @@ def mine() -> ResponseReturnValue:
 @limiter.limit(_voice_limit, methods=["POST"])
 def follow_up(token: str) -> ResponseReturnValue:
     """The one question, asked once some weeks after the answer; a second answer is refused."""
+    voice = services.voice_by_follow_up_token(token)
+    if voice is None:
+        abort(404)
+    if voice.follow_up_answered_at is not None:
+        return render_template("voice/follow_up.html", form=None, answered=True)
     form = FollowUpForm()
     if form.validate_on_submit():
         try:
             services.answer_follow_up(token, FollowUpAnswer(form.answer.data))
         except services.VoiceError as error:
-            # Answered already, or a link that is not one: said plainly, nothing changed.
+            # Answered meanwhile from another tab: said plainly, nothing changed.
             return render_template("voice/follow_up.html", form=None, message=str(error))
         return render_template("voice/follow_up.html", form=None, thanked=True)
     return render_template("voice/follow_up.html", form=form)

@@ -493,15 +493,28 @@ def test_the_follow_up_question_is_answered_once(app, client, plan, make_user, f
         assert db.session.get(Voice, voice_id).follow_up_answer.value == "helped"
     again = client.post(link, data={**data, "answer": "not_helped"})
     assert again.status_code == 200
-    assert "ご回答ありがとうございました。" not in again.text
-    assert 'class="flash error"' in again.text
+    assert 'id="already-answered"' in again.text
+    assert 'id="already-answered"' in client.get(link).text
     with app.app_context():
         assert db.session.get(Voice, voice_id).follow_up_answer.value == "helped"
 
 
-def test_a_follow_up_without_a_choice_is_refused_at_the_field(client, plan):
-    page = client.get("/voice/follow-up/some-token")
-    assert page.status_code == 200
-    refused = client.post("/voice/follow-up/some-token", data={"csrf_token": csrf_from(page.text)})
+def test_a_follow_up_without_a_choice_is_refused_at_the_field(app, client, plan, make_user, frozen):
+    from app.core.mail import OutboxMessage
+
+    _closed_voice(app, make_user)
+    frozen.set(frozen.now + timedelta(days=app.config["VOICE_FOLLOW_UP_DAYS"] + 1))
+    with app.app_context():
+        services.send_follow_ups()
+        body = db.session.scalar(
+            sa.select(OutboxMessage.body).where(OutboxMessage.body.contains("/voice/follow-up/"))
+        )
+    link = re.search(r"(/voice/follow-up/[\w.-]+)", body)[1]
+    page = client.get(link)
+    refused = client.post(link, data={"csrf_token": csrf_from(page.text)})
     assert refused.status_code == 200
     assert 'id="answer-error"' in refused.text
+
+
+def test_a_follow_up_link_that_is_not_one_is_not_found(client, plan):
+    assert client.get("/voice/follow-up/not-a-token").status_code == 404
