@@ -44,7 +44,7 @@ class VoiceKind(LabelledEnum):
 class VoiceChannel(LabelledEnum):
     WEB = "web", _l("Web form")
     LETTER = "letter", _l("Letter")
-    PHONE = "phone", _l("Telephone")
+    PHONE = "phone", _l("Telephone call")
     VISIT = "visit", _l("Visit to a city office")
     EMAIL = "email", _l("E-mail")
     FAX = "fax", _l("Fax")
@@ -72,11 +72,11 @@ class AgeBand(LabelledEnum):
 class VoiceStatus(LabelledEnum):
     """FixMyStreet's families: open (received, routed, answer in approval), closed."""
 
-    RECEIVED = "received", _l("Received")  # 受付: with 広聴課, not yet routed
+    RECEIVED = "received", _l("Received, not yet routed")  # 受付: with 広聴課, not yet routed
     ROUTED = "routed", _l("With the division")  # 担当課で対応中
     IN_APPROVAL = "in_approval", _l("Answer in approval")  # 回答案の決裁中
-    CLOSED = "closed", _l("Closed")  # 完了: answered, or closed without an answer
-    DUPLICATE = "duplicate", _l("Duplicate")  # the same voice received twice; see duplicate_of
+    CLOSED = "closed", _l("Closed with a response")  # 完了: answered, or closed without an answer
+    DUPLICATE = "duplicate", _l("Duplicate of another voice")  # the same voice received twice; see duplicate_of
 
 
 OPEN_STATUSES = (VoiceStatus.RECEIVED, VoiceStatus.ROUTED, VoiceStatus.IN_APPROVAL)

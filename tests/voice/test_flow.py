@@ -116,7 +116,7 @@ def route_draft_approve(
         note="",
     )
     assert response.status_code == 302
-    assert '<dd id="status">Closed</dd>' in client.get(f"{staff_page}?lang=en").text
+    assert '<dd id="status">Closed with a response</dd>' in client.get(f"{staff_page}?lang=en").text
 
 
 def publish_and_show(client: Any, voice_id: int, title: str) -> None:
