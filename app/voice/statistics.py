@@ -369,7 +369,7 @@ def annual_report(year: int) -> ResponseReturnValue:
 def annual_report_csv(year: int) -> ResponseReturnValue:
     figures = _report_year(year)
     return csv_response(
-        [_("Section"), _("Item"), _("Value")],
+        [_("Section"), _("What is counted"), _("Value")],
         report_rows(figures),
         f"sankaku-voice-annual-fy{year}.csv",
     )
@@ -385,7 +385,7 @@ def annual_report_xlsx(year: int) -> ResponseReturnValue:
     sheet.title = _("Annual report")[:31]
     append_row(sheet, [title])
     sheet.cell(row=1, column=1).font = Font(bold=True, size=14)
-    append_row(sheet, [_("Section"), _("Item"), _("Value")])
+    append_row(sheet, [_("Section"), _("What is counted"), _("Value")])
     for cell in sheet[2]:
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL

@@ -14,6 +14,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 import jsonschema_rs
+import sqlalchemy as sa
 import pytest
 
 from app.core.activity import ActivityFilter
@@ -288,3 +289,63 @@ def test_the_published_csv_costs_one_statement_for_any_number(app, client, voice
         response = client.get("/voice/published.csv")
     assert response.data.decode("utf-8-sig").count("\r\n") == 7
     assert len(after) == len(before)
+
+
+def test_the_demo_is_a_year_of_voices_and_loads_once(app, plan):
+    from app.core import clock
+    from app.core.demo import load_demo
+    from app.plan.models import Department
+    from app.voice.models import (
+        OPEN_STATUSES,
+        InterimAnswer,
+        ReplyBy,
+        Voice,
+        VoiceFollowUp,
+        VoicePublication,
+    )
+    from tests.conftest import PLAN_FILE
+
+    def tally() -> dict[str, Any]:
+        voices = db.session.scalars(sa.select(Voice)).all()
+        today = clock.today()
+        return {
+            "voices": len(voices),
+            "kinds": {v.kind for v in voices},
+            "channels": {v.channel for v in voices},
+            "wards": {v.ward_id for v in voices},
+            "overdue": sum(v.overdue(today) for v in voices),
+            "open": sum(v.status in OPEN_STATUSES for v in voices),
+            "anonymous": sum(v.reply_by == ReplyBy.NONE for v in voices),
+            "published": sum(v.published_at is not None for v in voices),
+            "published_reflection": sum(
+                v.published_at is not None and v.reflection is not None for v in voices
+            ),
+            "to_mayor_closed": sum(v.to_mayor and v.answered_at is not None for v in voices),
+            "follow_up_answers": sum(v.follow_up_answer is not None for v in voices),
+            "interims": db.session.scalar(sa.select(sa.func.count(InterimAnswer.id))),
+            "follow_ups": db.session.scalar(sa.select(sa.func.count(VoiceFollowUp.id))),
+            "publications": db.session.scalar(sa.select(sa.func.count(VoicePublication.id))),
+        }
+
+    with app.app_context():
+        load_demo(str(PLAN_FILE))
+        first = tally()
+        load_demo(str(PLAN_FILE))
+        assert tally() == first
+        assert db.session.scalar(sa.select(Department.name_ja).where(Department.code == "hisho"))
+    # The suite's share of the year (app/voice/demo.py: TESTING_VOICES); `flask demo load` has
+    # VOICES, 300, in the same states.
+    assert first["voices"] == 60
+    assert len(first["kinds"]) == 5 and len(first["channels"]) == 7 and len(first["wards"]) == 5
+    for key in (
+        "overdue",
+        "open",
+        "anonymous",
+        "published_reflection",
+        "to_mayor_closed",
+        "follow_up_answers",
+        "interims",
+        "follow_ups",
+    ):
+        assert first[key] > 0, key
+    assert first["publications"] == first["published"] >= 10

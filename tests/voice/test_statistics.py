@@ -91,7 +91,7 @@ def test_the_annual_report_as_html_csv_and_xlsx(client, year):
     response = client.get(f"/voice/report/{year}.csv?lang=en")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     rows = rows_of(response)
-    assert rows[0] == ["Section", "Item", "Value"]
+    assert rows[0] == ["Section", "What is counted", "Value"]
     table = {(section, item): value for section, item, value in rows[1:]}
     assert table[("Summary", "Voices received")] == "3"
     assert table[("Summary", "Voices answered")] == "2"
@@ -112,7 +112,7 @@ def test_the_annual_report_as_html_csv_and_xlsx(client, year):
     sheet = load_workbook(io.BytesIO(response.data)).active
     assert sheet["A1"].value == "Citizens' voice annual report FY2026"
     values = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)]
-    assert values[0] == ["Section", "Item", "Value"]
+    assert values[0] == ["Section", "What is counted", "Value"]
     assert ["Summary", "Voices received", 3] in values
     assert ["By kind", "Complaint", 1] in values
     assert sheet.print_title_rows == "$2:$2"
