@@ -16,11 +16,20 @@ def is_coordinator(user: Any) -> bool:
 
 
 def can_handle(user: Any, voice: Any, routed_department_ids: set[int]) -> bool:
-    """広聴課 and the divisions a voice is routed to (on a route not ended) see it whole,
-    personal data included, and may draft its answer."""
+    """広聴課, the divisions a voice is routed to (on a route not ended) and, for a letter to the
+    mayor, the mayor's office see it whole, personal data included."""
     if not is_staff(user):
         return False
-    return is_coordinator(user) or user.department_id in routed_department_ids
+    return (
+        is_coordinator(user)
+        or user.department_id in routed_department_ids
+        or (voice.to_mayor and is_mayor_office(user))
+    )
+
+
+def is_mayor_office(user: Any) -> bool:
+    """The mayor's office reads the letters to the mayor and approves their answers."""
+    return not is_admin(user) and has_duty(user, MAYOR_OFFICE)
 
 
 def can_approve(user: Any, voice: Any) -> bool:

@@ -44,7 +44,7 @@ from app.voice.models import (
     VoiceRoute,
     VoiceStatus,
 )
-from app.voice.permissions import can_approve, can_handle, is_coordinator
+from app.voice.permissions import can_approve, can_handle, is_coordinator, is_mayor_office
 from app.voice.staff_forms import (
     AnswerForm,
     ApproveForm,
@@ -135,7 +135,10 @@ def inbox() -> ResponseReturnValue:
     else:
         stmt = stmt.where(Voice.status.in_(OPEN_STATUSES))
     if not coordinator:
-        stmt = stmt.where(_routed_to(current_user.department_id))
+        mine = _routed_to(current_user.department_id)
+        if is_mayor_office(current_user):
+            mine = sa.or_(mine, Voice.to_mayor.is_(True))
+        stmt = stmt.where(mine)
     elif form.department.data and not form.department.errors:
         stmt = stmt.where(_routed_to(form.department.data))
     if form.overdue.data:

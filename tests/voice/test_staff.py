@@ -630,3 +630,45 @@ def test_the_inbox_costs_a_fixed_number_of_statements(app, client, login_as, mak
         routed(app, make_voice(app), kocho, "kikaku", "somu")
     make_voice(app)
     assert statements() == few
+
+
+def test_the_mayors_office_reads_and_approves_a_letter_to_the_mayor(
+    app, client, auth, plan, make_user, clock_set
+):
+    """A letter to the mayor (市長への手紙) is in the mayor's office's inbox, which opens it and
+    approves its answer; 広聴課 may not approve it while that office exists, and the mayor's
+    office sees no other voice."""
+    from tests.voice.conftest import make_department
+
+    with app.app_context():
+        make_department("hisho", "秘書課")
+    kocho = make_user("staff", "kocho")
+    division = make_user("staff", "kikaku")
+    mayor_office = make_user("staff", "hisho")
+    letter_id = make_voice(app, to_mayor=True, title="市長への手紙です")
+    other_id = make_voice(app, title="ほかの声です")
+    routed(app, letter_id, kocho, "kikaku")
+    routed(app, other_id, kocho, "kikaku")
+    with app.app_context():
+        answer_id = services.draft_answer(
+            user(division),
+            db.session.get(Voice, letter_id),
+            "回答します。",
+            ResponseKind.EXPLAINED,
+            None,
+            True,
+        ).id
+
+    auth.login(kocho.email)
+    assert post(client, f"/staff/voice/answers/{answer_id}/approve", "approve").status_code == 403
+    auth.logout()
+
+    auth.login(mayor_office.email)
+    inbox = client.get(INBOX)
+    assert inbox.status_code == 200
+    assert "市長への手紙です" in inbox.text and "ほかの声です" not in inbox.text
+    assert client.get(f"/staff/voice/{other_id}").status_code == 403
+    assert client.get(f"/staff/voice/{letter_id}").status_code == 200
+    response = post(client, f"/staff/voice/answers/{answer_id}/approve", "approve")
+    assert response.status_code == 302
+    assert get_voice(app, letter_id).status is VoiceStatus.CLOSED
