@@ -7,7 +7,8 @@
 Scales (issue 9): `city` is one year of a city of 740,000; `national` is ten years at the scale
 of a national portal, with one public comment case of 100,000 comments. The schema is built by
 the migrations; the response table and the demo accounts are loaded first. The same seed gives
-the same data. Collaboration proposals come in calls of fifty, at every stage of the round.
+the same data. Collaboration proposals come in calls of fifty, at every stage of the round; voices
+(市民の声, bench/voice.py) number 500,000 at national scale.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from bench.voice import generate_voices
+
 CHUNK = 5000
 
 
@@ -36,6 +39,7 @@ class Scale:
     registrations: int
     councils: int
     proposals: int = 10
+    voices: int = 200  # 市民の声 (bench/voice.py)
 
 
 SCALES = {
@@ -51,6 +55,7 @@ SCALES = {
         registrations=20_000,
         councils=80,
         proposals=50,
+        voices=5_000,
     ),
     "national": Scale(
         years=10,
@@ -61,6 +66,7 @@ SCALES = {
         registrations=1_000_000,
         councils=2_000,
         proposals=5_000,
+        voices=500_000,
     ),
 }
 
@@ -313,6 +319,9 @@ def generate(scale: Scale, seed: int = 1) -> dict[str, int]:
         ),
     )
     counts.update(_proposals(scale, rng, moment, fiscal, initiatives, departments))
+    counts.update(
+        generate_voices(scale.voices, rng, moment, fiscal, initiatives, departments, wards, _insert)
+    )
     return counts
 
 
@@ -457,7 +466,9 @@ def main() -> None:
     parser.add_argument("--scale", choices=sorted(SCALES), default="city")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    app = create_app({"DEVELOPMENT": True})  # a bench database, never production
+    # A bench database, never production; the demo's voices taken through the services would
+    # take half a minute, and the generator writes its own (bench/voice.py).
+    app = create_app({"DEVELOPMENT": True, "VOICE_DEMO_VOICES": 0})
     with app.app_context():
         started = time.perf_counter()
         upgrade()

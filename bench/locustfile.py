@@ -100,6 +100,8 @@ class Citizen(FastHttpUser):
             self.send()
         elif ENDPOINT == "register":
             self.register()
+        elif ENDPOINT == "voice":
+            self.voice()
         else:
             self._get(TARGETS["paths"][ENDPOINT], ENDPOINT)
 
@@ -171,3 +173,44 @@ class Citizen(FastHttpUser):
                 sent.failure(f"status {sent.status_code}, not registered")
                 return
         self._get(receipt, "register: receipt")
+
+    def voice(self) -> None:
+        """A resident's voice: the form, the confirmation step, then sending; only a redirect
+        to the receipt counts as stored."""
+        path = "/voice/send"
+        with self.client.get(path, name="voice: form", catch_response=True) as page:
+            fields = form_fields(page.text or "")
+            if page.status_code != 200 or "csrf_token" not in fields:
+                page.failure(f"status {page.status_code}, no form")
+                return
+        serial = next(_serial)
+        typed = {
+            "csrf_token": fields["csrf_token"],
+            "submission_token": fields.get("submission_token", ""),
+            "kind": "request",
+            "title": "ベンチマークの声",
+            "body": "負荷試験の声です。公園の照明を増やしてください。",
+            "reply_by": "email",
+            "name": f"負荷試験{os.getpid()}-{serial}",
+            "email": f"voice{os.getpid()}-{serial}@example.jp",
+            "consent_to_publish": "y",
+            "action": "confirm",
+        }
+        with self.client.post(
+            path, data=typed, name="voice: confirm", catch_response=True
+        ) as confirm:
+            fields = form_fields(confirm.text or "")
+            if (
+                confirm.status_code != 200
+                or fields.get("submission_token") != typed["submission_token"]
+            ):
+                confirm.failure(f"status {confirm.status_code}, no confirmation")
+                return
+        fields["action"] = "submit"
+        with self.client.post(
+            path, data=fields, name="voice: send", allow_redirects=False, catch_response=True
+        ) as sent:
+            if sent.status_code != 302 or "/voice/receipt/" not in (
+                sent.headers.get("Location") or ""
+            ):
+                sent.failure(f"status {sent.status_code}, no receipt")

@@ -33,6 +33,7 @@ REPORTS = {
     "annual_xlsx": "/reports/annual.xlsx?year={year}",
     "report_xlsx": "/reports/export.xlsx",
     "report_csv": "/reports/export.csv",
+    "voice_report_xlsx": "/voice/report/{year}.xlsx",
 }
 
 
@@ -118,6 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     paths["proposals"] = "/proposals/"
     paths["projects"] = "/proposals/projects"
     paths["api_proposals"] = "/api/v1/proposals"
+    paths["voice_form"] = "/voice/send"
+    paths["voice_report"] = f"/voice/report/{args.year}"
+    paths["api_voices"] = "/api/v1/voices"
     client = app.test_client()
     pages = {}
     for name, path in paths.items():

@@ -39,6 +39,8 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 OPEN_CASE_TITLE = "ベンチマーク受付中案件"
 OPEN_SESSION_TITLE = "ベンチマーク受付中の回"
+# The generator's data end on 1 April 2026: FY2025 is its last whole fiscal year of voices.
+VOICE_YEAR = 2025
 # Pages first, the ceiling first of all; the writing phases last (they grow the data).
 PAGES = [
     "healthz",
@@ -51,11 +53,14 @@ PAGES = [
     "calendar",
     "reports",
     "api_figures",
+    "voices",
+    "voice_statistics",
 ]
 WRITES = {
     "comment": "comment: send",
     "comment_send": "comment: send (form held)",
     "register": "register: send",
+    "voice": "voice: send",
 }
 # Both comment phases post to the bench case: stored must equal acknowledged over the two.
 COMMENT_PHASES = ("comment", "comment_send")
@@ -126,6 +131,9 @@ def prepare_targets() -> dict[str, Any]:
         "calendar": "/consultations/calendar",
         "reports": "/reports",
         "api_figures": "/api/v1/figures",
+        # 市民の声: the published list and the statistics of the newest generated year.
+        "voices": "/voice/",
+        "voice_statistics": f"/voice/statistics?year={VOICE_YEAR}",
     }
     stored = db.session.scalar(
         sa.select(sa.func.count(Comment.id)).where(Comment.case_id == case.id)

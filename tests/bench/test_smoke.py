@@ -94,6 +94,9 @@ def test_generator_and_load_driver_at_tiny_scale(bench_database: str, tmp_path: 
         "register: form",
         "register: send",
         "register: receipt",
+        "voice: form",
+        "voice: confirm",
+        "voice: send",
     ]
     assert sorted(result["endpoints"]) == sorted(expected)
     for name, figures in result["endpoints"].items():
