@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.core import clock
 from app.core.activity import FulfilsInitiative
 from app.core.db import TimestampMixin, UTCDateTime, value_enum
-from app.core.enums import LabelledEnum
+from app.core.enums import AgeBand, LabelledEnum
 from app.extensions import db
 
 if TYPE_CHECKING:
@@ -57,18 +57,6 @@ class ReplyBy(LabelledEnum):
     POST = "post", _l("By post")
 
 
-class AgeBand(LabelledEnum):
-    """Asked only for statistics, never published with a voice."""
-
-    UNDER_20 = "under_20", _l("Under 20")
-    TWENTIES = "20s", _l("20–29")
-    THIRTIES = "30s", _l("30–39")
-    FORTIES = "40s", _l("40–49")
-    FIFTIES = "50s", _l("50–59")
-    SIXTIES = "60s", _l("60–69")
-    SEVENTY_PLUS = "70_plus", _l("70 and over")
-
-
 class VoiceStatus(LabelledEnum):
     """FixMyStreet's families: open (received, routed, answer in approval), closed."""
 
@@ -76,7 +64,8 @@ class VoiceStatus(LabelledEnum):
     ROUTED = "routed", _l("With the division")  # 担当課で対応中
     IN_APPROVAL = "in_approval", _l("Answer in approval")  # 回答案の決裁中
     CLOSED = "closed", _l("Closed with a response")  # 完了: answered, or closed without an answer
-    DUPLICATE = "duplicate", _l("Duplicate of another voice")  # the same voice received twice; see duplicate_of
+    # The same voice received twice; see duplicate_of.
+    DUPLICATE = "duplicate", _l("Duplicate of another voice")
 
 
 OPEN_STATUSES = (VoiceStatus.RECEIVED, VoiceStatus.ROUTED, VoiceStatus.IN_APPROVAL)
