@@ -48,7 +48,8 @@ from app.voice.activity import (
     REFLECTED,
     answered_on_time,
     count,
-    median_days,
+    days_histogram,
+    median,
 )
 from app.voice.models import (
     FollowUpAnswer,
@@ -106,8 +107,11 @@ def _month(column: Any) -> Any:
 
 
 def compute_year(year: int) -> YearFigures:
-    """Six statements: received per month, by kind, by channel, by division, by kind of
-    response, and the year's totals (with the median days to answer)."""
+    """Four statements: received per month; the year's voices counted by kind, channel,
+    division and kind of response together (one pass over the year's rows through its index,
+    with the division's name; the breakdowns are its sums); the totals; the days to answer, for
+    the median. Grouping the year by each column alone let SQLite walk that column's index over
+    every year (a second and more at national scale)."""
     in_year = sa.and_(COUNTED, Voice.fiscal_year == year)
     figures = YearFigures(year)
     month = _month(Voice.received_at)
@@ -117,40 +121,43 @@ def compute_year(year: int) -> YearFigures:
             sa.select(month, sa.func.count()).where(in_year).group_by(month)
         )
     }
-    figures.by_kind = {
-        kind.value: n
-        for kind, n in db.session.execute(
-            sa.select(Voice.kind, sa.func.count()).where(in_year).group_by(Voice.kind)
+    cells = (
+        sa.select(
+            Voice.kind,
+            Voice.channel,
+            Voice.department_id,
+            Voice.response_kind,
+            sa.func.count().label("n"),
         )
-    }
-    figures.by_channel = {
-        channel.value: n
-        for channel, n in db.session.execute(
-            sa.select(Voice.channel, sa.func.count()).where(in_year).group_by(Voice.channel)
-        )
-    }
+        .where(in_year)
+        .group_by(Voice.kind, Voice.channel, Voice.department_id, Voice.response_kind)
+        .subquery("cells")
+    )
+    departments: dict[str, list[Any]] = {}
+    for row in db.session.execute(
+        sa.select(
+            cells.c.kind,
+            cells.c.channel,
+            cells.c.response_kind,
+            cells.c.n,
+            Department.code,
+            Department.name_ja,
+            Department.name_en,
+        ).join(Department, Department.id == cells.c.department_id)
+    ).mappings():
+        n = int(row["n"])
+        kind, channel, response = row["kind"].value, row["channel"].value, row["response_kind"]
+        figures.by_kind[kind] = figures.by_kind.get(kind, 0) + n
+        figures.by_channel[channel] = figures.by_channel.get(channel, 0) + n
+        response_key = response.value if response is not None else ""
+        figures.by_response[response_key] = figures.by_response.get(response_key, 0) + n
+        entry = departments.setdefault(row["code"], [row["name_ja"], row["name_en"], 0])
+        entry[2] += n
     # By the division that answers (the lead; 広聴課 until a voice is routed), busiest first.
-    figures.by_department = [
-        (code, name_ja, name_en, n)
-        for code, name_ja, name_en, n in db.session.execute(
-            sa.select(
-                Department.code, Department.name_ja, Department.name_en, sa.func.count(Voice.id)
-            )
-            .join(Voice, Voice.department_id == Department.id)
-            .where(in_year)
-            .group_by(Department.id, Department.code, Department.name_ja, Department.name_en)
-            .order_by(sa.func.count(Voice.id).desc(), Department.code)
-        )
-    ]
-    figures.by_response = {
-        (kind.value if kind is not None else ""): n
-        for kind, n in db.session.execute(
-            sa.select(Voice.response_kind, sa.func.count())
-            .where(in_year)
-            .group_by(Voice.response_kind)
-        )
-    }
-    medians = median_days(Voice.fiscal_year, lambda stmt: stmt.where(Voice.fiscal_year == year))
+    figures.by_department = sorted(
+        ((code, name_ja, name_en, n) for code, (name_ja, name_en, n) in departments.items()),
+        key=lambda item: (-item[3], item[0]),
+    )
     totals = (
         db.session.execute(
             sa.select(
@@ -161,19 +168,19 @@ def compute_year(year: int) -> YearFigures:
                 count(Voice.published_at.is_not(None)).label("published"),
                 count(Voice.follow_up_answer.is_not(None)).label("follow_ups"),
                 count(Voice.follow_up_answer == FollowUpAnswer.HELPED).label("helped"),
-                sa.select(medians.c.median).scalar_subquery().label("median"),
             ).where(in_year)
         )
         .mappings()
         .one()
     )
+    histogram = days_histogram(Voice.fiscal_year, lambda stmt: stmt.where(in_year))
     answered, follow_ups = int(totals["answered"]), int(totals["follow_ups"])
     figures.totals = {
         "received": int(totals["received"]),
         "answered": answered,
         "answered_on_time": int(totals["on_time"]),
         "on_time_share": round(100 * int(totals["on_time"]) / answered, 1) if answered else 0,
-        "median_days": _plain(totals["median"]),
+        "median_days": _plain(median(histogram.get(year, []))),
         "reflected": int(totals["reflected"]),
         "published": int(totals["published"]),
         "helped_share": round(100 * int(totals["helped"]) / follow_ups, 1) if follow_ups else 0,
@@ -402,10 +409,13 @@ def annual_report_xlsx(year: int) -> ResponseReturnValue:
 # Open data: the published voices -----------------------------------------------------------
 
 
-@bp.get("/published.csv")
-def published_csv() -> ResponseReturnValue:
-    """Every published voice as the city wrote it, newest first: the same public fields as the
-    API (app/voice/activity.py), in one statement."""
+@bp.get("/published-<int:year>.csv")
+def published_csv(year: int) -> ResponseReturnValue:
+    """The published voices received in a fiscal year as the city wrote them, newest
+    publication first: the same public fields as the API (app/voice/activity.py), in one
+    statement. A file per year: ten years of a national portal in one would be 60 MB."""
+    if not FIRST_YEAR <= year <= fiscal_year(clock.today()):
+        abort(404)
     topic = sa.orm.aliased(Initiative)
     rows = db.session.execute(
         sa.select(
@@ -428,7 +438,7 @@ def published_csv() -> ResponseReturnValue:
         .join(Initiative, Initiative.id == Voice.initiative_id)
         .outerjoin(Ward, Ward.id == Voice.ward_id)
         .outerjoin(topic, topic.id == Voice.topic_initiative_id)
-        .where(Voice.published_at.is_not(None))
+        .where(Voice.fiscal_year == year, Voice.published_at.is_not(None))
         .order_by(Voice.published_at.desc(), Voice.id.desc())
     )
 
@@ -489,5 +499,5 @@ def published_csv() -> ResponseReturnValue:
                 published,
             ) in rows
         ),
-        "sankaku-voices.csv",
+        f"sankaku-voices-fy{year}.csv",
     )

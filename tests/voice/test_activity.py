@@ -14,8 +14,8 @@ from datetime import date, datetime, time
 from typing import Any
 
 import jsonschema_rs
-import sqlalchemy as sa
 import pytest
+import sqlalchemy as sa
 
 from app.core.activity import ActivityFilter
 from app.core.i18n import jst_to_utc
@@ -146,14 +146,15 @@ def voices(app, plan):
         return ids
 
 
-def test_figures_per_initiative_in_one_statement(app, voices):
+def test_figures_per_initiative_in_two_statements(app, voices):
     from app.plan.services import initiative_id
     from app.voice.activity import KIND
 
     with app.app_context():
         with count_statements() as statements:
             figures = KIND.figures(ActivityFilter())
-        assert len([s for s in statements if s.lstrip().startswith("SELECT")]) == 1
+        # The counts, and the days to answer for the median (activity.days_histogram).
+        assert len([s for s in statements if s.lstrip().startswith("SELECT")]) == 2
         assert figures[initiative_id(8)] == {
             "received": 5,
             "answered": 4,
@@ -262,6 +263,10 @@ def test_the_api_serves_published_voices_with_public_fields_only(app, client, vo
     assert not {"receipt", "receipt_code", "name", "email", "age_band"} & set(item)
 
 
+def rows_of(response: Any) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+
+
 def test_open_data_lists_the_published_voices_as_csv(client, voices, frozen):
     frozen.set_jst(date(2026, 6, 1), time(9, 0))
     page = html.unescape(client.get("/open-data?lang=en").text)
@@ -269,24 +274,28 @@ def test_open_data_lists_the_published_voices_as_csv(client, voices, frozen):
     catalogue = json.loads(client.get("/open-data/catalog.jsonld").text)
     datasets = {entry["dct:identifier"]: entry for entry in catalogue["dcat:dataset"]}
     assert {"voice", "voice_published", "voice_annual"} <= set(datasets)
-    response = client.get("/voice/published.csv?lang=en")
+    response = client.get("/voice/published-2026.csv?lang=en")
     assert response.status_code == 200 and response.mimetype == "text/csv"
-    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    rows = rows_of(response)
     assert rows[0][:3] == ["Number", "Title", "Summary"]
     assert len(rows) == 2
     assert rows[1][1] == "公園の照明についての声" and rows[1][5] == "Reflected in the city's work"
     for marker in [*SENDER.values(), "MARKER", "V2026-"]:
         assert marker not in response.data.decode("utf-8-sig"), marker
+    # A file per fiscal year of receipt, the last five offered; no file for years to come.
+    assert "/voice/published-2022.csv" in page and "/voice/published-2021.csv" not in page
+    assert len(rows_of(client.get("/voice/published-2025.csv"))) == 1
+    assert client.get("/voice/published-2027.csv").status_code == 404
 
 
 def test_the_published_csv_costs_one_statement_for_any_number(app, client, voices):
     with app.app_context(), count_statements() as before:
-        client.get("/voice/published.csv")
+        client.get("/voice/published-2026.csv")
     with app.app_context():
         for number in range(5):
             add_voice(**answered(date(2026, 5, 10)), published_at=jst(date(2026, 5, 11 + number)))
     with app.app_context(), count_statements() as after:
-        response = client.get("/voice/published.csv")
+        response = client.get("/voice/published-2026.csv")
     assert response.data.decode("utf-8-sig").count("\r\n") == 7
     assert len(after) == len(before)
 
@@ -349,3 +358,13 @@ def test_the_demo_is_a_year_of_voices_and_loads_once(app, plan):
     ):
         assert first[key] > 0, key
     assert first["publications"] == first["published"] >= 10
+
+
+@pytest.mark.parametrize(
+    ("histogram", "expected"),
+    [([], 0), ([(7, 1)], 7), ([(9, 1), (3, 1)], 6), ([(2, 2), (30, 1)], 2), ([(1, 2), (5, 2)], 3)],
+)
+def test_median_from_the_days_histogram(histogram, expected):
+    from app.voice.activity import median
+
+    assert median(histogram) == expected

@@ -56,7 +56,7 @@ def test_statistics_count_the_year_by_kind_channel_division_and_response(client,
         ("Proposal", 1),
         ("Request", 1),
         ("Complaint", 1),
-        ("Telephone", 1),
+        ("Telephone call", 1),
         ("Letter", 1),
         ("Web form", 1),
         ("Reflected in the city's work", 1),
@@ -101,7 +101,7 @@ def test_the_annual_report_as_html_csv_and_xlsx(client, year):
     assert table[("Voices received per month", "Apr 2026")] == "1"
     assert table[("Voices received per month", "May 2026")] == "2"
     assert table[("Voices received per month", "Mar 2027")] == "0"
-    assert table[("By channel", "Telephone")] == "1"
+    assert table[("By channel", "Telephone call")] == "1"
     assert table[("By division", "Planning Division")] == "2" or any(
         section == "By division" and value == "2" for section, _item, value in rows[1:]
     )
