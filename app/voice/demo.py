@@ -198,8 +198,10 @@ def load_demo() -> None:
         if number < total - recent:
             offset = timedelta(days=365 - 320 * number / spread)
         else:
-            offset = timedelta(days=44 - 3.6 * (number - total + recent))
-        received = now - offset - timedelta(minutes=rng.randrange(600))
+            # From 44 days ago to this morning: the newest still with 広聴課.
+            step = (number - total + recent) / max(recent - 1, 1)
+            offset = timedelta(days=44 * (1 - step) + 0.3)
+        received = now - offset - timedelta(minutes=rng.randrange(240))
         # Half on the web, the rest of every other channel in turn.
         channel = VoiceChannel.WEB if number % 2 == 0 else channels[1 + (number // 2) % 6]
         topic = TOPICS[number % len(TOPICS)]
@@ -312,7 +314,7 @@ def _handle(
         return  # overdue: the division has not answered yet
     if at(delay) >= now - timedelta(days=1):
         # Still open: answered later (some of these are overdue), or in approval.
-        if age > 5 and number % 3 == 0:
+        if age >= 3 and number % 2 == 0:
             with _clock_at(at(age - 1)):
                 services.draft_answer(
                     division, voice(), _answer_text(number), ResponseKind.EXPLAINED, submit=True
