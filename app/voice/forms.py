@@ -104,7 +104,8 @@ class VoiceForm(HoneypotMixin, Form):
         _l("Postal address"),
         validators=[Optional(), _limit(300)],
         description=_l("Required for an answer by post."),
-        render_kw={"autocomplete": "street-address"},
+        # One line holds the whole Japanese address; "street-address" belongs on a textarea.
+        render_kw={"autocomplete": "address-line1"},
         **TEXT,
     )
     phone = StringField(
