@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app.core.forms import Form, HoneypotMixin, choices, clean_text
 from app.voice.models import AgeBand, FollowUpAnswer, ReplyBy, VoiceKind
+from app.voice.services import VoiceInput
 
 TEXT = {"filters": [clean_text]}
 TITLE_LIMIT = 200  # Voice.title
@@ -194,4 +195,31 @@ class FollowUpForm(Form):
         _l("Did the city's answer help you?"),
         choices=choices(FollowUpAnswer.choices()),
         validators=[DataRequired(message=_l("Please choose an answer."))],
+    )
+
+
+def voice_input(form: Any, attachment: Any = None) -> VoiceInput:
+    """What the services store from the voice form, or from staff's entry of a letter or a
+    call (the same fields): optional choices left empty become None."""
+    answered = form.reply_by.data != ReplyBy.NONE.value
+    return VoiceInput(
+        kind=VoiceKind(form.kind.data),
+        title=form.title.data,
+        body=form.body.data,
+        reply_by=ReplyBy(form.reply_by.data),
+        name=form.name.data or "",
+        email=form.email.data or "",
+        postal_code=form.postal_code.data or "",
+        postal_address=form.postal_address.data or "",
+        phone=form.phone.data or "",
+        age_band=AgeBand(form.age_band.data) if form.age_band.data else None,
+        school_district=form.school_district.data or "",
+        sender_ward_id=form.sender_ward_id.data or None,
+        ward_id=form.ward_id.data or None,
+        topic_initiative_id=form.topic_initiative_id.data or None,
+        to_mayor=bool(form.to_mayor.data),
+        consent_to_publish=bool(form.consent_to_publish.data),
+        # The follow-up question goes by e-mail, and only to a sender who is answered.
+        follow_up_wanted=bool(form.follow_up_wanted.data) and answered,
+        attachment_id=attachment.id if attachment else None,
     )

@@ -29,9 +29,9 @@ from app.extensions import db
 from app.plan import services as plan_services
 from app.plan.models import Ward
 from app.voice import services, staff_bp
+from app.voice.forms import voice_input
 from app.voice.models import (
     OPEN_STATUSES,
-    AgeBand,
     AnswerState,
     AnswerTemplate,
     Reflection,
@@ -199,25 +199,7 @@ def enter() -> ResponseReturnValue:
         day = form.received_on.data
         # Today's entry is received now; an earlier day counts as received during that day.
         received_at = clock.now() if day == clock.today() else jst_to_utc(day, time(12, 0))
-        data = services.VoiceInput(
-            kind=VoiceKind(form.kind.data),
-            title=form.title.data,
-            body=form.body.data,
-            reply_by=ReplyBy(form.reply_by.data),
-            name=form.name.data or "",
-            email=form.email.data or "",
-            postal_code=form.postal_code.data or "",
-            postal_address=form.postal_address.data or "",
-            phone=form.phone.data or "",
-            age_band=AgeBand(form.age_band.data) if form.age_band.data else None,
-            school_district=form.school_district.data or "",
-            sender_ward_id=form.sender_ward_id.data,
-            ward_id=form.ward_id.data,
-            topic_initiative_id=form.topic_initiative_id.data,
-            to_mayor=bool(form.to_mayor.data),
-            consent_to_publish=bool(form.consent_to_publish.data),
-            follow_up_wanted=bool(form.follow_up_wanted.data),
-        )
+        data = voice_input(form)
         try:
             voice, _created = services.submit_voice(
                 data,

@@ -28,11 +28,15 @@ from app.extensions import db, limiter
 from app.plan.models import Initiative
 from app.plan.services import department_choices, initiative_choices, ward_choices
 from app.voice import bp, services
-from app.voice.forms import FollowUpForm, VoiceFilterForm, VoiceForm, prepare_voice_form
+from app.voice.forms import (
+    FollowUpForm,
+    VoiceFilterForm,
+    VoiceForm,
+    prepare_voice_form,
+    voice_input,
+)
 from app.voice.models import (
-    AgeBand,
     FollowUpAnswer,
-    ReplyBy,
     ResponseKind,
     Voice,
     VoiceKind,
@@ -197,31 +201,6 @@ def _keep_upload(form: VoiceForm) -> bool:
     return True
 
 
-def _input(form: VoiceForm, attachment: StoredFile | None) -> services.VoiceInput:
-    answered = form.reply_by.data != ReplyBy.NONE.value
-    return services.VoiceInput(
-        kind=VoiceKind(form.kind.data),
-        title=form.title.data,
-        body=form.body.data,
-        reply_by=ReplyBy(form.reply_by.data),
-        name=form.name.data or "",
-        email=form.email.data or "",
-        postal_code=form.postal_code.data or "",
-        postal_address=form.postal_address.data or "",
-        phone=form.phone.data or "",
-        age_band=AgeBand(form.age_band.data) if form.age_band.data else None,
-        school_district=form.school_district.data or "",
-        sender_ward_id=form.sender_ward_id.data or None,
-        ward_id=form.ward_id.data or None,
-        topic_initiative_id=form.topic_initiative_id.data or None,
-        to_mayor=bool(form.to_mayor.data),
-        consent_to_publish=bool(form.consent_to_publish.data),
-        # The follow-up question goes by e-mail, and only to a sender who is answered.
-        follow_up_wanted=bool(form.follow_up_wanted.data) and answered,
-        attachment_id=attachment.id if attachment else None,
-    )
-
-
 @bp.route("/send", methods=["GET", "POST"])
 @limiter.limit(_voice_limit, methods=["POST"])
 def send() -> ResponseReturnValue:
@@ -241,7 +220,7 @@ def send() -> ResponseReturnValue:
         else:
             try:
                 voice, _created = services.submit_voice(
-                    _input(form, _kept_attachment(form)),
+                    voice_input(form, _kept_attachment(form)),
                     form.submission_token.data,
                     user=current_user if current_user.is_authenticated else None,
                     received_at=clock.received_at(),
