@@ -7,6 +7,9 @@ row timestamps at once.
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app, has_request_context, request
@@ -65,3 +68,17 @@ def received_at() -> datetime:
         return current
     skew = timedelta(seconds=current_app.config["REQUEST_START_MAX_SKEW"])
     return started if current - skew <= started <= current else current
+
+
+@contextmanager
+def running_at(moment: datetime) -> Iterator[None]:
+    """Run a block as if it were `moment`: the demo loader replays past procedures through the
+    real services at their own dates (it runs alone in its process, as tests do when they
+    move the clock). Never inside a request."""
+    module = sys.modules[__name__]
+    real = module.now
+    module.now = lambda: moment  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        module.now = real  # type: ignore[assignment]

@@ -7,9 +7,7 @@ title."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -167,7 +165,7 @@ def load_demo() -> None:
     for proposal, given in zip(proposals[:2], points[:2], strict=True):
         services.document_result(staff, proposal, True, "")
         # The final review and the adoption wait for the call's close and the presentation.
-        with _clock_at(now + timedelta(days=3)):
+        with clock.running_at(now + timedelta(days=3)):
             services.open_final_review(staff, proposal)
             services.record_score(reviewer, proposal, Round.FINAL, given, comment="")
             services.decide(staff, proposal, True, "公益性が高く、役割分担が明確な提案です。")
@@ -178,7 +176,7 @@ def load_demo() -> None:
             "団体が企画・運営を、市が広報と会場調整を担う。",
             proposal.city_share,
         )
-        with _clock_at(now + timedelta(days=200)):
+        with clock.running_at(now + timedelta(days=200)):
             services.add_report(
                 proposal.user,
                 proposal,
@@ -244,18 +242,6 @@ def load_demo() -> None:
     services.save_draft(
         groups[0], current, None, [BudgetEntry("交通費", 100_000, 50_000)], **values
     )
-
-
-@contextmanager
-def _clock_at(moment: datetime) -> Iterator[None]:
-    """Run a step of last year's round at its own date through the real services, which read
-    the one clock (the demo loader runs alone in its process, as tests do when they move it)."""
-    real = clock.now
-    clock.now = lambda: moment
-    try:
-        yield
-    finally:
-        clock.now = real
 
 
 def _move_back(call: Any, days: int) -> None:

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -122,18 +120,6 @@ RESPONSES = [
 NAMES = ["田中 一郎", "山本 花子", "中村 健", "小林 美香", "松本 大輔", "井上 さくら"]
 
 
-@contextmanager
-def _clock_at(moment: datetime) -> Iterator[None]:
-    """Run a step at its own date through the real services, which read the one clock (the
-    demo loader runs alone in its process, as tests do when they move it)."""
-    real = clock.now
-    clock.now = lambda: moment
-    try:
-        yield
-    finally:
-        clock.now = real
-
-
 def _mayor_office() -> Any:
     """秘書課 and its demo login: it approves the answers to letters to the mayor
     (COORDINATOR_DEPARTMENTS["mayor_office"]); the response table does not name it."""
@@ -230,7 +216,7 @@ def load_demo() -> None:
             consent_to_publish=number % 3 != 2,
             follow_up_wanted=reply == ReplyBy.EMAIL and number % 4 == 0,
         )
-        with _clock_at(received):
+        with clock.running_at(received):
             voice, _created = services.submit_voice(
                 data,
                 f"{TOKEN_PREFIX}{number:04d}",
@@ -287,14 +273,14 @@ def _handle(
         return  # still with 広聴課
     if number % 50 == 49:
         # The same voice sent again by the same person the next minute.
-        with _clock_at(at(1)):
+        with clock.running_at(at(1)):
             original = db.session.get(Voice, previous_id)
             services.mark_duplicate(coordinator, voice(), original, "同じ内容が2回送信されました。")
         return
     code, _email = DIVISIONS[number % len(DIVISIONS)]
     lead_id = db.session.scalar(sa.select(Department.id).where(Department.code == code))
     division = staff[code]
-    with _clock_at(at(1)):
+    with clock.running_at(at(1)):
         services.route(coordinator, voice(), [lead_id], lead_id, "ご確認のうえ回答をお願いします。")
     anonymous = voice().anonymous
     # How the answer went: on time (most), late, or after an interim answer.
@@ -303,7 +289,7 @@ def _handle(
     late = not interim and outcome < 0.22
     delay = 24 if interim else rng.randrange(16, 26) if late else rng.randrange(3, 14)
     if interim and at(10) < now:
-        with _clock_at(at(10)):
+        with clock.running_at(at(10)):
             services.send_interim(
                 division,
                 voice(),
@@ -315,7 +301,7 @@ def _handle(
     if at(delay) >= now - timedelta(days=1):
         # Still open: answered later (some of these are overdue), or in approval.
         if age >= 3 and number % 2 == 0:
-            with _clock_at(at(age - 1)):
+            with clock.running_at(at(age - 1)):
                 services.draft_answer(
                     division, voice(), _answer_text(number), ResponseKind.EXPLAINED, submit=True
                 )
@@ -325,7 +311,7 @@ def _handle(
         ResponseKind.REFLECTED: Reflection.PLANNED,
         ResponseKind.NOTED: Reflection.CONSIDERING,
     }.get(response)
-    with _clock_at(at(delay - 1)):
+    with clock.running_at(at(delay - 1)):
         answer = services.draft_answer(
             division,
             voice(),
@@ -335,16 +321,16 @@ def _handle(
             submit=True,
         )
     approver = mayor_office if voice().to_mayor else coordinator
-    with _clock_at(at(delay)):
+    with clock.running_at(at(delay)):
         services.approve_answer(approver, answer)
     current = voice()
     published = current.consent_to_publish and number % 2 == 0
     if published and at(delay + 5) < now:
         topic = TOPICS[number % len(TOPICS)]
-        with _clock_at(at(delay + 5)):
+        with clock.running_at(at(delay + 5)):
             services.publish(coordinator, current, topic[3], topic[4], topic[5])
     if reflection is not None and at(delay + 60) < now:
-        with _clock_at(at(delay + 60)):
+        with clock.running_at(at(delay + 60)):
             services.record_follow_up(
                 division,
                 voice(),
