@@ -1,0 +1,3 @@
+"""Results of surveys: counts, weights, margins of error, suppression. PLACEHOLDER."""
+
+from __future__ import annotations
