@@ -1,24 +1,73 @@
 """Every state change of surveys, the panel and feedback (DESIGN.md §3): views, CLI commands,
 the demo and tests call these, nothing else writes. Each staff change writes the audit log.
 
-CONTRACT (filled in by the services helper; signatures are fixed, other helpers code against
-them).
+Refusals: a request the rules refuse raises `SurveyError` (message for the person, `field` for
+the form input it belongs beside: a survey's or question's field name, or str(question id) for
+an answer). A person without the right raises `SurveyPermissionError`, also werkzeug's
+`Forbidden` (views answer 403).
+
+One-time codes (a survey's invitation, the panel's letter) are stored as their sha256 only.
+The code itself is derived from the application's secret and the row's id (`_derived_code`),
+so a letter can be printed again and a mail written without the code ever being stored in
+clear, and a leaked database gives no code. Codes are typed from paper: 12 characters of an
+alphabet without look-alikes, in groups of four; full width, lower case, spaces and hyphens
+are forgiven.
+
+Anonymity: a response to an anonymous survey holds no invitation, account or time (the day
+only), and the invitation it used is stamped with the day only, so neither the order of rows
+nor the times link a response to a code.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import math
+import secrets
+import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from werkzeug.exceptions import Forbidden
+from werkzeug.routing import BuildError
+
+from app.core import audit, clock
+from app.core.db import begin_write
 from app.core.domain import DomainError
+from app.core.enums import AgeBand
+from app.core.i18n import fiscal_year, format_date, to_jst
+from app.core.mail import queue_mail
+from app.core.permissions import is_staff
+from app.core.urls import public_url
+from app.extensions import db
+from app.surveys import permissions
 from app.surveys.models import (
+    CHOICE_KINDS,
+    COLLABORATION_FEEDBACK_INITIATIVE,
+    FEEDBACK_INITIATIVE,
+    SCALE_POINTS,
+    SURVEY_INITIATIVE,
+    Answer,
+    Audience,
+    Invitation,
+    MemberState,
     PanelMember,
     PanelTerm,
     Question,
+    QuestionKind,
+    Resident,
     Response,
+    ResponseDraft,
     Source,
     Survey,
+    SurveyKind,
+    SurveyStatus,
+    survey_session,
 )
 
 
@@ -26,46 +75,1142 @@ class SurveyError(DomainError):
     """A refused change, with a message for the person and the field it concerns."""
 
 
+class SurveyPermissionError(SurveyError, Forbidden):
+    """The person may not make this change: views answer 403."""
+
+    def __init__(self, message: str | None = None) -> None:
+        message = message or _("You may not make this change to this survey.")
+        SurveyError.__init__(self, message)
+        self.description = message
+        self.response = None
+
+    def __str__(self) -> str:
+        return str(self.description)
+
+
+# How long the feedback questionnaire stays open after a session.
+FEEDBACK_DAYS = 14
+# Longest texts kept (a short answer is a line; a long one a letter's page or two).
+SHORT_TEXT_MAX = 200
+LONG_TEXT_MAX = 4000
+NUMBER_LIMIT = 1e12
+
+
+# One-time codes ------------------------------------------------------------------------------
+
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read from a letter
+
+
+def normalize_code(code: str | None) -> str:
+    """The code as typed (full width, lower case, spaces, hyphens) in its canonical form."""
+    text = unicodedata.normalize("NFKC", code or "").upper()
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+def code_hash(code: str | None) -> str:
+    return hashlib.sha256(normalize_code(code).encode()).hexdigest()
+
+
+def _derived_code(purpose: str, row_id: int) -> str:
+    """The one-time code of a row: an HMAC of its id under the application's secret, so the
+    server can print it again while the database holds its hash only."""
+    digest = hmac.new(
+        current_app.config["SECRET_KEY"].encode(), f"{purpose}:{row_id}".encode(), "sha256"
+    ).digest()
+    number = int.from_bytes(digest[:8], "big")
+    chars = []
+    for _i in range(12):
+        number, index = divmod(number, len(_CODE_ALPHABET))
+        chars.append(_CODE_ALPHABET[index])
+    text = "".join(chars)
+    return f"{text[:4]}-{text[4:8]}-{text[8:]}"
+
+
+def invitation_code(invitation: Invitation) -> str:
+    """The code of a survey invitation (for its mail or printed letter)."""
+    return _derived_code("survey-invitation", invitation.id)
+
+
+def member_code(member: PanelMember) -> str:
+    """The code of a panel invitation letter."""
+    return _derived_code("panel-member", member.id)
+
+
+def _link(endpoint: str, path: str, **values: Any) -> str:
+    """An absolute link to a public page. The URL map is fixed by the plan (/surveys/…); the
+    fallback builds it by hand so a mail can be queued even where the page's view is not
+    registered (a command run with a partial application)."""
+    try:
+        return public_url(endpoint, **values)
+    except BuildError:
+        base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+        query = "&".join(f"{k}={v}" for k, v in values.items() if k not in path)
+        return f"{base}{path}" + (f"?{query}" if query else "")
+
+
+def answer_link(survey: Survey, code: str) -> str:
+    return _link(
+        "surveys.answer", f"/surveys/{survey.id}", survey_id=survey.id, code=normalize_code(code)
+    )
+
+
+# Who may ----------------------------------------------------------------------------------
+
+
+def _require_manager(actor: Any, survey: Survey | None = None) -> None:
+    if survey is None:
+        if not is_staff(actor):
+            raise SurveyPermissionError(_("Only city staff can draft surveys."))
+        return
+    if not permissions.can_manage(actor, survey):
+        raise SurveyPermissionError(
+            _("Only the division running this survey and the public hearing division can do this.")
+        )
+
+
+def _require_coordinator(actor: Any) -> None:
+    if not permissions.is_coordinator(actor):
+        raise SurveyPermissionError(_("Only the public hearing division (広聴課) can do this."))
+
+
+def _locked(survey_id: int) -> Survey:
+    """The survey, read afresh and locked until the commit (two clicks or two reviewers queue
+    here and the second sees what the first did)."""
+    begin_write()
+    return db.session.scalars(
+        sa.select(Survey)
+        .where(Survey.id == survey_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def _require_draft(survey: Survey) -> None:
+    if survey.status != SurveyStatus.DRAFT:
+        db.session.rollback()
+        raise SurveyError(
+            _(
+                "Only a draft can be changed. This survey is “%(status)s”.",
+                status=survey.status.label,
+            )
+        )
+
+
 # Surveys: drafting, approval, opening, closing ----------------------------------------------
+
+SURVEY_FIELDS = [
+    "title_ja",
+    "title_en",
+    "purpose_ja",
+    "purpose_en",
+    "audience",
+    "anonymous",
+    "opens_at",
+    "closes_at",
+    "initiative_id",
+    "department_id",
+    "panel_term_id",
+    "ward_id",
+]
+
+
+def session_ids_of(survey: Survey) -> list[int]:
+    """The sessions whose participants a PARTICIPANTS survey asks."""
+    return list(
+        db.session.scalars(
+            sa.select(survey_session.c.session_id)
+            .where(survey_session.c.survey_id == survey.id)
+            .order_by(survey_session.c.session_id)
+        )
+    )
 
 
 def save_survey(actor: Any, survey: Survey | None, **fields: Any) -> Survey:
     """Create or update a draft (only DRAFT surveys are edited); window checked (closes after
     opens), audience PANEL needs a panel term, PARTICIPANTS needs sessions (`session_ids`)."""
-    raise NotImplementedError
+    from app.consultations.models import Session
+    from app.plan.services import default_initiative_id
+
+    unknown = set(fields) - set(SURVEY_FIELDS) - {"session_ids"}
+    if unknown:
+        raise TypeError(f"unknown survey fields: {sorted(unknown)}")
+    _require_manager(actor, survey)
+    current = {name: getattr(survey, name) if survey else None for name in SURVEY_FIELDS}
+    values = {**current, **{k: v for k, v in fields.items() if k in SURVEY_FIELDS}}
+    title = (values["title_ja"] or "").strip()
+    if not title:
+        raise SurveyError(_("Give the survey a title in Japanese."), "title_ja")
+    if len(title) > 200:
+        raise SurveyError(_("The title can be at most 200 characters."), "title_ja")
+    audience = values["audience"] or Audience.ANYONE
+    try:
+        audience = Audience(audience)
+    except ValueError:
+        raise SurveyError(_("Choose who may answer from the list."), "audience") from None
+    opens_at, closes_at = values["opens_at"], values["closes_at"]
+    if not isinstance(opens_at, datetime):
+        raise SurveyError(_("Enter when the survey opens."), "opens_at")
+    if not isinstance(closes_at, datetime):
+        raise SurveyError(_("Enter when the survey closes."), "closes_at")
+    if closes_at <= opens_at:
+        raise SurveyError(_("The survey must close after it opens."), "closes_at")
+    panel_term_id = values["panel_term_id"] if audience == Audience.PANEL else None
+    if audience == Audience.PANEL and (
+        not panel_term_id or db.session.get(PanelTerm, panel_term_id) is None
+    ):
+        raise SurveyError(
+            _("Choose the term of the panel whose members are asked."), "panel_term_id"
+        )
+    session_ids = fields.get("session_ids")
+    if session_ids is None:
+        session_ids = session_ids_of(survey) if survey else []
+    session_ids = sorted({int(i) for i in session_ids}) if audience == Audience.PARTICIPANTS else []
+    if audience == Audience.PARTICIPANTS:
+        if not session_ids:
+            raise SurveyError(_("Choose the sessions whose participants are asked."), "session_ids")
+        found = set(db.session.scalars(sa.select(Session.id).where(Session.id.in_(session_ids))))
+        if found != set(session_ids):
+            raise SurveyError(_("Choose sessions from the list."), "session_ids")
+    department_id = values["department_id"] or getattr(actor, "department_id", None)
+    if department_id is None:
+        raise SurveyError(_("Choose the division running the survey."), "department_id")
+    if (
+        survey is None
+        and not permissions.is_coordinator(actor)
+        and department_id != actor.department_id
+    ):
+        raise SurveyPermissionError(_("A division drafts its own surveys."))
+    initiative_id = values["initiative_id"] or default_initiative_id(SURVEY_INITIATIVE, SurveyError)
+    if survey is not None:
+        survey = _locked(survey.id)
+        _require_draft(survey)
+        before = audit.snapshot(survey, SURVEY_FIELDS)
+        before["session_ids"] = session_ids_of(survey)
+    else:
+        survey = Survey(created_by_id=actor.id, status=SurveyStatus.DRAFT)
+        db.session.add(survey)
+        before = None
+    survey.title_ja = title
+    survey.title_en = (values["title_en"] or "").strip()
+    survey.purpose_ja = (values["purpose_ja"] or "").strip()
+    survey.purpose_en = (values["purpose_en"] or "").strip()
+    survey.audience = audience
+    survey.anonymous = True if values["anonymous"] is None else bool(values["anonymous"])
+    survey.opens_at, survey.closes_at = opens_at, closes_at
+    survey.fiscal_year = fiscal_year(opens_at)
+    survey.ward_id = values["ward_id"] or None
+    survey.initiative_id, survey.department_id = initiative_id, department_id
+    survey.panel_term_id = panel_term_id
+    db.session.flush()
+    db.session.execute(survey_session.delete().where(survey_session.c.survey_id == survey.id))
+    if session_ids:
+        db.session.execute(
+            survey_session.insert(),
+            [{"survey_id": survey.id, "session_id": i} for i in session_ids],
+        )
+    after = audit.snapshot(survey, SURVEY_FIELDS)
+    after["session_ids"] = session_ids
+    audit.record(actor, "surveys.save", survey, f"saved survey {survey.id}", before, after)
+    db.session.commit()
+    return survey
+
+
+QUESTION_FIELDS = [
+    "kind",
+    "text_ja",
+    "text_en",
+    "help_ja",
+    "help_en",
+    "required",
+    "options",
+    "rows",
+    "allow_other",
+    "condition_question_id",
+    "condition_options",
+    "key",
+]
+
+
+def _labels(items: Any, field: str) -> list[dict[str, str]]:
+    """Options or rows as [{"ja", "en"}]: plain strings are Japanese labels; blanks dropped."""
+    result = []
+    for item in items or []:
+        if isinstance(item, str):
+            item = {"ja": item, "en": ""}
+        if not isinstance(item, dict):
+            raise SurveyError(_("Write each choice on its own line."), field)
+        ja, en = str(item.get("ja") or "").strip(), str(item.get("en") or "").strip()
+        if not ja and not en:
+            continue
+        if not ja:
+            raise SurveyError(_("Give every choice a Japanese label."), field)
+        if len(ja) > 200 or len(en) > 300:
+            raise SurveyError(_("A choice can be at most 200 characters."), field)
+        result.append({"ja": ja, "en": en})
+    return result
 
 
 def save_question(actor: Any, survey: Survey, question: Question | None, **fields: Any) -> Question:
     """Add or edit a question of a draft; options for choice kinds (at least two), rows for a
     matrix; a condition only on an EARLIER choice question, with option indexes that exist."""
-    raise NotImplementedError
+    unknown = set(fields) - set(QUESTION_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown question fields: {sorted(unknown)}")
+    _require_manager(actor, survey)
+    if question is not None and question.survey_id != survey.id:
+        raise SurveyError(_("This question belongs to another survey."))
+    values = {
+        name: fields[name] if name in fields else (getattr(question, name) if question else None)
+        for name in QUESTION_FIELDS
+    }
+    try:
+        kind = QuestionKind(values["kind"])
+    except ValueError:
+        raise SurveyError(_("Choose the kind of question from the list."), "kind") from None
+    text = (values["text_ja"] or "").strip()
+    if not text:
+        raise SurveyError(_("Write the question in Japanese."), "text_ja")
+    options = _labels(values["options"], "options") if kind in CHOICE_KINDS else []
+    if kind in CHOICE_KINDS and len(options) < 2:
+        raise SurveyError(_("A choice question needs at least two choices."), "options")
+    rows = _labels(values["rows"], "rows") if kind == QuestionKind.MATRIX else []
+    if kind == QuestionKind.MATRIX and not rows:
+        raise SurveyError(_("A grid needs at least one item to rate."), "rows")
+    condition_id = values["condition_question_id"] or None
+    condition_options: list[int] = []
+    survey = _locked(survey.id)
+    _require_draft(survey)
+    questions = list(
+        db.session.scalars(
+            sa.select(Question).where(Question.survey_id == survey.id).order_by(Question.position)
+        )
+    )
+    position = (
+        question.position if question else (max((q.position for q in questions), default=-1) + 1)
+    )
+    if condition_id is not None:
+        target = next((q for q in questions if q.id == int(condition_id)), None)
+        if target is None or target.position >= position or (question and target.id == question.id):
+            db.session.rollback()
+            raise SurveyError(
+                _("A condition can only be on an earlier question of this survey."),
+                "condition_question_id",
+            )
+        if target.kind not in CHOICE_KINDS:
+            db.session.rollback()
+            raise SurveyError(
+                _("A condition can only be on a question with choices."), "condition_question_id"
+            )
+        try:
+            condition_options = sorted({int(i) for i in values["condition_options"] or []})
+        except (TypeError, ValueError):
+            condition_options = [-99]
+        if not condition_options or any(
+            i < 0 or i >= len(target.options) for i in condition_options
+        ):
+            db.session.rollback()
+            raise SurveyError(
+                _("Choose the answers of the earlier question that show this one."),
+                "condition_options",
+            )
+        condition_id = target.id
+    if question is not None:
+        dependants = [q for q in questions if q.condition_question_id == question.id]
+        if dependants and kind not in CHOICE_KINDS:
+            db.session.rollback()
+            raise SurveyError(
+                _("Later questions are shown by this one's choices: it must keep its choices."),
+                "kind",
+            )
+        for dependant in dependants:
+            if any(i >= len(options) for i in dependant.condition_options):
+                db.session.rollback()
+                raise SurveyError(
+                    _("A later question's condition uses a choice you removed: change it first."),
+                    "options",
+                )
+    before = audit.snapshot(question, QUESTION_FIELDS) if question else None
+    if question is None:
+        question = Question(survey_id=survey.id, position=position)
+        db.session.add(question)
+    else:
+        question = db.session.get(Question, question.id)
+    question.kind = kind
+    question.text_ja = text
+    question.text_en = (values["text_en"] or "").strip()
+    question.help_ja = (values["help_ja"] or "").strip()
+    question.help_en = (values["help_en"] or "").strip()
+    question.required = bool(values["required"])
+    question.options = options
+    question.rows = rows
+    question.allow_other = bool(values["allow_other"]) and kind in CHOICE_KINDS
+    question.condition_question_id = condition_id
+    question.condition_options = condition_options
+    question.key = (values["key"] or "").strip()[:32]
+    db.session.flush()
+    audit.record(
+        actor,
+        "surveys.question",
+        survey,
+        f"saved question {question.id} of survey {survey.id}",
+        before,
+        audit.snapshot(question, QUESTION_FIELDS),
+    )
+    db.session.commit()
+    return question
 
 
-def move_question(actor: Any, question: Question, offset: int) -> None: ...
+def _renumber(survey_id: int) -> list[Question]:
+    questions = list(
+        db.session.scalars(
+            sa.select(Question)
+            .where(Question.survey_id == survey_id)
+            .order_by(Question.position, Question.id)
+        )
+    )
+    for number, item in enumerate(questions):
+        item.position = number
+    return questions
+
+
+def move_question(actor: Any, question: Question, offset: int) -> None:
+    """Move up (negative) or down; never above the question its condition is on, nor below a
+    question whose condition is on it."""
+    survey = db.session.get(Survey, question.survey_id)
+    _require_manager(actor, survey)
+    survey = _locked(survey.id)
+    _require_draft(survey)
+    questions = _renumber(survey.id)
+    index = next(i for i, q in enumerate(questions) if q.id == question.id)
+    target = max(0, min(len(questions) - 1, index + offset))
+    if target == index:
+        db.session.rollback()
+        return
+    moved = questions.pop(index)
+    questions.insert(target, moved)
+    place = {q.id: i for i, q in enumerate(questions)}
+    for item in questions:
+        if item.condition_question_id and place[item.condition_question_id] >= place[item.id]:
+            db.session.rollback()
+            raise SurveyError(_("A question must come after the question its condition is on."))
+    for number, item in enumerate(questions):
+        item.position = number
+    audit.record(
+        actor,
+        "surveys.question_move",
+        survey,
+        f"moved question {question.id} of survey {survey.id} to {target + 1}",
+    )
+    db.session.commit()
 
 
 def remove_question(actor: Any, question: Question) -> None:
     """Only from a draft (no answers exist yet); conditions on it are removed too."""
-    raise NotImplementedError
+    survey = db.session.get(Survey, question.survey_id)
+    _require_manager(actor, survey)
+    survey = _locked(survey.id)
+    _require_draft(survey)
+    question = db.session.get(Question, question.id)
+    for dependant in db.session.scalars(
+        sa.select(Question).where(Question.condition_question_id == question.id)
+    ):
+        dependant.condition_question_id, dependant.condition_options = None, []
+    db.session.flush()
+    before = audit.snapshot(question, ["kind", "text_ja", "position"])
+    db.session.delete(question)
+    db.session.flush()
+    _renumber(survey.id)
+    audit.record(
+        actor,
+        "surveys.question_remove",
+        survey,
+        f"removed a question of survey {survey.id}",
+        before,
+    )
+    db.session.commit()
 
 
 def submit_for_review(actor: Any, survey: Survey) -> None:
     """DRAFT → IN_REVIEW (needs at least one question)."""
-    raise NotImplementedError
+    _require_manager(actor, survey)
+    survey = _locked(survey.id)
+    _require_draft(survey)
+    count = db.session.scalar(
+        sa.select(sa.func.count(Question.id)).where(Question.survey_id == survey.id)
+    )
+    if not count:
+        db.session.rollback()
+        raise SurveyError(_("Add at least one question before sending the survey for review."))
+    if survey.closes_at <= clock.now():
+        db.session.rollback()
+        raise SurveyError(
+            _("The survey would close before it is approved: change its dates."), "closes_at"
+        )
+    survey.status = SurveyStatus.IN_REVIEW
+    audit.record(actor, "surveys.submit", survey, f"sent survey {survey.id} for review")
+    db.session.commit()
 
 
 def approve(reviewer: Any, survey: Survey, note: str = "") -> None:
     """広聴課: IN_REVIEW → APPROVED (opens and closes by itself at its times); for a panel or
     participants survey the invitations are created and mailed (or made printable) now."""
-    raise NotImplementedError
+    _require_coordinator(reviewer)
+    survey = _locked(survey.id)
+    if survey.status != SurveyStatus.IN_REVIEW:
+        db.session.rollback()
+        raise SurveyError(_("This survey is not waiting for approval."))
+    if survey.closes_at <= clock.now():
+        db.session.rollback()
+        raise SurveyError(
+            _("This survey's closing time has passed: return it so that its dates are changed.")
+        )
+    survey.status = SurveyStatus.APPROVED
+    survey.review_note = note.strip()
+    survey.reviewed_by_id = reviewer.id
+    invited = _invite(survey)
+    audit.record(
+        reviewer,
+        "surveys.approve",
+        survey,
+        f"approved survey {survey.id}",
+        after={"note": survey.review_note, "invited": invited},
+    )
+    db.session.commit()
 
 
 def return_survey(reviewer: Any, survey: Survey, note: str) -> None:
     """広聴課 sends it back to DRAFT with a note (required)."""
-    raise NotImplementedError
+    _require_coordinator(reviewer)
+    if not note.strip():
+        raise SurveyError(_("Say what should change."), "note")
+    survey = _locked(survey.id)
+    if survey.status != SurveyStatus.IN_REVIEW:
+        db.session.rollback()
+        raise SurveyError(_("This survey is not waiting for approval."))
+    survey.status = SurveyStatus.DRAFT
+    survey.review_note = note.strip()
+    survey.reviewed_by_id = reviewer.id
+    audit.record(
+        reviewer,
+        "surveys.return",
+        survey,
+        f"returned survey {survey.id}",
+        after={"note": note.strip()},
+    )
+    db.session.commit()
 
 
-def abandon(actor: Any, survey: Survey, reason: str) -> None: ...
+def abandon(actor: Any, survey: Survey, reason: str) -> None:
+    """Give up a survey that has not published results (kept, with the reason)."""
+    _require_manager(actor, survey)
+    if not reason.strip():
+        raise SurveyError(_("Give the reason for abandoning the survey."), "reason")
+    survey = _locked(survey.id)
+    if survey.status in (SurveyStatus.PUBLISHED, SurveyStatus.ABANDONED):
+        db.session.rollback()
+        raise SurveyError(_("This survey can no longer be abandoned."))
+    survey.status = SurveyStatus.ABANDONED
+    survey.review_note = reason.strip()
+    audit.record(
+        actor, "surveys.abandon", survey, f"abandoned survey {survey.id}: {reason.strip()}"
+    )
+    db.session.commit()
+
+
+def _placeholder_hash() -> str:
+    # The code's hash needs the row's id; a random stand-in fills the unique column until then.
+    return secrets.token_hex(32)
+
+
+def _mail(recipient: str, language: str, template: str, subject: Any, **context: Any) -> None:
+    """One mail in the recipient's language; `subject` is called inside it."""
+    with force_locale(language if language in ("ja", "en") else "ja"):
+        body = render_template(f"surveys/mail/{template}.txt", **context)
+        queue_mail(recipient, subject(), body)
+
+
+def _participant_registrations(session_ids: list[int]) -> list[Any]:
+    """Who took part in these sessions: the attended registrations, or, for a session whose
+    check-in list was not kept, the confirmed ones; one per e-mail address."""
+    from app.consultations.models import Registration, RegistrationStatus
+
+    if not session_ids:
+        return []
+    kept = set(
+        db.session.scalars(
+            sa.select(Registration.session_id)
+            .where(Registration.session_id.in_(session_ids), Registration.attended.is_not(None))
+            .distinct()
+        )
+    )
+    registrations = db.session.scalars(
+        sa.select(Registration)
+        .where(
+            Registration.session_id.in_(session_ids),
+            Registration.status == RegistrationStatus.CONFIRMED,
+        )
+        .order_by(Registration.id)
+    ).all()
+    chosen, seen = [], set()
+    for registration in registrations:
+        came = registration.attended if registration.session_id in kept else True
+        address = (registration.email or "").strip().lower()
+        if not came or (address and address in seen):
+            continue
+        seen.add(address)
+        chosen.append(registration)
+    return chosen
+
+
+def _invite(survey: Survey) -> int:
+    """Create the survey's invitations (panel members who accepted, or the sessions'
+    participants), mail those with an address and leave the others to be printed
+    (`survey_letters`); returns how many."""
+    from app.accounts.models import User
+
+    made: list[tuple[Invitation, str]] = []  # (invitation, language)
+    if survey.audience == Audience.PANEL and survey.panel_term_id:
+        members = db.session.scalars(
+            sa.select(PanelMember)
+            .where(
+                PanelMember.term_id == survey.panel_term_id,
+                PanelMember.state == MemberState.ACCEPTED,
+            )
+            .order_by(PanelMember.id)
+        ).all()
+        languages = dict(
+            db.session.execute(
+                sa.select(User.id, User.language).where(
+                    User.id.in_([m.user_id for m in members if m.user_id])
+                )
+            ).all()
+        )
+        for member in members:
+            invitation = Invitation(
+                survey_id=survey.id,
+                code_hash=_placeholder_hash(),
+                panel_member_id=member.id,
+                user_id=member.user_id,
+                email=member.email,
+            )
+            made.append((invitation, languages.get(member.user_id) or "ja"))
+    elif survey.audience == Audience.PARTICIPANTS:
+        for registration in _participant_registrations(session_ids_of(survey)):
+            invitation = Invitation(
+                survey_id=survey.id,
+                code_hash=_placeholder_hash(),
+                registration_id=registration.id,
+                user_id=registration.user_id,
+                email=registration.email or "",
+            )
+            made.append((invitation, registration.language or "ja"))
+    db.session.add_all([invitation for invitation, _lang in made])
+    db.session.flush()
+    now = clock.now()
+    for invitation, language in made:
+        code = invitation_code(invitation)
+        invitation.code_hash = code_hash(code)
+        if invitation.email:
+            invitation.sent_at = now
+            _mail(
+                invitation.email,
+                language,
+                "feedback" if survey.kind == SurveyKind.FEEDBACK else "invitation",
+                (lambda: _("A short questionnaire about the session you took part in"))
+                if survey.kind == SurveyKind.FEEDBACK
+                else (lambda: _("Please answer the survey “%(title)s”", title=survey.title_ja)),
+                survey=survey,
+                link=answer_link(survey, code),
+                code=code,
+                closes_on=format_date(to_jst(survey.closes_at).date()),
+            )
+    survey.invited_count = len(made)
+    return len(made)
+
+
+def survey_letters(survey: Survey) -> list[tuple[Invitation, str]]:
+    """The unused invitations without an e-mail address, with their codes, for letters by
+    post (the code is derived again, never read from the database)."""
+    invitations = db.session.scalars(
+        sa.select(Invitation)
+        .where(
+            Invitation.survey_id == survey.id,
+            Invitation.email == "",
+            Invitation.used_at.is_(None),
+            sa.or_(
+                Invitation.panel_member_id.is_not(None), Invitation.registration_id.is_not(None)
+            ),
+        )
+        .order_by(Invitation.id)
+    ).all()
+    return [(invitation, invitation_code(invitation)) for invitation in invitations]
+
+
+# Answering ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Access:
+    """Who is answering: through a one-time code (invitation), an account, or openly."""
+
+    source: Source
+    invitation_id: int | None = None
+    user_id: int | None = None
+    ward_id: int | None = None
+    age_band: Any = None
+
+
+def _authenticated(user: Any) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False))
+
+
+def _invitation_access(survey: Survey, invitation: Invitation) -> Access:
+    ward_id = age_band = None
+    if invitation.panel_member_id:
+        resident = db.session.execute(
+            sa.select(Resident.ward_id, Resident.age_band)
+            .join(PanelMember, PanelMember.resident_id == Resident.id)
+            .where(PanelMember.id == invitation.panel_member_id)
+        ).first()
+        if resident is not None:
+            ward_id, age_band = resident
+    source = Source.PANEL if survey.audience == Audience.PANEL else Source.PARTICIPANTS
+    return Access(
+        source=source,
+        invitation_id=invitation.id,
+        user_id=invitation.user_id,
+        ward_id=ward_id,
+        age_band=age_band,
+    )
+
+
+def _account_marker(survey_id: int, user_id: int) -> str:
+    """The hash of the invitation row that marks an account as having answered an ACCOUNTS
+    survey: it says that they answered, never which response is theirs."""
+    return hashlib.sha256(f"account:{survey_id}:{user_id}".encode()).hexdigest()
+
+
+def access_for(survey: Survey, code: str | None, user: Any) -> Access | None:
+    """Whether this person may answer now (None: may not): anyone for ANYONE; an account for
+    ACCOUNTS; a valid unused invitation code for PANEL / PARTICIPANTS (or the account it was
+    sent to)."""
+    if not survey.is_open(clock.now()):
+        return None
+    user_id = user.id if _authenticated(user) else None
+    if survey.audience == Audience.ANYONE:
+        return Access(source=Source.OPEN, user_id=user_id)
+    if survey.audience == Audience.ACCOUNTS:
+        if user_id is None:
+            return None
+        used = db.session.scalar(
+            sa.select(Invitation.id).where(
+                Invitation.code_hash == _account_marker(survey.id, user_id)
+            )
+        )
+        return None if used else Access(source=Source.OPEN, user_id=user_id)
+    invitation = None
+    if normalize_code(code):
+        invitation = db.session.scalar(
+            sa.select(Invitation).where(
+                Invitation.survey_id == survey.id, Invitation.code_hash == code_hash(code)
+            )
+        )
+    elif user_id is not None:
+        invitation = db.session.scalar(
+            sa.select(Invitation)
+            .where(
+                Invitation.survey_id == survey.id,
+                Invitation.user_id == user_id,
+                Invitation.used_at.is_(None),
+            )
+            .order_by(Invitation.id)
+            .limit(1)
+        )
+    if invitation is None or invitation.used_at is not None:
+        return None
+    return _invitation_access(survey, invitation)
+
+
+def refusal(survey: Survey, code: str | None, user: Any) -> str:
+    """Why `access_for` said no, in words for the person."""
+    now = clock.now()
+    if (
+        survey.status not in (SurveyStatus.APPROVED, SurveyStatus.PUBLISHED)
+        or now < survey.opens_at
+    ):
+        return _("This survey is not open yet.")
+    if now >= survey.closes_at:
+        return _("This survey has closed. Thank you for your interest.")
+    if survey.audience == Audience.ACCOUNTS:
+        if not _authenticated(user):
+            return _("Please log in to answer this survey.")
+        return _("You have already answered this survey. Thank you.")
+    if normalize_code(code):
+        used = db.session.scalar(
+            sa.select(Invitation.used_at).where(
+                Invitation.survey_id == survey.id, Invitation.code_hash == code_hash(code)
+            )
+        )
+        if used is not None:
+            return _("This code has already been used to answer. Thank you.")
+        return _(
+            "This code is not valid for this survey. Please check it against your letter or mail."
+        )
+    return _("Enter the code from your letter or mail to answer this survey.")
+
+
+def _empty(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, (list, tuple, dict)):
+        return not any(
+            not _empty(v) for v in (value.values() if isinstance(value, dict) else value)
+        )
+    return False
+
+
+def _as_int(value: Any) -> int | None:
+    try:
+        return int(unicodedata.normalize("NFKC", str(value)).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+def _parse(question: Question, raw: Any, other: str) -> tuple[Any, str | None]:
+    """The answer to one shown question as stored values, or the message for what is wrong.
+    None with no message: not answered."""
+    kind = question.kind
+    if _empty(raw):
+        return None, None
+    if kind in (QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT):
+        text = raw.strip() if isinstance(raw, str) else None
+        if text is None:
+            return None, _("Write your answer as text.")
+        limit = SHORT_TEXT_MAX if kind == QuestionKind.SHORT_TEXT else LONG_TEXT_MAX
+        if len(text) > limit:
+            return None, _("Your answer can be at most %(max)d characters.", max=limit)
+        return text, None
+    if kind in CHOICE_KINDS:
+        values = raw if isinstance(raw, (list, tuple)) else [raw]
+        if kind == QuestionKind.SINGLE and len([v for v in values if not _empty(v)]) > 1:
+            return None, _("Choose only one answer.")
+        chosen: list[int] = []
+        for value in values:
+            if _empty(value):
+                continue
+            index = -1 if str(value).strip() == "other" else _as_int(value)
+            valid = index is not None and (
+                0 <= index < len(question.options) or (index == -1 and question.allow_other)
+            )
+            if not valid:
+                return None, _("Choose from the answers given.")
+            if index not in chosen:
+                chosen.append(index)
+        if -1 in chosen:
+            if not other.strip():
+                return None, _("Write your answer for “Other”.")
+            if len(other.strip()) > SHORT_TEXT_MAX:
+                return None, _("Your answer can be at most %(max)d characters.", max=SHORT_TEXT_MAX)
+        return (chosen[0] if kind == QuestionKind.SINGLE else sorted(chosen)), None
+    if kind == QuestionKind.SCALE:
+        point = _as_int(raw)
+        if point is None or not 1 <= point <= SCALE_POINTS:
+            return None, _("Choose a point from 1 to 5.")
+        return point, None
+    if kind == QuestionKind.MATRIX:
+        if not isinstance(raw, dict):
+            return None, _("Choose a point from 1 to 5 for each item.")
+        points: dict[int, int] = {}
+        for row, value in raw.items():
+            if _empty(value):
+                continue
+            index, point = _as_int(row), _as_int(value)
+            if index is None or not 0 <= index < len(question.rows):
+                return None, _("Choose a point from 1 to 5 for each item.")
+            if point is None or not 1 <= point <= SCALE_POINTS:
+                return None, _("Choose a point from 1 to 5 for each item.")
+            points[index] = point
+        if question.required and len(points) < len(question.rows):
+            return None, _("Please rate every item.")
+        return points, None
+    if kind == QuestionKind.NUMBER:
+        text = unicodedata.normalize("NFKC", str(raw)).strip().replace(",", "")
+        try:
+            number = float(text)
+        except ValueError:
+            return None, _("Enter a number, for example 3 or 2.5.")
+        if not math.isfinite(number) or abs(number) >= NUMBER_LIMIT:
+            return None, _("Enter a number, for example 3 or 2.5.")
+        return number, None
+    if kind == QuestionKind.DATE:
+        if isinstance(raw, date):
+            return raw, None
+        text = unicodedata.normalize("NFKC", str(raw)).strip().replace("/", "-")
+        try:
+            return date.fromisoformat(text), None
+        except ValueError:
+            return None, _("Enter a date as year-month-day, for example 2026-04-01.")
+    return None, None
+
+
+def _questions(survey: Survey) -> list[Question]:
+    return list(
+        db.session.scalars(
+            sa.select(Question)
+            .where(Question.survey_id == survey.id)
+            .order_by(Question.position, Question.id)
+        )
+    )
+
+
+def _walk(
+    survey: Survey, answers: dict[str, Any]
+) -> tuple[list[tuple[Question, Any, str]], dict[int, str], list[Question]]:
+    """Conditions applied in order: (question, value, other text) for every shown question
+    answered, the messages, and the questions shown. A question is shown when it has no
+    condition, or its condition's question is shown and one of the chosen answers is among
+    `condition_options`; a hidden question's answer is dropped."""
+    answers = answers or {}
+    chosen: dict[int, set[int]] = {}
+    shown: list[Question] = []
+    kept: list[tuple[Question, Any, str]] = []
+    errors: dict[int, str] = {}
+    for question in _questions(survey):
+        if question.condition_question_id is not None:
+            picked = chosen.get(question.condition_question_id, set())
+            if not picked & set(question.condition_options or []):
+                continue
+        shown.append(question)
+        other = answers.get(f"{question.id}-other") or ""
+        other = other if isinstance(other, str) else ""
+        value, error = _parse(question, answers.get(str(question.id)), other)
+        if error:
+            errors[question.id] = error
+            continue
+        if value is None:
+            if question.required:
+                errors[question.id] = _("Please answer this question.")
+            continue
+        if question.kind == QuestionKind.SINGLE:
+            chosen[question.id] = {value}
+        elif question.kind == QuestionKind.MULTIPLE:
+            chosen[question.id] = set(value)
+        kept.append((question, value, other.strip()))
+    return kept, errors, shown
+
+
+def visible_questions(survey: Survey, answers: dict[str, Any]) -> list[Question]:
+    """The questions shown for these answers so far (conditions applied in order)."""
+    return _walk(survey, answers)[2]
+
+
+def check_answers(survey: Survey, answers: dict[str, Any]) -> dict[int, str]:
+    """{question id: message} for every visible required question left empty and every value
+    out of range; answers to hidden questions are dropped, never stored."""
+    return _walk(survey, answers)[1]
+
+
+def _draft_key_hash(survey_id: int, key: str) -> str:
+    """A draft's key: the survey and the code (normalised) or "user:<id>"; hashed, so the
+    table of drafts names no code."""
+    key = key if key.startswith("user:") else normalize_code(key)
+    return hashlib.sha256(f"{survey_id}|{key}".encode()).hexdigest()
+
+
+def save_progress(survey: Survey, key: str, answers: dict[str, Any]) -> None:
+    """Keep an unfinished response (ResponseDraft keyed by sha256 of `key`: the code, or
+    "user:<id>")."""
+    if not key or not survey.is_open(clock.now()):
+        raise SurveyError(_("This survey is not open, so progress cannot be saved."))
+    known = {str(q.id) for q in _questions(survey)}
+    kept: dict[str, Any] = {}
+    for name, value in (answers or {}).items():
+        base = name.removesuffix("-other")
+        if base not in known or _empty(value):
+            continue
+        if isinstance(value, str) and len(value) > LONG_TEXT_MAX:
+            raise SurveyError(
+                _("Your answer can be at most %(max)d characters.", max=LONG_TEXT_MAX), base
+            )
+        kept[name] = value
+    key_hash = _draft_key_hash(survey.id, key)
+    begin_write()
+    draft = db.session.scalar(
+        sa.select(ResponseDraft).where(ResponseDraft.key_hash == key_hash).with_for_update()
+    )
+    if draft is None:
+        draft = ResponseDraft(survey_id=survey.id, key_hash=key_hash)
+        db.session.add(draft)
+    draft.answers = kept
+    draft.saved_at = clock.now()
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        # Saved twice at once: the first one's draft stands; save over it.
+        db.session.rollback()
+        save_progress(survey, key, answers)
+
+
+def load_progress(survey: Survey, key: str) -> dict[str, Any]:
+    """The answers saved for this code or account, or {}."""
+    if not key:
+        return {}
+    found = db.session.scalar(
+        sa.select(ResponseDraft.answers).where(
+            ResponseDraft.key_hash == _draft_key_hash(survey.id, key)
+        )
+    )
+    return dict(found or {})
+
+
+def _receipt_code() -> str:
+    return "R" + "".join(secrets.choice(_CODE_ALPHABET) for _i in range(9))
+
+
+def submit_response(
+    survey: Survey, access: Access, answers: dict[str, Any], submission_token: str
+) -> tuple[Response, bool]:
+    """Store one response (created, or the one this token already stored): the survey must be
+    open, the invitation unused (locked: two sendings of one code store one response), answers
+    checked; the invitation marked used in the same transaction; anonymous → no link to the
+    invitation or account and the day only. The draft is removed. Returns (response, created).
+
+    `answers` maps str(question id) → a str (text, single option index, scale point, number,
+    date ISO), a list of str (multiple option indexes), {"<row>": point} for a matrix, and
+    "<qid>-other" → the text of 「その他」 (the option "-1" or "other" chooses it). A refused
+    answer names its question's id as the field."""
+    if not submission_token:
+        raise SurveyError(_("The form has expired. Please open the survey again."))
+    kept, errors, _shown = _walk(survey, answers)
+    if errors:
+        question_id, message = next(iter(errors.items()))
+        raise SurveyError(message, str(question_id))
+    begin_write()
+    existing = db.session.scalar(
+        sa.select(Response).where(Response.submission_token == submission_token)
+    )
+    if existing is not None:
+        # The same form sent again (a double click, the back button): the first stands.
+        return existing, False
+    survey = db.session.scalars(
+        sa.select(Survey).where(Survey.id == survey.id).execution_options(populate_existing=True)
+    ).one()
+    now = clock.now()
+    if not survey.is_open(now):
+        db.session.rollback()
+        raise SurveyError(
+            _("This survey has closed. Thank you for your interest.")
+            if survey.status == SurveyStatus.APPROVED and now >= survey.closes_at
+            else _("This survey is not open.")
+        )
+    # An anonymous survey stamps the code's use with the day only: the order and the times of
+    # the invitations used then say nothing of which response is whose.
+    used_at = clock.start_of_today() if survey.anonymous else now
+    invitation = None
+    draft_keys: list[str] = []
+    if access.invitation_id is not None:
+        # Locked: two sendings of one code queue here, and the second finds it used.
+        invitation = db.session.scalars(
+            sa.select(Invitation)
+            .where(Invitation.id == access.invitation_id, Invitation.survey_id == survey.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).one_or_none()
+        if invitation is None:
+            db.session.rollback()
+            raise SurveyError(_("This code is not valid for this survey."))
+        if invitation.used_at is not None:
+            db.session.rollback()
+            again = db.session.scalar(
+                sa.select(Response).where(Response.submission_token == submission_token)
+            )
+            if again is not None:
+                # The same form sent twice at once: the first sending stored it.
+                return again, False
+            raise SurveyError(_("This code has already been used to answer. Thank you."))
+        invitation.used_at = used_at
+        if invitation.panel_member_id or invitation.registration_id:
+            draft_keys.append(invitation_code(invitation))
+    elif survey.audience in (Audience.PANEL, Audience.PARTICIPANTS):
+        db.session.rollback()
+        raise SurveyError(_("Enter the code from your letter or mail to answer this survey."))
+    elif survey.audience == Audience.ACCOUNTS:
+        if access.user_id is None:
+            db.session.rollback()
+            raise SurveyError(_("Please log in to answer this survey."))
+        marker = Invitation(
+            survey_id=survey.id,
+            code_hash=_account_marker(survey.id, access.user_id),
+            used_at=used_at,
+        )
+        db.session.add(marker)
+        try:
+            db.session.flush()
+        except sa.exc.IntegrityError:
+            # The account answered already (or its other tab is answering right now).
+            db.session.rollback()
+            raise SurveyError(_("You have already answered this survey. Thank you.")) from None
+    if access.user_id is not None:
+        draft_keys.append(f"user:{access.user_id}")
+    named = not survey.anonymous
+    response = Response(
+        survey_id=survey.id,
+        source=access.source,
+        submitted_on=clock.today(),
+        submitted_at=now if named else None,
+        ward_id=access.ward_id,
+        age_band=AgeBand(access.age_band) if access.age_band else None,
+        invitation_id=invitation.id if named and invitation is not None else None,
+        user_id=access.user_id if named else None,
+        submission_token=submission_token,
+        receipt_code=_receipt_code(),
+    )
+    db.session.add(response)
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        existing = db.session.scalar(
+            sa.select(Response).where(Response.submission_token == submission_token)
+        )
+        if existing is None:
+            raise
+        return existing, False
+    rows: list[Answer] = []
+    for question, value, other in kept:
+        base = {"response_id": response.id, "question_id": question.id}
+        if question.kind in (QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT):
+            rows.append(Answer(**base, text=value))
+        elif question.kind == QuestionKind.SINGLE:
+            rows.append(Answer(**base, option=value, text=other if value == -1 else ""))
+        elif question.kind == QuestionKind.MULTIPLE:
+            rows.extend(
+                Answer(**base, option=index, text=other if index == -1 else "") for index in value
+            )
+        elif question.kind == QuestionKind.SCALE:
+            rows.append(Answer(**base, option=value))
+        elif question.kind == QuestionKind.MATRIX:
+            rows.extend(
+                Answer(**base, row=row, option=point) for row, point in sorted(value.items())
+            )
+        elif question.kind == QuestionKind.NUMBER:
+            rows.append(Answer(**base, number=value))
+        elif question.kind == QuestionKind.DATE:
+            rows.append(Answer(**base, day=value))
+    db.session.add_all(rows)
+    if draft_keys:
+        db.session.execute(
+            sa.delete(ResponseDraft).where(
+                ResponseDraft.key_hash.in_([_draft_key_hash(survey.id, k) for k in draft_keys])
+            )
+        )
+    db.session.commit()
+    return response, True
+
+
+# Results and what came of them -------------------------------------------------------------
 
 
 def publish_results(
@@ -85,65 +1230,12 @@ def redact_answer(actor: Any, answer_id: int, redacted_text: str | None) -> None
     raise NotImplementedError
 
 
-# Answering ---------------------------------------------------------------------------------
-
-
-@dataclass
-class Access:
-    """Who is answering: through a one-time code (invitation), an account, or openly."""
-
-    source: Source
-    invitation_id: int | None = None
-    user_id: int | None = None
-    ward_id: int | None = None
-    age_band: Any = None
-
-
-def access_for(survey: Survey, code: str | None, user: Any) -> Access | None:
-    """Whether this person may answer now (None: may not): anyone for ANYONE; an account for
-    ACCOUNTS; a valid unused invitation code for PANEL / PARTICIPANTS (or the account it was
-    sent to)."""
-    raise NotImplementedError
-
-
-def visible_questions(survey: Survey, answers: dict[str, Any]) -> list[Question]:
-    """The questions shown for these answers so far (conditions applied in order)."""
-    raise NotImplementedError
-
-
-def check_answers(survey: Survey, answers: dict[str, Any]) -> dict[int, str]:
-    """{question id: message} for every visible required question left empty and every value
-    out of range; answers to hidden questions are dropped, never stored."""
-    raise NotImplementedError
-
-
-def save_progress(survey: Survey, key: str, answers: dict[str, Any]) -> None:
-    """Keep an unfinished response (ResponseDraft keyed by sha256 of `key`: the code, or
-    "user:<id>")."""
-    raise NotImplementedError
-
-
-def load_progress(survey: Survey, key: str) -> dict[str, Any]: ...
-
-
-def submit_response(
-    survey: Survey, access: Access, answers: dict[str, Any], submission_token: str
-) -> tuple[Response, bool]:
-    """Store one response (created, or the one this token already stored): the survey must be
-    open, the invitation unused (locked: two sendings of one code store one response), answers
-    checked; the invitation marked used in the same transaction; anonymous → no link to the
-    invitation or account and the day only. The draft is removed. Returns (response, created).
-
-    `answers` maps str(question id) → a str (text, single option index, scale point, number,
-    date ISO), a list of str (multiple option indexes), {"<row>": point} for a matrix, and
-    "<qid>-other" → the text of 「その他」."""
-    raise NotImplementedError
-
-
 # The panel ---------------------------------------------------------------------------------
 
 
-def create_term(actor: Any, **fields: Any) -> PanelTerm: ...
+def create_term(actor: Any, **fields: Any) -> PanelTerm:
+    """A term of the panel: name_ja (name_en), starts_on, ends_on, target_size (invite_ratio)."""
+    raise NotImplementedError
 
 
 def import_residents(actor: Any, term: PanelTerm, csv_text: str) -> int:
@@ -159,11 +1251,7 @@ def publish_seed(actor: Any, term: PanelTerm, seed: str) -> None:
 
 
 def draw(actor: Any, term: PanelTerm) -> list[PanelMember]:
-    """Stratified random draw by ward × age band, proportional to the population's shares
-    (largest remainder), target_size × invite_ratio invitations, reproducible from the published
-    seed alone (random.Random(seed) over residents ordered by register_ref); draw_rank kept for
-    replacements; invitation letters' one-time codes returned once for printing (see
-    `invitation_letters`)."""
+    """Stratified random draw (see the contract in the module's plan)."""
     raise NotImplementedError
 
 
@@ -177,7 +1265,8 @@ def accept(code: str, email: str = "", user: Any = None) -> PanelMember:
     raise NotImplementedError
 
 
-def decline(code: str) -> PanelMember: ...
+def decline(code: str) -> PanelMember:
+    raise NotImplementedError
 
 
 def leave(member: PanelMember, reason: str = "") -> None:
@@ -186,7 +1275,7 @@ def leave(member: PanelMember, reason: str = "") -> None:
 
 
 def replace(actor: Any, member: PanelMember) -> PanelMember:
-    """Invite the next undrawn... the next resident of the same stratum in the draw's order."""
+    """Invite the next resident of the same stratum in the draw's order."""
     raise NotImplementedError
 
 
@@ -199,11 +1288,7 @@ def balance(term: PanelTerm) -> list[dict[str, Any]]:
 
 
 def offer_feedback(session_id: int) -> Survey | None:
-    """The standard feedback questionnaire (how you heard, clarity, length, glad I took part,
-    would take part again, free comment) for one held session: created approved and open for
-    FEEDBACK_DAYS, invitations mailed with one-time links to the attended (or, without a
-    check-in list, confirmed) registrations; initiative 18, or 19 for a collaboration
-    project's event. Once per session."""
+    """The standard feedback questionnaire for one held session."""
     raise NotImplementedError
 
 
@@ -212,7 +1297,9 @@ def offer_feedback_for_held_sessions() -> int:
     raise NotImplementedError
 
 
-def feedback_window(now: datetime) -> tuple[datetime, datetime]: ...
+def feedback_window(now: datetime) -> tuple[datetime, datetime]:
+    return now, now + timedelta(days=FEEDBACK_DAYS)
 
 
-def today() -> date: ...
+def today() -> date:
+    return clock.today()
