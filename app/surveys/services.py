@@ -33,6 +33,7 @@ import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import Forbidden
 from werkzeug.routing import BuildError
 
@@ -662,7 +663,7 @@ def _participant_registrations(session_ids: list[int]) -> list[Any]:
     return chosen
 
 
-def _invite(survey: Survey) -> int:
+def _invite(survey: Survey, context: dict[str, Any] | None = None) -> int:
     """Create the survey's invitations (panel members who accepted, or the sessions'
     participants), mail those with an address and leave the others to be printed
     (`survey_letters`); returns how many."""
@@ -722,7 +723,8 @@ def _invite(survey: Survey) -> int:
                 survey=survey,
                 link=answer_link(survey, code),
                 code=code,
-                closes_on=format_date(to_jst(survey.closes_at).date()),
+                closes_on=to_jst(survey.closes_at).date(),
+                **(context or {}),
             )
     survey.invited_count = len(made)
     return len(made)
@@ -1217,89 +1219,842 @@ def publish_results(
     actor: Any, survey: Survey, afterwards_ja: str = "", afterwards_en: str = ""
 ) -> None:
     """After the close: results public (results_published_at, status PUBLISHED)."""
-    raise NotImplementedError
+    _require_manager(actor, survey)
+    survey = _locked(survey.id)
+    if survey.status == SurveyStatus.PUBLISHED:
+        db.session.rollback()
+        raise SurveyError(_("The results of this survey are already published."))
+    if survey.status != SurveyStatus.APPROVED:
+        db.session.rollback()
+        raise SurveyError(_("Only the results of an approved survey can be published."))
+    if clock.now() < survey.closes_at:
+        db.session.rollback()
+        raise SurveyError(_("The results are published after the survey closes."))
+    survey.status = SurveyStatus.PUBLISHED
+    survey.results_published_at = clock.now()
+    survey.afterwards_ja, survey.afterwards_en = afterwards_ja.strip(), afterwards_en.strip()
+    audit.record(actor, "surveys.publish", survey, f"published the results of survey {survey.id}")
+    db.session.commit()
 
 
 def save_afterwards(actor: Any, survey: Survey, afterwards_ja: str, afterwards_en: str) -> None:
     """「その後」: how the results were used, any time after publication."""
-    raise NotImplementedError
+    _require_manager(actor, survey)
+    if not afterwards_ja.strip():
+        raise SurveyError(_("Write in Japanese how the results were used."), "afterwards_ja")
+    survey = _locked(survey.id)
+    if survey.status != SurveyStatus.PUBLISHED:
+        db.session.rollback()
+        raise SurveyError(_("Publish the results first; then say how they were used."))
+    before = audit.snapshot(survey, ["afterwards_ja", "afterwards_en"])
+    survey.afterwards_ja, survey.afterwards_en = afterwards_ja.strip(), afterwards_en.strip()
+    audit.record(
+        actor,
+        "surveys.afterwards",
+        survey,
+        f"how the results of survey {survey.id} were used",
+        before,
+        audit.snapshot(survey, ["afterwards_ja", "afterwards_en"]),
+    )
+    db.session.commit()
 
 
 def redact_answer(actor: Any, answer_id: int, redacted_text: str | None) -> None:
-    """Publish a free-text answer as redacted (None: not published)."""
-    raise NotImplementedError
+    """Publish a free-text answer as redacted (None or blank: not published). The audit
+    entry names the answer, never its words (which may be personal)."""
+    found = db.session.get(Answer, answer_id)
+    if found is None:
+        raise SurveyError(_("This answer does not exist."))
+    question = db.session.get(Question, found.question_id)
+    survey = db.session.get(Survey, question.survey_id)
+    _require_manager(actor, survey)
+    if not found.text:
+        raise SurveyError(_("Only written answers are published after redaction."))
+    text = (redacted_text or "").strip() or None
+    if text is not None and len(text) > LONG_TEXT_MAX:
+        raise SurveyError(
+            _("The text can be at most %(max)d characters.", max=LONG_TEXT_MAX), "redacted_text"
+        )
+    begin_write()
+    found = db.session.scalars(
+        sa.select(Answer)
+        .where(Answer.id == answer_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    found.redacted_text = text
+    audit.record(
+        actor,
+        "surveys.redact",
+        survey,
+        f"answer {answer_id} of survey {survey.id} "
+        + ("published as redacted" if text else "not published"),
+    )
+    db.session.commit()
 
 
 # The panel ---------------------------------------------------------------------------------
 
+# The draw's method as the panel's page explains it (the council lottery's, per stratum).
+DRAW_ALGORITHM = _l(
+    "The city imports the resident register's extract and publishes the number of residents "
+    "in each stratum (ward × age band); then it publishes the seed, and draws. The number to "
+    "invite is divided among the strata in proportion to their residents (largest remainder: "
+    "each stratum gets the whole part of its share, and the places left go to the largest "
+    "fractions). Within each stratum the residents are sorted by the SHA-256, in lowercase "
+    'hexadecimal, of the UTF-8 text seed + ":" + the register number (ties by the number), and '
+    "the first ones are invited. Anyone with the seed and the list can run the same code and "
+    "get the same people; a member who leaves is replaced by the next in the same stratum."
+)
+
+DRAW_SOURCE = """import hashlib
+
+def draw_order(seed, register_refs):
+    def key(ref):
+        return (hashlib.sha256(f"{seed}:{ref}".encode("utf-8")).hexdigest(), ref)
+    return sorted(register_refs, key=key)
+"""
+
+
+def draw_order(seed: str, register_refs: list[str]) -> list[str]:
+    """The published order within a stratum (DRAW_SOURCE is the same code): deterministic for
+    a seed, independent of the database's or Python's random generators."""
+
+    def key(ref: str) -> tuple[str, str]:
+        return (hashlib.sha256(f"{seed}:{ref}".encode()).hexdigest(), ref)
+
+    return sorted(register_refs, key=key)
+
+
+TERM_FIELDS = ["name_ja", "name_en", "starts_on", "ends_on", "target_size", "invite_ratio"]
+
 
 def create_term(actor: Any, **fields: Any) -> PanelTerm:
-    """A term of the panel: name_ja (name_en), starts_on, ends_on, target_size (invite_ratio)."""
-    raise NotImplementedError
+    """A term of the panel: name_ja (name_en), starts_on, ends_on, target_size (invite_ratio,
+    how many are invited per member wanted; 8.5 as Kumamoto's 18,160 for 2,124)."""
+    unknown = set(fields) - set(TERM_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown term fields: {sorted(unknown)}")
+    _require_coordinator(actor)
+    name = (fields.get("name_ja") or "").strip()
+    if not name:
+        raise SurveyError(_("Give the term a name in Japanese."), "name_ja")
+    starts_on, ends_on = fields.get("starts_on"), fields.get("ends_on")
+    if not isinstance(starts_on, date):
+        raise SurveyError(_("Enter the day the term starts."), "starts_on")
+    if not isinstance(ends_on, date):
+        raise SurveyError(_("Enter the day the term ends."), "ends_on")
+    if ends_on <= starts_on:
+        raise SurveyError(_("The term must end after it starts."), "ends_on")
+    size = _as_int(fields.get("target_size"))
+    if size is None or size < 1:
+        raise SurveyError(_("Enter how many members the panel should have."), "target_size")
+    try:
+        ratio = float(fields.get("invite_ratio") or 8.5)
+    except (TypeError, ValueError):
+        ratio = 0.0
+    if not 1 <= ratio <= 100:
+        raise SurveyError(
+            _("Enter how many residents to invite per member wanted (from 1 to 100)."),
+            "invite_ratio",
+        )
+    term = PanelTerm(
+        name_ja=name,
+        name_en=(fields.get("name_en") or "").strip(),
+        starts_on=starts_on,
+        ends_on=ends_on,
+        target_size=size,
+        invite_ratio=ratio,
+    )
+    db.session.add(term)
+    db.session.flush()
+    audit.record(
+        actor, "surveys.panel_term", term, f"created panel term {term.id}", after={"name": name}
+    )
+    db.session.commit()
+    return term
+
+
+_CSV_COLUMNS = {
+    "register_ref": ("register_ref", "住民番号", "番号"),
+    "name": ("name", "氏名"),
+    "postal_code": ("postal_code", "郵便番号"),
+    "address": ("address", "住所"),
+    "ward": ("ward", "区"),
+    "age_band": ("age_band", "年齢区分"),
+    "birth_date": ("birth_date", "生年月日"),
+}
+
+
+def _age_band(age: int) -> AgeBand:
+    if age < 20:
+        return AgeBand.UNDER_20
+    if age >= 70:
+        return AgeBand.SEVENTY_PLUS
+    return AgeBand(f"{age // 10 * 10}s")
+
+
+def _age_on(born: date, day: date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 def import_residents(actor: Any, term: PanelTerm, csv_text: str) -> int:
-    """The resident register's extract (CSV: register_ref, name, postal_code, address, ward
-    code, birth date or age band); refuses the whole file with the line and reason of the first
-    bad row (nothing half-imported); stores the population per stratum as the weights' source."""
-    raise NotImplementedError
+    """The resident register's extract (CSV with a header: register_ref, name, postal_code,
+    address, ward (code or name), and age_band or birth_date; Japanese headers 住民番号, 氏名,
+    郵便番号, 住所, 区, 年齢区分, 生年月日 too); refuses the whole file with the line and reason
+    of the first bad row (nothing half-imported); replaces an earlier import until the seed is
+    published; stores the population per stratum as the weights' source. Returns the count."""
+    import csv
+    import io
+    from collections import Counter
+
+    from app.plan.models import Ward
+
+    _require_coordinator(actor)
+    if term.seed_published_at is not None:
+        raise SurveyError(
+            _("The seed has been published: the resident list can no longer be changed.")
+        )
+    text = (csv_text or "").lstrip("\ufeff")
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None)
+    if not header:
+        raise SurveyError(_("The file is empty."), "csv")
+    names = [unicodedata.normalize("NFKC", h).strip().lower() for h in header]
+    where: dict[str, int] = {}
+    for column, aliases in _CSV_COLUMNS.items():
+        for alias in aliases:
+            if alias.lower() in names:
+                where[column] = names.index(alias.lower())
+                break
+    missing = [c for c in ("register_ref", "name", "address", "ward") if c not in where]
+    if "age_band" not in where and "birth_date" not in where:
+        missing.append("age_band / birth_date")
+    if missing:
+        raise SurveyError(
+            _(
+                "The first line must name the columns; missing: %(columns)s.",
+                columns=", ".join(missing),
+            ),
+            "csv",
+        )
+    wards: dict[str, tuple[int, str]] = {}
+    for ward in db.session.scalars(sa.select(Ward)):
+        for label in (ward.code, ward.name_ja, ward.name_en):
+            if label:
+                wards[unicodedata.normalize("NFKC", label).strip().lower()] = (ward.id, ward.code)
+    rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    population: Counter[str] = Counter()
+    for line, record in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in record):
+            continue
+
+        def cell(column: str, record: list[str] = record) -> str:
+            index = where.get(column)
+            if index is None or index >= len(record):
+                return ""
+            return unicodedata.normalize("NFKC", record[index]).strip()
+
+        def bad(reason: str, line: int = line) -> SurveyError:
+            return SurveyError(_("Line %(line)d: %(reason)s", line=line, reason=reason), "csv")
+
+        ref, name, address = cell("register_ref"), cell("name"), cell("address")
+        if not ref:
+            raise bad(_("the register number is missing."))
+        if len(ref) > 40:
+            raise bad(_("the register number is longer than 40 characters."))
+        if ref in seen:
+            raise bad(_("the register number %(ref)s appears twice.", ref=ref))
+        seen.add(ref)
+        if not name:
+            raise bad(_("the name is missing."))
+        if not address:
+            raise bad(_("the address is missing."))
+        ward = wards.get(cell("ward").lower())
+        if ward is None:
+            raise bad(_("“%(ward)s” is not one of the city's wards.", ward=cell("ward")))
+        band_text = cell("age_band")
+        if band_text:
+            try:
+                band = AgeBand(band_text.lower())
+            except ValueError:
+                raise bad(_("“%(band)s” is not an age band.", band=band_text)) from None
+        else:
+            try:
+                born = date.fromisoformat(cell("birth_date").replace("/", "-"))
+            except ValueError:
+                raise bad(_("the birth date is not a date (year-month-day).")) from None
+            age = _age_on(born, term.starts_on)
+            if age < 18:
+                raise bad(_("the resident is under 18 when the term starts."))
+            band = _age_band(age)
+        rows.append(
+            {
+                "term_id": term.id,
+                "register_ref": ref,
+                "name": name[:100],
+                "postal_code": cell("postal_code")[:10],
+                "address": address[:300],
+                "ward_id": ward[0],
+                "age_band": band,
+            }
+        )
+        population[f"{ward[1]}|{band.value}"] += 1
+    if not rows:
+        raise SurveyError(_("The file has no residents."), "csv")
+    term = _locked_term(term.id)
+    if term.seed_published_at is not None:
+        db.session.rollback()
+        raise SurveyError(
+            _("The seed has been published: the resident list can no longer be changed.")
+        )
+    db.session.execute(sa.delete(Resident).where(Resident.term_id == term.id))
+    db.session.execute(sa.insert(Resident), rows)
+    term.population = dict(sorted(population.items()))
+    term.population_source = (
+        f"住民基本台帳からの抽出 {len(rows):,}人（{format_date(clock.today(), weekday=False)}取込）"
+    )
+    audit.record(
+        actor,
+        "surveys.panel_import",
+        term,
+        f"imported {len(rows)} residents for panel term {term.id}",
+        after={"residents": len(rows), "strata": len(population)},
+    )
+    db.session.commit()
+    return len(rows)
+
+
+def _locked_term(term_id: int) -> PanelTerm:
+    begin_write()
+    return db.session.scalars(
+        sa.select(PanelTerm)
+        .where(PanelTerm.id == term_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
 
 
 def publish_seed(actor: Any, term: PanelTerm, seed: str) -> None:
-    """The seed is published before the draw (as the council lottery's commitment)."""
-    raise NotImplementedError
-
-
-def draw(actor: Any, term: PanelTerm) -> list[PanelMember]:
-    """Stratified random draw (see the contract in the module's plan)."""
-    raise NotImplementedError
+    """The seed is published before the draw (as the council lottery's commitment), after the
+    resident list is imported and its strata published, so neither can be chosen to suit the
+    other; once published it cannot change."""
+    _require_coordinator(actor)
+    seed = unicodedata.normalize("NFKC", seed or "").strip()
+    if not seed:
+        raise SurveyError(_("Enter the seed."), "seed")
+    if len(seed) > 64 or not seed.isprintable():
+        raise SurveyError(_("The seed can be at most 64 characters, on one line."), "seed")
+    term = _locked_term(term.id)
+    if term.seed_published_at is not None:
+        db.session.rollback()
+        raise SurveyError(_("The seed has been published and cannot be changed."), "seed")
+    if not term.population:
+        db.session.rollback()
+        raise SurveyError(_("Import the resident list before publishing the seed."), "seed")
+    term.seed, term.seed_published_at = seed, clock.now()
+    audit.record(
+        actor,
+        "surveys.panel_seed",
+        term,
+        f"published the seed of term {term.id}",
+        after={"seed": seed},
+    )
+    db.session.commit()
 
 
 def stratum_plan(population: dict[str, int], size: int) -> dict[str, int]:
-    """How many to draw per stratum: proportional, largest remainder, summing to `size`."""
-    raise NotImplementedError
+    """How many to draw per stratum: proportional, largest remainder, summing to `size`
+    (or the whole population when it is smaller). Exact integer arithmetic; ties of the
+    remainders go to the larger stratum, then the key's order."""
+    total = sum(max(0, int(n)) for n in population.values())
+    if size >= total:
+        return {key: max(0, int(n)) for key, n in population.items()}
+    if size <= 0:
+        return {key: 0 for key in population}
+    plan = {key: max(0, int(n)) * size // total for key, n in population.items()}
+    left = size - sum(plan.values())
+    order = sorted(
+        population,
+        key=lambda key: (-(max(0, int(population[key])) * size % total), -population[key], key),
+    )
+    for key in order[:left]:
+        plan[key] += 1
+    return plan
+
+
+def draw(actor: Any, term: PanelTerm) -> list[PanelMember]:
+    """Stratified random draw by ward × age band, proportional to the population's shares
+    (largest remainder), target_size × invite_ratio invitations, reproducible from the published
+    seed and the list alone (`draw_order`, the council lottery's hash order, within each
+    stratum); every resident's draw_rank (place in their stratum's order) kept for
+    replacements; the invitation letters' codes are printed from `invitation_letters`."""
+    from app.plan.models import Ward
+
+    _require_coordinator(actor)
+    term = _locked_term(term.id)
+    if term.drawn_at is not None:
+        db.session.rollback()
+        raise SurveyError(_("This term has already been drawn."))
+    if term.seed_published_at is None or not term.seed:
+        db.session.rollback()
+        raise SurveyError(_("Publish the seed before the draw."))
+    codes = dict(db.session.execute(sa.select(Ward.id, Ward.code)).all())
+    residents = db.session.execute(
+        sa.select(Resident.id, Resident.register_ref, Resident.ward_id, Resident.age_band).where(
+            Resident.term_id == term.id
+        )
+    ).all()
+    strata: dict[str, dict[str, int]] = {}
+    for resident_id, ref, ward, band in residents:
+        strata.setdefault(f"{codes[ward]}|{AgeBand(band).value}", {})[ref] = resident_id
+    wanted = min(len(residents), round(term.target_size * term.invite_ratio))
+    plan = stratum_plan({key: len(refs) for key, refs in strata.items()}, wanted)
+    ranks: list[dict[str, int]] = []
+    chosen: list[int] = []
+    for key in sorted(strata):
+        order = draw_order(term.seed, list(strata[key]))
+        for rank, ref in enumerate(order, start=1):
+            ranks.append({"id": strata[key][ref], "rank": rank})
+            if rank <= plan.get(key, 0):
+                chosen.append(strata[key][ref])
+    if ranks:
+        db.session.execute(
+            sa.update(Resident)
+            .where(Resident.id == sa.bindparam("id"))
+            .values(draw_rank=sa.bindparam("rank"))
+            .execution_options(synchronize_session=False),
+            ranks,
+        )
+    members = [_new_member(term, resident_id) for resident_id in chosen]
+    term.drawn_at = clock.now()
+    audit.record(
+        actor,
+        "surveys.panel_draw",
+        term,
+        f"drew {len(members)} residents for panel term {term.id}",
+        after={"seed": term.seed, "invited": len(members), "plan": plan},
+    )
+    db.session.commit()
+    return members
+
+
+def _new_member(term: PanelTerm, resident_id: int, replaces_id: int | None = None) -> PanelMember:
+    member = PanelMember(
+        term_id=term.id,
+        resident_id=resident_id,
+        state=MemberState.INVITED,
+        code_hash=_placeholder_hash(),
+        invited_at=clock.now(),
+        replaces_id=replaces_id,
+    )
+    db.session.add(member)
+    db.session.flush()
+    member.code_hash = code_hash(member_code(member))
+    return member
+
+
+def invitation_letters(term: PanelTerm) -> list[tuple[PanelMember, str]]:
+    """The invited residents who have not answered yet, with the codes of their letters (by
+    ward and postal code, as the post sorts them). Personal data: staff pages only."""
+    members = db.session.scalars(
+        sa.select(PanelMember)
+        .join(Resident, Resident.id == PanelMember.resident_id)
+        .where(PanelMember.term_id == term.id, PanelMember.state == MemberState.INVITED)
+        .order_by(Resident.ward_id, Resident.postal_code, Resident.register_ref)
+        .options(sa.orm.joinedload(PanelMember.resident))
+    ).all()
+    return [(member, member_code(member)) for member in members]
+
+
+def _locked_member_by_code(code: str) -> PanelMember:
+    found = db.session.scalar(
+        sa.select(PanelMember.id).where(PanelMember.code_hash == code_hash(code))
+    )
+    if not normalize_code(code) or found is None:
+        raise SurveyError(_("This code is not valid. Please check it against your letter."), "code")
+    begin_write()
+    return db.session.scalars(
+        sa.select(PanelMember)
+        .where(PanelMember.id == found)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def _require_invited(member: PanelMember) -> None:
+    messages = {
+        MemberState.ACCEPTED: _("You have already joined the panel. Thank you."),
+        MemberState.DECLINED: _("This invitation has been declined."),
+        MemberState.RETIRED: _("You have left the panel; this invitation can no longer be used."),
+    }
+    if member.state != MemberState.INVITED:
+        db.session.rollback()
+        raise SurveyError(messages[member.state], "code")
+    term = db.session.get(PanelTerm, member.term_id)
+    if term.ends_on < clock.today():
+        db.session.rollback()
+        raise SurveyError(_("This term of the panel has ended."), "code")
 
 
 def accept(code: str, email: str = "", user: Any = None) -> PanelMember:
-    """A drawn resident accepts with the letter's code (once)."""
-    raise NotImplementedError
+    """A drawn resident accepts with the letter's code (once); with an e-mail address (or the
+    account's) the surveys come by mail, with a welcome now."""
+    email = (email or "").strip()
+    if not email and _authenticated(user):
+        email = user.email
+    if email and ("@" not in email or len(email) > 254 or any(c.isspace() for c in email)):
+        raise SurveyError(_("Enter a valid e-mail address, or leave it empty."), "email")
+    member = _locked_member_by_code(code)
+    _require_invited(member)
+    member.state = MemberState.ACCEPTED
+    member.accepted_at = clock.now()
+    member.email = email
+    if _authenticated(user):
+        member.user_id = user.id
+    if email:
+        term = db.session.get(PanelTerm, member.term_id)
+        _mail(
+            email,
+            getattr(user, "language", None) or "ja",
+            "panel_welcome",
+            lambda: _("Welcome to the citizens' panel"),
+            term=term,
+            starts_on=term.starts_on,
+            ends_on=term.ends_on,
+            link=_link("surveys.panel_leave", "/surveys/panel/leave"),
+        )
+    db.session.commit()
+    return member
 
 
 def decline(code: str) -> PanelMember:
-    raise NotImplementedError
+    """A drawn resident declines with the letter's code (once)."""
+    member = _locked_member_by_code(code)
+    _require_invited(member)
+    member.state = MemberState.DECLINED
+    member.left_at = clock.now()
+    db.session.commit()
+    return member
 
 
 def leave(member: PanelMember, reason: str = "") -> None:
-    """A member leaves the panel (by their own choice on the site, or recorded by staff)."""
-    raise NotImplementedError
+    """A member leaves the panel (by their own choice on the site, or recorded by staff). The
+    invitations of surveys still open that they have not used are withdrawn."""
+    begin_write()
+    member = db.session.scalars(
+        sa.select(PanelMember)
+        .where(PanelMember.id == member.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    if member.state not in (MemberState.ACCEPTED, MemberState.INVITED):
+        db.session.rollback()
+        raise SurveyError(_("This person is not a member of the panel."))
+    member.state = MemberState.RETIRED
+    member.left_at = clock.now()
+    member.left_reason = (reason or "").strip()[:1000]
+    db.session.execute(
+        sa.delete(Invitation).where(
+            Invitation.panel_member_id == member.id, Invitation.used_at.is_(None)
+        )
+    )
+    audit.record(None, "surveys.panel_leave", member, f"panel member {member.id} left")
+    db.session.commit()
 
 
 def replace(actor: Any, member: PanelMember) -> PanelMember:
-    """Invite the next resident of the same stratum in the draw's order."""
-    raise NotImplementedError
+    """Invite the next resident of the same stratum in the draw's order (the lowest
+    draw_rank not yet invited) in place of a member who left or declined."""
+    _require_coordinator(actor)
+    term = _locked_term(member.term_id)
+    member = db.session.scalars(
+        sa.select(PanelMember)
+        .where(PanelMember.id == member.id)
+        .execution_options(populate_existing=True)
+    ).one()
+    if member.state not in (MemberState.RETIRED, MemberState.DECLINED):
+        db.session.rollback()
+        raise SurveyError(_("Only a member who left or declined is replaced."))
+    if db.session.scalar(sa.select(PanelMember.id).where(PanelMember.replaces_id == member.id)):
+        db.session.rollback()
+        raise SurveyError(_("This member has already been replaced."))
+    resident = db.session.get(Resident, member.resident_id)
+    invited = sa.select(PanelMember.resident_id).where(PanelMember.term_id == term.id)
+    following = db.session.scalar(
+        sa.select(Resident.id)
+        .where(
+            Resident.term_id == term.id,
+            Resident.ward_id == resident.ward_id,
+            Resident.age_band == resident.age_band,
+            Resident.draw_rank.is_not(None),
+            Resident.id.not_in(invited),
+        )
+        .order_by(Resident.draw_rank)
+        .limit(1)
+    )
+    if following is None:
+        db.session.rollback()
+        raise SurveyError(_("No one is left to invite in this member's ward and age band."))
+    new = _new_member(term, following, replaces_id=member.id)
+    audit.record(
+        actor,
+        "surveys.panel_replace",
+        term,
+        f"panel member {member.id} replaced by {new.id}",
+        after={"replaced": member.id, "by": new.id},
+    )
+    db.session.commit()
+    return new
 
 
 def balance(term: PanelTerm) -> list[dict[str, Any]]:
-    """Members per stratum against the population's shares (for the staff page and results)."""
-    raise NotImplementedError
+    """Members per stratum against the population's shares (for the staff page and results):
+    one dict per stratum in ward and age order: ward (the Ward), age_band, population,
+    population_share, planned (the target size's share, largest remainder), invited (all
+    invited), accepted (members now), accepted_share. Counted in SQL, in one statement."""
+    from app.plan.models import Ward
+
+    wards = {
+        ward.code: ward
+        for ward in db.session.scalars(sa.select(Ward).order_by(Ward.position, Ward.id))
+    }
+    counts = db.session.execute(
+        sa.select(
+            Resident.ward_id,
+            Resident.age_band,
+            sa.func.count(PanelMember.id),
+            sa.func.count(PanelMember.id).filter(PanelMember.state == MemberState.ACCEPTED),
+        )
+        .join(Resident, Resident.id == PanelMember.resident_id)
+        .where(PanelMember.term_id == term.id)
+        .group_by(Resident.ward_id, Resident.age_band)
+    ).all()
+    by_id = {ward.id: code for code, ward in wards.items()}
+    found = {
+        f"{by_id[ward_id]}|{AgeBand(band).value}": (invited, accepted)
+        for ward_id, band, invited, accepted in counts
+    }
+    population = term.population or {}
+    total = sum(population.values())
+    plan = stratum_plan(population, term.target_size)
+    members = sum(accepted for _invited, accepted in found.values())
+    band_order = {band.value: i for i, band in enumerate(AgeBand)}
+    rows = []
+    for key in sorted(
+        population,
+        key=lambda k: (
+            list(wards).index(k.split("|")[0]) if k.split("|")[0] in wards else 99,
+            band_order.get(k.split("|")[1], 99),
+        ),
+    ):
+        code, band = key.split("|")
+        invited, accepted = found.get(key, (0, 0))
+        rows.append(
+            {
+                "key": key,
+                "ward": wards.get(code),
+                "age_band": AgeBand(band),
+                "population": population[key],
+                "population_share": population[key] / total if total else 0.0,
+                "planned": plan.get(key, 0),
+                "invited": invited,
+                "accepted": accepted,
+                "accepted_share": accepted / members if members else 0.0,
+            }
+        )
+    return rows
 
 
 # Participant feedback ----------------------------------------------------------------------
 
+FEEDBACK_QUESTIONS: list[dict[str, Any]] = [
+    {
+        "key": "heard",
+        "kind": QuestionKind.MULTIPLE,
+        "text_ja": "この会をどこでお知りになりましたか。（複数回答可）",
+        "text_en": "How did you hear about this meeting? (choose all that apply)",
+        "options": [
+            {"ja": "市政だより", "en": "The city newsletter"},
+            {"ja": "市のホームページ・さんかく", "en": "The city's website or Sankaku"},
+            {"ja": "SNS", "en": "Social media"},
+            {
+                "ja": "町内自治会・まちづくりセンター",
+                "en": "Neighbourhood association or community centre",
+            },
+            {"ja": "家族・知人", "en": "Family or friends"},
+        ],
+        "allow_other": True,
+    },
+    {
+        "key": "clarity",
+        "kind": QuestionKind.SCALE,
+        "text_ja": "説明や資料はわかりやすかったですか。",
+        "text_en": "Were the explanations and materials clear?",
+        "help_ja": "1：わかりにくかった　〜　5：わかりやすかった",
+        "help_en": "1: not clear at all — 5: very clear",
+        "required": True,
+    },
+    {
+        "key": "length",
+        "kind": QuestionKind.SINGLE,
+        "text_ja": "会の長さはいかがでしたか。",
+        "text_en": "How was the length of the meeting?",
+        "options": [
+            {"ja": "短かった", "en": "Too short"},
+            {"ja": "ちょうどよかった", "en": "About right"},
+            {"ja": "長かった", "en": "Too long"},
+        ],
+    },
+    {
+        "key": "glad",
+        "kind": QuestionKind.SCALE,
+        "text_ja": "参加してよかったと思いますか。",
+        "text_en": "Are you glad you took part?",
+        "help_ja": "1：そう思わない　〜　5：そう思う",
+        "help_en": "1: not at all — 5: very much",
+        "required": True,
+    },
+    {
+        "key": "again",
+        "kind": QuestionKind.SINGLE,
+        "text_ja": "また市の会に参加したいと思いますか。",
+        "text_en": "Would you take part in a city meeting again?",
+        "options": [
+            {"ja": "参加したい", "en": "Yes"},
+            {"ja": "どちらともいえない", "en": "Not sure"},
+            {"ja": "参加したくない", "en": "No"},
+        ],
+    },
+    {
+        "key": "comment",
+        "kind": QuestionKind.LONG_TEXT,
+        "text_ja": "ご意見・ご感想をご自由にお書きください。",
+        "text_en": "Any comments? (optional)",
+        "help_ja": "お名前や連絡先は書かないでください。",
+        "help_en": "Please do not write your name or contact details.",
+    },
+]
+
+
+def feedback_initiative_number(session: Any) -> int:
+    """18 (the quality of participation), or 19 when the session is a collaboration
+    project's event: a proposals call's public presentation (its consultation)."""
+    from app.proposals.models import ProposalCall
+
+    collaboration = db.session.scalar(
+        sa.select(ProposalCall.id)
+        .where(ProposalCall.presentation_consultation_id == session.consultation_id)
+        .limit(1)
+    )
+    return COLLABORATION_FEEDBACK_INITIATIVE if collaboration else FEEDBACK_INITIATIVE
+
 
 def offer_feedback(session_id: int) -> Survey | None:
-    """The standard feedback questionnaire for one held session."""
-    raise NotImplementedError
+    """The standard feedback questionnaire (how you heard, clarity, length, glad I took part,
+    would take part again, free comment) for one held session: created approved and open for
+    FEEDBACK_DAYS, invitations mailed with one-time links to the attended (or, without a
+    check-in list, confirmed) registrations; initiative 18, or 19 for a collaboration
+    project's event. Once per session; None when it was offered already, the session has not
+    ended or was cancelled, or no participant has an address to mail."""
+    from app.consultations.models import Consultation, Session
+    from app.plan.services import default_initiative_id
+
+    begin_write()
+    # Locked: two runs at once queue on the session, and the second finds the questionnaire.
+    session = db.session.scalars(
+        sa.select(Session).where(Session.id == session_id).with_for_update()
+    ).one_or_none()
+    now = clock.now()
+    if session is None or session.cancelled_at is not None or session.ends_at > now:
+        db.session.rollback()
+        return None
+    if db.session.scalar(sa.select(Survey.id).where(Survey.session_id == session_id)):
+        db.session.rollback()
+        return None
+    participants = [r for r in _participant_registrations([session_id]) if r.email]
+    if not participants:
+        db.session.rollback()
+        return None
+    consultation = db.session.get(Consultation, session.consultation_id)
+    opens_at, closes_at = feedback_window(now)
+    title_ja = session.title_ja or consultation.title_ja
+    title_en = session.title_en or consultation.title_en or title_ja
+    survey = Survey(
+        kind=SurveyKind.FEEDBACK,
+        title_ja=f"「{title_ja}」参加者アンケート",
+        title_en=f"Participant feedback: {title_en}",
+        purpose_ja="ご参加いただいた会の運営を改善するため、また市民参画の質の指標として公表するためです。",
+        purpose_en=(
+            "To improve the city's meetings, and to publish as the figures on the quality "
+            "of participation."
+        ),
+        audience=Audience.PARTICIPANTS,
+        anonymous=True,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        status=SurveyStatus.APPROVED,
+        session_id=session_id,
+        initiative_id=default_initiative_id(feedback_initiative_number(session), SurveyError),
+        department_id=consultation.department_id,
+        ward_id=session.ward_id or consultation.ward_id,
+        fiscal_year=fiscal_year(session.ends_at),
+    )
+    db.session.add(survey)
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError:
+        db.session.rollback()  # offered by another run in the meantime
+        return None
+    db.session.execute(
+        survey_session.insert(), [{"survey_id": survey.id, "session_id": session_id}]
+    )
+    for position, spec in enumerate(FEEDBACK_QUESTIONS):
+        db.session.add(Question(survey_id=survey.id, position=position, **spec))
+    with_session = {
+        "session_title": {"ja": title_ja, "en": title_en},
+        "session_date": to_jst(session.starts_at).date(),
+    }
+    invited = _invite(survey, with_session)
+    audit.record(
+        None,
+        "surveys.feedback",
+        survey,
+        f"feedback questionnaire offered for session {session_id}",
+        after={"invited": invited},
+    )
+    db.session.commit()
+    return survey
 
 
 def offer_feedback_for_held_sessions() -> int:
-    """For cron: every session that ended and has no feedback questionnaire yet."""
-    raise NotImplementedError
+    """For cron: every session that ended (within the last FEEDBACK_DAYS, so that turning the
+    feature on does not mail people about meetings long past) and has no feedback
+    questionnaire yet. Returns how many were offered."""
+    from app.consultations.models import Session
+
+    now = clock.now()
+    offered_already = sa.select(Survey.session_id).where(Survey.session_id.is_not(None))
+    candidates = db.session.scalars(
+        sa.select(Session.id)
+        .where(
+            Session.ends_at <= now,
+            Session.ends_at > now - timedelta(days=FEEDBACK_DAYS),
+            Session.cancelled_at.is_(None),
+            Session.id.not_in(offered_already),
+        )
+        .order_by(Session.ends_at, Session.id)
+    ).all()
+    db.session.rollback()
+    return sum(1 for session_id in candidates if offer_feedback(session_id) is not None)
 
 
 def feedback_window(now: datetime) -> tuple[datetime, datetime]:
+    """From now for FEEDBACK_DAYS: while the meeting is fresh in mind."""
     return now, now + timedelta(days=FEEDBACK_DAYS)
 
 
 def today() -> date:
+    """Today in the city's calendar (a response is dated by it)."""
     return clock.today()
