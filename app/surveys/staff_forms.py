@@ -268,7 +268,11 @@ class RedactForm(Form):
 
 
 class TermForm(Form):
-    name_ja = _text(_l("Name of the term"), TITLE_LIMIT, description=_l("For example 第3期."))
+    name_ja = _text(
+        _l("Name of the term"),
+        TITLE_LIMIT,
+        description=_l("For example, the number of the term and its years."),
+    )
     name_en = _text(_l("Name in English (optional)"), 300, required=False)
     starts_on = DateField(_l("Term starts on"), validators=[DataRequired(), within_calendar])
     ends_on = DateField(_l("Term ends on"), validators=[DataRequired(), within_calendar])
@@ -296,13 +300,6 @@ class ImportForm(Form):
         description=_l(
             "UTF-8 with a header line: register_ref, name, postal_code, address, ward, "
             "birth_date or age_band. Nothing is stored if any line is refused."
-        ),
-    )
-    population_source = _text(
-        _l("Source of the list"),
-        NOTE_LIMIT,
-        description=_l(
-            "For example 住民基本台帳 as of 1 April. Published as the source of the weights."
         ),
     )
 

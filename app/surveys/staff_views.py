@@ -308,7 +308,7 @@ def _question_fields(form: QuestionForm) -> dict[str, Any]:
     }
 
 
-def _survey_page(survey: Survey, posted: dict[str, Any] | None = None, status: int = 200) -> Any:
+def _survey_page(survey: Survey, posted: dict[str, Any] | None = None) -> str:
     """The survey's page: its settings and questions editor while a draft, the review while in
     review, the results' publication after the close. `posted` holds forms sent back with
     their errors and what was typed, in place of blank ones."""
@@ -366,7 +366,7 @@ def _survey_page(survey: Survey, posted: dict[str, Any] | None = None, status: i
         SurveyStatus=SurveyStatus,
         Audience=Audience,
         QuestionKind=QuestionKind,
-    ), status
+    )
 
 
 def _survey_form_for_page(survey: Survey) -> SurveyForm:
@@ -431,12 +431,12 @@ def edit(survey_id: int) -> ResponseReturnValue:
     form = SurveyForm(prefix="settings")
     _offer_survey_choices(form)
     if not form.validate_on_submit():
-        return _survey_page(survey, {"settings": form}, 400)
+        return _survey_page(survey, {"settings": form})
     try:
         services.save_survey(current_user, survey, **_survey_fields(form))
     except services.SurveyError as error:
         _refused(form, error, "title_ja")
-        return _survey_page(_survey(survey_id), {"settings": form}, 400)
+        return _survey_page(_survey(survey_id), {"settings": form})
     flash(_("The settings have been saved."), "success")
     return redirect(url_for("surveys_staff.edit", survey_id=survey.id))
 
@@ -459,12 +459,12 @@ def add_question(survey_id: int) -> ResponseReturnValue:
     form = QuestionForm(prefix="question")
     form.condition.choices = choices(_condition_choices(survey, None))
     if not form.validate_on_submit():
-        return _survey_page(survey, {"question": form}, 400)
+        return _survey_page(survey, {"question": form})
     try:
         services.save_question(current_user, survey, None, **_question_fields(form))
     except services.SurveyError as error:
         _refused(form, error, "text_ja")
-        return _survey_page(_survey(survey_id), {"question": form}, 400)
+        return _survey_page(_survey(survey_id), {"question": form})
     flash(_("The question has been added."), "success")
     return redirect(url_for("surveys_staff.edit", survey_id=survey.id) + "#questions")
 
@@ -480,7 +480,6 @@ def question(question_id: int) -> ResponseReturnValue:
     if request.method == "POST" and (refused := _draft_only(survey)) is not None:
         return refused
     form = _question_form(survey, found)
-    status = 200
     if form.validate_on_submit():
         try:
             services.save_question(current_user, survey, found, **_question_fields(form))
@@ -490,12 +489,10 @@ def question(question_id: int) -> ResponseReturnValue:
         else:
             flash(_("The question has been saved."), "success")
             return redirect(url_for("surveys_staff.edit", survey_id=survey.id) + "#questions")
-    if form.is_submitted():
-        status = 400
     number = next((n for n, q in enumerate(survey.questions, start=1) if q.id == found.id), 0)
     return render_template(
         "surveys/staff/question.html", survey=survey, question=found, form=form, number=number
-    ), status
+    )
 
 
 @staff_bp.route("/questions/<int:question_id>/move", methods=["POST"])
@@ -568,12 +565,12 @@ def _state_change(
     form = form_class(prefix=prefix)
     if not form.validate_on_submit():
         key = prefix or "confirm"
-        return _survey_page(survey, {key: form}, 400)
+        return _survey_page(survey, {key: form})
     try:
         act(survey, form)
     except services.SurveyError as error:
         if _refused(form, error, fallback):
-            return _survey_page(_survey(survey_id), {prefix or "confirm": form}, 400)
+            return _survey_page(_survey(survey_id), {prefix or "confirm": form})
         return redirect(url_for("surveys_staff.edit", survey_id=survey_id))
     flash(success, "success")
     return redirect(url_for("surveys_staff.edit", survey_id=survey_id))
@@ -669,7 +666,6 @@ def answers(survey_id: int) -> ResponseReturnValue:
     survey = _survey(survey_id)
     mark_personal_data()  # a free answer may name its writer or someone else
     posted: tuple[int, RedactForm] | None = None
-    status = 200
     if request.method == "POST":
         answer_id = request.form.get("answer_id", type=int)
         found = db.session.scalar(
@@ -694,7 +690,6 @@ def answers(survey_id: int) -> ResponseReturnValue:
                     + f"#answer-{found.id}"
                 )
         posted = (found.id, form)
-        status = 400
     page = db.paginate(_free_text_answers(survey), per_page=ANSWERS_PER_PAGE, error_out=False)
     rows = page.items
     forms: dict[int, RedactForm] = {}
@@ -720,7 +715,7 @@ def answers(survey_id: int) -> ResponseReturnValue:
         answers=rows,
         forms=forms,
         questions=questions,
-    ), status
+    )
 
 
 # Letters with one-time codes ---------------------------------------------------------------
@@ -812,7 +807,7 @@ def panel_new() -> ResponseReturnValue:
     return render_template("surveys/staff/term_form.html", form=form)
 
 
-def _term_page(term: PanelTerm, posted: dict[str, Any] | None = None, status: int = 200) -> Any:
+def _term_page(term: PanelTerm, posted: dict[str, Any] | None = None) -> str:
     mark_personal_data()
     forms: dict[str, Any] = {
         "import": ImportForm(prefix="import", formdata=None),
@@ -860,7 +855,7 @@ def _term_page(term: PanelTerm, posted: dict[str, Any] | None = None, status: in
         wards=wards,
         balance=balance,
         MemberState=MemberState,
-    ), status
+    )
 
 
 @staff_bp.route("/panel/<int:term_id>")
@@ -874,7 +869,7 @@ def import_residents(term_id: int) -> ResponseReturnValue:
     found = _term(term_id)
     form = ImportForm(prefix="import")
     if not form.validate_on_submit():
-        return _term_page(found, {"import": form}, 400)
+        return _term_page(found, {"import": form})
     upload = form.file.data
     data = upload.stream.read(IMPORT_MAX_BYTES + 1) if upload else b""
     try:
@@ -895,7 +890,7 @@ def import_residents(term_id: int) -> ResponseReturnValue:
         imported = services.import_residents(current_user, found, text)
     except services.SurveyError as error:
         _refused(form, error, "file")
-        return _term_page(_term(term_id), {"import": form}, 400)
+        return _term_page(_term(term_id), {"import": form})
     flash(
         _("%(count)d residents have been imported.", count=imported),
         "success",
@@ -908,12 +903,12 @@ def seed(term_id: int) -> ResponseReturnValue:
     found = _term(term_id)
     form = SeedForm(prefix="seed")
     if not form.validate_on_submit():
-        return _term_page(found, {"seed": form}, 400)
+        return _term_page(found, {"seed": form})
     try:
         services.publish_seed(current_user, found, form.seed.data)
     except services.SurveyError as error:
         _refused(form, error, "seed")
-        return _term_page(_term(term_id), {"seed": form}, 400)
+        return _term_page(_term(term_id), {"seed": form})
     flash(_("The seed has been published. The draw can be made."), "success")
     return redirect(url_for("surveys_staff.term", term_id=term_id))
 
@@ -922,7 +917,7 @@ def seed(term_id: int) -> ResponseReturnValue:
 def draw(term_id: int) -> ResponseReturnValue:
     found = _term(term_id)
     if not ConfirmForm().validate_on_submit():
-        return _term_page(found, status=400)
+        return _term_page(found)
     try:
         drawn = services.draw(current_user, found)
     except services.SurveyError as error:
