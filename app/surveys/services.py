@@ -1616,17 +1616,12 @@ def draw(actor: Any, term: PanelTerm) -> list[PanelMember]:
     for key in sorted(strata):
         order = draw_order(term.seed, list(strata[key]))
         for rank, ref in enumerate(order, start=1):
-            ranks.append({"id": strata[key][ref], "rank": rank})
+            ranks.append({"id": strata[key][ref], "draw_rank": rank})
             if rank <= plan.get(key, 0):
                 chosen.append(strata[key][ref])
     if ranks:
-        db.session.execute(
-            sa.update(Resident)
-            .where(Resident.id == sa.bindparam("id"))
-            .values(draw_rank=sa.bindparam("rank"))
-            .execution_options(synchronize_session=False),
-            ranks,
-        )
+        # The ORM's bulk UPDATE by primary key: one executemany.
+        db.session.execute(sa.update(Resident), ranks)
     members = [_new_member(term, resident_id) for resident_id in chosen]
     term.drawn_at = clock.now()
     audit.record(
