@@ -156,6 +156,5 @@ def test_accept_once_decline_leave_replace_and_balance(app, kocho, frozen):
 
 
 def test_only_kocho_runs_the_panel(app, staff, frozen):
-    with app.app_context():
-        with pytest.raises(services.SurveyPermissionError):
-            services.create_term(user(staff.id), name_ja="x")
+    with app.app_context(), pytest.raises(services.SurveyPermissionError):
+        services.create_term(user(staff.id), name_ja="x")

@@ -63,7 +63,7 @@ def test_messages_are_in_english_for_an_english_page(app, staff, frozen):
     with (
         app.app_context(),
         force_locale("en"),
-        pytest.raises(services.SurveyError, match="^Give the survey a title in Japanese.$"),
+        pytest.raises(services.SurveyError, match=r"^Give the survey a title in Japanese\.$"),
     ):
         services.save_survey(
             user(staff.id), None, title_ja="", opens_at=clock.now(), closes_at=clock.now()
