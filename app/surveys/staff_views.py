@@ -22,7 +22,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from app.consultations.models import Consultation, Registration
 from app.consultations.models import Session as ConsultationSession
@@ -117,6 +117,7 @@ FIELD_ALIASES = {
     "rows": "rows_ja",
     "condition_question_id": "condition",
     "condition_options": "condition",
+    "csv": "file",
 }
 
 
@@ -647,7 +648,7 @@ def publish(survey_id: int) -> ResponseReturnValue:
 def _free_text_answers(survey: Survey) -> Any:
     """Free-text answers of the survey: short and long answers and the texts of 「その他」."""
     return (
-        sa.select(Answer, Question)
+        sa.select(Answer)
         .join(Question, Question.id == Answer.question_id)
         .join(Response, Response.id == Answer.response_id)
         .where(
@@ -832,10 +833,12 @@ def _term_page(term: PanelTerm, posted: dict[str, Any] | None = None) -> str:
         ).all()
     )
     state = request.args.get("state", "")
+    # db.paginate reads one entity per row: the resident comes with its member.
     stmt = (
-        sa.select(PanelMember, Resident)
+        sa.select(PanelMember)
         .join(Resident, Resident.id == PanelMember.resident_id)
         .where(PanelMember.term_id == term.id)
+        .options(contains_eager(PanelMember.resident))
         .order_by(Resident.draw_rank, PanelMember.id)
     )
     if state in {s.value for s in MemberState}:
@@ -939,9 +942,10 @@ def letters(term_id: int) -> ResponseReturnValue:
     found = _term(term_id)
     mark_personal_data()
     stmt = (
-        sa.select(PanelMember, Resident)
+        sa.select(PanelMember)
         .join(Resident, Resident.id == PanelMember.resident_id)
         .where(PanelMember.term_id == found.id, PanelMember.state == MemberState.INVITED)
+        .options(contains_eager(PanelMember.resident))
         .order_by(Resident.draw_rank, PanelMember.id)
     )
     member_id = request.args.get("member", type=int)
@@ -949,7 +953,7 @@ def letters(term_id: int) -> ResponseReturnValue:
         stmt = stmt.where(PanelMember.id == member_id)
     page = db.paginate(stmt, per_page=LETTERS_PER_PAGE, error_out=False)
     rows = page.items
-    codes = {member.id: services.member_code(member) for member, _resident in rows}
+    codes = {member.id: services.member_code(member) for member in rows}
     wards = {w.id: w for w in db.session.scalars(sa.select(Ward))}
     return render_template(
         "surveys/staff/letters.html",
