@@ -374,19 +374,20 @@ def _answer_in_bulk(
     used: list[dict[str, Any]] = []
     responses: list[dict[str, Any]] = []
     answers: list[dict[str, Any]] = []
-    next_id = (db.session.scalar(sa.select(sa.func.max(Response.id))) or 0) + 1
+    serial = 0
     for invitation_id, member_id in invited:
         ward_id, band = strata[member_id]
         if rng.random() >= ANSWERS[band.value]:
             continue
         age = list(AgeBand).index(band)  # 0 (under 20) … 6 (70 and over)
         day = opens + timedelta(days=rng.randrange(20), hours=rng.randrange(10))
-        response_id = next_id
-        next_id += 1
+        serial += 1
+        # Ids are the database's (a PostgreSQL sequence must see them): the answers name their
+        # response by its place in the list until the insert returns the ids.
+        response_id = len(responses)
         used.append({"id": invitation_id, "used_at": day})
         responses.append(
             {
-                "id": response_id,
                 "survey_id": survey.id,
                 "source": Source.PANEL,
                 "submitted_on": (day + timedelta(hours=9)).date(),
@@ -395,7 +396,7 @@ def _answer_in_bulk(
                 "age_band": band,
                 "invitation_id": None,
                 "user_id": None,
-                "submission_token": f"{TOKEN_PREFIX}{survey.id}-{response_id}",
+                "submission_token": f"{TOKEN_PREFIX}{survey.id}-{serial}",
                 "receipt_code": _receipt_code(),
                 "hidden_reason": "",
             }
@@ -440,7 +441,12 @@ def _answer_in_bulk(
             elif question.kind == QuestionKind.LONG_TEXT and rng.random() < 0.15:
                 answers.append({**base, "text": COMMENTS[rng.randrange(len(COMMENTS))]})
     if responses:
-        db.session.execute(sa.insert(Response), responses)
+        ids = db.session.scalars(
+            sa.insert(Response).returning(Response.id, sort_by_parameter_order=True),
+            responses,
+        ).all()
+        for answer in answers:
+            answer["response_id"] = ids[answer["response_id"]]
         db.session.execute(sa.insert(Answer), answers)
         db.session.execute(sa.update(Invitation), used)
     db.session.commit()
