@@ -111,13 +111,20 @@ class SurveyForm(Form):
         ),
     )
 
-    def validate_panel_term_id(self, field: Any) -> None:
-        if self.audience.data == Audience.PANEL.value and not field.data:
-            raise ValidationError(_l("Please choose the panel term whose members are asked."))
-
-    def validate_session_ids(self, field: Any) -> None:
-        if self.audience.data == Audience.PARTICIPANTS.value and not field.data:
-            raise ValidationError(_l("Please choose at least one session."))
+    def validate(self, extra_validators: Any = None) -> bool:
+        # Checks of one field against another, here rather than inline: Optional() ends an
+        # empty field's chain before an inline validator runs.
+        valid = super().validate(extra_validators)
+        needed = []
+        if self.audience.data == Audience.PANEL.value and not self.panel_term_id.data:
+            needed.append(
+                (self.panel_term_id, _("Please choose the panel term whose members are asked."))
+            )
+        if self.audience.data == Audience.PARTICIPANTS.value and not self.session_ids.data:
+            needed.append((self.session_ids, _("Please choose at least one session.")))
+        for field, message in needed:
+            field.errors = [*field.errors, message]
+        return valid and not needed
 
 
 class QuestionForm(Form):
@@ -169,10 +176,25 @@ class QuestionForm(Form):
         ),
     )
 
+    def validate(self, extra_validators: Any = None) -> bool:
+        # Empty options or rows for the kinds that need them: here, since Optional() ends an
+        # empty field's chain before an inline validator runs.
+        valid = super().validate(extra_validators)
+        needed = []
+        if (
+            self.kind.data in {k.value for k in CHOICE_KINDS}
+            and len(lines(self.options_ja.data)) < 2
+        ):
+            needed.append((self.options_ja, _("Please give at least two options, one per line.")))
+        if self.kind.data == QuestionKind.MATRIX.value and not lines(self.rows_ja.data):
+            needed.append((self.rows_ja, _("Please give the items rated, one per line.")))
+        for field, message in needed:
+            if not field.errors:
+                field.errors = [*field.errors, message]
+        return valid and not needed
+
     def validate_options_ja(self, field: Any) -> None:
         found = lines(field.data)
-        if self.kind.data in {k.value for k in CHOICE_KINDS} and len(found) < 2:
-            raise ValidationError(_l("Please give at least two options, one per line."))
         if len(found) > OPTION_LIMIT:
             raise ValidationError(
                 _("Please give no more than %(count)d options.", count=OPTION_LIMIT)
@@ -186,8 +208,6 @@ class QuestionForm(Form):
 
     def validate_rows_ja(self, field: Any) -> None:
         found = lines(field.data)
-        if self.kind.data == QuestionKind.MATRIX.value and not found:
-            raise ValidationError(_l("Please give the items rated, one per line."))
         if len(found) > OPTION_LIMIT:
             raise ValidationError(
                 _("Please give no more than %(count)d items.", count=OPTION_LIMIT)
@@ -259,9 +279,14 @@ class RedactForm(Form):
         validators=[InputRequired()],
     )
 
-    def validate_redacted_text(self, field: Any) -> None:
-        if self.publish.data == "publish" and not field.data:
-            raise ValidationError(_l("Please write the text to publish, or keep it unpublished."))
+    def validate(self, extra_validators: Any = None) -> bool:
+        # Not an inline validator: Optional() ends the field's chain when it is empty.
+        valid = super().validate(extra_validators)
+        if self.publish.data == "publish" and not self.redacted_text.data:
+            message = _("Please write the text to publish, or keep it unpublished.")
+            self.redacted_text.errors = [*self.redacted_text.errors, message]
+            return False
+        return valid
 
 
 # The citizens' panel -------------------------------------------------------------------------

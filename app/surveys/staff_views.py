@@ -635,6 +635,10 @@ def publish(survey_id: int) -> ResponseReturnValue:
 
     survey = _survey(survey_id)
     published = survey.status == SurveyStatus.PUBLISHED
+    if not published and not survey.is_closed(clock.now()):
+        # The form is not on the page before the close: say why instead of a hidden error.
+        flash(_("The results can be published once the survey has closed."), "error")
+        return redirect(url_for("surveys_staff.edit", survey_id=survey_id))
     return _state_change(
         survey_id,
         act,
@@ -676,7 +680,7 @@ def answers(survey_id: int) -> ResponseReturnValue:
         )
         if found is None:
             abort(404)
-        form = RedactForm(prefix=f"answer-{found.id}")
+        form = RedactForm(prefix=f"answer{found.id}")
         if form.validate_on_submit():
             text = form.redacted_text.data if form.publish.data == "publish" else None
             try:
@@ -699,7 +703,7 @@ def answers(survey_id: int) -> ResponseReturnValue:
             forms[answer.id] = posted[1]
             continue
         forms[answer.id] = RedactForm(
-            prefix=f"answer-{answer.id}",
+            prefix=f"answer{answer.id}",
             formdata=None,
             data={
                 "redacted_text": answer.redacted_text

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from app.extensions import db
 from app.plan.services import initiative_id
 from app.surveys import services
 from app.surveys.models import (
+    Answer,
     MemberState,
     PanelMember,
     Question,
@@ -24,6 +26,7 @@ from app.surveys.models import (
 from tests.conftest import count_statements, csrf_from, submit
 from tests.surveys.conftest import (
     accept_all,
+    answer,
     department_id,
     drawn_term,
     make_survey,
@@ -210,6 +213,14 @@ def test_a_division_drafts_a_survey_and_a_refusal_keeps_what_was_typed(
     assert refused.status_code == 200
     assert "選択肢が一つだけ" in refused.text
     assert 'id="question-options_ja-error"' in refused.text
+    no_rows = post(
+        client,
+        page,
+        f"{page}/questions",
+        {"question-kind": "matrix", "question-text_ja": "項目のない表"},
+    )
+    assert no_rows.status_code == 200
+    assert 'id="question-rows_ja-error"' in no_rows.text and "項目のない表" in no_rows.text
     with app.app_context():
         first = question_ids(survey_id)[0]
     # A matrix with its rows, shown only when the first answer is "daily" or "weekly".
@@ -431,3 +442,109 @@ def test_a_member_leaves_and_is_replaced(app, client, auth, kocho):
     assert letter.text.count('class="receipt survey-letter"') == 1
     with app.app_context():
         assert term(term_id) is not None
+
+
+# After the close ---------------------------------------------------------------------------
+
+
+def test_results_wait_for_the_close_and_free_answers_for_their_redaction(
+    app, client, auth, staff, kocho, frozen
+):
+    with app.app_context():
+        survey_id = open_survey(staff.id, kocho.id)
+        answer(survey_id)
+        long_text = db.session.scalar(
+            sa.select(Answer.id).where(Answer.text == "もっと広く知らせてください。")
+        )
+    auth.login(staff.email)
+    page = f"/staff/surveys/{survey_id}"
+    # Still open: no publication, and the page says why.
+    early = post(client, page, f"{page}/publish", {"afterwards-afterwards_ja": "早すぎる"})
+    assert early.status_code == 302
+    assert "アンケートの終了後に公開できます" in client.get(page).text
+    with app.app_context():
+        assert survey(survey_id).status == SurveyStatus.APPROVED
+    frozen.set(frozen.now + timedelta(days=15))
+    auth.login(staff.email)  # two weeks on, the session has ended
+    answers_page = f"{page}/answers"
+    shown = client.get(answers_page)
+    assert shown.status_code == 200
+    assert shown.headers["Cache-Control"] == "no-store"
+    assert "もっと広く知らせてください。" in shown.text and "4月号の特集" in shown.text
+    # Publishing needs the text to publish; what was chosen is kept.
+    refused = post(
+        client,
+        answers_page,
+        answers_page,
+        {
+            "answer_id": long_text,
+            f"answer{long_text}-redacted_text": "",
+            f"answer{long_text}-publish": "publish",
+        },
+    )
+    assert refused.status_code == 200
+    assert f'id="answer{long_text}-redacted_text-error"' in refused.text
+    published = post(
+        client,
+        answers_page,
+        answers_page,
+        {
+            "answer_id": long_text,
+            f"answer{long_text}-redacted_text": "もっと広く知らせてほしい。",
+            f"answer{long_text}-publish": "publish",
+        },
+    )
+    assert published.status_code == 302
+    with app.app_context():
+        assert db.session.get(Answer, long_text).redacted_text == "もっと広く知らせてほしい。"
+    kept = post(
+        client,
+        answers_page,
+        answers_page,
+        {
+            "answer_id": long_text,
+            f"answer{long_text}-redacted_text": "もっと広く知らせてほしい。",
+            f"answer{long_text}-publish": "keep",
+        },
+    )
+    assert kept.status_code == 302
+    with app.app_context():
+        assert db.session.get(Answer, long_text).redacted_text is None
+    done = post(client, page, f"{page}/publish", {"afterwards-afterwards_ja": "広報を強化します。"})
+    assert done.status_code == 302
+    with app.app_context():
+        assert survey(survey_id).status == SurveyStatus.PUBLISHED
+    # 「その後」 updated later.
+    later = post(
+        client, page, f"{page}/publish", {"afterwards-afterwards_ja": "広報紙で特集しました。"}
+    )
+    assert later.status_code == 302
+    with app.app_context():
+        assert survey(survey_id).afterwards_ja == "広報紙で特集しました。"
+
+
+def test_a_panel_surveys_letters_carry_the_codes_of_those_without_e_mail(
+    app, client, auth, staff, kocho, frozen
+):
+    with app.app_context():
+        term_id = drawn_term(kocho.id)
+        members = accept_all(term_id)
+        # Two members gave no e-mail address: their invitations go by post.
+        for member_id in members[:2]:
+            db.session.get(PanelMember, member_id).email = ""
+        db.session.commit()
+        survey_id = open_survey(staff.id, kocho.id, audience="panel", panel_term_id=term_id)
+        letters = services.survey_letters(survey(survey_id))
+        codes = [code for _invitation, code in letters]
+    assert len(codes) == 2
+    auth.login(staff.email)
+    shown = client.get(f"/staff/surveys/{survey_id}/invitations")
+    assert shown.status_code == 200
+    assert shown.headers["Cache-Control"] == "no-store"
+    for code in codes:
+        assert code in shown.text
+    assert shown.text.count('class="receipt survey-letter"') == 2
+    # A survey for anyone has no letters.
+    with app.app_context():
+        open_id = open_survey(staff.id, kocho.id)
+    assert client.get(f"/staff/surveys/{open_id}/invitations").status_code == 404
