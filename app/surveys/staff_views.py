@@ -1056,38 +1056,51 @@ def feedback() -> ResponseReturnValue:
     )
 
 
-# The standard questions whose answers are a point on a scale, scored as their mean (keys of
-# services.offer_feedback's questionnaire), with their column headings.
+# The standard questions scored, with their column headings. A score is the share of answers
+# that are favourable, as the figures of initiative 18 count them (app/surveys/activity.py):
+# a five-point scale's 4 or 5, the length "about right" (option 1), "would take part again"
+# (option 0), so this page and the initiative's page agree.
 FEEDBACK_SCORED: tuple[tuple[str, Callable[[], str]], ...] = (
     ("clarity", lambda: _("Clear")),
     ("length", lambda: _("Length right")),
     ("glad", lambda: _("Glad I took part")),
     ("again", lambda: _("Would take part again")),
 )
+FAVOURABLE_OPTION = {"length": 1, "again": 0}
 
 
 def _feedback_scores(survey_ids: list[int]) -> dict[tuple[int, str], dict[str, Any]]:
-    """{(survey id, key): {"n": answers, "mean": mean point}} for the scale questions of the
-    standard questionnaire, in one statement; cells under SUPPRESS_UNDER answers are shown as
-    too few by the template (the same rule as the published results)."""
+    """{(survey id, key): {"n": answers, "share": favourable share}} for the standard
+    questions, in one statement; the template shows fewer than SUPPRESS_UNDER answers as too
+    few (the same rule as the published results)."""
     if not survey_ids:
         return {}
+    favourable = sa.case(
+        (Question.kind == QuestionKind.SCALE, Answer.option >= 4),
+        *(
+            (Question.key == key, Answer.option == option)
+            for key, option in FAVOURABLE_OPTION.items()
+        ),
+        else_=False,
+    )
     rows = db.session.execute(
         sa.select(
             Question.survey_id,
             Question.key,
             sa.func.count(Answer.id).label("n"),
-            sa.func.avg(Answer.option).label("mean"),
+            sa.func.coalesce(sa.func.sum(sa.case((favourable, 1), else_=0)), 0).label("yes"),
         )
         .join(Answer, Answer.question_id == Question.id)
         .join(Response, Response.id == Answer.response_id)
         .where(
             Question.survey_id.in_(survey_ids),
-            Question.key != "",
-            Question.kind == QuestionKind.SCALE,
-            Answer.option >= 1,
+            Question.key.in_([key for key, _label in FEEDBACK_SCORED]),
+            Answer.option >= 0,
             Response.hidden_reason == "",
         )
         .group_by(Question.survey_id, Question.key)
     ).all()
-    return {(row.survey_id, row.key): {"n": row.n, "mean": float(row.mean or 0)} for row in rows}
+    return {
+        (row.survey_id, row.key): {"n": row.n, "share": row.yes / row.n if row.n else 0.0}
+        for row in rows
+    }

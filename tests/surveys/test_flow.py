@@ -202,6 +202,8 @@ def test_feedback_after_a_held_session_counts_under_initiative_18(
     shown = client.get("/staff/surveys/feedback")
     assert shown.status_code == 200
     assert "1 / 3" in shown.text
+    # One answer is too few to show a score (under 10, as in every published figure).
+    assert "Too few answers" in client.get("/staff/surveys/feedback?lang=en").text
     assert client.get("/initiatives/18").status_code == 200
     figures = client.get("/api/v1/figures").get_json()
     by_number = {row["number"]: row["figures"]["surveys"] for row in figures["initiatives"]}

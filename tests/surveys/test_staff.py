@@ -17,6 +17,7 @@ from app.plan.services import initiative_id
 from app.surveys import services
 from app.surveys.models import (
     Answer,
+    Invitation,
     MemberState,
     PanelMember,
     Question,
@@ -548,3 +549,43 @@ def test_a_panel_surveys_letters_carry_the_codes_of_those_without_e_mail(
     with app.app_context():
         open_id = open_survey(staff.id, kocho.id)
     assert client.get(f"/staff/surveys/{open_id}/invitations").status_code == 404
+
+
+def test_the_feedback_page_shows_favourable_shares_at_a_fixed_cost(
+    app, client, auth, kocho, held_session
+):
+    with app.app_context():
+        offered = services.offer_feedback(held_session.session_id)
+        survey_id = offered.id
+        questions = {
+            q.key: q
+            for q in db.session.scalars(sa.select(Question).where(Question.survey_id == survey_id))
+        }
+        base = {str(q.id): "0" for q in questions.values() if q.required and q.options}
+        base.update({str(q.id): "3" for q in questions.values() if q.kind.value == "scale"})
+        for number in range(10):
+            answers = {
+                **base,
+                str(questions["glad"].id): "5" if number < 8 else "2",
+                str(questions["again"].id): "0",
+                str(questions["length"].id): "1" if number < 5 else "2",
+            }
+            # Ten participants (the fixture's session had three): invitations as approve()
+            # makes them, each answered once with its code.
+            code = f"TEST-CODE-{number:04d}"
+            db.session.add(Invitation(survey_id=survey_id, code_hash=services.code_hash(code)))
+            db.session.commit()
+            found = survey(survey_id)
+            access = services.access_for(found, code, None)
+            services.submit_response(found, access, answers, f"feedback-{number}")
+    auth.login(kocho.email)
+    with app.app_context(), count_statements() as seen:
+        shown = client.get("/staff/surveys/feedback?lang=en")
+    assert shown.status_code == 200
+    cells = dict(re.findall(r'<td data-label="([^"]+)">([^<]*)', shown.text))
+    assert cells["Answers"].strip() == "10 / 13"  # three attended, ten more invited here
+    assert cells["Glad I took part"].strip() == "80%"  # 8 of 10 gave 4 or 5
+    assert cells["Would take part again"].strip() == "100%"
+    assert cells["Length right"].strip() == "50%"  # 5 of 10 about right
+    assert cells["Clear"].strip() == "0%"  # every answer a 3
+    assert len(seen) <= 12
