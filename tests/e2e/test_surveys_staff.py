@@ -89,3 +89,9 @@ def test_the_review_and_the_panel_pages(app, page, kocho, drafts, width):
             visit(page, path, language)
             no_sideways_scroll(page, width)
     expect(page.locator(".survey-letter").first).to_be_visible()
+    # Printed, each letter takes its own page and the site's navigation is left out.
+    page.emulate_media(media="print")
+    letter = page.locator(".survey-letter").first
+    assert letter.evaluate("e => getComputedStyle(e).breakAfter") == "page"
+    assert page.locator(".site-nav").first.evaluate("e => getComputedStyle(e).display") == "none"
+    assert page.locator("h1").evaluate("e => getComputedStyle(e).display") == "none"
