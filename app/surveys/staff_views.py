@@ -18,7 +18,7 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -30,6 +30,7 @@ from app.core import clock
 from app.core.forms import choices, show_error
 from app.core.i18n import current_language, format_datetime, jst_to_utc, to_jst
 from app.core.security import mark_personal_data
+from app.core.urls import public_url
 from app.extensions import db
 from app.plan import services as plan_services
 from app.plan.models import Ward
@@ -160,8 +161,9 @@ def index() -> ResponseReturnValue:
     )
     if not coordinator:
         stmt = stmt.where(Survey.department_id == current_user.department_id)
-    waiting = sa.case((Survey.status == SurveyStatus.IN_REVIEW, 0), else_=1)
-    stmt = stmt.order_by(waiting if coordinator else sa.literal(1), Survey.opens_at.desc())
+    if coordinator:
+        stmt = stmt.order_by(sa.case((Survey.status == SurveyStatus.IN_REVIEW, 0), else_=1))
+    stmt = stmt.order_by(Survey.opens_at.desc(), Survey.id.desc())
     rows = db.session.execute(stmt).all()
     return render_template(
         "surveys/staff/index.html",
@@ -478,7 +480,7 @@ def _question(question_id: int) -> tuple[Question, Survey]:
 @staff_bp.route("/questions/<int:question_id>", methods=["GET", "POST"])
 def question(question_id: int) -> ResponseReturnValue:
     found, survey = _question(question_id)
-    if request.method == "POST" and (refused := _draft_only(survey)) is not None:
+    if (refused := _draft_only(survey)) is not None:
         return refused
     form = _question_form(survey, found)
     if form.validate_on_submit():
@@ -757,9 +759,8 @@ def invitations(survey_id: int) -> ResponseReturnValue:
         survey=survey,
         letters=printable,
         addresses=addresses,
-        answer_url=url_for("surveys.answer", survey_id=survey.id, _external=True)
-        if "surveys.answer" in current_app.view_functions
-        else "",
+        # The public site's address, whatever host the staff page was opened on.
+        answer_url=public_url("surveys.answer", survey_id=survey.id),
     )
 
 
@@ -967,9 +968,7 @@ def letters(term_id: int) -> ResponseReturnValue:
         codes=codes,
         wards=wards,
         member_id=member_id,
-        join_url=url_for("surveys.panel_join", _external=True)
-        if "surveys.panel_join" in current_app.view_functions
-        else "",
+        join_url=public_url("surveys.panel_join"),
     )
 
 

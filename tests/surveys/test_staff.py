@@ -293,6 +293,7 @@ def test_editing_is_refused_once_sent_for_review(app, client, auth, staff, kikak
         count = len(question_ids(kikaku_survey))
     shown = client.get(f"{page}?lang=en").text
     assert "Add the question" not in shown and "Save the settings" not in shown
+    assert client.get(f"/staff/surveys/questions/{qid}").status_code == 302
     token = csrf_from(shown)
     for url, data in [
         (page, _settings()),
@@ -545,6 +546,7 @@ def test_a_panel_surveys_letters_carry_the_codes_of_those_without_e_mail(
     for code in codes:
         assert code in shown.text
     assert shown.text.count('class="receipt survey-letter"') == 2
+    assert f"http://localhost/surveys/{survey_id}" in shown.text  # the public address
     # A survey for anyone has no letters.
     with app.app_context():
         open_id = open_survey(staff.id, kocho.id)
