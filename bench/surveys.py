@@ -174,10 +174,12 @@ def generate_surveys(
                 band = rng.choice(list(AgeBand)) if rng.random() < 0.6 else None
             age = list(AgeBand).index(band) if band is not None else 3
             answered = opens + timedelta(days=rng.randrange(20), hours=rng.randrange(12))
-            choice = rng.choices(range(3), weights=[1 + age, 3, 7 - age])[0]
-            answers.append(cell(response_id, single, option=choice))
             if rng.random() < 0.02:
-                answers.append(cell(response_id, single, option=-1, text="回覧板"))
+                # 「その他」 with its text, instead of an option (one row: a single choice).
+                answers.append(cell(response_id, single, option=-1, text="わからない"))
+            else:
+                choice = rng.choices(range(3), weights=[1 + age, 3, 7 - age])[0]
+                answers.append(cell(response_id, single, option=choice))
             likely = [0.25 + 0.08 * age, 0.35, 0.7 - 0.08 * age, 0.35]
             chosen = [i for i in range(4) if rng.random() < likely[i]] or [1]
             answers.extend(cell(response_id, multiple, option=i) for i in chosen)
