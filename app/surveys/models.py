@@ -108,6 +108,11 @@ class Survey(FulfilsInitiative, Localized, TimestampMixin, db.Model):
     afterwards_en: Mapped[str] = mapped_column(sa.Text, default="")
     # Responses counted when the survey closed (a response rate needs the invitations sent).
     invited_count: Mapped[int] = mapped_column(default=0)
+    # The published results as the public pages, files and API show them, after suppression
+    # (results.snapshot_data): computed when they change (publication, a redaction), so that a
+    # visitor reads one row instead of counting every answer. Deferred: lists of surveys never
+    # need it; results.load_survey loads it with the survey.
+    results_snapshot: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON, deferred=True)
 
     initiative: Mapped[Initiative] = relationship()
     department: Mapped[Department] = relationship()

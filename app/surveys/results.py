@@ -34,6 +34,13 @@ cell or at least two: where a line hides exactly one, its smallest visible cell 
 repeated until no line hides exactly one (`protect`). A zero is published (SUPPRESS_ZEROS).
 A scale's mean is withheld when a cell of its distribution is hidden (with the counts it would
 give the hidden ones away).
+
+Stored, not cached (Survey.results_snapshot): counting a national survey (100,000 responses)
+takes seconds, and published results change only when they are published or an answer is
+redacted, so the services compute them then, in the same transaction, and the public page,
+files and API read one row. What is stored is what is published, after suppression (every
+count 1–9 already None), so the stored JSON is itself safe to publish. A survey published
+before the column existed is computed on its first read and stored.
 """
 
 from __future__ import annotations
@@ -52,9 +59,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import selectinload, undefer
 
 from app.core import clock
+from app.core.db import begin_write
 from app.core.enums import AgeBand
 from app.core.exports import (
     HEADER_FILL,
@@ -67,7 +75,7 @@ from app.core.exports import (
     xlsx_file,
 )
 from app.core.i18n import current_language, to_jst
-from app.extensions import cache, db
+from app.extensions import db
 from app.plan.models import Ward
 from app.public_comment.grouping import group as group_texts
 from app.surveys import bp
@@ -191,7 +199,9 @@ class MatrixRow:
 @dataclass
 class TextGroup:
     text: str
-    size: int  # answers in the group (shown only from SUPPRESS_UNDER on)
+    # Answers in the group as published: 1 (a lone answer), SUPPRESS_UNDER or more, or None
+    # for 2 to 9 (「10未満」): the true small size is never kept.
+    size: int | None
 
 
 @dataclass
@@ -283,7 +293,6 @@ def _load(survey: Survey, ward_codes: dict[int, str]) -> _Raw:
     counted = _counted(survey.id)
     raw = _Raw(defaultdict(list), defaultdict(list), defaultdict(dict), defaultdict(dict), {}, {})
     raw.months = defaultdict(lambda: defaultdict(list))
-    raw.texts = defaultdict(lambda: defaultdict(list))
     strata = (Response.ward_id, Response.age_band)
     for source, qid, row, option, ward, band, n in db.session.execute(
         sa.select(
@@ -374,15 +383,26 @@ def _load(survey: Survey, ward_codes: dict[int, str]) -> _Raw:
         .order_by(month)
     ):
         raw.months[source.value][qid].append((str(ym), n))
-    # Free text: only what staff published after redaction.
-    for source, qid, option, text in db.session.execute(
+    raw.texts = _load_texts(survey.id)
+    return raw
+
+
+def _load_texts(
+    survey_id: int, question_id: int | None = None
+) -> dict[str, dict[tuple[int, bool], list[str]]]:
+    """Free text: only what staff published after redaction (of one question when given)."""
+    texts: dict[str, dict[tuple[int, bool], list[str]]] = defaultdict(lambda: defaultdict(list))
+    query = (
         sa.select(Response.source, Answer.question_id, Answer.option, Answer.redacted_text)
         .join(Response, Response.id == Answer.response_id)
-        .where(counted, Answer.redacted_text.is_not(None), Answer.redacted_text != "")
+        .where(_counted(survey_id), Answer.redacted_text.is_not(None), Answer.redacted_text != "")
         .order_by(Answer.id)
-    ):
-        raw.texts[source.value][(qid, option == OTHER)].append(text)
-    return raw
+    )
+    if question_id is not None:
+        query = query.where(Answer.question_id == question_id)
+    for source, qid, option, text in db.session.execute(query):
+        texts[source.value][(qid, option == OTHER)].append(text)
+    return texts
 
 
 # Weights -----------------------------------------------------------------------------------
@@ -720,7 +740,11 @@ def _text_groups(texts: list[str]) -> list[TextGroup]:
     for index, label in enumerate(grouping.labels):
         members[label].append(index)
     ordered = sorted(members.values(), key=lambda m: (-len(m), m[0]))
-    return [TextGroup(texts[m[0]], len(m)) for m in ordered]
+    return [TextGroup(texts[m[0]], _published_size(len(m))) for m in ordered]
+
+
+def _published_size(size: int) -> int | None:
+    return size if size == 1 or size >= SUPPRESS_UNDER else None
 
 
 def _section(survey: Survey, raw: _Raw, source: str, wards: dict[str, Label]) -> SourceResult:
@@ -732,8 +756,11 @@ def _section(survey: Survey, raw: _Raw, source: str, wards: dict[str, Label]) ->
     if source == Source.PANEL.value and survey.panel_term and survey.panel_term.population:
         strata_population = {k: int(v) for k, v in survey.panel_term.population.items()}
         population = sum(strata_population.values()) or None
-        weights_cells = weighting_cells(strata_population, sample_strata)
-        weights = stratum_weights(weights_cells)
+        # Weights need SUPPRESS_UNDER respondents of known ward and age band: with fewer, the
+        # one weighting cell would publish a small count (and weigh almost no one).
+        if sum(n for key, n in sample_strata.items() if _known(key)) >= SUPPRESS_UNDER:
+            weights_cells = weighting_cells(strata_population, sample_strata)
+            weights = stratum_weights(weights_cells)
     elif source == Source.PARTICIPANTS.value and survey.invited_count:
         population = survey.invited_count
     respondents = sum(sample_strata.values())
@@ -821,16 +848,234 @@ def compute(survey: Survey) -> SurveyResults:
 
 
 def results_for(survey: Survey, fresh: bool = False) -> SurveyResults:
-    """The results, computed at most once per FIGURES_CACHE_SECONDS (a survey of the national
-    scale has 100,000 answers); keyed by the survey's last change, so publishing, 「その後」 or
-    a redaction that touches the survey shows at once. `fresh` (the staff preview) computes
-    them anew."""
-    key = f"survey-results:{survey.id}:{survey.updated_at.timestamp() if survey.updated_at else 0}"
-    results: SurveyResults | None = None if fresh else cache.get(key)
-    if results is None:
-        results = compute(survey)
-        cache.set(key, results)
+    """The published results from the survey's stored snapshot; a published survey without
+    one (published before snapshots were stored, or stored in an older shape) is computed now
+    and stored. `fresh` (the staff preview, before publication) computes them, storing
+    nothing."""
+    if fresh:
+        return compute(survey)
+    data = survey.results_snapshot
+    if data and data.get("version") == SNAPSHOT_VERSION:
+        return from_snapshot(data)
+    results = compute(survey)
+    if survey.results_published_at is not None:
+        _store_on_read(survey.id, snapshot_data(results))
     return results
+
+
+def _store_on_read(survey_id: int, data: dict[str, Any]) -> None:
+    """Store what a visitor's request computed (once per survey; the services store it from
+    then on). Only where nothing was stored meanwhile (a redaction's snapshot is newer), and
+    without touching updated_at (no one changed the survey). Storing is an optimisation: if
+    the database is busy, the page is served all the same and the next visitor tries again."""
+    try:
+        begin_write()
+        db.session.execute(
+            sa.update(Survey)
+            .where(Survey.id == survey_id, Survey.results_snapshot.is_(None))
+            .values(results_snapshot=data, updated_at=Survey.updated_at)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+    except sa.exc.OperationalError:
+        db.session.rollback()
+
+
+def store_snapshot(survey: Survey) -> None:
+    """Compute the results and store them on the survey, in the caller's transaction (the
+    services call it when the results are published)."""
+    survey.results_snapshot = snapshot_data(compute(survey))
+
+
+def refresh_texts(survey: Survey, question_id: int) -> None:
+    """After a redaction, in the caller's transaction: only the free text of that question
+    changes (no count depends on redacted_text), so its groups are computed again from one
+    statement and the rest of the snapshot is kept. Without a snapshot, all of it is computed."""
+    data = survey.results_snapshot
+    if not data or data.get("version") != SNAPSHOT_VERSION:
+        store_snapshot(survey)
+        return
+    results = from_snapshot(data)
+    texts = _load_texts(survey.id, question_id)
+    for section in results.sections:
+        for q in section.questions:
+            if q.id != question_id:
+                continue
+            found = texts.get(section.source, {})
+            if q.kind in {kind.value for kind in TEXT_KINDS}:
+                q.texts = _text_groups(found.get((q.id, False), []))
+            if q.other_texts or found.get((q.id, True)):
+                q.other_texts = _text_groups(found.get((q.id, True), []))
+    survey.results_snapshot = snapshot_data(results)
+
+
+# The snapshot: the published results as JSON (nothing in it that a public output hides) -----
+
+# Bump when the shape changes: a snapshot of another version is computed again on its read.
+SNAPSHOT_VERSION = 1
+
+
+def _cell_data(cell: Cell) -> list[Any]:
+    return [cell.count, cell.share, cell.margin, cell.weighted_share, cell.weighted_margin]
+
+
+def _cell(data: list[Any]) -> Cell:
+    return Cell(*data)
+
+
+def _line_data(line: Line) -> dict[str, Any]:
+    return {"key": line.key, "label": list(line.label), "cell": _cell_data(line.cell)}
+
+
+def _line(data: dict[str, Any]) -> Line:
+    return Line(data["key"], _label(data["label"]), _cell(data["cell"]))
+
+
+def _label(data: list[str]) -> Label:
+    return (data[0], data[1])
+
+
+def _texts_data(groups: list[TextGroup]) -> list[list[Any]]:
+    return [[group.text, group.size] for group in groups]
+
+
+def _texts(data: list[list[Any]]) -> list[TextGroup]:
+    return [TextGroup(text, size) for text, size in data]
+
+
+def snapshot_data(results: SurveyResults) -> dict[str, Any]:
+    """The results as JSON-serialisable data: every field of the dataclasses, suppressed cells
+    as None (a crosstab's cells as pairs, since an option's number cannot be a JSON key)."""
+    return {
+        "version": SNAPSHOT_VERSION,
+        "survey_id": results.survey_id,
+        "computed_at": results.computed_at.isoformat(),
+        "wards": {code: list(label) for code, label in results.wards.items()},
+        "sections": [
+            {
+                "source": section.source,
+                "respondents": _cell_data(section.respondents),
+                "weighted": section.weighted,
+                "population": section.population,
+                "weights": [
+                    {
+                        "ward": cell.ward,
+                        "strata": cell.strata,
+                        "population": cell.population,
+                        "sample": cell.sample,
+                        "weight": cell.weight,
+                    }
+                    for cell in section.weights
+                ],
+                "questions": [
+                    {
+                        "id": q.id,
+                        "number": q.number,
+                        "kind": q.kind,
+                        "text": list(q.text),
+                        "total": _cell_data(q.total),
+                        "lines": [_line_data(line) for line in q.lines],
+                        "mean": q.mean,
+                        "median": q.median,
+                        "matrix": [
+                            {
+                                "label": list(row.label),
+                                "total": _cell_data(row.total),
+                                "points": [_line_data(line) for line in row.points],
+                                "mean": row.mean,
+                            }
+                            for row in q.matrix
+                        ],
+                        "crosstabs": [
+                            {
+                                "dimension": tab.dimension,
+                                "columns": [
+                                    [key, list(label), _cell_data(total)]
+                                    for key, label, total in tab.columns
+                                ],
+                                "rows": [[key, list(label)] for key, label in tab.rows],
+                                "cells": [
+                                    [key, {c: _cell_data(cell) for c, cell in cells.items()}]
+                                    for key, cells in tab.cells.items()
+                                ],
+                            }
+                            for tab in q.crosstabs
+                        ],
+                        "texts": _texts_data(q.texts),
+                        "other_texts": _texts_data(q.other_texts),
+                        "note": q.note,
+                    }
+                    for q in section.questions
+                ],
+            }
+            for section in results.sections
+        ],
+    }
+
+
+def from_snapshot(data: dict[str, Any]) -> SurveyResults:
+    """The results as `snapshot_data` stored them."""
+    sections = []
+    for section in data["sections"]:
+        questions = [
+            QuestionResult(
+                id=q["id"],
+                number=q["number"],
+                kind=q["kind"],
+                text=_label(q["text"]),
+                total=_cell(q["total"]),
+                lines=[_line(line) for line in q["lines"]],
+                mean=q["mean"],
+                median=q["median"],
+                matrix=[
+                    MatrixRow(
+                        _label(row["label"]),
+                        _cell(row["total"]),
+                        [_line(line) for line in row["points"]],
+                        row["mean"],
+                    )
+                    for row in q["matrix"]
+                ],
+                crosstabs=[
+                    CrossTab(
+                        tab["dimension"],
+                        [
+                            (key, _label(label), _cell(total))
+                            for key, label, total in tab["columns"]
+                        ],
+                        [(key, _label(label)) for key, label in tab["rows"]],
+                        {
+                            key: {c: _cell(cell) for c, cell in cells.items()}
+                            for key, cells in tab["cells"]
+                        },
+                    )
+                    for tab in q["crosstabs"]
+                ],
+                texts=_texts(q["texts"]),
+                other_texts=_texts(q["other_texts"]),
+                note=q["note"],
+            )
+            for q in section["questions"]
+        ]
+        sections.append(
+            SourceResult(
+                section["source"],
+                _cell(section["respondents"]),
+                section["weighted"],
+                section["population"],
+                [
+                    WeightCell(w["ward"], w["strata"], w["population"], w["sample"], w["weight"])
+                    for w in section["weights"]
+                ],
+                questions,
+            )
+        )
+    return SurveyResults(
+        data["survey_id"],
+        datetime.fromisoformat(data["computed_at"]),
+        sections,
+        {code: _label(label) for code, label in data["wards"].items()},
+    )
 
 
 # Presenting: labels per request --------------------------------------------------------------
@@ -912,6 +1157,7 @@ def load_survey(survey_id: int) -> Survey | None:
             selectinload(Survey.questions),
             selectinload(Survey.panel_term),
             selectinload(Survey.department),
+            undefer(Survey.results_snapshot),
         )
     )
 
@@ -1099,9 +1345,9 @@ def export_rows(survey: Survey, results: SurveyResults) -> list[list[Any]]:
 def group_size_text(text_group: TextGroup) -> Any:
     """How many answered alike: from SUPPRESS_UNDER on the number, under it 「10未満」 (one
     answer alone: 1, which says nothing about anyone else)."""
-    if text_group.size == 1:
-        return 1
-    return text_group.size if text_group.size >= SUPPRESS_UNDER else str(SUPPRESSED_LABEL)
+    if text_group.size is None or (text_group.size < SUPPRESS_UNDER and text_group.size != 1):
+        return str(SUPPRESSED_LABEL)
+    return text_group.size
 
 
 def weight_label(cell: WeightCell, results: SurveyResults) -> str:

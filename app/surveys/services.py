@@ -70,6 +70,7 @@ from app.surveys.models import (
     SurveyStatus,
     survey_session,
 )
+from app.surveys.results import refresh_texts, store_snapshot
 
 
 class SurveyError(DomainError):
@@ -1233,12 +1234,15 @@ def publish_results(
     survey.status = SurveyStatus.PUBLISHED
     survey.results_published_at = clock.now()
     survey.afterwards_ja, survey.afterwards_en = afterwards_ja.strip(), afterwards_en.strip()
+    # Counted once here, stored with the publication: visitors read the stored results.
+    store_snapshot(survey)
     audit.record(actor, "surveys.publish", survey, f"published the results of survey {survey.id}")
     db.session.commit()
 
 
 def save_afterwards(actor: Any, survey: Survey, afterwards_ja: str, afterwards_en: str) -> None:
-    """「その後」: how the results were used, any time after publication."""
+    """「その後」: how the results were used, any time after publication. No figure changes,
+    so the stored results are kept (the pages read 「その後」 from the survey's own row)."""
     _require_manager(actor, survey)
     if not afterwards_ja.strip():
         raise SurveyError(_("Write in Japanese how the results were used."), "afterwards_ja")
@@ -1275,7 +1279,9 @@ def redact_answer(actor: Any, answer_id: int, redacted_text: str | None) -> None
         raise SurveyError(
             _("The text can be at most %(max)d characters.", max=LONG_TEXT_MAX), "redacted_text"
         )
-    begin_write()
+    # The survey is locked first: two redactions of one survey each rewrite its stored results,
+    # and the second must count the first's text.
+    survey = _locked(survey.id)
     found = db.session.scalars(
         sa.select(Answer)
         .where(Answer.id == answer_id)
@@ -1283,6 +1289,8 @@ def redact_answer(actor: Any, answer_id: int, redacted_text: str | None) -> None
         .execution_options(populate_existing=True)
     ).one()
     found.redacted_text = text
+    if survey.results_published_at is not None:
+        refresh_texts(survey, found.question_id)  # public at once, in this transaction
     audit.record(
         actor,
         "surveys.redact",
