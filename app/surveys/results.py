@@ -10,8 +10,8 @@ question, row, option, ward and age band (GROUP BY); the main tables, the weight
 the cross-tabulations by ward and by age band are all sums of those groups. A multiple-choice
 question is counted per option (one answer row per option chosen), never per combination, so
 its shares add up to more than 100 %. A results page costs a fixed number of statements
-whatever the number of answers, and the computed results are cached as the figures are
-(FIGURES_CACHE_SECONDS).
+whatever the number of answers, and it is paid once, when the results are published (see
+below).
 
 Weighting (the panel only, audience drawn at random): post-stratification by ward × age band
 to the population the panel term was drawn from (PanelTerm.population, its source published):
@@ -103,7 +103,7 @@ SOURCE_ORDER = [Source.PANEL, Source.PARTICIPANTS, Source.OPEN]
 # CSV, XLSX and JSON have them all.
 TEXT_GROUPS_SHOWN = 100
 TEXT_KINDS = frozenset({QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT})
-Label = tuple[str, str]  # (Japanese, English): the cache holds both, the request picks one
+Label = tuple[str, str]  # (Japanese, English): the snapshot holds both, the request picks one
 
 
 # Margins of error and suppression ----------------------------------------------------------
@@ -150,7 +150,7 @@ def protect(
     return hidden
 
 
-# The computed results (plain data, cached) -------------------------------------------------
+# The computed results (plain data, stored) --------------------------------------------------
 
 
 @dataclass
