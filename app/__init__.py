@@ -86,6 +86,7 @@ def register_extensions(app: Flask) -> None:
     from app.plan import models as plan_models  # noqa: F401
     from app.proposals import models as proposals_models  # noqa: F401
     from app.public_comment import models as public_comment_models  # noqa: F401
+    from app.surveys import models as surveys_models  # noqa: F401
     from app.voice import models as voice_models  # noqa: F401
 
     # The session and the remember cookie carry a login's token, not the user id: a login
@@ -109,6 +110,7 @@ def register_blueprints(app: Flask) -> None:
         proposals,
         public_comment,
         reports,
+        surveys,
         voice,
     )
     from app.core import staff_views as core_staff_views
@@ -135,6 +137,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(proposals.review_bp)
     app.register_blueprint(voice.bp)
     app.register_blueprint(voice.staff_bp)
+    app.register_blueprint(surveys.bp)
+    app.register_blueprint(surveys.staff_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -150,6 +154,7 @@ def register_commands(app: Flask) -> None:
     from app.plan.cli import plan_cli
     from app.public_comment.cli import public_comment_cli
     from app.reports.cli import reports_cli
+    from app.surveys.cli import surveys_cli
     from app.voice.cli import voice_cli
 
     for group in (
@@ -162,6 +167,7 @@ def register_commands(app: Flask) -> None:
         public_comment_cli,
         reports_cli,
         voice_cli,
+        surveys_cli,
     ):
         app.cli.add_command(group)
 

@@ -127,6 +127,8 @@ def load_config(instance_path: Path) -> dict[str, Any]:
             # answers to letters to the mayor (a department the admin adds; else 広聴課 does).
             "voice": os.environ.get("COORDINATOR_VOICE", "kocho"),
             "mayor_office": os.environ.get("COORDINATOR_MAYOR_OFFICE", "hisho"),
+            # Surveys: approves them before they open, and runs the citizens' panel.
+            "surveys": os.environ.get("COORDINATOR_SURVEYS", "kocho"),
         },
         # 市民の声: the answer is due VOICE_ANSWER_DAYS after the day of receipt (calendar days,
         # or the city's working days when VOICE_WORKING_DAYS); the division is reminded

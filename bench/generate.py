@@ -8,7 +8,8 @@ Scales (issue 9): `city` is one year of a city of 740,000; `national` is ten yea
 of a national portal, with one public comment case of 100,000 comments. The schema is built by
 the migrations; the response table and the demo accounts are loaded first. The same seed gives
 the same data. Collaboration proposals come in calls of fifty, at every stage of the round; voices
-(市民の声, bench/voice.py) number 500,000 at national scale.
+(市民の声, bench/voice.py) number 500,000 at national scale; one panel survey has its results
+published over 100,000 responses at national scale (bench/surveys.py).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from bench.surveys import generate_surveys
 from bench.voice import generate_voices
 
 CHUNK = 5000
@@ -40,6 +42,7 @@ class Scale:
     councils: int
     proposals: int = 10
     voices: int = 200  # 市民の声 (bench/voice.py)
+    survey_responses: int = 200  # of the published panel survey (bench/surveys.py)
 
 
 SCALES = {
@@ -56,6 +59,7 @@ SCALES = {
         councils=80,
         proposals=50,
         voices=5_000,
+        survey_responses=5_000,
     ),
     "national": Scale(
         years=10,
@@ -67,6 +71,7 @@ SCALES = {
         councils=2_000,
         proposals=5_000,
         voices=500_000,
+        survey_responses=100_000,
     ),
 }
 
@@ -322,6 +327,7 @@ def generate(scale: Scale, seed: int = 1) -> dict[str, int]:
     counts.update(
         generate_voices(scale.voices, rng, moment, fiscal, initiatives, departments, wards, _insert)
     )
+    counts.update(generate_surveys(scale.survey_responses, rng, now, fiscal, _insert))
     return counts
 
 

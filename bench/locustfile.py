@@ -15,6 +15,7 @@ import uuid
 from html import unescape
 from itertools import count
 from typing import Any
+from urllib.parse import urlencode
 
 import gevent
 from locust import constant, events, task
@@ -102,6 +103,8 @@ class Citizen(FastHttpUser):
             self.register()
         elif ENDPOINT == "voice":
             self.voice()
+        elif ENDPOINT == "survey":
+            self.survey()
         else:
             self._get(TARGETS["paths"][ENDPOINT], ENDPOINT)
 
@@ -212,5 +215,41 @@ class Citizen(FastHttpUser):
         ) as sent:
             if sent.status_code != 302 or "/voice/receipt/" not in (
                 sent.headers.get("Location") or ""
+            ):
+                sent.failure(f"status {sent.status_code}, no receipt")
+
+    def survey(self) -> None:
+        """A resident answers the open survey: the questionnaire, then sending every answer
+        at once (one page; no condition, so no question comes up on sending); only a redirect
+        to the receipt counts as stored."""
+        path = f"/surveys/{TARGETS['open_survey']}"
+        with self.client.get(path, name="survey: form", catch_response=True) as page:
+            fields = form_fields(page.text or "")
+            if page.status_code != 200 or "csrf_token" not in fields:
+                page.failure(f"status {page.status_code}, no form")
+                return
+        single, multiple, scale, comment = TARGETS["survey_questions"]
+        # The form's own fields (CSRF and submission tokens, the questions shown, the empty
+        # trap field), not the radio buttons' and boxes' values, which the citizen chooses.
+        data = [(name, value) for name, value in fields.items() if not name.startswith("q")]
+        serial = next(_serial)
+        data += [
+            ("action", "submit"),
+            (f"q{single}", str(serial % 3)),
+            (f"q{multiple}", "0"),
+            (f"q{multiple}", "2"),
+            (f"q{scale}", str(1 + serial % 5)),
+            (f"q{comment}", "負荷試験の回答です。夜の説明会を増やしてください。"),
+        ]
+        with self.client.post(
+            path,
+            data=urlencode(data),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            name="survey: send",
+            allow_redirects=False,
+            catch_response=True,
+        ) as sent:
+            if sent.status_code != 302 or not (sent.headers.get("Location") or "").endswith(
+                f"/surveys/{TARGETS['open_survey']}/thanks"
             ):
                 sent.failure(f"status {sent.status_code}, no receipt")

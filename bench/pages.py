@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from datetime import UTC, datetime
@@ -122,7 +123,17 @@ def main(argv: list[str] | None = None) -> int:
     paths["voice_form"] = "/voice/send"
     paths["voice_report"] = f"/voice/report/{args.year}"
     paths["api_voices"] = "/api/v1/voices"
+    # Surveys: the list, the open questionnaire, and the published results (100,000 responses
+    # at national scale; the page is in targets["paths"]) as files.
+    paths["surveys"] = "/surveys/"
+    paths["survey_form"] = f"/surveys/{targets['open_survey']}"
+    results = targets["paths"]["survey_results"]
+    paths["survey_results_csv"] = f"{results}.csv"
+    paths["survey_results_xlsx"] = f"{results}.xlsx"
+    paths["survey_results_json"] = f"{results}.json"
     client = app.test_client()
+    # The machine may be shared (2 cores): its load says how far to trust the times.
+    load_before = os.getloadavg()
     pages = {}
     for name, path in paths.items():
         with app.app_context():
@@ -146,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         "scale": args.scale,
         "backend": backend,
         "machine": info,
+        "load_average": {"before": load_before, "after": os.getloadavg()},
         "note": "one warm request each through the Flask test client; ms and statements with "
         "the figures computed (no cache), ms_cached with them cached; statements exclude "
         "PRAGMA and savepoints",

@@ -11,8 +11,9 @@ its workers is summed every 100 ms; the peak is reported. After the comment phas
 stored on the bench case must equal the ones acknowledged with a receipt.
 
 The database must have been filled by `python -m bench.generate`; the run adds one open public
-comment case and one upcoming session with room for everyone (idempotent), since generated
-data lies in the past.
+comment case, one upcoming session with room for everyone and one survey anyone may answer
+(idempotent), since generated data lies in the past. After the survey phase, the responses
+stored must equal the ones acknowledged with the receipt's redirect.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ from typing import Any
 import psutil
 import sqlalchemy as sa
 
+from bench.surveys import SURVEY_TITLE, make_open_survey
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 OPEN_CASE_TITLE = "ベンチマーク受付中案件"
@@ -55,12 +58,14 @@ PAGES = [
     "api_figures",
     "voices",
     "voice_statistics",
+    "survey_results",
 ]
 WRITES = {
     "comment": "comment: send",
     "comment_send": "comment: send (form held)",
     "register": "register: send",
     "voice": "voice: send",
+    "survey": "survey: send",
 }
 # Both comment phases post to the bench case: stored must equal acknowledged over the two.
 COMMENT_PHASES = ("comment", "comment_send")
@@ -110,6 +115,7 @@ def prepare_targets() -> dict[str, Any]:
         )
         db.session.add_all([consultation, session])
     db.session.commit()
+    open_survey, survey_questions = make_open_survey(now)
     # The first published case is the generator's big one (100,000 comments at national scale):
     # the case and results pages measured are those of a contested draft.
     published = db.session.scalar(
@@ -134,11 +140,53 @@ def prepare_targets() -> dict[str, Any]:
         # 市民の声: the published list and the statistics of the newest generated year.
         "voices": "/voice/",
         "voice_statistics": f"/voice/statistics?year={VOICE_YEAR}",
+        # Surveys: the results of the generator's panel survey (100,000 responses at national
+        # scale).
+        "survey_results": f"/surveys/{published_survey()}/results",
     }
     stored = db.session.scalar(
         sa.select(sa.func.count(Comment.id)).where(Comment.case_id == case.id)
     )
-    return {"paths": paths, "open_case": case.id, "open_session": session.id, "stored": stored}
+    return {
+        "paths": paths,
+        "open_case": case.id,
+        "open_session": session.id,
+        "stored": stored,
+        "open_survey": open_survey,
+        "survey_questions": survey_questions,
+        "survey_stored": stored_responses(open_survey),
+    }
+
+
+def published_survey() -> int:
+    """The generator's published panel survey; on a database generated before it existed,
+    the published survey with the most responses (the demo's)."""
+    from app.extensions import db
+    from app.surveys.models import Response, Survey, SurveyStatus
+
+    found = db.session.scalar(sa.select(Survey.id).where(Survey.title_ja == SURVEY_TITLE))
+    if found is None:
+        found = db.session.scalar(
+            sa.select(Survey.id)
+            .outerjoin(Response, Response.survey_id == Survey.id)
+            .where(Survey.status == SurveyStatus.PUBLISHED)
+            .group_by(Survey.id)
+            .order_by(sa.func.count(Response.id).desc(), Survey.id)
+            .limit(1)
+        )
+    if found is None:
+        raise SystemExit("no published survey: fill the database with bench.generate first")
+    return found
+
+
+def stored_responses(survey_id: int) -> int:
+    from app.extensions import db
+    from app.surveys.models import Response
+
+    db.session.rollback()  # a fresh snapshot: the server wrote since
+    return db.session.scalar(
+        sa.select(sa.func.count(Response.id)).where(Response.survey_id == survey_id)
+    )
 
 
 def stored_comments(case_id: int) -> int:
@@ -414,6 +462,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             if WRITES[phase] in results
         )
         comments = {"acknowledged": acknowledged, "stored": stored, "equal": acknowledged == stored}
+    surveys: dict[str, Any] = {}
+    if "survey" in args.endpoints and WRITES["survey"] in results:
+        # Every response acknowledged with the receipt's redirect is stored, once.
+        with app.app_context():
+            stored = stored_responses(targets["open_survey"]) - targets["survey_stored"]
+            db.engine.dispose()
+        sent = results[WRITES["survey"]]
+        acknowledged = sent["requests"] - sent["errors"]
+        surveys = {"acknowledged": acknowledged, "stored": stored, "equal": acknowledged == stored}
     ceiling = results.get("healthz", {}).get("throughput_rps") or 0
     for figures in results.values():
         figures["share_of_ceiling"] = (
@@ -435,6 +492,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         },
         "endpoints": results,
         "comments": comments,
+        "survey_responses": surveys,
         "wall_seconds": round(time.perf_counter() - started, 1),
     }
     output = args.output or RESULTS / f"run-{args.scale}-{backend}.json"
@@ -446,7 +504,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     os.unlink(server_log.name)
     if errors.strip():
         print("server log (last 3000 characters):\n" + errors[-3000:])
-    print(f"peak server memory {report['server']['peak_rss_mb']} MB; comments {comments}")
+    print(
+        f"peak server memory {report['server']['peak_rss_mb']} MB; comments {comments}; "
+        f"survey responses {surveys}"
+    )
     print(f"written to {output}")
     return report
 

@@ -19,7 +19,8 @@ def test_api_matches_its_openapi_document(app, make_case, client, frozen):
         load_demo(str(PLAN_FILE))  # sessions, councils, cases of every kind to serve
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 10  # 8, and the citizens' voice list and item (issue 21)
+    # 8, the citizens' voice list and item (issue 21), the survey results list and item (22)
+    assert len(operations) == 12
     for operation in operations:
 
         @given(case=operation.as_strategy())

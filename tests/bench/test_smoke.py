@@ -97,6 +97,8 @@ def test_generator_and_load_driver_at_tiny_scale(bench_database: str, tmp_path: 
         "voice: form",
         "voice: confirm",
         "voice: send",
+        "survey: form",
+        "survey: send",
     ]
     assert sorted(result["endpoints"]) == sorted(expected)
     for name, figures in result["endpoints"].items():
@@ -106,4 +108,7 @@ def test_generator_and_load_driver_at_tiny_scale(bench_database: str, tmp_path: 
     assert comments["acknowledged"] > 0
     assert comments["stored"] == comments["acknowledged"]
     assert comments["equal"] is True
+    responses = result["survey_responses"]
+    assert responses["acknowledged"] > 0
+    assert responses["stored"] == responses["acknowledged"]
     assert result["server"]["peak_rss_mb"] > 0

@@ -33,6 +33,7 @@ from app.extensions import db
 from app.public_comment import services as public_comment
 from app.public_comment.models import CaseStatus, CommentCase, SubmitterCategory
 from tests.conftest import PASSWORD, PLAN_FILE
+from tests.surveys.conftest import accept_all, drawn_term
 from tests.voice.conftest import send_every_voice_mail
 
 APP = Path(__file__).resolve().parents[2] / "app"
@@ -186,6 +187,9 @@ def test_every_kind_of_mail_parses_cleanly(app: Flask, make_user: Any):
             public_comment.approve_results(db.session.get(User, kocho.id), case, "")
             # 市民の声: receipt, routed, reminder, interim answer, answer, follow-up question.
             send_every_voice_mail(kocho.id, staff.id)
+            # Surveys: the demo has mailed invitations and feedback questionnaires; a drawn
+            # resident who accepts with an address is welcomed to the panel.
+            accept_all(drawn_term(kocho.id, target_size=2, invite_ratio=1.0))
 
             messages = db.session.scalars(sa.select(OutboxMessage)).all()
             for message in messages:
