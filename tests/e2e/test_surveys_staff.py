@@ -95,3 +95,34 @@ def test_the_review_and_the_panel_pages(app, page, kocho, drafts, width):
     assert letter.evaluate("e => getComputedStyle(e).breakAfter") == "page"
     assert page.locator(".site-nav").first.evaluate("e => getComputedStyle(e).display") == "none"
     assert page.locator("h1").evaluate("e => getComputedStyle(e).display") == "none"
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_after_the_close_the_answers_and_the_letters(app, page, staff, kocho, frozen, width):
+    """The pages of a survey after its close: the survey page with the results to publish and
+    「その後」, the free answers to redact, and a panel survey's printable invitation letters."""
+    from datetime import timedelta
+
+    from app.surveys.models import PanelMember
+    from tests.surveys.conftest import accept_all, answer, open_survey
+
+    with app.app_context():
+        closed = open_survey(staff.id, kocho.id)
+        answer(closed)
+        term_id = drawn_term(kocho.id)
+        members = accept_all(term_id)
+        db.session.get(PanelMember, members[0]).email = ""  # invited by post
+        db.session.commit()
+        by_post = open_survey(staff.id, kocho.id, audience="panel", panel_term_id=term_id)
+    frozen.set(frozen.now + timedelta(days=15))
+    page.set_viewport_size({"width": width, "height": 900})
+    login(page, staff.email)
+    for language in ("ja", "en"):
+        for path in (
+            f"/staff/surveys/{closed}",
+            f"/staff/surveys/{closed}/answers",
+            f"/staff/surveys/{by_post}/invitations",
+        ):
+            visit(page, path, language)
+            no_sideways_scroll(page, width)
+    expect(page.locator(".survey-letter").first).to_be_visible()
