@@ -44,12 +44,12 @@ from app.surveys.models import (
     Audience,
     Invitation,
     Question,
-    QuestionKind,
     Response,
     Source,
     Survey,
     SurveyKind,
     SurveyStatus,
+    favourable_answer,
 )
 
 # A survey counts as run once approved (it opens by itself) and as long as it is not abandoned.
@@ -61,13 +61,6 @@ SCORE_KEYS = {"glad": "glad_share", "again": "again_share"}
 
 def _count(condition: Any) -> Any:
     return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
-
-
-def _positive() -> Any:
-    return sa.case(
-        (Question.kind == QuestionKind.SCALE, Answer.option >= 4),
-        else_=Answer.option == 0,
-    )
 
 
 def figures(flt: ActivityFilter) -> Figures:
@@ -106,9 +99,9 @@ def figures(flt: ActivityFilter) -> Figures:
         sa.select(
             Survey.initiative_id.label("initiative_id"),
             _count(Question.key == "glad").label("glad_n"),
-            _count(sa.and_(Question.key == "glad", _positive())).label("glad_yes"),
+            _count(sa.and_(Question.key == "glad", favourable_answer())).label("glad_yes"),
             _count(Question.key == "again").label("again_n"),
-            _count(sa.and_(Question.key == "again", _positive())).label("again_yes"),
+            _count(sa.and_(Question.key == "again", favourable_answer())).label("again_yes"),
         )
         .join(Question, Question.survey_id == Survey.id)
         .join(Answer, Answer.question_id == Question.id)

@@ -309,3 +309,15 @@ class PanelMember(db.Model):
 
     term: Mapped[PanelTerm] = relationship(back_populates="members")
     resident: Mapped[Resident] = relationship()
+
+
+def favourable_answer() -> Any:
+    """Whether a feedback answer is favourable, as the quality figures of initiatives 18 and 19
+    and the staff's feedback page both count it (one rule, so the two agree): a five-point
+    scale's 4 or 5, the length "about right" (its second option), otherwise a choice's first
+    option ("would take part again")."""
+    return sa.case(
+        (Question.kind == QuestionKind.SCALE, Answer.option >= 4),
+        (Question.key == "length", Answer.option == 1),
+        else_=Answer.option == 0,
+    )

@@ -53,6 +53,7 @@ from app.surveys.models import (
     Survey,
     SurveyKind,
     SurveyStatus,
+    favourable_answer,
     survey_session,
 )
 from app.surveys.permissions import can_manage, is_coordinator
@@ -1056,16 +1057,13 @@ def feedback() -> ResponseReturnValue:
 
 
 # The standard questions scored, with their column headings. A score is the share of answers
-# that are favourable, as the figures of initiative 18 count them (app/surveys/activity.py):
-# a five-point scale's 4 or 5, the length "about right" (option 1), "would take part again"
-# (option 0), so this page and the initiative's page agree.
+# that are favourable (models.favourable_answer, the rule initiative 18's figures use too).
 FEEDBACK_SCORED: tuple[tuple[str, Callable[[], str]], ...] = (
     ("clarity", lambda: _("Clear")),
     ("length", lambda: _("Length right")),
     ("glad", lambda: _("Glad I took part")),
     ("again", lambda: _("Would take part again")),
 )
-FAVOURABLE_OPTION = {"length": 1, "again": 0}
 
 
 def _feedback_scores(survey_ids: list[int]) -> dict[tuple[int, str], dict[str, Any]]:
@@ -1074,14 +1072,7 @@ def _feedback_scores(survey_ids: list[int]) -> dict[tuple[int, str], dict[str, A
     few (the same rule as the published results)."""
     if not survey_ids:
         return {}
-    favourable = sa.case(
-        (Question.kind == QuestionKind.SCALE, Answer.option >= 4),
-        *(
-            (Question.key == key, Answer.option == option)
-            for key, option in FAVOURABLE_OPTION.items()
-        ),
-        else_=False,
-    )
+    favourable = favourable_answer()
     rows = db.session.execute(
         sa.select(
             Question.survey_id,
