@@ -1982,12 +1982,15 @@ def offer_feedback(session_id: int) -> Survey | None:
         return None
     consultation = db.session.get(Consultation, session.consultation_id)
     opens_at, closes_at = feedback_window(now)
-    title_ja = session.title_ja or consultation.title_ja
-    title_en = session.title_en or consultation.title_en or title_ja
+    # The consultation's name with the session's own ("まちづくり懇話会 第1回"): several
+    # consultations have a "第1回", and a resident must know which questionnaire is theirs.
+    title_ja = " ".join(filter(None, (consultation.title_ja, session.title_ja)))
+    title_en = " ".join(filter(None, (consultation.title_en, session.title_en))) or title_ja
     survey = Survey(
         kind=SurveyKind.FEEDBACK,
-        title_ja=f"「{title_ja}」参加者アンケート",
-        title_en=f"Participant feedback: {title_en}",
+        # Within the columns' lengths, however long the two names are.
+        title_ja=f"「{title_ja[:180]}」参加者アンケート",
+        title_en=f"Participant feedback: {title_en[:270]}",
         purpose_ja="ご参加いただいた会の運営を改善するため、また市民参画の質の指標として公表するためです。",
         purpose_en=(
             "To improve the city's meetings, and to publish as the figures on the quality "
