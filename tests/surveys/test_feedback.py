@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from app.consultations.models import Consultation
 from app.core import clock
 from app.core.mail import OutboxMessage
 from app.extensions import db
@@ -36,6 +37,10 @@ def test_feedback_is_offered_once_after_the_session_to_those_who_came(
         feedback = made[0]
         assert feedback.kind == SurveyKind.FEEDBACK and feedback.status == SurveyStatus.APPROVED
         assert feedback.session_id == held_session.session_id and feedback.anonymous
+        # Named by its consultation and its session, so two 「第1回」 are told apart.
+        consultation = db.session.get(Consultation, held_session.consultation_id)
+        named = f"{consultation.title_ja} 第1回 まちづくり懇話会"
+        assert feedback.title_ja == f"「{named}」参加者アンケート"
         assert db.session.get(Initiative, feedback.initiative_id).number == 18
         assert [q.key for q in feedback.questions] == [
             "heard",
