@@ -20,9 +20,9 @@ from flask_babel import gettext, ngettext
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from app.core import clock
+from app.core.cache import cached, store
 from app.core.i18n import fiscal_year_bounds, format_date, jst_to_utc, to_jst
 from app.core.opendata import Dataset
-from app.extensions import cache
 
 
 class FulfilsInitiative:
@@ -224,18 +224,17 @@ def kind_figures(kind: ActivityKind, flt: ActivityFilter) -> Figures:
     pages, the reports and the API ask for them on every request; figures a minute old are good
     enough for a progress report. With FIGURES_CACHE_SECONDS 0 they are computed every time
     (the tests, and `bench.pages`, which measures the SQL itself)."""
+    # Once they are older, they are served stale while one thread recomputes them
+    # (core.cache.cached), so no visitor waits for them but the first after a cold start.
     # The cache keeps pickled copies: a caller that adds to its figures changes nobody else's.
-    figures: Figures | None = cache.get(_figures_key(kind, flt))
-    if figures is None:
-        figures = refresh_figures(kind, flt)
-    return figures
+    return cached(_figures_key(kind, flt), lambda: _plain_numbers(kind.figures(flt)))
 
 
 def refresh_figures(kind: ActivityKind, flt: ActivityFilter, timeout: int | None = None) -> Figures:
     """Compute one kind's figures for a filter and put them in the cache (for `timeout`
     seconds, FIGURES_CACHE_SECONDS by default)."""
     figures = _plain_numbers(kind.figures(flt))
-    cache.set(_figures_key(kind, flt), figures, timeout=timeout)
+    store(_figures_key(kind, flt), figures, timeout)
     return figures
 
 

@@ -3,11 +3,17 @@ and the page fragments built from them (the table, an initiative's activity, the
 
 Flask-Caching, configured from FIGURES_CACHE_SECONDS and CACHE_REDIS_URL:
 
-- FIGURES_CACHE_SECONDS (60 by default) is how old a cached value may be; 0 turns caching off
-  (the tests change data and read figures at once).
+- FIGURES_CACHE_SECONDS (60 by default) is how long a cached value is fresh; 0 turns caching
+  off (the tests change data and read figures at once).
 - Without CACHE_REDIS_URL each gunicorn worker keeps its own bounded cache in memory; with it,
   the workers (and servers) share one in Redis, so the figures over a million rows are computed
   once a period for everyone instead of once per worker.
+
+Figures are served stale while one process recomputes them (`cached`): a value is kept
+STALE_FACTOR times longer than it is fresh, so when it expires the requests that find it keep
+getting it at once while a background thread recomputes it; a lock in the cache lets one
+thread at a time do that per key (per worker with the in-memory cache, for all workers with
+Redis). Only a key found empty (a cold start) is computed by the request that asks for it.
 
 Keys name everything a value depends on besides time: the language, the filter, and the plan's
 revision for fragments that show the plan's texts (an edit to the table shows at once).
@@ -15,13 +21,21 @@ revision for fragments that show the plan's texts (an edit to the table shows at
 
 from __future__ import annotations
 
-from typing import Any
+import threading
+from collections.abc import Callable
+from time import time
+from typing import Any, TypeVar
 
-from flask import Flask
+from flask import Flask, current_app
 
-from app.extensions import cache
+from app.extensions import cache, db
 
 KEY_PREFIX = "sankaku:"
+# A value stays in the cache this many times its fresh period, to be served while it is
+# recomputed; an entry nobody asked for in that long is computed afresh by its next request.
+STALE_FACTOR = 10
+
+T = TypeVar("T")
 
 
 def cache_config(config: dict[str, Any]) -> dict[str, Any]:
@@ -51,3 +65,64 @@ def fragment_key(name: str, *parts: Any) -> str:
     from app.core.i18n import current_language
 
     return "-".join([name, current_language(), *map(str, parts)])
+
+
+def cached(key: str, compute: Callable[[], T], fresh_seconds: int | None = None) -> T:
+    """The value cached under `key`, computed by `compute` (with the app context, no request)
+    when absent; once it is older than `fresh_seconds` (FIGURES_CACHE_SECONDS by default) it is
+    still returned at once, and the first request to find it so starts its recomputation.
+
+    The recomputation runs in a thread rather than after the response (Werkzeug's
+    `call_on_close`): under gunicorn's sync workers the latter would keep the worker from
+    taking another request for the seconds national figures take, so the visitors queued
+    behind it would wait after all; a thread leaves the worker serving while the SQL runs in the
+    database (or in sqlite3, which releases the GIL). It works the same under the test client.
+    """
+    entry = cache.get(key)
+    # Anything but (fresh until, value) is a miss: nothing cached (or NullCache with
+    # FIGURES_CACHE_SECONDS 0), or an entry written before values carried their freshness.
+    if not (isinstance(entry, tuple) and len(entry) == 2):
+        value = compute()
+        store(key, value, fresh_seconds)
+        return value
+    fresh_until, value = entry
+    if time() >= fresh_until:
+        _recompute_once(key, compute, fresh_seconds)
+    return value
+
+
+def store(key: str, value: Any, fresh_seconds: int | None = None) -> None:
+    """Put a value in the cache, fresh for `fresh_seconds` (FIGURES_CACHE_SECONDS by default)
+    and kept STALE_FACTOR times as long to be served while it is recomputed."""
+    if fresh_seconds is None:
+        fresh_seconds = current_app.config["FIGURES_CACHE_SECONDS"]
+    # Wall time, not core.clock: a test that moves the clock for deadlines must not age the
+    # cache, and the workers sharing Redis compare one another's times.
+    cache.set(key, (time() + fresh_seconds, value), timeout=fresh_seconds * STALE_FACTOR)
+
+
+def _recompute_once(key: str, compute: Callable[[], Any], fresh_seconds: int | None) -> None:
+    """Start recomputing a stale value unless someone already is: `cache.add` is atomic
+    (SETNX on Redis, under a lock in memory), so one thread per key wins it."""
+    period = fresh_seconds or current_app.config["FIGURES_CACHE_SECONDS"]
+    lock = f"recomputing:{key}"
+    # Held at most as long as a value is kept: far longer than any computation, and a worker
+    # killed while recomputing holds it no longer than the stale value lasts anyway.
+    if not cache.add(lock, 1, timeout=period * STALE_FACTOR):
+        return
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def recompute() -> None:
+        # Its own app context, hence its own database session, removed at the end.
+        with app.app_context():
+            try:
+                store(key, compute(), fresh_seconds)
+                cache.delete(lock)
+            except Exception:
+                app.logger.exception("recomputing the cached %s failed", key)
+                # Retried once a fresh period, not by every request meanwhile.
+                cache.set(lock, 1, timeout=period)
+            finally:
+                db.session.remove()
+
+    threading.Thread(target=recompute, name=f"recompute {key}", daemon=True).start()

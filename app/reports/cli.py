@@ -20,8 +20,9 @@ def warm() -> None:
     """Compute the figures for all years and for each fiscal year into the shared cache.
 
     Run it from cron once per FIGURES_CACHE_SECONDS (with CACHE_REDIS_URL set): the entries it
-    writes live twice that long, so they are replaced before they expire and no visitor waits
-    for figures over millions of rows (seconds of SQL at national scale)."""
+    writes stay fresh twice that long, so they are replaced before they go stale and no
+    request even starts a recomputation of figures over millions of rows (seconds of SQL at
+    national scale; without cron, stale figures are served while one thread recomputes them)."""
     from app.reports.services import year_choices
 
     seconds = current_app.config["FIGURES_CACHE_SECONDS"]

@@ -26,6 +26,7 @@ from openpyxl.styles import Font
 from wtforms import SelectField
 
 from app.core import clock
+from app.core.cache import cached
 from app.core.exports import (
     HEADER_FILL,
     WRAP_TOP,
@@ -38,7 +39,7 @@ from app.core.exports import (
 )
 from app.core.forms import Form, choices
 from app.core.i18n import current_language, fiscal_year, format_fiscal_year, to_jst
-from app.extensions import cache, db
+from app.extensions import db
 from app.plan import services as plan_services
 from app.plan.models import Department, Initiative, Ward
 from app.voice import bp
@@ -198,13 +199,9 @@ def _plain(value: Any) -> float:
 
 
 def year_figures(year: int) -> YearFigures:
-    """A year's figures, computed at most once per FIGURES_CACHE_SECONDS."""
-    key = f"voice-statistics:{year}"
-    figures: YearFigures | None = cache.get(key)
-    if figures is None:
-        figures = compute_year(year)
-        cache.set(key, figures)
-    return figures
+    """A year's figures, computed at most once per FIGURES_CACHE_SECONDS and served stale
+    while one thread recomputes them (core.cache.cached)."""
+    return cached(f"voice-statistics:{year}", lambda: compute_year(year))
 
 
 # Labels ------------------------------------------------------------------------------------

@@ -1,19 +1,33 @@
 """The registry computes each kind's figures at most once per FIGURES_CACHE_SECONDS, in one
-cache (app/core/cache.py): in memory per worker, or in Redis shared by all of them."""
+cache (app/core/cache.py): in memory per worker, or in Redis shared by all of them. Once
+expired, figures are served stale while one thread recomputes them (issue 23)."""
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import replace
 
 import cachelib.simple
 import pytest
 import redis
+import sqlalchemy as sa
 
 from app.core import activity
+from app.core import cache as core_cache
 from app.core.activity import ActivityFilter
 from app.core.cache import KEY_PREFIX
-from app.extensions import cache
+from app.extensions import cache, db
+from app.plan.models import Initiative
 from tests.kinds import PROGRESS_KIND
+
+
+@pytest.fixture(autouse=True)
+def recomputations_finish(another_app):
+    """Let the threads recomputing expired figures finish before the apps' connections are
+    closed and the tables emptied (teardown runs before another_app's)."""
+    yield
+    assert wait_for(lambda: not any(t.name.startswith("recompute ") for t in threading.enumerate()))
 
 
 @pytest.fixture
@@ -38,6 +52,7 @@ def test_figures_are_computed_once_per_period_and_filter(
 ):
     clock = [1000.0]
     monkeypatch.setattr(cachelib.simple, "time", lambda: clock[0])
+    monkeypatch.setattr(core_cache, "time", lambda: clock[0])
     with cached_app(app, another_app).app_context():
         first = activity.figures_by_initiative()["counted"]
         first[1]["entries"] = 99  # a caller changing its copy changes nobody else's
@@ -46,8 +61,19 @@ def test_figures_are_computed_once_per_period_and_filter(
         activity.figures_by_initiative(ActivityFilter(fiscal_years=(2024,)))
         assert len(counted_kind) == 2  # another filter is another entry
         clock[0] += 61
-        assert activity.figures_by_initiative()["counted"][1]["entries"] == 3
+        # Expired: the old figures at once, the new ones once a thread has recomputed them.
+        assert activity.figures_by_initiative()["counted"][1]["entries"] == 1
+        assert wait_for(lambda: activity.figures_by_initiative()["counted"][1]["entries"] == 3)
         assert len(counted_kind) == 3
+
+
+def wait_for(condition, seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
 
 
 def test_no_cache_when_switched_off(app, counted_kind):
@@ -83,3 +109,71 @@ def test_workers_share_the_figures_through_redis(app, another_app, counted_kind)
     finally:
         with workers[0].app_context():
             cache.clear()
+
+
+REDIS_TEST_URL = "redis://127.0.0.1:6379/14"  # a database no other test or server uses
+SLOW = 1.5  # seconds one recomputation of the slowed kind takes
+
+
+@pytest.fixture(params=["memory", "redis"])
+def cache_settings(request):
+    """The settings of a cache with a one-second lifetime, in memory or in Redis."""
+    if request.param == "memory":
+        yield {"FIGURES_CACHE_SECONDS": 1}
+        return
+    try:
+        redis.Redis.from_url(REDIS_TEST_URL).ping()
+    except redis.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    yield {"FIGURES_CACHE_SECONDS": 1, "CACHE_REDIS_URL": REDIS_TEST_URL}
+
+
+def test_expired_figures_are_served_at_once_while_one_thread_recomputes_them(
+    app, another_app, plan, cache_settings
+):
+    calls: list[ActivityFilter] = []  # the first computes; each later one recomputes, slowly
+
+    def slowed_figures(flt: ActivityFilter) -> dict[int, dict[str, float]]:
+        calls.append(flt)
+        if len(calls) > 1:
+            time.sleep(SLOW)
+        return {initiative_id: {"entries": len(calls), "years": 0}}
+
+    cached = another_app({**app.config, **cache_settings})
+    with cached.app_context():
+        cache.clear()
+        initiative_id = db.session.scalar(sa.select(Initiative.id).where(Initiative.number == 1))
+    activity.register(replace(PROGRESS_KIND, key="slowed", figures=slowed_figures))
+    try:
+
+        def entries() -> tuple[float, int]:
+            started = time.monotonic()
+            response = cached.test_client().get("/api/v1/figures")
+            assert response.status_code == 200
+            row = next(r for r in response.json["initiatives"] if r["number"] == 1)
+            return time.monotonic() - started, row["figures"]["slowed"]["entries"]
+
+        assert entries()[1] == 1  # a cold start computes (quickly: the kind slows from now)
+        time.sleep(1.1)  # the figures expire
+
+        # Several visitors at once after the expiry: each gets the old figures without waiting
+        # for the recomputation, which one of them started and none of them runs.
+        answers: list[tuple[float, int]] = []
+        visitors = [threading.Thread(target=lambda: answers.append(entries())) for _ in range(4)]
+        for visitor in visitors:
+            visitor.start()
+        for visitor in visitors:
+            visitor.join()
+        assert [served for _, served in answers] == [1, 1, 1, 1]
+        assert all(took < SLOW for took, _ in answers), answers
+        # While the recomputation still runs, later visitors too get the old figures at once.
+        took, served = entries()
+        assert (served, len(calls)) == (1, 2)
+        assert took < SLOW
+
+        assert wait_for(lambda: entries()[1] == 2)  # the new figures once it has finished
+        assert len(calls) == 2  # one recomputation for all those requests
+    finally:
+        activity.unregister("slowed")
+        with cached.app_context():
+            cache.clear()  # the keys it wrote (KEY_PREFIX) in Redis's test database

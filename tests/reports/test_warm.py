@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import pytest
 import redis
 
 from app.core import activity
-from app.core.cache import KEY_PREFIX
+from app.core.cache import KEY_PREFIX, STALE_FACTOR
 from app.extensions import cache
 from tests.kinds import PROGRESS_KIND
 
@@ -46,8 +47,13 @@ def test_warm_computes_every_default_filter_ahead_and_pages_only_read(
         assert activity.ActivityFilter() in counted_kind
         keys = redis.Redis.from_url(REDIS_URL).keys(f"{KEY_PREFIX}figures:counted:*")
         assert len(keys) == warmed
-        # Written for twice the period, so the next run replaces them before they expire.
-        assert 60 < redis.Redis.from_url(REDIS_URL).ttl(keys[0]) <= 120
+        # Fresh for twice the period, so the next run replaces them before they go stale (and
+        # kept STALE_FACTOR times that, to be served stale should cron stop).
+        with shared.app_context():
+            fresh_until, _ = cache.get(keys[0].decode().removeprefix(KEY_PREFIX))
+        assert 60 < fresh_until - time.time() <= 120
+        ttl = redis.Redis.from_url(REDIS_URL).ttl(keys[0])
+        assert 60 * STALE_FACTOR < ttl <= 120 * STALE_FACTOR
         assert shared.test_client().get("/").status_code == 200
         with shared.app_context():
             activity.figures_by_initiative()
