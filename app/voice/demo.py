@@ -23,9 +23,9 @@ from app.core.i18n import to_jst
 from app.extensions import db
 
 VOICES = 300
-# The test suite loads the whole demo in a dozen places: a fifth of the year there (every kind,
-# channel, ward and state still), the full year in `flask demo load` (VOICE_DEMO_VOICES sets it).
-TESTING_VOICES = 60
+# The test suite loads the whole demo in a dozen places: 40 of the year's voices there (every
+# kind, channel, ward and state still), the full year in `flask demo load` (VOICE_DEMO_VOICES).
+TESTING_VOICES = 40
 TOKEN_PREFIX = "demo-voice-"
 MAYOR_OFFICE = ("hisho", "市長公室秘書課", "Mayor's Secretariat")
 MAYOR_OFFICE_STAFF = ("hisho@demo.sankaku.jp", "秘書 明子")

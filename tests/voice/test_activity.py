@@ -344,7 +344,7 @@ def test_the_demo_is_a_year_of_voices_and_loads_once(app, plan):
         assert db.session.scalar(sa.select(Department.name_ja).where(Department.code == "hisho"))
     # The suite's share of the year (app/voice/demo.py: TESTING_VOICES); `flask demo load` has
     # VOICES, 300, in the same states.
-    assert first["voices"] == 60
+    assert first["voices"] == 40
     assert len(first["kinds"]) == 5 and len(first["channels"]) == 7 and len(first["wards"]) == 5
     for key in (
         "overdue",
