@@ -167,6 +167,8 @@ def test_annual_report_prints_on_a4_landscape_with_headings_kept_with_their_rows
     for number, lines in enumerate(pages, 1):
         # A heading is never the last thing on a page: its first row follows it there.
         assert not is_heading(lines[-1]), f"page {number} ends with the heading {lines[-1]}"
-    # About as many pages as the city's own table (the demo year printed on 6 to 9 before).
-    assert len(pages) <= 4, len(pages)
+    # About as many pages as the city's own table (the demo year printed on 6 to 9 before);
+    # the citizens' voice and the surveys add their figures to initiatives 3, 8, 9 and 18, which
+    # takes the longer English text to a fifth page.
+    assert len(pages) <= 5, len(pages)
     print(f"annual report ({language}): {len(pages)} A4 landscape pages")
