@@ -62,6 +62,7 @@ from openpyxl.styles import Font
 from sqlalchemy.orm import selectinload, undefer
 
 from app.core import clock
+from app.core.charts import horizontal_bars
 from app.core.db import begin_write
 from app.core.enums import AgeBand
 from app.core.exports import (
@@ -1114,28 +1115,15 @@ def points(value: float | None) -> str:
 
 
 def bars(lines: list[Line], weighted: bool) -> dict[str, Any]:
-    """Horizontal bars of the shares (weighted for the panel) for an inline SVG (viewBox
-    0 0 320 h), as the voice statistics draw them: the label in the left 120 units, the bar
-    from 125 over at most 155 for 100 %, the share after it. A suppressed cell has no bar and
-    says 「10未満」."""
-    rows = []
-    for index, line in enumerate(lines):
-        cell = line.cell
-        value = cell.weighted_share if weighted else cell.share
-        y = 10 + index * 22
-        width = round(1.55 * (value or 0), 1)
-        label = tr(line.label)
-        rows.append(
-            {
-                "label": label if len(label) <= 11 else label[:10] + "…",
-                "value": str(SUPPRESSED_LABEL) if value is None else f"{value:.1f}%",
-                "y": y,
-                "text_y": y + 12,
-                "width": width,
-                "value_x": round(125 + width + 24, 1),
-            }
-        )
-    return {"rows": rows, "height": 20 + 22 * len(lines)}
+    """The shares (weighted for the panel) as horizontal bars, 100 % full length; a suppressed
+    cell has no bar and says 「10未満」."""
+
+    def shown(line: Line) -> tuple[str, float, str]:
+        value = line.cell.weighted_share if weighted else line.cell.share
+        text = str(SUPPRESSED_LABEL) if value is None else f"{value:.1f}%"
+        return tr(line.label), (value or 0) / 100, text
+
+    return horizontal_bars((shown(line) for line in lines), value_gap=24)
 
 
 HEADINGS = {

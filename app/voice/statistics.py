@@ -27,6 +27,7 @@ from wtforms import SelectField
 
 from app.core import clock
 from app.core.cache import cached
+from app.core.charts import horizontal_bars
 from app.core.exports import (
     HEADER_FILL,
     WRAP_TOP,
@@ -276,25 +277,9 @@ def breakdowns(figures: YearFigures, monthly: bool = False) -> list[Breakdown]:
 
 
 def bar_chart(table: Breakdown) -> dict[str, Any]:
-    """Horizontal bars for an inline SVG (viewBox 0 0 320 h): the label centred in the left
-    120 units, the bar from 125 to at most 280, the count after it. A long label is cut in the
-    chart; the table beside it has it whole."""
+    """The counts of a breakdown as horizontal bars, the longest full length."""
     top = max([n for _code, _label, n in table.rows] + [1])
-    rows = []
-    for index, (_code, label, n) in enumerate(table.rows):
-        y = 10 + index * 22
-        width = round(155 * n / top, 1)
-        rows.append(
-            {
-                "label": label if len(label) <= 11 else label[:10] + "…",
-                "value": n,
-                "y": y,
-                "text_y": y + 12,
-                "width": width,
-                "value_x": round(125 + width + 16, 1),
-            }
-        )
-    return {"rows": rows, "height": 20 + 22 * len(table.rows)}
+    return horizontal_bars((label, n / top, n) for _code, label, n in table.rows)
 
 
 # Pages -------------------------------------------------------------------------------------
