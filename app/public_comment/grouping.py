@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -32,8 +32,23 @@ def normalise(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class Reason:
+    """Why a text belongs to its group, for staff to see and judge."""
+
+    # "identical" (same text after normalisation), "sentences" (contains the campaign's
+    # sentences) or "paraphrase" (reworded: a weaker signal that staff confirm or undo).
+    kind: str
+    # 1.0 for identical; the share of the campaign's sentences found, or the paraphrase score.
+    confidence: float
+    # The campaign's sentences found in the text, or the content words shared with it.
+    matched: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Grouping:
     labels: list[int]  # group label per input text; singletons have their own label
+    # Per input text: why it joined its group; None for singletons and for a group's anchor.
+    reasons: list[Reason | None] = field(default_factory=list)
 
     def groups(self, min_size: int = 2) -> dict[int, list[int]]:
         members: dict[int, list[int]] = {}
