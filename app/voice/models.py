@@ -106,6 +106,13 @@ class FollowUpAnswer(LabelledEnum):
     NOT_HELPED = "not_helped", _l("No, it did not help")
 
 
+# The published voices shown as reflected (views.reflected uses the same condition, which lets
+# the databases use the partial index below).
+REFLECTED_PUBLISHED = sa.text(
+    "published_at IS NOT NULL AND (response_kind = 'reflected' OR reflection IS NOT NULL)"
+)
+
+
 class Voice(FulfilsInitiative, TimestampMixin, db.Model):
     """One voice. Never deleted: a duplicate is marked, a publication withdrawn, with a reason.
 
@@ -118,8 +125,23 @@ class Voice(FulfilsInitiative, TimestampMixin, db.Model):
         # 受付番号 gapless per fiscal year (core.receipts, scope "voice:<year>").
         sa.UniqueConstraint("fiscal_year", "receipt_number"),
         sa.UniqueConstraint("submission_token"),
-        # The published list, newest first, and its filters.
+        # The published list, newest first, and its filters: with the filter's column first,
+        # a filtered page and its count read only the index (at 500,000 voices a count by
+        # kind through ix_voice_kind took 381 ms).
         sa.Index("ix_voice_published_at", "published_at"),
+        sa.Index("ix_voice_kind_published_at", "kind", "published_at"),
+        sa.Index("ix_voice_ward_published_at", "ward_id", "published_at"),
+        sa.Index("ix_voice_topic_published_at", "topic_initiative_id", "published_at"),
+        sa.Index("ix_voice_department_published_at", "department_id", "published_at"),
+        sa.Index("ix_voice_year_published_at", "fiscal_year", "published_at"),
+        # "How your voices changed the city": a tenth of the published voices, counted through
+        # this partial index in ms instead of a 176 ms scan at 500,000 voices.
+        sa.Index(
+            "ix_voice_reflected_published_at",
+            "published_at",
+            sqlite_where=REFLECTED_PUBLISHED,
+            postgresql_where=REFLECTED_PUBLISHED,
+        ),
         # The staff inbox and the overdue list: open voices by deadline.
         sa.Index("ix_voice_status_due_on", "status", "due_on"),
     )
@@ -318,7 +340,8 @@ class VoicePublication(db.Model):
     public_view: Mapped[str] = mapped_column(sa.Text)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.stamp)
     published_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Indexed: its maximum is part of the published lists' cache key (a withdrawal shows at once).
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     withdrawn_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     withdraw_reason: Mapped[str] = mapped_column(sa.Text, default="")
 

@@ -220,3 +220,54 @@ def test_no_public_output_carries_the_senders_data(app, client, voices):
     page = client.get(f"/voice/{published[0]}")
     assert "来年度、照明の増設を予定しています。" in page.text
     assert "照明を10基増設しました。" in page.text
+
+
+def test_a_withdrawal_leaves_the_cached_lists_at_once(app, plan, make_user, another_app):
+    """With the cache on, the lists are built once per version of the published voices: a
+    summary withdrawn because it identified the sender is gone from every list on the next
+    request (not a cache period later), and the corrected one and a follow-up show at once."""
+    client = another_app({**app.config, "FIGURES_CACHE_SECONDS": 3600}).test_client()
+    coordinator_id = _user(app, make_user, "kocho")
+    division_id = _user(app, make_user, "kikaku")
+    voice_id = make_voice(app, title=OWN_TITLE, body=OWN_BODY)
+    with app.app_context():
+        coordinator = db.session.get(User, coordinator_id)
+        division = db.session.get(User, division_id)
+        voice = db.session.get(Voice, voice_id)
+        kikaku = department_id("kikaku")
+        services.route(coordinator, voice, [kikaku], kikaku, "企画課の所管です。")
+        answer = services.draft_answer(
+            division, voice, "回答です。", ResponseKind.REFLECTED, Reflection.PLANNED, submit=True
+        )
+        services.approve_answer(coordinator, answer)
+        services.publish(
+            coordinator, voice, "公園の照明について", f"{MISTAKE}からの要望。", "検討します。"
+        )
+    lists = ["/voice/", "/voice/reflected", "/voice/?kind=request"]
+    for url in lists:
+        response = client.get(url)
+        assert response.status_code == 200 and MISTAKE in response.text, url
+
+    with app.app_context():
+        coordinator = db.session.get(User, coordinator_id)
+        voice = db.session.get(Voice, voice_id)
+        services.withdraw(coordinator, voice, "送り主が特定できる表現がありました。")
+    for url in lists:
+        response = client.get(url)
+        assert response.status_code == 200 and MISTAKE not in response.text, url
+        assert "公園の照明について" not in response.text, url
+
+    with app.app_context():
+        coordinator = db.session.get(User, coordinator_id)
+        voice = db.session.get(Voice, voice_id)
+        services.publish(coordinator, voice, "公園の照明について", "照明の要望。", "検討します。")
+    assert "照明の要望。" in client.get("/voice/").text
+    with app.app_context():
+        services.record_follow_up(
+            db.session.get(User, coordinator_id),
+            db.session.get(Voice, voice_id),
+            Reflection.REFLECTED,
+            "照明を10基増設しました。",
+            date(2025, 3, 1),
+        )
+    assert "照明を10基増設しました。" in client.get("/voice/reflected").text
