@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -267,6 +267,10 @@ class Comment(db.Model):
     group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("comment_group.id"), index=True)
     # Topic of a comment outside the groups (grouping.topics); derived as well.
     cluster_id: Mapped[int | None] = mapped_column(sa.ForeignKey("comment_cluster.id"), index=True)
+    # Why the last grouping run put the comment in its group, for staff to judge: a
+    # grouping.Reason as {"kind", "confidence", "matched"}. None when the comment is alone or its
+    # group's anchor, or when a staff decision placed it (the decision is then the reason).
+    group_reason: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
 
     case: Mapped[CommentCase] = relationship()
     section: Mapped[DraftSection | None] = relationship()
@@ -348,15 +352,29 @@ class GroupingJob(db.Model):
     requested_by = relationship("User")
 
 
+class GroupingAction(enum.StrEnum):
+    """What staff decided about a comment's group; kept, and applied after every grouping run."""
+
+    SPLIT = "split"  # not part of that group: never again in a group with `with_comment`
+    MERGE = "merge"  # its group was merged into `with_comment`'s: stays in a group with it
+    CONFIRM = "confirm"  # a paraphrase staff confirmed: stays in a group with `with_comment`
+
+
 class GroupingEdit(db.Model):
-    """A comment whose group staff changed by hand (taken out of a group, or merged with
-    another), kept until the next grouping run, which names in the audit log the edits it
-    replaces."""
+    """A staff decision about one comment's group (taken out of a group, moved with a merged
+    group, or confirmed as a paraphrase of its campaign). Kept, never edited except to follow
+    its anchor when that comment is itself taken out; every grouping run applies each comment's
+    latest decision to its own groups (services.apply_grouping_decisions) and names them in the
+    audit log."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("comment_case.id"), index=True)
-    comment_id: Mapped[int] = mapped_column(sa.ForeignKey("comment.id"))
-    action: Mapped[str] = mapped_column(sa.String(16))  # "split" or "merge"
+    # Indexed: a group's page reads its members' decisions.
+    comment_id: Mapped[int] = mapped_column(sa.ForeignKey("comment.id"), index=True)
+    action: Mapped[GroupingAction] = mapped_column(value_enum(GroupingAction, 16))
+    # The comment it was split from, merged with or confirmed with (its group's representative
+    # when the decision was made).
+    with_comment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("comment.id"))
     edited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.stamp)
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -31,6 +32,7 @@ from app.core.receipts import next_receipt_number
 from app.core.uploads import UploadError, save_upload
 from app.core.urls import public_url
 from app.extensions import db
+from app.public_comment.grouping import Grouping, Reason, group, normalise, topics
 from app.public_comment.models import (
     MINIMUM_DAYS,
     PUBLIC_STATUSES,
@@ -39,8 +41,10 @@ from app.public_comment.models import (
     Channel,
     Comment,
     CommentCase,
+    CommentCluster,
     CommentGroup,
     DraftSection,
+    GroupingAction,
     GroupingEdit,
     GroupingJob,
     JobStatus,
@@ -904,14 +908,11 @@ def group_comments(
     actor: Any = None,
 ) -> int:
     """Recompute the case's groups and topics (derived data: comments themselves are
-    untouched). A group keeps its campaign label when most of its members were in a labelled
-    group. Staff splits and merges that the new groups undo are named in the audit log (under
-    `actor`, who asked for the run). Returns the number of groups of two or more comments."""
-    from collections import Counter
-
-    from app.public_comment.grouping import group, normalise, topics
-    from app.public_comment.models import CommentCluster
-
+    untouched). Staff decisions (splits, merges, confirmed paraphrases) are kept and applied to
+    the run's groups, and one audit entry (under `actor`, who asked for the run) names the
+    decisions applied. A group keeps its campaign label when most of its members were in a
+    labelled group. Each member's reason (grouping.Reason) is stored for staff to see. Returns
+    the number of groups of two or more comments."""
     report = progress or (lambda _percent, _message: None)
     threshold = threshold or current_app.config["GROUPING_THRESHOLD"]
     rows = db.session.execute(
@@ -930,17 +931,26 @@ def group_comments(
     grouping = group([body for _id, body, _n, _g in rows], threshold=threshold)
     report(50, "grouped")
     # The groups are replaced under the writers' lock (SQLite; PostgreSQL needs none here), and
-    # the staff edits are read there, so none made meanwhile goes unrecorded.
+    # the staff decisions are read there, so none made meanwhile is left out.
     begin_write()
-    edits = _staff_grouping_edits(case_id)
+    decisions = _staff_decisions(case_id)
+    labels, applied = apply_grouping_decisions(
+        [r[0] for r in rows], grouping.labels, decisions.values()
+    )
+    # An algorithm without reasons (an empty list) gives none; a member without one is its
+    # group's anchor, unless the run left it alone or a staff decision put it there.
+    reasons = grouping.reasons if len(grouping.reasons) == len(rows) else [None] * len(rows)
     db.session.execute(
-        sa.update(Comment).where(Comment.case_id == case_id).values(group_id=None, cluster_id=None)
+        sa.update(Comment)
+        .where(Comment.case_id == case_id)
+        .values(group_id=None, cluster_id=None, group_reason=None)
     )
     db.session.execute(sa.delete(CommentGroup).where(CommentGroup.case_id == case_id))
     db.session.execute(sa.delete(CommentCluster).where(CommentCluster.case_id == case_id))
     created = 0
     in_groups: set[int] = set()
-    for members in grouping.groups().values():
+    final = Grouping(labels=labels).groups()
+    for members in final.values():
         member_rows = [rows[i] for i in members]
         in_groups.update(members)
         # The representative is the most common wording, earliest receipt first among equals.
@@ -961,14 +971,17 @@ def group_comments(
             .values(group_id=new_group.id)
         )
         created += 1
-    new_groups = [[rows[i][0] for i in members] for members in grouping.groups().values()]
-    _record_replaced_edits(actor, case_id, edits, new_groups)
+    _store_reasons(rows, reasons, final, grouping.labels, bool(grouping.reasons))
+    _record_applied_decisions(actor, case_id, applied, created)
+    # Flushed before the progress report: the job's report commits what is written so far.
+    db.session.flush()
     report(70, "groups saved")
     rest = [rows[i] for i in range(len(rows)) if i not in in_groups]
     if len(rest) >= 2:
         found = topics([body for _id, body, _n, _g in rest])
         clusters = []
         for number, terms in enumerate(found.terms):
+            # Label -1 is a comment in no topic: it keeps no cluster.
             members = [rest[i][0] for i, label in enumerate(found.labels) if label == number]
             if not members:
                 continue
@@ -983,6 +996,39 @@ def group_comments(
     db.session.commit()
     report(100, "done")
     return created
+
+
+def _store_reasons(
+    rows: Sequence[Any],
+    reasons: Sequence[Reason | None],
+    final: dict[int, list[int]],
+    run_labels: Sequence[int],
+    has_reasons: bool,
+) -> None:
+    """Write each grouped comment's reason (Comment.group_reason). Only a member whose group
+    the run itself formed keeps the run's reason; a member without one there is the anchor the
+    others were compared with. Members that only staff decisions brought together keep none:
+    the decision is their reason (see member_decisions)."""
+    if not has_reasons:
+        return
+    values: list[dict[str, Any]] = []
+    for members in final.values():
+        for index in members:
+            reason = reasons[index]
+            if reason is not None:
+                value = {
+                    "kind": reason.kind,
+                    "confidence": round(float(reason.confidence), 4),
+                    "matched": list(reason.matched),
+                }
+            elif any(run_labels[o] == run_labels[index] for o in members if o != index):
+                value = {"kind": "anchor", "confidence": 1.0, "matched": []}
+            else:
+                continue
+            values.append({"id": rows[index][0], "group_reason": value})
+    if values:
+        # One executemany by primary key, however many members.
+        db.session.execute(sa.update(Comment), values)
 
 
 def request_grouping(actor: Any, case_id: int) -> Any:
@@ -1099,90 +1145,128 @@ def _finish_grouping_job(job_id: int, **values: Any) -> None:
     db.session.commit()
 
 
-def _staff_grouping_edits(case_id: int) -> dict[int, tuple[GroupingEdit, frozenset[int]]]:
-    """The comments whose group staff changed by hand since the last run, each with its last
-    edit and the comments it is grouped with now."""
+def _staff_decisions(case_id: int) -> dict[int, GroupingEdit]:
+    """Each comment's latest staff decision: a later decision on the same comment supersedes
+    the earlier ones (merged, then taken out: out)."""
     edits = db.session.scalars(
         sa.select(GroupingEdit).where(GroupingEdit.case_id == case_id).order_by(GroupingEdit.id)
     ).all()
-    if not edits:
-        return {}
-    groups = dict(
-        db.session.execute(
-            sa.select(Comment.id, Comment.group_id).where(
-                Comment.case_id == case_id, Comment.group_id.is_not(None)
-            )
-        ).all()
-    )
-    members: dict[int, set[int]] = {}
-    for comment_id, group_id in groups.items():
-        members.setdefault(group_id, set()).add(comment_id)
-    last = {edit.comment_id: edit for edit in edits}
-    return {
-        comment_id: (edit, frozenset(members.get(groups.get(comment_id), {comment_id})))
-        for comment_id, edit in last.items()
-    }
+    return {edit.comment_id: edit for edit in edits}
 
 
-def _record_replaced_edits(
-    actor: Any,
-    case_id: int,
-    edits: dict[int, tuple[GroupingEdit, frozenset[int]]],
-    new_groups: list[Any],
+@dataclass(frozen=True)
+class AppliedDecision:
+    decision: GroupingEdit
+    # Whether the run, left to itself, would have undone the decision (a comment taken out was
+    # grouped with the same comments again, or merged groups came out apart).
+    changed_the_run: bool
+
+
+def apply_grouping_decisions(
+    comment_ids: Sequence[int], labels: Sequence[int], decisions: Iterable[GroupingEdit]
+) -> tuple[list[int], list[AppliedDecision]]:
+    """Staff decisions applied to a run's group labels (one per comment, in `comment_ids`
+    order); returns the new labels and the decisions applied.
+
+    Merges and confirmed paraphrases join the run's group of the comment with the group of
+    the comment it was merged or confirmed with (so the regrouped campaign and the group merged
+    into it stay one). Then a comment taken out of a group is taken out again wherever it
+    ended up with the comment it was split from: a split wins over a join that would bring
+    it back. Decisions about comments not in the run are skipped."""
+    position = {comment_id: index for index, comment_id in enumerate(comment_ids)}
+    run = list(labels)
+    parent: dict[int, int] = {}
+
+    def find(label: int) -> int:
+        root = label
+        while parent.get(root, root) != root:
+            root = parent[root]
+        while label != root:  # path compression: the next look-up is one step
+            parent[label], label = root, parent[label]
+        return root
+
+    pairs = []
+    for decision in decisions:
+        c, w = position.get(decision.comment_id), position.get(decision.with_comment_id)
+        if c is None or w is None or c == w:
+            continue
+        pairs.append((decision, c, w))
+        if decision.action in (GroupingAction.MERGE, GroupingAction.CONFIRM):
+            root_c, root_w = find(run[c]), find(run[w])
+            if root_c != root_w:
+                parent[max(root_c, root_w)] = min(root_c, root_w)
+    result = [find(label) for label in run]
+    fresh = max(run, default=-1) + 1
+    applied = []
+    for decision, c, w in pairs:
+        if decision.action == GroupingAction.SPLIT:
+            if result[c] == result[w]:
+                result[c], fresh = fresh, fresh + 1
+            applied.append(AppliedDecision(decision, run[c] == run[w]))
+        else:
+            applied.append(AppliedDecision(decision, run[c] != run[w]))
+    return result, applied
+
+
+def _record_applied_decisions(
+    actor: Any, case_id: int, applied: list[AppliedDecision], groups: int
 ) -> None:
-    """Write one audit entry naming the staff edits that the new groups undo (a comment staff
-    took out of a group grouped again, or groups staff merged now apart): which comments, with
-    which others they were and are now, and who made the edit. Edits the run agrees with are
-    kept silently. Either way the edits are forgotten: the groups are the run's now."""
-    if not edits:
-        return
-    new_members: dict[int, frozenset[int]] = {}
-    for group_ids in new_groups:
-        together = frozenset(group_ids)
-        for comment_id in together:
-            new_members[comment_id] = together
-    replaced = {
-        comment_id: (edit, before, new_members.get(comment_id, frozenset({comment_id})))
-        for comment_id, (edit, before) in edits.items()
-        if new_members.get(comment_id, frozenset({comment_id})) != before
-    }
-    if replaced:
-        everyone = set().union(*(b | a for _e, b, a in replaced.values()))
-        codes = dict(
-            db.session.execute(
-                sa.select(Comment.id, Comment.receipt_code).where(Comment.id.in_(everyone))
-            ).all()
-        )
-
-        def named(ids: frozenset[int]) -> list[str]:
-            return sorted(codes[i] for i in ids)
-
-        def editor(edit: GroupingEdit) -> str:
-            return edit.edited_by.display_name if edit.edited_by else "?"
-
-        audit.record(
-            actor,
-            "public_comment.regroup",
-            db.session.get(CommentCase, case_id),
-            "grouping replaced staff edits: "
-            + "; ".join(
-                f"{codes[c]} ({'split' if e.action == 'split' else 'merged'} by {editor(e)})"
-                for c, (e, _b, _a) in sorted(replaced.items(), key=lambda r: codes[r[0]])
-            ),
-            before={
-                codes[c]: {
-                    "edit": e.action,
-                    "by": e.edited_by_id,
-                    "at": e.created_at.isoformat(),
-                    "grouped_with": named(b - {c}),
-                }
-                for c, (e, b, _a) in replaced.items()
-            },
-            after={
-                codes[c]: {"grouped_with": named(a - {c})} for c, (_e, _b, a) in replaced.items()
+    """One audit entry per run naming the staff decisions it applied: which comments, what
+    was decided, by whom, when, with which comment, and which of them changed the run's own
+    groups. The decisions themselves stay for the next run."""
+    ids = {a.decision.comment_id for a in applied} | {a.decision.with_comment_id for a in applied}
+    codes = dict(
+        db.session.execute(
+            sa.select(Comment.id, Comment.receipt_code).where(Comment.id.in_(ids))
+        ).all()
+        if ids
+        else []
+    )
+    # A merge of a large group is one decision per comment moved: told once, with its comments.
+    events: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for item in sorted(applied, key=lambda a: a.decision.id):
+        edit = item.decision
+        key = (edit.action.value, edit.edited_by_id, edit.created_at, edit.with_comment_id)
+        event = events.setdefault(
+            key,
+            {
+                "decision": edit.action.value,
+                "by": edit.edited_by_id,
+                "by_name": edit.edited_by.display_name if edit.edited_by else "?",
+                "at": edit.created_at.isoformat(),
+                "with": codes.get(edit.with_comment_id),
+                "comments": [],
+                "changed_the_run": [],
             },
         )
-    db.session.execute(sa.delete(GroupingEdit).where(GroupingEdit.case_id == case_id))
+        event["comments"].append(codes.get(edit.comment_id))
+        if item.changed_the_run:
+            event["changed_the_run"].append(codes.get(edit.comment_id))
+    done = {"split": "split from", "merge": "merged with", "confirm": "confirmed with"}
+
+    def told(event: dict[str, Any]) -> str:
+        shown = event["comments"][:5]
+        more = len(event["comments"]) - len(shown)
+        return (
+            ", ".join(shown)
+            + (f" and {more} more" if more else "")
+            + f" ({done[event['decision']]} {event['with']} by {event['by_name']})"
+        )
+
+    changed = sum(len(e["changed_the_run"]) for e in events.values())
+    summary = f"grouping run: {groups} groups; " + (
+        f"applied {len(applied)} staff decisions ({changed} changed the run's groups): "
+        + "; ".join(told(e) for e in events.values())
+        if applied
+        else "no staff decisions to apply"
+    )
+    audit.record(
+        actor,
+        "public_comment.regroup",
+        db.session.get(CommentCase, case_id),
+        summary,
+        after={"groups": groups, "decisions": list(events.values())},
+    )
 
 
 def assign_cluster(actor: Any, cluster: Any, summary: OpinionSummary) -> int:
@@ -1214,45 +1298,101 @@ def assign_group(actor: Any, comment_group: Any, summary: OpinionSummary) -> int
 
 
 def split_from_group(actor: Any, comment: Comment) -> None:
-    """Take one comment out of its group (staff judged it different)."""
-
+    """Take one comment out of its group (staff judged it different: "not part of this
+    campaign", or a paraphrase undone). The decision is kept: later runs never put it back in a
+    group with the comment it was split from (the group's representative)."""
     comment_group = db.session.get(CommentGroup, comment.group_id) if comment.group_id else None
     if comment_group is None:
         return
-    _note_grouping_edit(actor, "split", comment.case_id, [comment.id])
+    was_paraphrase = (comment.group_reason or {}).get("kind") == "paraphrase"
+    remaining = db.session.scalars(
+        sa.select(Comment.id)
+        .where(Comment.group_id == comment_group.id, Comment.id != comment.id)
+        .order_by(Comment.receipt_number)
+        .limit(1)
+    ).all()
+    if comment_group.representative_id != comment.id:
+        split_from = comment_group.representative_id
+    elif remaining:
+        split_from = remaining[0]
+    else:  # a group of one should not exist; nothing to take it out of
+        return
+    _note_grouping_edit(actor, GroupingAction.SPLIT, comment.case_id, [comment.id], split_from)
+    # Decisions that kept others with this comment keep them with its old group instead.
+    db.session.execute(
+        sa.update(GroupingEdit)
+        .where(
+            GroupingEdit.case_id == comment.case_id,
+            GroupingEdit.with_comment_id == comment.id,
+            GroupingEdit.action.in_((GroupingAction.MERGE, GroupingAction.CONFIRM)),
+        )
+        .values(with_comment_id=split_from)
+    )
     comment.group_id = None
+    comment.group_reason = None
     comment_group.size -= 1
-    if comment_group.representative_id == comment.id or comment_group.size < 2:
-        remaining = db.session.scalars(
-            sa.select(Comment)
-            .where(Comment.group_id == comment_group.id, Comment.id != comment.id)
-            .order_by(Comment.receipt_number)
-        ).all()
-        if comment_group.size < 2:
-            _note_grouping_edit(actor, "split", comment.case_id, [o.id for o in remaining])
-            for other in remaining:
-                other.group_id = None
-            db.session.flush()
-            db.session.delete(comment_group)
-        else:
-            comment_group.representative_id = remaining[0].id
+    if comment_group.size < 2:
+        # The one left is alone now: no group, and no reason to be in one.
+        db.session.execute(
+            sa.update(Comment)
+            .where(Comment.group_id == comment_group.id)
+            .values(group_id=None, group_reason=None)
+        )
+        db.session.flush()
+        db.session.delete(comment_group)
+    elif comment_group.representative_id == comment.id:
+        comment_group.representative_id = split_from
+    split_code = db.session.scalar(sa.select(Comment.receipt_code).where(Comment.id == split_from))
     audit.record(
         actor,
         "public_comment.split",
         comment,
-        f"{comment.receipt_code} taken out of group {comment_group.id}",
+        f"{comment.receipt_code} taken out of group {comment_group.id}"
+        + (" (paraphrase undone)" if was_paraphrase else "")
+        + f"; kept apart from {split_code} in later runs",
+    )
+    db.session.commit()
+
+
+def confirm_in_group(actor: Any, comment: Comment) -> None:
+    """Confirm that a comment belongs to its group (a paraphrase the grouping found with lower
+    confidence): later runs keep it with the group's representative."""
+    comment_group = db.session.get(CommentGroup, comment.group_id) if comment.group_id else None
+    if comment_group is None:
+        raise PublicCommentError(_("The comment is not in a group any more."))
+    if comment_group.representative_id == comment.id:
+        raise PublicCommentError(_("The representative text belongs to its group already."))
+    _note_grouping_edit(
+        actor,
+        GroupingAction.CONFIRM,
+        comment.case_id,
+        [comment.id],
+        comment_group.representative_id,
+    )
+    audit.record(
+        actor,
+        "public_comment.confirm",
+        comment,
+        f"{comment.receipt_code} confirmed as part of group {comment_group.id}",
+        after={"reason": comment.group_reason},
     )
     db.session.commit()
 
 
 def merge_groups(actor: Any, target: Any, other: Any) -> None:
-    """Move every comment of `other` into `target` (staff judged them the same)."""
+    """Move every comment of `other` into `target` (staff judged them the same). The decision
+    is kept: later runs keep the moved comments with the target's representative."""
     if target.case_id != other.case_id or target.id == other.id:
         raise PublicCommentError(_("Only two different groups of the same case can be merged."))
     moved = db.session.scalars(sa.select(Comment.id).where(Comment.group_id == other.id)).all()
-    _note_grouping_edit(actor, "merge", target.case_id, moved)
+    _note_grouping_edit(
+        actor, GroupingAction.MERGE, target.case_id, moved, target.representative_id
+    )
+    # The grouping's reasons were about the old group; the merge is their reason now.
     db.session.execute(
-        sa.update(Comment).where(Comment.group_id == other.id).values(group_id=target.id)
+        sa.update(Comment)
+        .where(Comment.group_id == other.id)
+        .values(group_id=target.id, group_reason=None)
     )
     target.size += other.size
     target.is_campaign = target.is_campaign or other.is_campaign
@@ -1263,17 +1403,52 @@ def merge_groups(actor: Any, target: Any, other: Any) -> None:
     db.session.commit()
 
 
-def _note_grouping_edit(actor: Any, action: str, case_id: int, comment_ids: list[int]) -> None:
-    """Remember that staff changed these comments' group, for the next grouping run's audit."""
-    for comment_id in comment_ids:
-        db.session.add(
-            GroupingEdit(
-                case_id=case_id,
-                comment_id=comment_id,
-                action=action,
-                edited_by_id=getattr(actor, "id", None),
-            )
+def _note_grouping_edit(
+    actor: Any, action: GroupingAction, case_id: int, comment_ids: Sequence[int], with_id: int
+) -> None:
+    """Keep a staff decision about these comments' group, for every later grouping run."""
+    db.session.add_all(
+        GroupingEdit(
+            case_id=case_id,
+            comment_id=comment_id,
+            action=action,
+            with_comment_id=with_id,
+            edited_by_id=getattr(actor, "id", None),
         )
+        for comment_id in comment_ids
+    )
+
+
+def member_decisions(group_id: int) -> dict[int, GroupingEdit]:
+    """The latest staff decision of each member of a group, with who made it (one statement,
+    whatever the group's size)."""
+    members = sa.select(Comment.id).where(Comment.group_id == group_id)
+    edits = db.session.scalars(
+        sa.select(GroupingEdit)
+        .where(GroupingEdit.comment_id.in_(members))
+        .order_by(GroupingEdit.id)
+    ).all()
+    return {edit.comment_id: edit for edit in edits}
+
+
+def paraphrases_to_check(case_id: int) -> dict[int, int]:
+    """Per group, how many members joined as paraphrases (lower confidence) that staff have
+    not confirmed yet (one statement)."""
+    confirmed = sa.exists().where(
+        GroupingEdit.comment_id == Comment.id, GroupingEdit.action == GroupingAction.CONFIRM
+    )
+    return dict(
+        db.session.execute(
+            sa.select(Comment.group_id, sa.func.count(Comment.id))
+            .where(
+                Comment.case_id == case_id,
+                Comment.group_id.is_not(None),
+                Comment.group_reason["kind"].as_string() == "paraphrase",
+                ~confirmed,
+            )
+            .group_by(Comment.group_id)
+        ).all()
+    )
 
 
 def comments_per_section(case_id: int) -> list[tuple[str | None, int]]:

@@ -504,6 +504,7 @@ def groups(case_id: int) -> ResponseReturnValue:
         sections=services.comments_per_section(case.id),
         clusters=clusters,
         job=job,
+        to_check=services.paraphrases_to_check(case.id),
     )
 
 
@@ -543,12 +544,19 @@ def comment_group(group_id: int) -> ResponseReturnValue:
             services.merge_groups(current_user, found, other)
             return redirect(url_for("public_comment_staff.comment_group", group_id=found.id))
         if "split-comment_id" in request.form and campaign_form.validate_on_submit():
-            member = db.session.get(Comment, request.form.get("split-comment_id", type=int))
-            if member is None or member.group_id != found.id:
-                abort(400)
+            member = _member_or_400(found, "split-comment_id")
             services.split_from_group(current_user, member)
+            flash(_("%(code)s was taken out of the group.", code=member.receipt_code), "success")
             if db.session.get(CommentGroup, group_id) is None:
                 return redirect(url_for("public_comment_staff.groups", case_id=case.id))
+            return redirect(url_for("public_comment_staff.comment_group", group_id=found.id))
+        if "confirm-comment_id" in request.form and campaign_form.validate_on_submit():
+            member = _member_or_400(found, "confirm-comment_id")
+            services.confirm_in_group(current_user, member)
+            flash(
+                _("%(code)s is confirmed as part of the group.", code=member.receipt_code),
+                "success",
+            )
             return redirect(url_for("public_comment_staff.comment_group", group_id=found.id))
         if "assign-summary_id" in request.form and assign_form.validate_on_submit():
             summary = db.session.get(OpinionSummary, assign_form.summary_id.data)
@@ -569,6 +577,7 @@ def comment_group(group_id: int) -> ResponseReturnValue:
         case=case,
         group=found,
         members=members,
+        decisions=services.member_decisions(found.id),
         diffs={m.id: diff_segments(representative, m.body) for m in members},
         assign_form=assign_form,
         campaign_form=campaign_form,
@@ -576,6 +585,15 @@ def comment_group(group_id: int) -> ResponseReturnValue:
         merge_form=merge_form,
         others=others,
     )
+
+
+def _member_or_400(found: CommentGroup, field: str) -> Comment:
+    """The group's member named in the form (a stale page may name one taken out since)."""
+    member_id = request.form.get(field, type=int)
+    member = db.session.get(Comment, member_id) if member_id is not None else None
+    if member is None or member.group_id != found.id:
+        abort(400)
+    return member
 
 
 @staff_bp.route("/clusters/<int:cluster_id>", methods=["GET", "POST"])

@@ -238,12 +238,13 @@ def test_large_cases_are_queued_and_the_job_reports_progress(
     assert client.get(f"/staff/public-comments/clusters/{cluster_id}").status_code == 200
 
 
-def test_a_grouping_run_that_undoes_staff_edits_says_so_in_the_audit_log(
+def test_a_grouping_run_keeps_staff_edits_and_says_so_in_the_audit_log(
     app, client, make_case, login_as, no_rate_limit
 ):
-    """Staff take a comment out of a group and merge two groups; a new run regroups them as
-    before, and one audit entry names the comments, who edited them and with whom they were
-    and are grouped. A run after that (no edits left) writes no such entry."""
+    """Staff take a comment out of a group and merge two groups; a new run would regroup them
+    as before, but the staff's decisions are applied to its groups, and its audit entry names
+    the comments, the decisions, who made them and which of them changed the run's groups.
+    The decisions stay: a run after that applies them again and says so again."""
     import sqlalchemy as sa
 
     from app.core.audit import AuditEntry
@@ -280,27 +281,38 @@ def test_a_grouping_run_that_undoes_staff_edits_says_so_in_the_audit_log(
     url = f"/staff/public-comments/{case_id}/groups"
     submit(client, url, {}, page=url)  # the staff page runs small cases at once
     with app.app_context():
-        entry = db.session.scalar(
-            sa.select(AuditEntry).where(AuditEntry.action == "public_comment.regroup")
-        )
-        assert entry.actor_id == staff.id and entry.object_id == str(case_id)
-        assert f"{split_code} (split by {staff.display_name})" in entry.summary
-        for code in bus_codes:
-            assert f"{code} (merged by {staff.display_name})" in entry.summary
-            assert entry.before[code]["edit"] == "merge" and entry.before[code]["by"] == staff.id
-            assert len(entry.before[code]["grouped_with"]) == 5  # with the campaign
-            assert entry.after[code]["grouped_with"] == [c for c in bus_codes if c != code]
-        assert entry.before[split_code]["grouped_with"] == []
-        assert len(entry.after[split_code]["grouped_with"]) == 4
-        group_comments(case_id)
+        sizes = db.session.scalars(sa.select(CommentGroup.size)).all()
+        assert sizes == [6]  # the campaign's other four with the two merged; one out
         assert (
-            db.session.scalar(
-                sa.select(sa.func.count(AuditEntry.id)).where(
-                    AuditEntry.action == "public_comment.regroup"
-                )
-            )
-            == 1
+            db.session.scalar(sa.select(Comment.group_id).where(Comment.id == split_out.id)) is None
         )
+        entry = db.session.scalars(
+            sa.select(AuditEntry)
+            .where(AuditEntry.action == "public_comment.regroup")
+            .order_by(AuditEntry.id.desc())
+        ).first()
+        assert entry.actor_id == staff.id and entry.object_id == str(case_id)
+        assert "applied 3 staff decisions (3 changed the run's groups)" in entry.summary
+        assert f"{split_code} (split from" in entry.summary
+        for code in bus_codes:
+            assert code in entry.summary
+        assert "merged with" in entry.summary and f"by {staff.display_name})" in entry.summary
+        split, merge = entry.after["decisions"]
+        assert (split["decision"], split["comments"], split["by"]) == (
+            "split",
+            [split_code],
+            staff.id,
+        )
+        assert (merge["decision"], sorted(merge["changed_the_run"])) == ("merge", bus_codes)
+        group_comments(case_id)  # a run by the CLI: no actor, the same decisions applied
+        runs = db.session.scalars(
+            sa.select(AuditEntry)
+            .where(AuditEntry.action == "public_comment.regroup")
+            .order_by(AuditEntry.id)
+        ).all()
+        assert len(runs) == 3 and runs[-1].actor_id is None
+        assert runs[-1].after["decisions"] == entry.after["decisions"]
+        assert db.session.scalars(sa.select(CommentGroup.size)).all() == [6]
 
 
 def test_two_grouping_workers_at_once_run_each_job_once(
