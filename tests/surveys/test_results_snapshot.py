@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
@@ -96,7 +97,17 @@ def test_the_public_outputs_read_the_stored_results(app, client, plan, make_user
     assert [s["respondents"]["count"] for s in data["sections"]] == [100, 100]
 
 
-def test_a_redaction_shows_at_once(app, client, plan, make_user):
+@pytest.fixture(params=["uncached", "cached"])
+def pages(request, app, client, another_app):
+    """The public client, and one of an app that caches the results page (per survey and
+    version): a redaction or a note on how the results were used shows at once on both."""
+    if request.param == "uncached":
+        return client
+    return another_app({**app.config, "FIGURES_CACHE_SECONDS": 3600}).test_client()
+
+
+def test_a_redaction_shows_at_once(app, pages, plan, make_user):
+    client = pages
     from app.accounts.models import User
     from app.surveys import services
     from app.surveys.models import Answer
@@ -126,13 +137,15 @@ def test_a_redaction_shows_at_once(app, client, plan, make_user):
     assert again["sections"][1]["respondents"]["count"] == 10
 
 
-def test_afterwards_shows_at_once(app, client, plan, make_user):
+def test_afterwards_shows_at_once(app, pages, plan, make_user):
+    client = pages
     from app.accounts.models import User
     from app.surveys import services
     from app.surveys.models import Survey
 
     actor = _staff(make_user)
     survey_id, _ids = _survey_of(app, actor, 20)
+    assert client.get(f"/surveys/{survey_id}/results?lang=ja").status_code == 200
     with app.app_context():
         stored = _snapshot(survey_id)
         services.save_afterwards(
