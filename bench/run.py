@@ -338,6 +338,8 @@ def _figures(entry: dict[str, Any]) -> dict[str, Any]:
         "p50_ms": percentile(histogram, 0.50),
         "p95_ms": percentile(histogram, 0.95),
         "p99_ms": percentile(histogram, 0.99),
+        # The tail a cache expiry or a recomputation shows in (issue 23's budget: < 200 ms).
+        "p99_9_ms": percentile(histogram, 0.999),
         "max_ms": round(entry["max_response_time"], 1),
         "throughput_rps": round(entry["num_requests"] / span, 1),
     }

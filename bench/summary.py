@@ -17,6 +17,11 @@ def _load(pattern: str) -> list[dict[str, Any]]:
     return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(RESULTS.glob(pattern))]
 
 
+def tail(figures: dict[str, Any], name: str) -> str:
+    """A tail figure, or "–" for runs recorded before it was (older result files)."""
+    return f"{figures[name]:.0f}" if name in figures else "–"
+
+
 def load_table(run: dict[str, Any]) -> str:
     lines = [
         f"**{run['scale']} on {run['backend']}** ({run['date']}; "
@@ -25,14 +30,16 @@ def load_table(run: dict[str, Any]) -> str:
         f"memory {run['server']['peak_rss_mb']} MB; machine load average "
         f"{run.get('load_average', {}).get('before', ['?'])[0]:.1f} before the run)",
         "",
-        "| endpoint | requests | errors | p50 ms | p95 ms | p99 ms | req/s | share of ceiling |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| endpoint | requests | errors | p50 ms | p95 ms | p99 ms | p99.9 ms | max ms | req/s "
+        "| share of ceiling |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, f in run["endpoints"].items():
         flag = " ✗" if f["p95_ms"] >= P95_BUDGET_MS and name != "healthz" else ""
         lines.append(
             f"| {name} | {f['requests']} | {f['errors']} | {f['p50_ms']:.0f} | "
-            f"{f['p95_ms']:.0f}{flag} | {f['p99_ms']:.0f} | {f['throughput_rps']} | "
+            f"{f['p95_ms']:.0f}{flag} | {f['p99_ms']:.0f} | {tail(f, 'p99_9_ms')} | "
+            f"{tail(f, 'max_ms')} | {f['throughput_rps']} | "
             f"{f['share_of_ceiling']:.0%} |"
         )
     comments = run.get("comments") or {}
