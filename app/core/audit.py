@@ -54,6 +54,7 @@ ACTION_LABELS: dict[str, Any] = {
     "public_comment.regroup": _l("Comments grouped again"),
     "public_comment.campaign": _l("Group marked as a campaign"),
     "public_comment.split": _l("Group of comments split"),
+    "public_comment.confirm": _l("Comment confirmed as part of its group"),
     "public_comment.merge": _l("Groups of comments merged"),
     "consultation_kind.create": _l("Kind of consultation created"),
     "consultation_kind.update": _l("Kind of consultation updated"),

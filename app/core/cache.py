@@ -21,12 +21,16 @@ revision for fragments that show the plan's texts (an edit to the table shows at
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Callable
+from functools import cache as cache_for_process
+from pathlib import Path
 from time import time
 from typing import Any, TypeVar
 
-from flask import Flask, current_app
+from flask import Flask, Response, current_app, make_response, request, session
+from flask_login import current_user
 
 from app.extensions import cache, db
 
@@ -126,3 +130,46 @@ def _recompute_once(key: str, compute: Callable[[], Any], fresh_seconds: int | N
                 db.session.remove()
 
     threading.Thread(target=recompute, name=f"recompute {key}", daemon=True).start()
+
+
+# Conditional GET ---------------------------------------------------------------------------
+
+
+@cache_for_process
+def _release() -> str:
+    """What the pages' markup and wording come from in this deployment: every template and
+    compiled catalogue under the app, by name, size and modification time. A deployment that
+    changes any of them changes every page's ETag; the workers of one deployment agree."""
+    root = Path(current_app.root_path)
+    digest = hashlib.sha256()
+    for path in sorted([*root.rglob("*.html"), *root.parent.glob("translations/*/*/*.mo")]):
+        stat = path.stat()
+        digest.update(
+            f"{path.relative_to(root.parent)}:{stat.st_size}:{stat.st_mtime_ns};".encode()
+        )
+    return digest.hexdigest()[:16]
+
+
+VALIDATOR_SECONDS = 3600
+
+
+def versioned_page(key: str, render: Callable[[], str]) -> Response:
+    """A public page whose content has a version (its fragment `key`: the version, language,
+    filter and page): served with an ETag and `Cache-Control: no-cache`, so a visitor's browser
+    asks again each time and gets 304 Not Modified, without the page being built, while the
+    version holds. Only for anonymous visitors with no message waiting: a signed-in page
+    carries the visitor's name and forms with their tokens."""
+    if not current_user.is_anonymous or session.get("_flashes"):
+        return make_response(render())
+    # The hour is part of the tag: what a page shows besides its version (a department's new
+    # name in a filter, the header) is at most an hour old in a browser that revalidates.
+    hour = int(time() // VALIDATOR_SECONDS)
+    tag = hashlib.sha256(f"{_release()}|{hour}|{key}".encode()).hexdigest()[:32]
+    if request.if_none_match.contains(tag):
+        response = current_app.response_class(status=304)
+    else:
+        response = make_response(render())
+    response.set_etag(tag)
+    response.cache_control.no_cache = True
+    response.vary.update(("Cookie", "Accept-Language"))
+    return response

@@ -21,7 +21,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.core import clock
-from app.core.cache import fragment_key
+from app.core.cache import fragment_key, versioned_page
 from app.core.feeds import AtomEntry, atom_response, feed_url
 from app.core.forms import choices
 from app.core.i18n import current_language, format_datetime
@@ -262,14 +262,18 @@ def results(case_id: int) -> ResponseReturnValue:
     item = _public_case(case_id, joinedload(CommentCase.department))
     if item.status.value not in ("published", "abandoned"):
         abort(404)
-    page = query_page()
-    return render_template(
-        "public_comment/results.html",
-        case=item,
-        # Published results change seldom; every change to them touches the case (updated_at),
-        # so the fragment is rebuilt at once (app/core/cache.py).
-        results_key=fragment_key("results", item.id, item.updated_at.timestamp(), page),
-        load_results=partial(_results, item, page),
+    # Published results change seldom; every change to them touches the case (updated_at),
+    # so the fragment is rebuilt at once, and a browser's copy revalidated (app/core/cache.py).
+    results_key = fragment_key("results", item.id, item.updated_at.timestamp(), query_page())
+    return versioned_page(
+        results_key,
+        partial(
+            render_template,
+            "public_comment/results.html",
+            case=item,
+            results_key=results_key,
+            load_results=partial(_results, item, query_page()),
+        ),
     )
 
 

@@ -63,7 +63,7 @@ from openpyxl.styles import Font
 from sqlalchemy.orm import selectinload, undefer
 
 from app.core import clock
-from app.core.cache import fragment_key
+from app.core.cache import fragment_key, versioned_page
 from app.core.charts import horizontal_bars
 from app.core.db import begin_write
 from app.core.enums import AgeBand
@@ -1197,7 +1197,11 @@ def staff_preview(survey: Survey) -> str:
 
 @bp.get("/<int:survey_id>/results")
 def results(survey_id: int) -> ResponseReturnValue:
-    return render_results(published_survey(survey_id))
+    survey = published_survey(survey_id)
+    return versioned_page(
+        fragment_key("survey-results", survey.id, survey.updated_at.timestamp()),
+        partial(render_results, survey),
+    )
 
 
 # Rows for CSV and XLSX: one table, every figure of every sample ------------------------------

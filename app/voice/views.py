@@ -19,7 +19,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.core import clock
-from app.core.cache import cached, fragment_key
+from app.core.cache import cached, fragment_key, versioned_page
 from app.core.forms import choices, show_error
 from app.core.i18n import fiscal_year, format_fiscal_year
 from app.core.receipts import give_submission_token, may_see_receipt, remember_receipt
@@ -169,15 +169,20 @@ def index() -> ResponseReturnValue:
         "department": flt.department_id,
         "year": flt.fiscal_year,
     }
-    return render_template(
-        "voice/index.html",
-        form=form,
-        # The list (its count and cards) is built once per version of the published voices,
-        # language, filter and page (app/core/cache.py); rendering 20 cards was half the page.
-        list_key=fragment_key("voice-list", *args.values(), query_page(), *_list_version()),
-        load_page=partial(_page, conditions),
-        filter_args={name: value for name, value in args.items() if value},
-        filtered=any(args.values()),
+    list_key = fragment_key("voice-list", *args.values(), query_page(), *_list_version())
+    return versioned_page(
+        list_key,
+        partial(
+            render_template,
+            "voice/index.html",
+            form=form,
+            # The list (its count and cards) is built once per version of the published voices,
+            # language, filter and page (app/core/cache.py); rendering 20 cards was half the page.
+            list_key=list_key,
+            load_page=partial(_page, conditions),
+            filter_args={name: value for name, value in args.items() if value},
+            filtered=any(args.values()),
+        ),
     )
 
 
@@ -191,13 +196,16 @@ def detail(voice_id: int) -> ResponseReturnValue:
 
 @bp.route("/reflected")
 def reflected() -> ResponseReturnValue:
-    return render_template(
-        "voice/reflected.html",
-        list_key=fragment_key("voice-reflected", query_page(), *_list_version()),
-        load_page=partial(
-            _page,
-            # The condition of the partial index ix_voice_reflected_published_at.
-            [sa.or_(Voice.response_kind == ResponseKind.REFLECTED, Voice.reflection.is_not(None))],
+    list_key = fragment_key("voice-reflected", query_page(), *_list_version())
+    # The condition of the partial index ix_voice_reflected_published_at.
+    reflected = sa.or_(Voice.response_kind == ResponseKind.REFLECTED, Voice.reflection.is_not(None))
+    return versioned_page(
+        list_key,
+        partial(
+            render_template,
+            "voice/reflected.html",
+            list_key=list_key,
+            load_page=partial(_page, [reflected]),
         ),
     )
 

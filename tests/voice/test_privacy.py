@@ -271,3 +271,39 @@ def test_a_withdrawal_leaves_the_cached_lists_at_once(app, plan, make_user, anot
             date(2025, 3, 1),
         )
     assert "照明を10基増設しました。" in client.get("/voice/reflected").text
+
+
+def test_a_browsers_copy_of_a_list_is_revalidated_by_its_version(
+    app, client, plan, make_user, login_as
+):
+    """Conditional GET (app/core/cache.py versioned_page): the published list carries an ETag
+    of its version and language; asked again with it, the answer is 304 with no body (and the
+    security headers) while nothing was published or withdrawn, and the new page once a voice
+    was withdrawn. Signed-in pages carry no ETag."""
+    coordinator_id = _user(app, make_user, "kocho")
+    division_id = _user(app, make_user, "kikaku")
+    voice_id = make_voice(app)
+    take_through(app, voice_id, coordinator_id, division_id, republish=False)
+
+    first = client.get("/voice/")
+    assert first.status_code == 200 and "公園の照明について" in first.text
+    tag = first.headers["ETag"]
+    assert first.headers["Cache-Control"] == "no-cache"
+    assert "Accept-Language" in first.headers["Vary"]
+    again = client.get("/voice/", headers={"If-None-Match": tag})
+    assert again.status_code == 304 and again.data == b""
+    assert again.headers["X-Content-Type-Options"] == "nosniff"
+    english = client.get("/voice/?lang=en", headers={"If-None-Match": tag})
+    assert english.status_code == 200 and english.headers["ETag"] != tag
+
+    with app.app_context():
+        services.withdraw(
+            db.session.get(User, coordinator_id), db.session.get(Voice, voice_id), "理由です。"
+        )
+    after = client.get("/voice/", headers={"If-None-Match": tag})
+    assert after.status_code == 200 and "公園の照明について" not in after.text
+    assert after.headers["ETag"] != tag
+
+    login_as("staff", "kikaku")
+    signed_in = client.get("/voice/", headers={"If-None-Match": after.headers["ETag"]})
+    assert signed_in.status_code == 200 and "ETag" not in signed_in.headers
