@@ -937,9 +937,8 @@ def group_comments(
     labels, applied = apply_grouping_decisions(
         [r[0] for r in rows], grouping.labels, decisions.values()
     )
-    # An algorithm without reasons (an empty list) gives none; a member without one is its
-    # group's anchor, unless the run left it alone or a staff decision put it there.
-    reasons = grouping.reasons if len(grouping.reasons) == len(rows) else [None] * len(rows)
+    # An algorithm without reasons (an empty list) gives none to store.
+    reasons = grouping.reasons if rows and len(grouping.reasons) == len(rows) else None
     db.session.execute(
         sa.update(Comment)
         .where(Comment.case_id == case_id)
@@ -971,7 +970,8 @@ def group_comments(
             .values(group_id=new_group.id)
         )
         created += 1
-    _store_reasons(rows, reasons, final, grouping.labels, bool(grouping.reasons))
+    if reasons is not None:
+        _store_reasons(rows, reasons, final, grouping.labels)
     _record_applied_decisions(actor, case_id, applied, created)
     # Flushed before the progress report: the job's report commits what is written so far.
     db.session.flush()
@@ -1003,14 +1003,11 @@ def _store_reasons(
     reasons: Sequence[Reason | None],
     final: dict[int, list[int]],
     run_labels: Sequence[int],
-    has_reasons: bool,
 ) -> None:
     """Write each grouped comment's reason (Comment.group_reason). Only a member whose group
     the run itself formed keeps the run's reason; a member without one there is the anchor the
     others were compared with. Members that only staff decisions brought together keep none:
     the decision is their reason (see member_decisions)."""
-    if not has_reasons:
-        return
     values: list[dict[str, Any]] = []
     for members in final.values():
         for index in members:
@@ -1214,13 +1211,20 @@ def _record_applied_decisions(
     """One audit entry per run naming the staff decisions it applied: which comments, what
     was decided, by whom, when, with which comment, and which of them changed the run's own
     groups. The decisions themselves stay for the next run."""
-    ids = {a.decision.comment_id for a in applied} | {a.decision.with_comment_id for a in applied}
-    codes = dict(
-        db.session.execute(
-            sa.select(Comment.id, Comment.receipt_code).where(Comment.id.in_(ids))
-        ).all()
-        if ids
-        else []
+    # Subqueries rather than a list of ids: a merged group may hold tens of thousands.
+    decided = sa.select(GroupingEdit.comment_id).where(GroupingEdit.case_id == case_id)
+    anchors = sa.select(GroupingEdit.with_comment_id).where(GroupingEdit.case_id == case_id)
+    codes = (
+        dict(
+            db.session.execute(
+                sa.select(Comment.id, Comment.receipt_code).where(
+                    Comment.case_id == case_id,
+                    sa.or_(Comment.id.in_(decided), Comment.id.in_(anchors)),
+                )
+            ).all()
+        )
+        if applied
+        else {}
     )
     # A merge of a large group is one decision per comment moved: told once, with its comments.
     events: dict[tuple[Any, ...], dict[str, Any]] = {}
