@@ -1090,6 +1090,8 @@ def submit_response(
     if errors:
         question_id, message = next(iter(errors.items()))
         raise SurveyError(message, str(question_id))
+    # Read before the write turn, which expires the loaded questions (each would be read again).
+    checked = [(question.id, question.kind, value, other) for question, value, other in kept]
     begin_write()
     existing = db.session.scalar(
         sa.select(Response).where(Response.submission_token == submission_token)
@@ -1097,9 +1099,9 @@ def submit_response(
     if existing is not None:
         # The same form sent again (a double click, the back button): the first stands.
         return existing, False
-    survey = db.session.scalars(
-        sa.select(Survey).where(Survey.id == survey.id).execution_options(populate_existing=True)
-    ).one()
+    # The survey read again under the writers' lock (closed or withdrawn meanwhile?): its
+    # columns in one statement, not its questions again with it.
+    db.session.refresh(survey, _survey_columns())
     now = clock.now()
     if not survey.is_open(now):
         db.session.rollback()
@@ -1181,28 +1183,34 @@ def submit_response(
         if existing is None:
             raise
         return existing, False
-    rows: list[Answer] = []
-    for question, value, other in kept:
-        base = {"response_id": response.id, "question_id": question.id}
-        if question.kind in (QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT):
-            rows.append(Answer(**base, text=value))
-        elif question.kind == QuestionKind.SINGLE:
-            rows.append(Answer(**base, option=value, text=other if value == -1 else ""))
-        elif question.kind == QuestionKind.MULTIPLE:
+    rows: list[dict[str, Any]] = []
+    for question_id, kind, value, other in checked:
+        base = {"response_id": response.id, "question_id": question_id}
+        if kind in (QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT):
+            rows.append(_answer_row(base, text=value))
+        elif kind == QuestionKind.SINGLE:
+            rows.append(_answer_row(base, option=value, text=other if value == -1 else ""))
+        elif kind == QuestionKind.MULTIPLE:
             rows.extend(
-                Answer(**base, option=index, text=other if index == -1 else "") for index in value
+                _answer_row(base, option=index, text=other if index == -1 else "")
+                for index in value
             )
-        elif question.kind == QuestionKind.SCALE:
-            rows.append(Answer(**base, option=value))
-        elif question.kind == QuestionKind.MATRIX:
+        elif kind == QuestionKind.SCALE:
+            rows.append(_answer_row(base, option=value))
+        elif kind == QuestionKind.MATRIX:
             rows.extend(
-                Answer(**base, row=row, option=point) for row, point in sorted(value.items())
+                _answer_row(base, row=row, option=point) for row, point in sorted(value.items())
             )
-        elif question.kind == QuestionKind.NUMBER:
-            rows.append(Answer(**base, number=value))
-        elif question.kind == QuestionKind.DATE:
-            rows.append(Answer(**base, day=value))
-    db.session.add_all(rows)
+        elif kind == QuestionKind.NUMBER:
+            rows.append(_answer_row(base, number=value))
+        elif kind == QuestionKind.DATE:
+            rows.append(_answer_row(base, day=value))
+    if rows:
+        # One statement for all the answers (executemany) rather than one each: this runs
+        # while the writers' lock is held, so every statement saved lets the next one in.
+        # Core's executemany keeps the None columns (the ORM's bulk insert drops them and
+        # splits the rows into one statement per set of columns).
+        db.session.connection().execute(sa.insert(Answer.__table__), rows)
     if draft_keys:
         db.session.execute(
             sa.delete(ResponseDraft).where(
@@ -1211,6 +1219,17 @@ def submit_response(
         )
     db.session.commit()
     return response, True
+
+
+def _survey_columns() -> list[str]:
+    """The survey's own columns (not the deferred stored results), for submit_response's
+    refresh; read from the mapper when called, once every model is mapped."""
+    return [a.key for a in sa.inspect(Survey).column_attrs if not a.deferred]
+
+
+def _answer_row(base: dict[str, Any], **values: Any) -> dict[str, Any]:
+    """An answer's row with every column named, so that all rows insert in one executemany."""
+    return {**base, "row": None, "option": None, "number": None, "day": None, "text": ""} | values
 
 
 # Results and what came of them -------------------------------------------------------------

@@ -265,7 +265,8 @@ def answer(survey_id: int) -> ResponseReturnValue:
                         _attach(form, question, str(error))
                     else:
                         remember_receipt(RECEIPT_KIND, sa.inspect(response).identity[0])
-                        return redirect(url_for("surveys.thanks", survey_id=survey.id))
+                        # The route's own id: the committed survey is not loaded again for it.
+                        return redirect(url_for("surveys.thanks", survey_id=survey_id))
     form.shown.data = ",".join(str(q.id) for q in visible)
     return render_template(
         "surveys/answer.html",

@@ -20,7 +20,7 @@ from app.surveys.models import (
     ResponseDraft,
     Source,
 )
-from tests.conftest import run_at_once
+from tests.conftest import count_statements, run_at_once
 from tests.surveys.conftest import (
     answer,
     full_answers,
@@ -297,3 +297,30 @@ def test_progress_is_saved_and_loaded_by_code_or_account(app, staff, kocho, froz
         assert services.load_progress(found, "user:7") == {str(ids[0]): "0"}
         assert services.load_progress(found, "user:8") == {}
         assert db.session.scalar(sa.select(sa.func.count(ResponseDraft.id))) == 1
+
+
+def test_sending_holds_the_writers_lock_for_a_few_statements(app, staff, kocho, frozen):
+    """What runs while the writers' lock is held (SQLite) or the rows are locked: the token's
+    check, the survey read again, the response, and its answers in one statement; never the questions again (they were read and checked before)."""
+    with app.app_context():
+        survey_id = open_survey(staff.id, kocho.id)
+        granted = services.access_for(survey(survey_id), None, None)
+        answers = full_answers(survey_id)
+        found = survey(survey_id)
+        assert len(found.questions) == 8  # read and checked before the write, as a request does
+        with count_statements() as statements:
+            services.submit_response(found, granted, answers, "one-send")
+        stored = db.session.scalar(
+            sa.select(sa.func.count(Answer.id))
+            .join(Response, Response.id == Answer.response_id)
+            .where(Response.submission_token == "one-send")
+        )
+    assert stored == 10  # eight questions, two choices of the multiple and two matrix rows
+    written = [
+        s.split("(")[0].strip() for s in statements if s.lstrip().upper().startswith("INSERT")
+    ]
+    assert written.count("INSERT INTO answer") == 1
+    # The write turn begins with the token's check (after BEGIN IMMEDIATE on SQLite).
+    turn = statements[next(i for i, s in enumerate(statements) if "FROM response" in s) :]
+    assert not any("FROM question" in s for s in turn)
+    assert len(turn) == 4  # the token, the survey, the response, its answers
