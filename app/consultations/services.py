@@ -522,8 +522,14 @@ def register(
     click or a form sent again never registers twice; the session's lock orders the two.
     """
     begin_write()
+    # The session locked, with its consultation and kind (registration_open reads them) and
+    # venue (the mail's calendar entry) in the same statement: every statement here is run
+    # while the writers' lock is held.
     session = db.session.scalar(
-        sa.select(Session).where(Session.id == session_id).with_for_update()
+        sa.select(Session)
+        .where(Session.id == session_id)
+        .options(joinedload(Session.consultation, innerjoin=True), joinedload(Session.venue))
+        .with_for_update(of=Session)
     )
     if session is None:
         raise ConsultationError(_("This session does not exist."))
@@ -541,27 +547,13 @@ def register(
         db.session.rollback()
         raise ConsultationError(_("Registration for this session is closed."))
     offered = set(session.accommodations or [])
-    if user_id is not None:
-        already = db.session.scalar(
-            sa.select(Registration.id).where(
-                Registration.session_id == session_id,
-                Registration.user_id == user_id,
-                Registration.status != RegistrationStatus.CANCELLED,
-            )
-        )
-        if already is not None:
-            db.session.rollback()
-            raise ConsultationError(_("You are already registered for this session."))
+    standing = _standing(session_id, email, user_id)
+    if standing.account_registered:
+        db.session.rollback()
+        raise ConsultationError(_("You are already registered for this session."))
     # One registration per address and session (up to the form's party size), so one client
     # cannot take every place with made-up names.
-    booked = db.session.scalar(
-        sa.select(Registration.id).where(
-            Registration.session_id == session_id,
-            sa.func.lower(Registration.email) == email.strip().lower(),
-            Registration.status != RegistrationStatus.CANCELLED,
-        )
-    )
-    if booked is not None:
+    if standing.address_registered:
         db.session.rollback()
         raise ConsultationError(
             _(
@@ -570,8 +562,7 @@ def register(
                 "again."
             )
         )
-    taken = seats_taken(session_id)
-    confirmed = taken + party_size <= session.capacity and not _has_waitlist(session_id)
+    confirmed = standing.seats_taken + party_size <= session.capacity and not standing.waitlisted
     token = secrets.token_urlsafe(32)
     registration = Registration(
         session_id=session_id,
@@ -596,19 +587,35 @@ def register(
     return SignUp(registration, token)
 
 
-def _has_waitlist(session_id: int) -> bool:
-    """Newcomers never overtake people already waiting, even if a small gap opened."""
-    return (
-        db.session.scalar(
-            sa.select(Registration.id)
-            .where(
-                Registration.session_id == session_id,
-                Registration.status == RegistrationStatus.WAITLISTED,
-            )
-            .limit(1)
+@dataclass(frozen=True)
+class _Standing:
+    seats_taken: int
+    waitlisted: bool
+    address_registered: bool
+    account_registered: bool
+
+
+def _standing(session_id: int, email: str, user_id: int | None) -> _Standing:
+    """What a new registration is judged by, in one statement: the places taken, whether
+    anyone is waiting (newcomers never overtake them), and whether this address or account is
+    already registered (not cancelled)."""
+    this_session = Registration.session_id == session_id
+    active = Registration.status != RegistrationStatus.CANCELLED
+
+    def exists(*conditions: Any) -> Any:
+        return sa.exists().where(this_session, *conditions)
+
+    row = db.session.execute(
+        sa.select(
+            sa.select(sa.func.coalesce(sa.func.sum(Registration.party_size), 0))
+            .where(this_session, Registration.status == RegistrationStatus.CONFIRMED)
+            .scalar_subquery(),
+            exists(Registration.status == RegistrationStatus.WAITLISTED),
+            exists(active, sa.func.lower(Registration.email) == email.strip().lower()),
+            exists(active, Registration.user_id == user_id) if user_id is not None else sa.false(),
         )
-        is not None
-    )
+    ).one()
+    return _Standing(int(row[0]), bool(row[1]), bool(row[2]), bool(row[3]))
 
 
 def _next_waitlist_position(session_id: int) -> int:

@@ -11,7 +11,7 @@ from app.consultations.models import Registration, RegistrationStatus
 from app.core import clock
 from app.core.mail import OutboxMessage
 from app.extensions import db
-from tests.conftest import csrf_from, run_at_once, run_cli, submit
+from tests.conftest import count_statements, csrf_from, run_at_once, run_cli, submit
 from tests.consultations.factories import make_session, scheduled
 
 GUEST = {"name": "山田 花子", "email": "hanako@example.jp", "phone": "", "party_size": "1"}
@@ -320,3 +320,32 @@ def test_a_robot_filling_the_hidden_field_registers_nobody(app, client, plan):
     assert response.status_code == 200
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 0
+
+
+def test_a_registration_holds_the_writers_lock_for_a_fixed_few_statements(app, plan):
+    """What runs under the session's lock (and SQLite's writers' lock): the session with its
+    consultation, the token's check, one statement for places, waiting list, address and
+    account, the receipt number, the registration and its mail. As many, however many have
+    registered; and a newcomer still never overtakes someone waiting."""
+    ids = scheduled(app, capacity=3)
+
+    def register(number: int) -> list[str]:
+        with app.app_context(), count_statements() as statements:
+            services.register(
+                ids.session_id,
+                name=f"参加者{number}",
+                email=f"p{number}@example.jp",
+                submission_token=f"token-{number}",
+            )
+        return statements
+
+    # The first creates the session's receipt counter; the waiting list asks for its end.
+    seen = [register(number) for number in range(6)]
+    assert len(seen[1]) == len(seen[2]) and len(seen[4]) == len(seen[5])
+    turn = seen[1][next(i for i, s in enumerate(seen[1]) if "FROM consultation_session" in s) :]
+    assert len(turn) <= 7, turn
+    with app.app_context():
+        statuses = db.session.scalars(
+            sa.select(Registration.status).order_by(Registration.id)
+        ).all()
+    assert statuses == [RegistrationStatus.CONFIRMED] * 3 + [RegistrationStatus.WAITLISTED] * 3
