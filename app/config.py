@@ -85,7 +85,7 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         # How long the link in the mail that confirms a new account's address stays valid.
         "CONFIRM_EMAIL_MAX_AGE": int(os.environ.get("CONFIRM_EMAIL_MAX_AGE", str(60 * 60 * 48))),
         "GROUPING_SYNC_LIMIT": int(os.environ.get("GROUPING_SYNC_LIMIT", "5000")),
-        "GROUPING_THRESHOLD": float(os.environ.get("GROUPING_THRESHOLD", "0.75")),
+        "GROUPING_THRESHOLD": float(os.environ.get("GROUPING_THRESHOLD", "0.5")),
         "FIGURES_CACHE_SECONDS": int(os.environ.get("FIGURES_CACHE_SECONDS", "60")),
         "CACHE_REDIS_URL": os.environ.get("CACHE_REDIS_URL", ""),
         "RESULTS_OVERDUE_DAYS": int(os.environ.get("RESULTS_OVERDUE_DAYS", "60")),
