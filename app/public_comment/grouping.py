@@ -12,32 +12,43 @@ What stays is that the letter *contains* the template's sentences. So:
    one form). Greetings (いつもお世話になっております…), sign-offs, contact lines (住所・氏名・
    年齢・職業, 〒, phone numbers, e-mail) and a trailing signature block are recognised and
    left out of the comparison; the comment itself is not changed.
-2. Sentences that differ by a typo are one *sentence class*: MinHash over character 3-grams
-   of the unique sentences, banded (LSH), linking sentences whose estimated Jaccard reaches
-   SENTENCE_SIMILARITY. Everything here is numpy over all sentences at once.
-3. A class that occurs in two or more letters is *shared*; a sentence only one writer wrote
-   (a personal sentence, an independent comment) is just an extra sentence and costs nothing.
-4. Templates are found greedily: the letters' sets of shared classes, most frequent first;
-   a set becomes a template unless it already matches one, or is mostly a part of one (a
-   letter that dropped sentences is not a new campaign).
-5. A class found in several templates is boilerplate (a citizens' group's paragraph carried
-   by several campaigns, a stock sentence): its weight is divided by the number of templates
-   it is in, and a letter joins a template only if it also contains at least half of the
-   template's *distinctive* sentences (those in no other template). Two campaigns sharing a
-   paragraph therefore stay two.
+2. A rare form of a sentence (a typo, a lost character) joins the common form it is close
+   to: MinHash over character 3-grams of the unique sentences, banded (LSH), estimated
+   Jaccard at least SENTENCE_SIMILARITY and at most SENTENCE_EDIT_GRAMS differing 3-grams.
+   Only rare forms join, only common forms are joined, never in chains: two campaigns'
+   sentences that differ in one word (another facility's name, 二年/三年) stay apart
+   however many typos lie between them. Numpy over all sentences at once.
+3. A sentence that occurs in two or more letters is *shared*; a sentence only one writer
+   wrote (a personal sentence, an independent comment) is just an extra sentence and costs
+   nothing.
+4. Templates are found greedily: the letters' sets of shared sentences, most frequent first;
+   a set becomes a template unless it is mostly (PART_OF) inside one found before (a letter
+   that dropped sentences or ran two together is not a new campaign). A template needs two
+   sentences and MIN_TEMPLATE_CHARS of text.
+5. Boilerplate (a citizens' group's paragraph carried by several campaigns, a stock
+   sentence) counts in part: after a first assignment by length, each sentence of a
+   template weighs its length times the share of its letters that are that template's. A
+   letter must also contain half of a template's *distinctive* sentences (in no other
+   template, and owned by its letters). Two campaigns sharing a paragraph stay two.
 6. A letter joins the template of which it contains the largest weighted share, if that
    share reaches `threshold` (default 0.5: half of the campaign's text, so a dropped
-   sentence, a swap or an unmatched typo never splits a campaign). Sentence order does not
-   matter. That share is the Reason's confidence and the matched sentences are shown.
+   sentence, a swap or an unmatched typo never splits a campaign), and if most of its own
+   shared sentences are the template's. Sentence order does not matter. That share is the
+   Reason's confidence and the template's sentences found are shown.
 7. Paraphrase, the second signal: letters still outside any campaign are tokenised with a
    Japanese morphological analyser (MeCab through fugashi, with the UniDic dictionary that
    ships in the unidic-lite package, so it runs offline), and compared by content-word
-   lemmas (nouns, verbs, adjectives) with the templates, weighted by how few templates use a
-   word. Rewording keeps the facility, the plan, the concerns and the proposals, which are
-   the rare words. A letter joins only with a clear lead over the next template, with kind
-   "paraphrase", the shared words as `matched` and a confidence of half its score, so it
-   always ranks below a sentence match for staff to confirm or undo. Only the letters left
-   over are tokenised, which keeps 100,000 comments within the time budget.
+   lemmas (nouns, verbs, adjectives) with the templates of campaigns of PARAPHRASE_CAMPAIGN
+   letters or more, weighted by how few of them use a word. Rewording keeps the facility,
+   the plan, the concerns and the proposals, which are the rare words. A letter joins when
+   it has PARAPHRASE_THRESHOLD of a campaign's weighted words, twelve words at least, and
+   more than of any other campaign; if it kept a distinctive sentence of one campaign, that
+   one is checked alone. Letters reworded alike form small templates of their own
+   (offshoots); an offshoot is recognised by the campaign sentences its letters kept, or by
+   its words when it is a tenth of the campaign's size, and its letters are weighed like
+   leftovers. A paraphrase has kind "paraphrase", the shared words as `matched` and a
+   confidence scaled below `threshold`, so it always ranks below a sentence match for staff
+   to confirm or undo. Only the leftovers are tokenised, which keeps the time down.
 8. Texts that are identical after normalisation (「反対です。」 sent 300 times) and in no
    campaign form a group of their own, kind "identical".
 
@@ -81,6 +92,7 @@ FUZZY_MIN_CHARS = 8  # shorter sentences only match exactly: one typo is too muc
 MIN_TEMPLATE_CHARS = 30  # less shared text than this is not a campaign (「以上です」 is not)
 MIN_TEMPLATE_SENTENCES = 2  # nor is one sentence that two writers happen to share
 DISTINCTIVE_SHARE = 0.5  # of the sentences no other campaign has, a member has at least half
+CANDIDATE_POSTINGS = 32  # sentences in more templates than this propose no candidates
 OWN_SHARE = 0.5  # and most of the letter's shared sentences are the campaign's
 PART_OF = 0.6  # a set of shared sentences this much inside a template is part of it (two
 # sentences run together by a lost 「。」 are a new shared sentence, and no new campaign)
@@ -138,7 +150,7 @@ class Grouping:
 _CONTACT = re.compile(
     r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # e-mail
     r"|〒\s*\d{3}-?\d{4}"  # postcode
-    r"|(?:tel|fax|電話|携帯)?\s*[:：]?\s*\(?0\d{1,4}\)?[-\s]\d{1,4}[-\s]\d{3,4}"  # phone
+    r"|\(?0\d{1,4}\)?[-\s]\d{1,4}[-\s]\d{3,4}"  # phone (its label goes with the fields)
     r"|[(（]\s*\d{1,3}\s*歳[^)）\n]{0,20}[)）]",  # (45歳・会社員)
     re.IGNORECASE,
 )
@@ -146,6 +158,10 @@ _CONTACT = re.compile(
 _FIELD = re.compile(
     r"[【\[]?\s*(?:ご?住所|お?名前|氏名|年齢|ご?職業|電話番号|電話|tel|fax|e-?mail|メール"
     r"|メールアドレス|連絡先|所属)\s*(?:[】\]]|[:：])[^【\[\n]*",
+    re.IGNORECASE,
+)
+_MAY_HAVE_CONTACT = re.compile(
+    r"[@〒【]|\d[-\s]\d|歳|住所|名前|氏名|年齢|職業|電話|tel|fax|mail|メール|連絡先|所属",
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"[。.!?\n]+")
@@ -183,11 +199,15 @@ _ENDINGS = [
 ]
 
 
+_ENDING = re.compile("(?:" + "|".join(polite for polite, _plain in _ENDINGS) + ")$")
+_PLAIN = dict(_ENDINGS)
+
+
 def _fold_ending(sentence: str) -> str:
-    for polite, plain in _ENDINGS:
-        if sentence.endswith(polite):
-            sentence = sentence[: -len(polite)] + plain
-            break
+    # One search for all endings; the alternation tries the longest first, as listed.
+    found = _ENDING.search(sentence)
+    if found:
+        sentence = sentence[: found.start()] + _PLAIN[found.group()]
     # The plain form of a verb ends in る/う where the polite one had ます: drop both.
     return sentence[:-1] if sentence.endswith(("る", "う")) and len(sentence) > 2 else sentence
 
@@ -195,9 +215,14 @@ def _fold_ending(sentence: str) -> str:
 def comparable_sentences(text: str) -> list[tuple[str, str]]:
     """The sentences of a letter that are compared, as (as written, comparison key) pairs:
     without greetings, sign-offs, contact lines and a trailing signature block."""
-    folded = unicodedata.normalize("NFKC", text)
-    folded = _CONTACT.sub("\n", folded)
-    folded = _FIELD.sub("\n", folded)
+    return _comparable(unicodedata.normalize("NFKC", text))
+
+
+def _comparable(folded: str) -> list[tuple[str, str]]:
+    # Most letters have no contact details: look before running the patterns over them.
+    if _MAY_HAVE_CONTACT.search(folded):
+        folded = _CONTACT.sub("\n", folded)
+        folded = _FIELD.sub("\n", folded)
     lines = [line.strip() for line in folded.split("\n")]
     # A signature block: short lines at the end without a full stop (a name, 「東区在住」),
     # below the letter's first line (a one-line comment without a full stop is no signature).
@@ -208,7 +233,7 @@ def comparable_sentences(text: str) -> list[tuple[str, str]]:
     result = []
     for line in lines:
         for piece in _SENTENCE_END.split(line):
-            key = normalise(piece)
+            key = _NOT_WORD.sub("", piece.lower())  # normalise(), the text being NFKC already
             if not key or (len(key) <= _GREETING_MAX and _GREETING.search(key)):
                 continue
             result.append((piece.strip(), _fold_ending(key)))
@@ -334,14 +359,15 @@ def group(
     off), and identical texts; see the module's docstring. `threshold` is the share of a
     campaign's weighted sentences a letter must contain. Labels are the smallest index of
     each group's members; a text in no group has its own index as label."""
-    normalised = [normalise(t) for t in texts]
+    folded = [unicodedata.normalize("NFKC", t) for t in texts]
+    normalised = [_NOT_WORD.sub("", f.lower()) for f in folded]  # normalise(), NFKC done
     unique: dict[str, int] = {}
     first_of = [unique.setdefault(n, len(unique)) for n in normalised]
     distinct_index: list[int] = [0] * len(unique)
     for index in reversed(range(len(texts))):
         distinct_index[first_of[index]] = index
     copies = Counter(first_of)
-    split = [comparable_sentences(texts[i]) for i in distinct_index]
+    split = [_comparable(folded[i]) for i in distinct_index]
     key_ids: dict[str, int] = {}
     for sentences in split:
         for _raw, key in sentences:
@@ -438,34 +464,42 @@ def _find_templates(
 
 def _best_template(
     classes: frozenset[int],
-    postings: dict[int, list[tuple[int, float]]],
+    postings: dict[int, list[int]],
     templates: list[_Template],
-    weights: list[float],
+    weight: list[dict[int, float]],
+    totals: list[float],
     length: np.ndarray,
     threshold: float,
     distinctive: bool,
 ) -> tuple[int, float]:
     """The template of which the letter's shared sentences contain the largest weighted
     share, if it reaches threshold; (-1, 0.0) if none does."""
-    overlap: Counter[int] = Counter()
-    own: Counter[int] = Counter()
+    # Candidates come through the letter's less common sentences: a stock sentence found in
+    # hundreds of templates would make every letter weigh all of them.
+    candidates: set[int] = set()
     for c in classes:
-        for t, w in postings.get(c, ()):
-            overlap[t] += w
-            own[t] += length[c]
+        found_in = postings.get(c, ())
+        if len(found_in) <= CANDIDATE_POSTINGS:
+            candidates.update(found_in)
+    if not candidates:
+        for c in classes:
+            candidates.update(postings.get(c, ()))
     mine = float(sum(length[c] for c in classes)) or 1.0
-    best, best_share = -1, 0.0
-    for t, inter in overlap.items():
-        share = inter / weights[t]
-        if share < threshold or own[t] < OWN_SHARE * mine or share < best_share:
+    best, best_share, best_weight = -1, 0.0, 0.0
+    for t in sorted(candidates):
+        common = classes & templates[t].classes
+        total = totals[t]
+        share = sum(weight[t][c] for c in common) / total
+        if share < threshold or sum(length[c] for c in common) < OWN_SHARE * mine:
             continue
         if distinctive and templates[t].distinctive:
             found = sum(length[c] for c in templates[t].distinctive & classes)
             needed = sum(length[c] for c in templates[t].distinctive)
             if found < DISTINCTIVE_SHARE * needed:
                 continue
-        if share > best_share or weights[t] > weights[best]:
-            best, best_share = t, share
+        # The largest share; among equal shares the larger template.
+        if (share, total) > (best_share, best_weight):
+            best, best_share, best_weight = t, share, total
     return best, best_share
 
 
@@ -482,13 +516,14 @@ def _assign(
     letter must contain half of what is the template's alone."""
     # A letter is judged by its set of shared sentences: judge each set once.
     distinct_sets = {s: None for s in shared if s}
-    postings: dict[int, list[tuple[int, float]]] = {}
+    postings: dict[int, list[int]] = {}
     for t, template in enumerate(templates):
         for c in template.classes:
-            postings.setdefault(c, []).append((t, float(length[c])))
-    weights = [float(sum(length[c] for c in t.classes)) for t in templates]
+            postings.setdefault(c, []).append(t)
+    by_length = [{c: float(length[c]) for c in t.classes} for t in templates]
+    totals = [sum(w.values()) or 1.0 for w in by_length]
     first = {
-        s: _best_template(s, postings, templates, weights, length, threshold, False)[0]
+        s: _best_template(s, postings, templates, by_length, totals, length, threshold, False)[0]
         for s in distinct_sets
     }
     occurrences: dict[int, Counter[int]] = {}
@@ -498,23 +533,21 @@ def _assign(
             continue
         for c in classes & templates[t].classes:
             occurrences.setdefault(c, Counter())[t] += letters[d].copies
-    postings = {}
-    in_templates = Counter(c for template in templates for c in template.classes)
     for t, template in enumerate(templates):
         for c in template.classes:
             seen = occurrences.get(c, Counter())
             share = seen[t] / sum(seen.values()) if seen[t] else 0.0
             template.weight[c] = float(length[c]) * share
-            postings.setdefault(c, []).append((t, template.weight[c]))
         # Distinctive: in no other template, and owned by this one's letters.
         template.distinctive = frozenset(
             c
             for c in template.classes
-            if template.weight[c] >= OWNED * length[c] and in_templates[c] == 1
+            if template.weight[c] >= OWNED * length[c] and len(postings[c]) == 1
         )
-    weights = [sum(t.weight.values()) or 1.0 for t in templates]
+    by_share = [t.weight for t in templates]
+    totals = [sum(w.values()) or 1.0 for w in by_share]
     final = {
-        s: _best_template(s, postings, templates, weights, length, threshold, True)
+        s: _best_template(s, postings, templates, by_share, totals, length, threshold, True)
         for s in distinct_sets
     }
     member_of = [final[s][0] if s else -1 for s in shared]
@@ -610,14 +643,22 @@ _CONTENT = frozenset({"名詞", "動詞", "形容詞", "形状詞"})
 
 
 def _content_words(text: str) -> set[str]:
-    return {
-        t.lemma
-        for t in tokens(text)
-        if t.pos in _CONTENT
-        and t.detail not in ("数詞", "非自立可能")
-        and t.lemma not in _STOP
-        and not (len(t.lemma) == 1 and "\u3040" <= t.lemma <= "\u309f")
-    }
+    """Lemmas of the content words (nouns, verbs, adjectives), read straight from MeCab's
+    output: this runs on every letter left over, so it builds no Token objects."""
+    folded = unicodedata.normalize("NFKC", text).replace("\t", " ").replace("\n", " ")
+    words = set()
+    for line in _tagger().parse(folded).split("\n"):
+        fields = line.split("\t")
+        if len(fields) < 5:
+            continue
+        pos = fields[4].split("-")
+        if pos[0] not in _CONTENT or (len(pos) > 1 and pos[1] in ("数詞", "非自立可能")):
+            continue
+        lemma = fields[3].split("-")[0] or fields[0]
+        if lemma in _STOP or (len(lemma) == 1 and "\u3040" <= lemma <= "\u309f"):
+            continue
+        words.add(lemma)
+    return words
 
 
 def _paraphrases(
@@ -932,13 +973,10 @@ def topics(
         used = Counter(p for i in members for p in phrases_per_text[i])
         weights = centre_matrix[cluster]
         ranked = [vocabulary[i] for i in np.argsort(-weights)[:30] if weights[i] > 0]
-        chosen: list[str] = []
-        for phrase in ranked:
-            # Shared by two members at least, and not a part of a stronger phrase chosen.
-            if used[phrase] >= 2 and not any(phrase in other for other in chosen):
-                chosen.append(phrase)
-            if len(chosen) == 4:
-                break
+        # Phrases two members at least share, strongest first; a word that is part of a
+        # compound also chosen gives way to the compound (学校給食センター, not センター).
+        shared = [phrase for phrase in ranked if used[phrase] >= 2][:8]
+        chosen = [p for p in shared if not any(p != q and p in q for q in shared)][:4]
         sharing = [i for i in members if any(p in phrases_per_text[i] for p in chosen)]
         if len(sharing) < 2:
             continue
