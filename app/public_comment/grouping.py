@@ -41,11 +41,11 @@ What stays is that the letter *contains* the template's sentences. So:
    lemmas (nouns, verbs, adjectives) with the templates of campaigns of PARAPHRASE_CAMPAIGN
    letters or more, weighted by how few of them use a word. Rewording keeps the facility,
    the plan, the concerns and the proposals, which are the rare words. A letter joins when
-   it has PARAPHRASE_THRESHOLD of a campaign's weighted words, twelve words at least, and
+   it has PARAPHRASE_THRESHOLD of a campaign's weighted words, sixteen words at least, and
    more than of any other campaign; if it kept a distinctive sentence of one campaign, that
    one is checked alone. Letters reworded alike form small templates of their own
    (offshoots); an offshoot is recognised by the campaign sentences its letters kept, or by
-   its words when it is a tenth of the campaign's size, and its letters are weighed like
+   its words when it is a twentieth of the campaign's size, and its letters are weighed like
    leftovers. A paraphrase has kind "paraphrase", the shared words as `matched` and a
    confidence scaled below `threshold`, so it always ranks below a sentence match for staff
    to confirm or undo. Only the leftovers are tokenised, which keeps the time down.
@@ -100,12 +100,13 @@ OWNED = 0.8  # a sentence this much the template's own (by its letters) is disti
 PARAPHRASE_THRESHOLD = 0.4  # weighted share of a campaign's content words in a reworded letter
 PARAPHRASE_LEAD = 0.02  # over the next campaign: a paraphrase must point to one campaign
 OFFSHOOT_WORDS = 0.6  # an offshoot found by its words alone has this share of them
-OFFSHOOT_BY_WORDS = 10  # and is at most a tenth of its campaign
+OFFSHOOT_BY_WORDS = 20  # and is at most a twentieth of its campaign (a campaign of its own
+# on the same facility and plan can be a tenth of the other, and its words are as close)
 PARAPHRASE_CAMPAIGN = 5  # letters a campaign has at least to take paraphrases
 OFFSHOOT = 5  # an offshoot is at most a fifth of its campaign
-PARAPHRASE_MIN_WORDS = 12  # shared content words at the least: a letter on the same
-# facility in its own words shares a handful (its name, 駐車場, 利用), a reworded template
-# twenty or more
+PARAPHRASE_MIN_WORDS = 16  # shared content words at the least: a letter on the same
+# facility in its own words shares up to a dozen (its name, 駐車場, 利用, 高齢者), a reworded
+# template twenty or more
 
 
 _NOT_WORD = re.compile(r"[\W_]+")

@@ -7,6 +7,7 @@ and 100,000 comments."""
 import pytest
 
 from app.public_comment.grouping import (
+    PARAPHRASE_MIN_WORDS,
     Reason,
     comparable_sentences,
     group,
@@ -53,7 +54,7 @@ def test_every_grouped_text_says_why(corpus, grouped):
                 assert reason.confidence >= 0.5 and reason.matched
             if reason.kind == "paraphrase":
                 # Below any sentence match, with the shared content words to show.
-                assert reason.confidence < 0.5 and len(reason.matched) >= 12
+                assert reason.confidence < 0.5 and len(reason.matched) >= PARAPHRASE_MIN_WORDS
     in_groups = {i for m in grouped.groups().values() for i in m}
     assert all(grouped.reasons[i] is None for i in range(len(corpus.texts)) if i not in in_groups)
     # Paraphrases are joined, and the short comments grouped as identical.
