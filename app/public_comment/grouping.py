@@ -28,8 +28,8 @@ What stays is that the letter *contains* the template's sentences. So:
 5. Boilerplate (a citizens' group's paragraph carried by several campaigns, a stock
    sentence) counts in part: after a first assignment by length, each sentence of a
    template weighs its length times the share of its letters that are that template's. A
-   letter must also contain half of a template's *distinctive* sentences (in no other
-   template, and owned by its letters). Two campaigns sharing a paragraph stay two.
+   letter must also contain half of a template's *distinctive* sentences (OWNED of the
+   letters that have them are the template's). Two campaigns sharing a paragraph stay two.
 6. A letter joins the template of which it contains the largest weighted share, if that
    share reaches `threshold` (default 0.5: half of the campaign's text, so a dropped
    sentence, a swap or an unmatched typo never splits a campaign), and if most of its own
@@ -94,8 +94,8 @@ MIN_TEMPLATE_SENTENCES = 2  # nor is one sentence that two writers happen to sha
 DISTINCTIVE_SHARE = 0.5  # of the sentences no other campaign has, a member has at least half
 CANDIDATE_POSTINGS = 32  # sentences in more templates than this propose no candidates
 OWN_SHARE = 0.5  # and most of the letter's shared sentences are the campaign's
-PART_OF = 0.6  # a set of shared sentences this much inside a template is part of it (two
-# sentences run together by a lost 「。」 are a new shared sentence, and no new campaign)
+PART_OF = 0.8  # a set of shared sentences this much inside a template is part of it,
+PART_OF_BUT_ONE = 0.6  # or this much with one sentence more (see _part_of)
 OWNED = 0.8  # a sentence this much the template's own (by its letters) is distinctive
 PARAPHRASE_THRESHOLD = 0.4  # weighted share of a campaign's content words in a reworded letter
 PARAPHRASE_LEAD = 0.02  # over the next campaign: a paraphrase must point to one campaign
@@ -432,6 +432,7 @@ class _Template:
     origin: int  # that letter (a distinct text)
     weight: dict[int, float] = field(default_factory=dict)  # per class, once shares are known
     distinctive: frozenset[int] = frozenset()
+    exclusive: frozenset[int] = frozenset()
 
 
 def _find_templates(
@@ -455,12 +456,24 @@ def _find_templates(
         for c in classes:
             for t in postings.get(c, ()):
                 overlap[t] += length[c]
-        if overlap and max(overlap.values()) >= PART_OF * total[classes]:
+        if any(
+            _part_of(classes, templates[t].classes, inter / total[classes])
+            for t, inter in overlap.items()
+        ):
             continue
         for c in classes:
             postings.setdefault(c, []).append(len(templates))
         templates.append(_Template(classes, origin[classes]))
     return templates
+
+
+def _part_of(classes: frozenset[int], template: frozenset[int], inside: float) -> bool:
+    """Whether a set of shared sentences, `inside` of it (by length) in a template, is a
+    letter of that template rather than a campaign of its own: mostly inside it, or largely
+    inside it with one sentence more (a shared personal sentence, or two of the template's
+    run together by a lost 「。」). A campaign that carries much of another's text but two
+    sentences of its own or more is a campaign of its own."""
+    return inside >= PART_OF or (inside >= PART_OF_BUT_ONE and len(classes - template) <= 1)
 
 
 def _best_template(
@@ -539,12 +552,12 @@ def _assign(
             seen = occurrences.get(c, Counter())
             share = seen[t] / sum(seen.values()) if seen[t] else 0.0
             template.weight[c] = float(length[c]) * share
-        # Distinctive: in no other template, and owned by this one's letters.
+        # Distinctive: owned by this template's letters (OWNED of the letters that have it
+        # are this template's). Exclusive: distinctive and in no other template either.
         template.distinctive = frozenset(
-            c
-            for c in template.classes
-            if template.weight[c] >= OWNED * length[c] and len(postings[c]) == 1
+            c for c in template.classes if template.weight[c] >= OWNED * length[c]
         )
+        template.exclusive = frozenset(c for c in template.distinctive if len(postings[c]) == 1)
     by_share = [t.weight for t in templates]
     totals = [sum(w.values()) or 1.0 for w in by_share]
     final = {
@@ -690,8 +703,10 @@ def _paraphrases(
         vocabulary[t] = _content_words(text)
 
     # Sentence hints: a reworded letter often keeps a sentence or two of its template
-    # unchanged, and a sentence the campaign's letters own (a distinctive one) points to it.
-    owner = {c: t for t in campaigns for c in templates[t].distinctive}
+    # unchanged, and a sentence only that campaign has and owns (an exclusive one) points to
+    # it. Not a merely distinctive one: a campaign of its own on the same facility and plan
+    # opens and closes with the larger one's (distinctive) sentences.
+    owner = {c: t for t in campaigns for c in templates[t].exclusive}
 
     def hint(d: int) -> int:
         found: Counter[int] = Counter()
