@@ -300,14 +300,17 @@ def _sentence_classes(keys: list[str], frequency: np.ndarray, threshold: float) 
     rows = NUM_PERM // BANDS
     links_a, links_b = [], []
     for band in range(BANDS):
-        block = np.ascontiguousarray(signature[:, band * rows : (band + 1) * rows])
-        band_keys = block.view(np.dtype((np.void, block.dtype.itemsize * rows))).ravel()
-        order = np.argsort(band_keys, kind="stable")
+        # The band's rows hashed to one 64-bit key (collisions are negligible and only cost
+        # a comparison), so buckets can be sorted with the most common sentence first.
+        band_keys = np.zeros(len(fuzzy), dtype=np.uint64)
+        for row in range(band * rows, (band + 1) * rows):
+            band_keys = band_keys * np.uint64(0x9E3779B97F4A7C15) + signature[:, row]
+        order = np.lexsort((-order_of, band_keys))
         same = band_keys[order[1:]] == band_keys[order[:-1]]
         if not same.any():
             continue
-        # Each sentence against its neighbour in the bucket and the bucket's first: linear
-        # work, and the rare forms of a sentence reach its common form.
+        # Each sentence against its neighbour in the bucket and the bucket's most common:
+        # linear work, and the rare forms of a sentence reach its common form.
         first = np.maximum.accumulate(np.where(np.r_[True, ~same], np.arange(len(order)), 0))
         for left in (order[:-1], order[first[1:]]):
             right = order[1:]
@@ -374,10 +377,10 @@ def group(
         for _raw, key in sentences:
             key_ids.setdefault(key, len(key_ids))
     keys = list(key_ids)
-    written = np.zeros(len(keys), dtype=np.int64)  # letters that have each sentence
-    for d, sentences in enumerate(split):
-        for key in {key for _raw, key in sentences}:
-            written[key_ids[key]] += copies[d]
+    written = _written(split, key_ids, copies)
+    # Two sentences run together by a lost 「。」 are read as the two common ones they are.
+    split = [_unrun(sentences, key_ids, written) for sentences in split]
+    written = _written(split, key_ids, copies)
     class_of = _sentence_classes(keys, written, SENTENCE_SIMILARITY)
     letters = []
     for d, sentences in enumerate(split):
@@ -467,6 +470,38 @@ def _find_templates(
     return templates
 
 
+def _written(
+    split: list[list[tuple[str, str]]], key_ids: dict[str, int], copies: Counter[int]
+) -> np.ndarray:
+    """How many letters have each sentence key."""
+    written = np.zeros(len(key_ids), dtype=np.int64)
+    for d, sentences in enumerate(split):
+        for key in {key for _raw, key in sentences}:
+            written[key_ids[key]] += copies[d]
+    return written
+
+
+def _unrun(
+    sentences: list[tuple[str, str]], key_ids: dict[str, int], written: np.ndarray
+) -> list[tuple[str, str]]:
+    """A rare sentence that is two common sentences end to end (the first one's ending
+    unfolded) becomes those two; the text as written stays with both."""
+    result = []
+    for raw, key in sentences:
+        parts = None
+        if written[key_ids[key]] <= TYPO_LETTERS and len(key) >= 2 * FUZZY_MIN_CHARS:
+            for cut in range(FUZZY_MIN_CHARS, len(key) - FUZZY_MIN_CHARS + 1):
+                tail = key_ids.get(key[cut:])
+                if tail is None or written[tail] <= TYPO_LETTERS:
+                    continue
+                head = key_ids.get(_fold_ending(key[:cut]))
+                if head is not None and written[head] > TYPO_LETTERS:
+                    parts = [(raw, _fold_ending(key[:cut])), (raw, key[cut:])]
+                    break
+        result.extend(parts or [(raw, key)])
+    return result
+
+
 def _part_of(classes: frozenset[int], template: frozenset[int], inside: float) -> bool:
     """Whether a set of shared sentences, `inside` of it (by length) in a template, is a
     letter of that template rather than a campaign of its own: mostly inside it, or largely
@@ -499,7 +534,7 @@ def _best_template(
         for c in classes:
             candidates.update(postings.get(c, ()))
     mine = float(sum(length[c] for c in classes)) or 1.0
-    best, best_share, best_weight = -1, 0.0, 0.0
+    best, best_share = -1, 0.0
     for t in sorted(candidates):
         common = classes & templates[t].classes
         total = totals[t]
@@ -511,9 +546,10 @@ def _best_template(
             needed = sum(length[c] for c in templates[t].distinctive)
             if found < DISTINCTIVE_SHARE * needed:
                 continue
-        # The largest share; among equal shares the larger template.
-        if (share, total) > (best_share, best_weight):
-            best, best_share, best_weight = t, share, total
+        # The largest share; among equal shares the template found first (the more
+        # frequent), not one that a few letters' shared extras made larger.
+        if share > best_share + 1e-9:
+            best, best_share = t, share
     return best, best_share
 
 
