@@ -1197,7 +1197,12 @@ def staff_preview(survey: Survey) -> str:
 
 @bp.get("/<int:survey_id>/results")
 def results(survey_id: int) -> ResponseReturnValue:
-    survey = published_survey(survey_id)
+    # The survey's own row alone: it names the page's version. Its questions, panel term,
+    # department and stored results (32 KB of JSON for a national panel survey) are read only
+    # when the page is built, not for each visit served from the cache.
+    survey = db.session.get(Survey, survey_id)
+    if survey is None or survey.results_published_at is None:
+        abort(404)
     return versioned_page(
         fragment_key("survey-results", survey.id, survey.updated_at.timestamp()),
         partial(render_results, survey),
