@@ -23,8 +23,10 @@ What stays is that the letter *contains* the template's sentences. So:
    nothing.
 4. Templates are found greedily: the letters' sets of shared sentences, most frequent first;
    a set becomes a template unless it is mostly (PART_OF) inside one found before (a letter
-   that dropped sentences or ran two together is not a new campaign). A template needs two
-   sentences and MIN_TEMPLATE_CHARS of text.
+   that dropped sentences, or added one shared sentence, is not a new campaign; two
+   sentences run together by a lost 「。」 are read as the two). A template needs two
+   sentences, MIN_TEMPLATE_CHARS of text and two letters that have exactly that set: one
+   writer's mix of stock sentences (reasons offered by a campaign's site) is no campaign.
 5. Boilerplate (a citizens' group's paragraph carried by several campaigns, a stock
    sentence) counts in part: after a first assignment by length, each sentence of a
    template weighs its length times the share of its letters that are that template's. A
@@ -43,7 +45,8 @@ What stays is that the letter *contains* the template's sentences. So:
    the plan, the concerns and the proposals, which are the rare words. A letter joins when
    it has PARAPHRASE_THRESHOLD of a campaign's weighted words, sixteen words at least, and
    more than of any other campaign; if it kept a distinctive sentence of one campaign, that
-   one is checked alone. Letters reworded alike form small templates of their own
+   one is checked alone. A leftover mostly made of campaigns' sentences is not reworded and
+   is not weighed (OWN_WORDING). Letters reworded alike form small templates of their own
    (offshoots); an offshoot is recognised by the campaign sentences its letters kept, or by
    its words when it is a twentieth of the campaign's size, and its letters are weighed like
    leftovers. A paraphrase has kind "paraphrase", the shared words as `matched` and a
@@ -90,6 +93,7 @@ TYPO_LETTERS = 3  # a form written by this few letters may be a typo of a common
 TYPO_DOMINANCE = 20  # or one written twenty times less often
 FUZZY_MIN_CHARS = 8  # shorter sentences only match exactly: one typo is too much of them
 MIN_TEMPLATE_CHARS = 30  # less shared text than this is not a campaign (「以上です」 is not)
+MIN_TEMPLATE_LETTERS = 2  # nor a set of sentences that only one letter has
 MIN_TEMPLATE_SENTENCES = 2  # nor is one sentence that two writers happen to share
 DISTINCTIVE_SHARE = 0.5  # of the sentences no other campaign has, a member has at least half
 CANDIDATE_POSTINGS = 32  # sentences in more templates than this propose no candidates
@@ -102,6 +106,8 @@ PARAPHRASE_LEAD = 0.02  # over the next campaign: a paraphrase must point to one
 OFFSHOOT_WORDS = 0.6  # an offshoot found by its words alone has this share of them
 OFFSHOOT_BY_WORDS = 20  # and is at most a twentieth of its campaign (a campaign of its own
 # on the same facility and plan can be a tenth of the other, and its words are as close)
+OWN_WORDING = 0.5  # a paraphrase has at least this share of its text outside campaigns'
+# sentences
 PARAPHRASE_CAMPAIGN = 5  # letters a campaign has at least to take paraphrases
 OFFSHOOT = 5  # an offshoot is at most a fifth of its campaign
 PARAPHRASE_MIN_WORDS = 16  # shared content words at the least: a letter on the same
@@ -455,6 +461,10 @@ def _find_templates(
     for classes in sorted(count, key=lambda s: (-count[s], -total[s], origin[s])):
         if total[classes] < MIN_TEMPLATE_CHARS or len(classes) < MIN_TEMPLATE_SENTENCES:
             continue
+        # A set of shared sentences only one letter has is that writer's mix of sentences
+        # found elsewhere (stock reasons offered by a campaign's site), not a campaign.
+        if count[classes] < MIN_TEMPLATE_LETTERS:
+            continue
         overlap: Counter[int] = Counter()
         for c in classes:
             for t in postings.get(c, ()):
@@ -785,6 +795,9 @@ def _paraphrases(
             heads.append(t)
     # Only campaigns of some size take paraphrases: two or three letters that share their
     # sentences are too little to say which words are a campaign's.
+    campaign_sentences = {
+        c for t in heads if size[t] >= PARAPHRASE_CAMPAIGN for c in templates[t].classes
+    }
     scorer = _WordScorer(
         vocabulary, sorted(h for h in heads if size[h] >= PARAPHRASE_CAMPAIGN), threshold
     )
@@ -795,6 +808,13 @@ def _paraphrases(
             continue
         if sum(len(r) for r in letter.raw) < MIN_TEMPLATE_CHARS:
             continue
+        # A reworded letter is mostly in its writer's own words. A leftover made mostly of
+        # campaigns' sentences (stock reasons mixed anew) is no paraphrase of any of them.
+        if own < 0:
+            whole = sum(length[c] for c in letter.classes) or 1.0
+            theirs = sum(length[c] for c in letter.classes if c in campaign_sentences)
+            if theirs > (1 - OWN_WORDING) * whole:
+                continue
         mine = _content_words("。".join(letter.raw))
         pointed = family.get(hint(d), -1) if own < 0 else family[own]
         # With a sentence pointing to the campaign, its words need no lead over the others.
