@@ -95,7 +95,7 @@ FUZZY_MIN_CHARS = 8  # shorter sentences only match exactly: one typo is too muc
 MIN_TEMPLATE_CHARS = 30  # less shared text than this is not a campaign (「以上です」 is not)
 MIN_TEMPLATE_LETTERS = 2  # nor a set of sentences that only one letter has
 MIN_TEMPLATE_SENTENCES = 2  # nor is one sentence that two writers happen to share
-DISTINCTIVE_SHARE = 0.5  # of the sentences no other campaign has, a member has at least half
+DISTINCTIVE_SHARE = 0.5  # of a template's distinctive sentences, a member has at least half
 CANDIDATE_POSTINGS = 32  # sentences in more templates than this propose no candidates
 OWN_SHARE = 0.5  # and most of the letter's shared sentences are the campaign's
 PART_OF = 0.8  # a set of shared sentences this much inside a template is part of it,
@@ -996,7 +996,8 @@ def topics(
     fixed seed, so the same comments give the same topics). A topic's terms are its
     strongest phrases that two or more of its members use; a member that uses none of them
     shares nothing with the topic and gets the label -1, and a topic left with fewer than two
-    members is not formed (its members get -1 too)."""
+    members is not formed (its members get -1 too). Labels index `terms`; -1 is in no topic
+    (a caller leaves those comments outside every topic)."""
     size = len(texts)
     phrases_per_text = [Counter(key_phrases(t)) for t in texts]
     if size < 2:
