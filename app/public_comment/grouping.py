@@ -1022,6 +1022,9 @@ def topics(
     k = min(k, size)
     rng = np.random.default_rng(seed)
     has_terms = norms[:, 0] > 0
+    if not has_terms.any():
+        # Every shared phrase is in every text (two or three texts): nothing sets one apart.
+        return Topics(labels=[-1] * size, terms=[])
     centres = [matrix[rng.choice(np.flatnonzero(has_terms))]]
     for _ in range(1, k):  # k-means++: far points are likelier starts
         distance = 1 - np.max(matrix @ np.array(centres).T, axis=1)

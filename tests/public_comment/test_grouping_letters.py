@@ -173,3 +173,12 @@ def test_key_phrases_join_nouns_into_compounds_and_leave_out_numbers():
 
 def test_topics_of_too_few_texts_form_none():
     assert topics([]).labels == [] and topics(["公園"]).labels == [-1]
+
+
+def test_two_texts_that_share_every_phrase_form_no_topic():
+    """With two or three texts a phrase in all of them sets none apart (its weight is zero):
+    no topic, and no error (a case whose comments outside the groups are two)."""
+    from app.public_comment.grouping import topics
+
+    found = topics(["市民文化ホールの改修に賛成です。", "市民文化ホールの改修に反対です。"])
+    assert found.labels == [-1, -1] and found.terms == []

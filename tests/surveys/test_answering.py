@@ -301,7 +301,8 @@ def test_progress_is_saved_and_loaded_by_code_or_account(app, staff, kocho, froz
 
 def test_sending_holds_the_writers_lock_for_a_few_statements(app, staff, kocho, frozen):
     """What runs while the writers' lock is held (SQLite) or the rows are locked: the token's
-    check, the survey read again, the response, and its answers in one statement; never the questions again (they were read and checked before)."""
+    check, the survey read again, the response, and its answers in one statement; never the
+    questions again (they were read and checked before)."""
     with app.app_context():
         survey_id = open_survey(staff.id, kocho.id)
         granted = services.access_for(survey(survey_id), None, None)
