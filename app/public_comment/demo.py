@@ -1,5 +1,6 @@
-"""Demo cases: one open, one upcoming, one closed awaiting results, one with published results,
-fulfilling different initiatives. Idempotent: a case whose title exists is left alone."""
+"""Demo cases: one open, one upcoming, one closed awaiting results (with a campaign of form
+letters, grouped), one with published results, fulfilling different initiatives. Idempotent:
+a case whose title exists is left alone."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from app.public_comment.models import (
     ReviewEvent,
     SubmitterCategory,
 )
-from app.public_comment.services import person_key
+from app.public_comment.services import group_comments, person_key
 
 WHO = "市内に住所を有する方、市内に通勤・通学する方、市内で事業を営む方、本件に利害関係を有する方"
 
@@ -78,11 +79,79 @@ COMMENTS = [
 ]
 
 
+# The closed case also received a campaign: a template sent with what people do to it (a
+# greeting, a personal sentence, a signature block, a dropped or swapped sentence, a sentence
+# in 常体, width and a typo), two letters reworded by their writers, and comments of their own;
+# grouped when loaded, so the staff groups page shows why each letter belongs.
+CAMPAIGN = [
+    "審議会等の指針の改正案について意見を申し上げます。",
+    "公募委員の割合を三割以上とする目標を指針に明記してください。",
+    "会議は原則として公開し、傍聴席を十分に用意してください。",
+    "会議録は会議の後一か月以内にホームページで公開してください。",
+    "委員の選考では、年齢や性別に偏りがないよう配慮してください。",
+    "以上の理由から、改正案の見直しを求めます。",
+]
+PERSONAL = [
+    "私は東区に住む二児の母です。",
+    "私は北区で商店を営んでいます。",
+    "私は大学で地域政策を学んでいます。",
+]
+SIGNATURES = [
+    "住所 熊本市東区デモ町1丁目\n氏名 デモ 花子\n年齢 42歳\n職業 会社員",
+    "熊本市北区 会社員 54歳 デモ太郎",
+    "〒860-0000 熊本市中央区 電話 096-000-0000",
+]
+REWORDED = [
+    "指針の改正案に対して私の考えを述べます。市民から公募する委員の割合を三割以上にする目標を、"
+    "指針にはっきり書き込むべきです。会議は公開を原則とし、傍聴できる席を十分に確保してほしいと"
+    "思います。会議の記録は、一か月以内にホームページへ載せてください。委員を選ぶときには、年齢と"
+    "性別が偏らないよう配慮をお願いします。こうした理由により、改正案を見直すよう求めます。",
+    "審議会の指針の改正案について一言申し上げます。指針には公募で選ぶ委員を三割以上とする目標を"
+    "明記していただきたい。傍聴のための席を十分に設け、会議は原則として公開にしてください。"
+    "会議録も一か月以内にホームページで見られるようにしてほしいです。選考の際は年齢・性別の偏りに"
+    "配慮してください。以上の理由で、見直しを求めます。",
+]
+OWN_WORDS = [
+    "オンラインでも会議を傍聴できるようにしてほしい。",
+    "委員の任期は長すぎると思います。二年程度が適当ではないでしょうか。",
+    "専門家の委員を減らしすぎると、議論の質が下がるのではと心配です。",
+    "改正案に賛成です。",
+    "改正案に賛成です。",
+]
+
+
+def campaign_letters() -> list[str]:
+    """The closed case's campaign letters, reworded letters and comments of their own."""
+    letters = []
+    for number in range(14):
+        sentences = list(CAMPAIGN)
+        if number % 4 == 1:
+            sentences.insert(1, PERSONAL[number % 3])
+        if number % 5 == 2:
+            del sentences[4]
+        if number % 6 == 3:
+            sentences[2], sentences[3] = sentences[3], sentences[2]
+        if number % 7 == 4:
+            sentences[1] = "公募委員の割合を三割以上とする目標を指針に明記するべきだ。"
+        if number == 3:
+            sentences[3] = sentences[3].replace("ホームページ", "ホームぺージ")
+        text = "".join(sentences)
+        if number % 2 == 0:
+            text = "いつもお世話になっております。" + text
+        if number in (4, 10):
+            text = text.replace("、", "，").replace("三割", "３割")
+        if number % 4 == 3:
+            text += "\n" + SIGNATURES[number % 3]
+        letters.append(text)
+    return [*letters, *REWORDED, *OWN_WORDS]
+
+
 def load_demo() -> None:
     from app.accounts.models import User
 
     today = to_jst(clock.now()).date()
     kocho = db.session.scalar(sa.select(User).join(Department).where(Department.code == "kocho"))
+    grouped: list[int] = []
     for title, title_en, department, number, ward, start, length, state in CASES:
         if db.session.scalar(sa.select(CommentCase.id).where(CommentCase.title == title)):
             continue
@@ -128,14 +197,23 @@ def load_demo() -> None:
                 )
             )
         if state in ("closed", "published"):
-            _comments(case)
+            _comments(
+                case,
+                [*COMMENTS, *((t, "resident") for t in campaign_letters())]
+                if state == "closed"
+                else COMMENTS,
+            )
         if state == "published":
             _results(case, today)
+        if state == "closed":
+            grouped.append(case.id)
     db.session.commit()
+    for case_id in grouped:
+        group_comments(case_id)
 
 
-def _comments(case: CommentCase) -> None:
-    for number, (body, category) in enumerate(COMMENTS, start=1):
+def _comments(case: CommentCase, comments: list[tuple[str, str]]) -> None:
+    for number, (body, category) in enumerate(comments, start=1):
         name, address = f"デモ 市民{number}", f"熊本市中央区デモ町{number}番"
         db.session.add(
             Comment(
@@ -155,7 +233,7 @@ def _comments(case: CommentCase) -> None:
         )
     from app.core.receipts import ReceiptCounter
 
-    db.session.merge(ReceiptCounter(scope=f"public_comment:{case.id}", last=len(COMMENTS)))
+    db.session.merge(ReceiptCounter(scope=f"public_comment:{case.id}", last=len(comments)))
     db.session.flush()
 
 

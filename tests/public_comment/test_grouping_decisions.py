@@ -19,6 +19,7 @@ from app.public_comment import services
 from app.public_comment.grouping import Grouping, Reason
 from app.public_comment.models import (
     Comment,
+    CommentCase,
     CommentCluster,
     CommentGroup,
     GroupingAction,
@@ -533,3 +534,46 @@ def test_a_comment_in_no_topic_keeps_no_cluster(app, client, make_case, monkeypa
         assert db.session.scalar(sa.select(CommentCluster.size)) == 2
     assert sorted(clusters.values(), key=lambda v: v is None)[-1] is None
     assert sum(1 for v in clusters.values() if v is not None) == 2
+
+
+def test_the_demo_case_shows_its_campaign_grouped_with_reasons(app, client, plan, login_as):
+    """The demo's closed case received a campaign (letters with greetings, signatures, a
+    dropped sentence, two reworded letters) and comments of their own: loading it groups them,
+    and the division's staff see on the group page why each letter belongs."""
+    from app.public_comment.demo import campaign_letters, load_demo
+
+    with app.app_context():
+        load_demo()
+        case_id = db.session.scalar(
+            sa.select(CommentCase.id).where(
+                CommentCase.title == "審議会等の設置及び運営に関する指針の改正案"
+            )
+        )
+        sizes = db.session.scalars(
+            sa.select(CommentGroup.size)
+            .where(CommentGroup.case_id == case_id)
+            .order_by(CommentGroup.size.desc())
+        ).all()
+        reasons = db.session.scalars(
+            sa.select(Comment.group_reason).where(
+                Comment.case_id == case_id, Comment.group_reason.is_not(None)
+            )
+        ).all()
+        largest = db.session.scalar(
+            sa.select(CommentGroup.id)
+            .where(CommentGroup.case_id == case_id)
+            .order_by(CommentGroup.size.desc())
+            .limit(1)
+        )
+    # The campaign's fourteen letters and two reworded ones; 「改正案に賛成です。」 twice.
+    assert len(campaign_letters()) == 21 and sizes == [16, 2]
+    reasons = [r for r in reasons if r]  # a comment in no group keeps a JSON null
+    kinds = sorted(r["kind"] for r in reasons)
+    assert kinds.count("paraphrase") == 2 and "sentences" in kinds and "identical" in kinds
+    matched = [s for r in reasons if r["kind"] == "sentences" for s in r["matched"]]
+    assert matched and not any("氏名" in s or "電話" in s for s in matched)
+
+    login_as("staff", "gyosei-keiei")
+    page = client.get(f"/staff/public-comments/groups/{largest}?lang=ja")
+    assert page.status_code == 200
+    assert "言い換え" in page.text and "もとの文面の文のうち" in page.text
