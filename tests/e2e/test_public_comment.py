@@ -140,8 +140,15 @@ def test_grouping_pages_pass_axe(page, app, client, make_case, make_user, no_rat
             {"name": f"市民{n}", "body": "同じ意見です。公園を広げて。"},
             token=f"g{n}",
         )
+    # Outside the group, two topics of two comments each (a topic needs words its members
+    # share and others do not).
     for n, body in enumerate(
-        ["図書館の開館時間を延ばしてほしい。", "夜間の街灯を増やしてほしい。"]
+        [
+            "図書館の開館時間を延ばしてほしい。",
+            "図書館の開館日を増やしてほしい。",
+            "夜間の街灯を増やしてほしい。",
+            "通学路の街灯が暗いので明るくしてほしい。",
+        ]
     ):
         post_comment(client, case_id, {"name": f"別{n}", "body": body}, token=f"o{n}")
     with app.app_context():
