@@ -462,15 +462,15 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def seats_taken(session_id: int) -> int:
-    return int(
-        db.session.scalar(
-            sa.select(sa.func.coalesce(sa.func.sum(Registration.party_size), 0)).where(
-                Registration.session_id == session_id,
-                Registration.status == RegistrationStatus.CONFIRMED,
-            )
-        )
+def _seats_taken_query(session_id: int) -> sa.Select[Any]:
+    return sa.select(sa.func.coalesce(sa.func.sum(Registration.party_size), 0)).where(
+        Registration.session_id == session_id,
+        Registration.status == RegistrationStatus.CONFIRMED,
     )
+
+
+def seats_taken(session_id: int) -> int:
+    return int(db.session.scalar(_seats_taken_query(session_id)))
 
 
 def registration_open(session: Session, now: datetime | None = None) -> bool:
@@ -607,9 +607,7 @@ def _standing(session_id: int, email: str, user_id: int | None) -> _Standing:
 
     row = db.session.execute(
         sa.select(
-            sa.select(sa.func.coalesce(sa.func.sum(Registration.party_size), 0))
-            .where(this_session, Registration.status == RegistrationStatus.CONFIRMED)
-            .scalar_subquery(),
+            _seats_taken_query(session_id).scalar_subquery(),
             exists(Registration.status == RegistrationStatus.WAITLISTED),
             exists(active, sa.func.lower(Registration.email) == email.strip().lower()),
             exists(active, Registration.user_id == user_id) if user_id is not None else sa.false(),

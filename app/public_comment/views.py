@@ -264,7 +264,8 @@ def results(case_id: int) -> ResponseReturnValue:
         abort(404)
     # Published results change seldom; every change to them touches the case (updated_at),
     # so the fragment is rebuilt at once, and a browser's copy revalidated (app/core/cache.py).
-    results_key = fragment_key("results", item.id, item.updated_at.timestamp(), query_page())
+    page = query_page()
+    results_key = fragment_key("results", item.id, item.updated_at.timestamp(), page)
     return versioned_page(
         results_key,
         partial(
@@ -272,7 +273,7 @@ def results(case_id: int) -> ResponseReturnValue:
             "public_comment/results.html",
             case=item,
             results_key=results_key,
-            load_results=partial(_results, item, query_page()),
+            load_results=partial(_results, item, page),
         ),
     )
 

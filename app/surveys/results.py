@@ -1152,12 +1152,18 @@ def load_survey(survey_id: int) -> Survey | None:
     )
 
 
-def published_survey(survey_id: int) -> Survey:
-    """A survey whose results are public, or 404."""
-    survey = load_survey(survey_id)
+def published_survey(survey_id: int, loaded: bool = True) -> Survey:
+    """A survey whose results are public, or 404: with its questions, panel term, department
+    and stored results (`load_survey`), or, not `loaded`, its own row alone."""
+    survey = load_survey(survey_id) if loaded else db.session.get(Survey, survey_id)
     if survey is None or survey.results_published_at is None:
         abort(404)
     return survey
+
+
+def results_key(survey: Survey) -> str:
+    """The published results page's version: its stored results change only with the row."""
+    return fragment_key("survey-results", survey.id, survey.updated_at.timestamp())
 
 
 def render_results(survey: Survey, preview: bool = False) -> str:
@@ -1170,9 +1176,7 @@ def render_results(survey: Survey, preview: bool = False) -> str:
         # Rendering the tables was two thirds of the page (9 ms of a national panel's): the
         # published page is cached per survey and version, as its stored results change only
         # with the survey row (`updated_at`).
-        results_key=None
-        if preview
-        else fragment_key("survey-results", survey.id, survey.updated_at.timestamp()),
+        results_key=None if preview else results_key(survey),
         preview=preview,
         text_groups_shown=TEXT_GROUPS_SHOWN,
         suppress_under=SUPPRESS_UNDER,
@@ -1200,13 +1204,8 @@ def results(survey_id: int) -> ResponseReturnValue:
     # The survey's own row alone: it names the page's version. Its questions, panel term,
     # department and stored results (32 KB of JSON for a national panel survey) are read only
     # when the page is built, not for each visit served from the cache.
-    survey = db.session.get(Survey, survey_id)
-    if survey is None or survey.results_published_at is None:
-        abort(404)
-    return versioned_page(
-        fragment_key("survey-results", survey.id, survey.updated_at.timestamp()),
-        partial(render_results, survey),
-    )
+    survey = published_survey(survey_id, loaded=False)
+    return versioned_page(results_key(survey), partial(render_results, survey))
 
 
 # Rows for CSV and XLSX: one table, every figure of every sample ------------------------------

@@ -54,26 +54,33 @@ def _user(app: Any, make_user: Any, department: str) -> int:
     return make_user("staff", department).id
 
 
+def answered(voice_id: int, coordinator_id: int, division_id: int, text: str) -> tuple[Any, Any]:
+    """Route the voice to 企画課, which answers `text`, approved by 広聴課 (in an app context);
+    returns (coordinator, voice)."""
+    coordinator = db.session.get(User, coordinator_id)
+    division = db.session.get(User, division_id)
+    voice = db.session.get(Voice, voice_id)
+    kikaku = department_id("kikaku")
+    services.route(coordinator, voice, [kikaku], kikaku, "企画課の所管です。")
+    answer = services.draft_answer(
+        division, voice, text, ResponseKind.REFLECTED, Reflection.PLANNED, submit=True
+    )
+    services.approve_answer(coordinator, answer)
+    return coordinator, voice
+
+
 def take_through(
     app: Any, voice_id: int, coordinator_id: int, division_id: int, republish: bool
 ) -> None:
     """Route, answer, approve, publish (and, when `republish`, withdraw the first summary
     that identified the sender and publish it corrected), then a follow-up."""
     with app.app_context():
-        coordinator = db.session.get(User, coordinator_id)
-        division = db.session.get(User, division_id)
-        voice = db.session.get(Voice, voice_id)
-        kikaku = department_id("kikaku")
-        services.route(coordinator, voice, [kikaku], kikaku, "企画課の所管です。")
-        answer = services.draft_answer(
-            division,
-            voice,
+        coordinator, voice = answered(
+            voice_id,
+            coordinator_id,
+            division_id,
             f"{SENDER['name']}様　ご意見ありがとうございました。",
-            ResponseKind.REFLECTED,
-            Reflection.PLANNED,
-            submit=True,
         )
-        services.approve_answer(coordinator, answer)
         if republish:
             services.publish(
                 coordinator,
@@ -231,15 +238,7 @@ def test_a_withdrawal_leaves_the_cached_lists_at_once(app, plan, make_user, anot
     division_id = _user(app, make_user, "kikaku")
     voice_id = make_voice(app, title=OWN_TITLE, body=OWN_BODY)
     with app.app_context():
-        coordinator = db.session.get(User, coordinator_id)
-        division = db.session.get(User, division_id)
-        voice = db.session.get(Voice, voice_id)
-        kikaku = department_id("kikaku")
-        services.route(coordinator, voice, [kikaku], kikaku, "企画課の所管です。")
-        answer = services.draft_answer(
-            division, voice, "回答です。", ResponseKind.REFLECTED, Reflection.PLANNED, submit=True
-        )
-        services.approve_answer(coordinator, answer)
+        coordinator, voice = answered(voice_id, coordinator_id, division_id, "回答です。")
         services.publish(
             coordinator, voice, "公園の照明について", f"{MISTAKE}からの要望。", "検討します。"
         )
