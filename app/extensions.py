@@ -11,7 +11,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from flask_sqlalchemy.pagination import Pagination
+from flask_sqlalchemy.pagination import Pagination, SelectPagination
 from flask_wtf.csrf import CSRFProtect
 
 from app.core.db import Base
@@ -27,6 +27,29 @@ class _SQLAlchemy(SQLAlchemy):
         if page is None and has_request_context():
             page = query_page()
         return super().paginate(select, page=page, **kwargs)
+
+    def paginate_rows(
+        self, select: sa.Select[Any], *, page: int | None = None, **kwargs: Any
+    ) -> Pagination:
+        """`paginate` for a select of several columns: its items are whole rows (Flask-SQLAlchemy
+        keeps the first column alone). The first column is what is counted, without the others
+        (correlated subqueries in them would run for every row counted)."""
+        if page is None and has_request_context():
+            page = query_page()
+        return _RowPagination(select=select, session=self.session(), page=page, **kwargs)
+
+
+class _RowPagination(SelectPagination):
+    def _query_items(self) -> list[Any]:
+        select = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
+        return list(self._query_args["session"].execute(select).all())
+
+    def _query_count(self) -> int:
+        select = self._query_args["select"]
+        counted = select.with_only_columns(select.selected_columns[0]).order_by(None).subquery()
+        return int(
+            self._query_args["session"].scalar(sa.select(sa.func.count()).select_from(counted))
+        )
 
 
 db = _SQLAlchemy(model_class=Base)

@@ -84,6 +84,12 @@ class Citizen(FastHttpUser):
             # A browser that has the form open: its session cookie and CSRF token, kept.
             page = self.client.get(self.comment_path(), name="comment: form (once per client)")
             self.csrf_token = form_fields(page.text or "").get("csrf_token", "")
+        elif ENDPOINT == "register_send":
+            page = self.client.get(self.register_path(), name="register: form (once per client)")
+            self.csrf_token = form_fields(page.text or "").get("csrf_token", "")
+
+    def register_path(self) -> str:
+        return f"/consultations/sessions/{TARGETS['open_session']}/register"
 
     def comment_path(self) -> str:
         return f"/public-comments/{TARGETS['open_case']}/comment"
@@ -101,6 +107,8 @@ class Citizen(FastHttpUser):
             self.send()
         elif ENDPOINT == "register":
             self.register()
+        elif ENDPOINT == "register_send":
+            self.register_send()
         elif ENDPOINT == "voice":
             self.voice()
         elif ENDPOINT == "survey":
@@ -151,8 +159,31 @@ class Citizen(FastHttpUser):
             if sent.status_code != 302 or "/receipts/" not in (sent.headers.get("Location") or ""):
                 sent.failure(f"status {sent.status_code}, no receipt")
 
+    def register_send(self) -> None:
+        """Only the step that stores a registration: what the server can take when a popular
+        session opens and the residents have their forms filled. Each registration has its own
+        submission token and address, as each resident's form would."""
+        serial = next(_serial)
+        data = {
+            "csrf_token": self.csrf_token,
+            "submission_token": f"bench-{os.getpid()}-{uuid.uuid4().hex}",
+            "name": f"参加者{os.getpid()}-{serial}",
+            "email": f"held{os.getpid()}-{serial}-{uuid.uuid4().hex[:8]}@example.jp",
+            "party_size": "1",
+        }
+        with self.client.post(
+            self.register_path(),
+            data=data,
+            name="register: send (form held)",
+            allow_redirects=False,
+            catch_response=True,
+        ) as sent:
+            receipt = sent.headers.get("Location") or ""
+            if sent.status_code != 302 or "/consultations/registrations/" not in receipt:
+                sent.failure(f"status {sent.status_code}, not registered")
+
     def register(self) -> None:
-        path = f"/consultations/sessions/{TARGETS['open_session']}/register"
+        path = self.register_path()
         with self.client.get(path, name="register: form", catch_response=True) as page:
             fields = form_fields(page.text or "")
             if page.status_code != 200 or "csrf_token" not in fields:

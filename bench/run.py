@@ -64,11 +64,14 @@ WRITES = {
     "comment": "comment: send",
     "comment_send": "comment: send (form held)",
     "register": "register: send",
+    "register_send": "register: send (form held)",
     "voice": "voice: send",
     "survey": "survey: send",
 }
-# Both comment phases post to the bench case: stored must equal acknowledged over the two.
+# Both comment phases post to the bench case: stored must equal acknowledged over the two;
+# both registration phases register for the bench session.
 COMMENT_PHASES = ("comment", "comment_send")
+REGISTER_PHASES = ("register", "register_send")
 ENDPOINTS = [*PAGES, *WRITES]
 
 
@@ -152,6 +155,7 @@ def prepare_targets() -> dict[str, Any]:
         "open_case": case.id,
         "open_session": session.id,
         "stored": stored,
+        "registered": stored_registrations(session.id),
         "open_survey": open_survey,
         "survey_questions": survey_questions,
         "survey_stored": stored_responses(open_survey),
@@ -186,6 +190,16 @@ def stored_responses(survey_id: int) -> int:
     db.session.rollback()  # a fresh snapshot: the server wrote since
     return db.session.scalar(
         sa.select(sa.func.count(Response.id)).where(Response.survey_id == survey_id)
+    )
+
+
+def stored_registrations(session_id: int) -> int:
+    from app.consultations.models import Registration
+    from app.extensions import db
+
+    db.session.rollback()  # a fresh snapshot: the server wrote since
+    return db.session.scalar(
+        sa.select(sa.func.count(Registration.id)).where(Registration.session_id == session_id)
     )
 
 
@@ -464,6 +478,21 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             if WRITES[phase] in results
         )
         comments = {"acknowledged": acknowledged, "stored": stored, "equal": acknowledged == stored}
+    registrations: dict[str, Any] = {}
+    if any(phase in args.endpoints for phase in REGISTER_PHASES):
+        with app.app_context():
+            stored = stored_registrations(targets["open_session"]) - targets["registered"]
+            db.engine.dispose()
+        acknowledged = sum(
+            results[WRITES[phase]]["requests"] - results[WRITES[phase]]["errors"]
+            for phase in REGISTER_PHASES
+            if WRITES[phase] in results
+        )
+        registrations = {
+            "acknowledged": acknowledged,
+            "stored": stored,
+            "equal": acknowledged == stored,
+        }
     surveys: dict[str, Any] = {}
     if "survey" in args.endpoints and WRITES["survey"] in results:
         # Every response acknowledged with the receipt's redirect is stored, once.
@@ -494,6 +523,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         },
         "endpoints": results,
         "comments": comments,
+        "registrations": registrations,
         "survey_responses": surveys,
         "wall_seconds": round(time.perf_counter() - started, 1),
     }

@@ -42,13 +42,18 @@ def load_table(run: dict[str, Any]) -> str:
             f"{tail(f, 'max_ms')} | {f['throughput_rps']} | "
             f"{f['share_of_ceiling']:.0%} |"
         )
-    comments = run.get("comments") or {}
-    if comments:
-        lines += [
-            "",
-            f"Comments acknowledged {comments['acknowledged']}, stored {comments['stored']}: "
-            f"{'equal' if comments['equal'] else 'NOT EQUAL'}.",
-        ]
+    for key, what in (
+        ("comments", "Comments"),
+        ("registrations", "Registrations"),
+        ("survey_responses", "Survey responses"),
+    ):
+        counted = run.get(key) or {}
+        if counted:
+            lines += [
+                "",
+                f"{what} acknowledged {counted['acknowledged']}, stored {counted['stored']}: "
+                f"{'equal' if counted['equal'] else 'NOT EQUAL'}.",
+            ]
     return "\n".join(lines)
 
 

@@ -462,7 +462,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _seats_taken_query(session_id: int) -> sa.Select[Any]:
+def _seats_taken_query(session_id: int | sa.ColumnElement[int]) -> sa.Select[Any]:
     return sa.select(sa.func.coalesce(sa.func.sum(Registration.party_size), 0)).where(
         Registration.session_id == session_id,
         Registration.status == RegistrationStatus.CONFIRMED,
@@ -471,6 +471,11 @@ def _seats_taken_query(session_id: int) -> sa.Select[Any]:
 
 def seats_taken(session_id: int) -> int:
     return int(db.session.scalar(_seats_taken_query(session_id)))
+
+
+def seats_taken_column() -> sa.ScalarSelect[Any]:
+    """The places taken by confirmed registrations, as a column of a select of sessions."""
+    return _seats_taken_query(Session.id).scalar_subquery()
 
 
 def registration_open(session: Session, now: datetime | None = None) -> bool:
@@ -521,6 +526,10 @@ def register(
     The same submission token (the form's) finds the registration already made, so a double
     click or a form sent again never registers twice; the session's lock orders the two.
     """
+    # Written before the turn: the confirmation of a place, the common outcome (the page that
+    # sent the form has the session loaded already).
+    ahead = db.session.get(Session, session_id)
+    written = _write_confirmation_ahead(ahead, name, email, language) if ahead else None
     begin_write()
     # The session locked, with its consultation and kind (registration_open reads them) and
     # venue (the mail's calendar entry) in the same statement: every statement here is run
@@ -582,7 +591,10 @@ def register(
     )
     db.session.add(registration)
     db.session.flush()
-    _queue_registration_mail(registration, "confirmation", token)
+    if confirmed and written is not None and written.stamp == _session_stamp(session):
+        queue_mail(email, *written.finished(registration, token))
+    else:
+        _queue_registration_mail(registration, "confirmation", token)
     db.session.commit()
     return SignUp(registration, token)
 
@@ -890,6 +902,23 @@ def _queue_registration_mail(
         if token
         else None
     )
+    subject, body, attachments = _registration_mail(
+        registration, session, which, receipt_label(registration), cancel_link, reason, held_place
+    )
+    queue_mail(registration.email, subject, body, attachments, dedup_key=dedup_key)
+
+
+def _registration_mail(
+    registration: Registration,
+    session: Session,
+    which: str,
+    receipt: str,
+    cancel_link: str | None,
+    reason: str = "",
+    held_place: bool | None = None,
+    uid: str | None = None,
+) -> tuple[str, str, list[tuple[str, str, bytes]] | None]:
+    """The subject, text and calendar attachment of one of a registration's mails."""
     if held_place is None:
         held_place = registration.status == RegistrationStatus.CONFIRMED
     with force_locale(registration.language or "ja"):
@@ -897,7 +926,7 @@ def _queue_registration_mail(
             f"consultations/mail/{which}.txt",
             registration=registration,
             session=session,
-            receipt=receipt_label(registration),
+            receipt=receipt,
             cancel_link=cancel_link,
             session_link=public_url("consultations.session", session_id=session.id),
             reason=reason,
@@ -906,19 +935,90 @@ def _queue_registration_mail(
         attachments = None
         if held_place:
             method = CALENDAR_METHODS[which]
-            invitation = invitation_for(registration, session, method)
+            invitation = invitation_for(registration, session, method, uid)
             attachments = [calendar_attachment(invitation, method, "session.ics")]
-    queue_mail(registration.email, subject, body, attachments, dedup_key=dedup_key)
+    return subject, body, attachments
+
+
+# Stand for what a confirmation written before the registration's turn cannot know yet: its
+# receipt and its cancel link (control characters never survive the forms, so they cannot occur
+# in what was typed), and its id in the calendar entry's UID.
+_RECEIPT_TO_COME = "\x00receipt\x00"
+_LINK_TO_COME = "\x00cancel-link\x00"
+_ID_TO_COME = "to-come"
+# The longest UID line a confirmation may be written ahead with: iCalendar folds longer lines
+# (RFC 5545 §3.1), and a folded UID could not be filled in afterwards.
+_UNFOLDED_OCTETS = 75
+
+
+def _session_stamp(session: Session) -> tuple[Any, ...]:
+    """What the mail about a session is written from, as it stands: a change to any of it
+    between writing a confirmation ahead and the registration's turn rewrites it there."""
+    venue = session.venue.updated_at if session.venue else None
+    return (session.updated_at, session.sequence, session.consultation.updated_at, venue)
+
+
+@dataclass(frozen=True)
+class _WrittenAhead:
+    """A confirmation of a place written before the registration's turn (`register`), so that
+    the turn itself, from the session's lock to the commit, does not spend a third of its time
+    rendering the text and the calendar entry."""
+
+    stamp: tuple[Any, ...]
+    subject: str
+    body: str
+    invitation: bytes
+
+    def finished(self, registration: Registration, token: str) -> tuple[str, str, list[Any]]:
+        link = public_url("consultations.cancel", registration_id=registration.id, token=token)
+        body = self.body.replace(_RECEIPT_TO_COME, receipt_label(registration))
+        invitation = self.invitation.replace(
+            _uid_line(_uid(_ID_TO_COME)), _uid_line(_uid(registration.id))
+        )
+        method = CALENDAR_METHODS["confirmation"]
+        attachment = calendar_attachment(invitation, method, "session.ics")
+        return self.subject, body.replace(_LINK_TO_COME, link), [attachment]
+
+
+def _uid_line(uid: str) -> bytes:
+    return f"\r\nUID:{uid}\r\n".encode()
+
+
+def _write_confirmation_ahead(
+    session: Session, name: str, email: str, language: str
+) -> _WrittenAhead | None:
+    """The confirmation a registration gets if it takes a place, written before its turn;
+    None where its calendar entry's UID line could be folded (a very long mail domain)."""
+    if len(_uid_line(_uid("9" * 12))) - 4 > _UNFOLDED_OCTETS:
+        return None
+    ahead = Registration(
+        session_id=session.id,
+        name=name,
+        email=email,
+        language=language,
+        status=RegistrationStatus.CONFIRMED,
+    )
+    subject, body, attachments = _registration_mail(
+        ahead, session, "confirmation", _RECEIPT_TO_COME, _LINK_TO_COME, uid=_uid(_ID_TO_COME)
+    )
+    assert attachments  # a confirmed place has its calendar entry
+    return _WrittenAhead(_session_stamp(session), subject, body, attachments[0][2])
 
 
 def registration_uid(registration: Registration) -> str:
     """The UID of the event a registration's mails put in the person's calendar: the
     registration's own, so that cancelling it (or registering again) touches no other copy of
     the session, such as the one from a subscribed feed."""
-    return f"consultation-registration-{registration.id}@{mail_domain()}"
+    return _uid(registration.id)
 
 
-def invitation_for(registration: Registration, session: Session, method: str) -> bytes:
+def _uid(registration_id: int | str) -> str:
+    return f"consultation-registration-{registration_id}@{mail_domain()}"
+
+
+def invitation_for(
+    registration: Registration, session: Session, method: str, uid: str | None = None
+) -> bytes:
     """The iTIP message (RFC 5546) a registration's mail carries: REQUEST adds or updates the
     event, CANCEL removes it. Its SEQUENCE is the session's, raised when the session moves or
     is called off; a registration's own cancellation goes one above it."""
@@ -927,7 +1027,7 @@ def invitation_for(registration: Registration, session: Session, method: str) ->
     sequence = session.sequence
     if method == "CANCEL" and session.cancelled_at is None:
         sequence += 1
-    event = _event(session, registration_uid(registration), sequence)
+    event = _event(session, uid or registration_uid(registration), sequence)
     event["dtstamp"] = vDDDTypes(clock.now())
     organizer = vCalAddress(f"mailto:{current_app.config['MAIL_DEFAULT_SENDER']}")
     organizer.params["cn"] = vText(current_app.config["MAIL_SENDER_NAME"])

@@ -4,8 +4,11 @@ cancel link, published records, iCalendar feeds and the open-data CSV."""
 from __future__ import annotations
 
 import calendar as calendar_module
+import hashlib
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from functools import partial
+from functools import cache as cache_for_process
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -24,10 +27,11 @@ from app.consultations.models import (
     Registration,
     Session,
     SessionRecord,
+    Venue,
 )
 from app.consultations.opendata import EVENT_COLUMNS, event_rows
 from app.core import clock
-from app.core.cache import fragment_key
+from app.core.cache import cached, fragment_key
 from app.core.exports import csv_response
 from app.core.feeds import conditional
 from app.core.forms import show_error
@@ -62,12 +66,65 @@ def _public_sessions(called_off: bool = False) -> sa.Select:
     # the upcoming sessions needs no join at all (PostgreSQL hashed all consultations for it).
     # Sessions for staff alone (training, internal meetings) are never offered to the public.
     # Called-off sessions only in the calendar feeds (`called_off`), where they are CANCELLED.
-    stmt = sa.select(Session).where(
+    return _public(Session, called_off=called_off).options(*services.session_options(record=False))
+
+
+def _public(*columns: Any, called_off: bool = False) -> sa.Select:
+    stmt = sa.select(*columns).where(
         Session.consultation_id.not_in(services.staff_only_consultations())
     )
     if not called_off:
         stmt = stmt.where(Session.cancelled_at.is_(None))
-    return stmt.options(*services.session_options(record=False))
+    return stmt
+
+
+@cache_for_process
+def _shown_as(seats: bool) -> tuple[Any, ...]:
+    """The columns a list or calendar of sessions is drawn from and cached by: the session's
+    id, then when it, its consultation and its venue last changed, its kind's names and, for
+    the list, the places taken. A fragment keyed by the digest of these rows (`_rows_key`) is
+    drawn again as soon as any of them changes, and never otherwise: the ORM objects, and
+    rendering 50 rows, were two thirds of the list's time. Subqueries correlated with the session
+    alone, not joins, so that the filters' own joins (`_filters`) stay as they are; they run for
+    the page's rows alone (the count leaves them out, `paginate_rows`). Built once per process:
+    SQLAlchemy's constructs are immutable, and building them was a tenth of the list's time."""
+    consultation = Consultation.id == Session.consultation_id
+    columns: tuple[Any, ...] = (
+        Session.id,
+        Session.updated_at,
+        sa.select(Consultation.updated_at).where(consultation).correlate(Session).scalar_subquery(),
+        sa.select(ConsultationKind.name_ja + "|" + ConsultationKind.name_en)
+        .join(Consultation, Consultation.kind_id == ConsultationKind.id)
+        .where(consultation)
+        .correlate(Session)
+        .scalar_subquery(),
+        sa.select(Venue.updated_at)
+        .where(Venue.id == Session.venue_id)
+        .correlate(Session)
+        .scalar_subquery(),
+    )
+    if seats:
+        columns += (services.seats_taken_column(),)
+    return columns
+
+
+def _rows_key(name: str, rows: Sequence[Any], wards: list[tuple[str, str]], *parts: Any) -> str:
+    """The fragment key of sessions drawn from `rows` (`_shown_as`) and the wards' names (they
+    show on the rows), with whatever else the fragment shows."""
+    shown = [tuple(row) for row in rows], wards
+    digest = hashlib.sha256(repr(shown).encode()).hexdigest()[:32]
+    return fragment_key(name, digest, *parts)
+
+
+def _sessions_by_id(ids: list[int], order: list[Any]) -> list[Session]:
+    return list(
+        db.session.scalars(
+            sa.select(Session)
+            .where(Session.id.in_(ids))
+            .options(*services.session_options(record=False))
+            .order_by(*order)
+        ).unique()
+    )
 
 
 def _filters(stmt: sa.Select) -> tuple[sa.Select, dict[str, str]]:
@@ -88,10 +145,24 @@ def _filters(stmt: sa.Select) -> tuple[sa.Select, dict[str, str]]:
     return stmt, chosen
 
 
-def _filter_choices() -> dict[str, list]:
+def _filter_choices() -> dict[str, list[tuple[str, str]]]:
+    """The kinds and wards a visitor can filter by, as (code, name) in the page's language.
+    Cached, as they change seldom (a new kind or name shows within FIGURES_CACHE_SECONDS): their
+    two statements and ORM objects were a tenth of the list's time."""
+    names = cached("session-filter-choices", _filter_names)
+    english = current_language() == "en"
     return {
-        "kinds": services.public_kinds(),
-        "wards": list(db.session.scalars(sa.select(Ward).order_by(Ward.position))),
+        key: [(code, (english and name_en) or name_ja) for code, name_ja, name_en in rows]
+        for key, rows in names.items()
+    }
+
+
+def _filter_names() -> dict[str, list[tuple[str, str, str]]]:
+    # Both languages: a stale value is recomputed in a thread, outside any request's language.
+    wards = db.session.scalars(sa.select(Ward).order_by(Ward.position))
+    return {
+        "kinds": [(k.code, k.name_ja, k.name_en) for k in services.public_kinds()],
+        "wards": [(w.code, w.name_ja, w.name_en) for w in wards],
     }
 
 
@@ -101,7 +172,7 @@ UPCOMING_PER_PAGE = 50
 @bp.route("/")
 def index() -> ResponseReturnValue:
     now = clock.now()
-    stmt, chosen = _filters(_public_sessions())
+    stmt, chosen = _filters(_public(*_shown_as(seats=True)))
     # Where the list starts: the earliest start among sessions not yet over. Saying so lets the
     # database walk the start-time index from there instead of from the first session ever
     # held (all of them, at national scale, before reaching the upcoming few). The minimum is
@@ -112,24 +183,27 @@ def index() -> ResponseReturnValue:
         .where(Session.ends_at > now)
         .scalar_subquery()
     )
-    upcoming = db.paginate(
-        stmt.where(Session.starts_at >= first_start, Session.ends_at > now).order_by(
-            Session.starts_at, Session.id
-        ),
+    order = [Session.starts_at, Session.id]
+    upcoming = db.paginate_rows(
+        stmt.where(Session.starts_at >= first_start, Session.ends_at > now).order_by(*order),
         per_page=UPCOMING_PER_PAGE,
         error_out=False,
     )
-    seats = services.seats_by_session([s.id for s in upcoming.items])
+    choices = _filter_choices()
+    rows = upcoming.items
+    # The upcoming sessions and their places are live: the rows are drawn again whenever one of
+    # them changes or someone registers (`_shown_as`). The published records change seldom and
+    # are built once a period per language and filter (app/core/cache.py).
     return render_template(
         "consultations/index.html",
         upcoming=upcoming,
-        # Upcoming sessions and their seats are live; the published records change seldom and
-        # are built once a period per language and filter (app/core/cache.py).
+        upcoming_key=_rows_key("upcoming-sessions", rows, choices["wards"]),
+        load_upcoming=lambda: _sessions_by_id([row.id for row in rows], order),
+        seats={row.id: row[-1] for row in rows},
         past_key=fragment_key("past-sessions", *chosen.values()),
-        load_past=partial(_past_sessions, stmt, now),
-        seats=seats,
+        load_past=lambda: _past_sessions(_filters(_public_sessions())[0], now),
         chosen=chosen,
-        **_filter_choices(),
+        **choices,
     )
 
 
@@ -152,32 +226,37 @@ def calendar() -> ResponseReturnValue:
     month = query_date("month", today.replace(day=1), format="%Y-%m")
     weeks = calendar_module.Calendar(firstweekday=6).monthdatescalendar(month.year, month.month)
     first, last = weeks[0][0], weeks[-1][-1] + timedelta(days=1)
-    stmt, chosen = _filters(_public_sessions())
-    sessions = (
-        db.session.scalars(
-            stmt.where(
-                Session.starts_at >= datetime.combine(first, datetime.min.time(), tzinfo=JST),
-                Session.starts_at < datetime.combine(last, datetime.min.time(), tzinfo=JST),
-            ).order_by(Session.starts_at)
-        )
-        .unique()
-        .all()
-    )
-    by_day: dict[date, list[Session]] = {}
-    for session in sessions:
-        by_day.setdefault(to_jst(session.starts_at).date(), []).append(session)
+    stmt, chosen = _filters(_public(*_shown_as(seats=False)))
+    order = [Session.starts_at, Session.id]
+    rows = db.session.execute(
+        stmt.where(
+            Session.starts_at >= datetime.combine(first, datetime.min.time(), tzinfo=JST),
+            Session.starts_at < datetime.combine(last, datetime.min.time(), tzinfo=JST),
+        ).order_by(*order)
+    ).all()
+    choices = _filter_choices()
+
+    def by_day() -> dict[date, list[Session]]:
+        days: dict[date, list[Session]] = {}
+        for session in _sessions_by_id([row.id for row in rows], order):
+            days.setdefault(to_jst(session.starts_at).date(), []).append(session)
+        return days
+
     previous = (month - timedelta(days=1)).replace(day=1)
     following = (month + timedelta(days=32)).replace(day=1)
     return render_template(
         "consultations/calendar.html",
         month=month,
         weeks=weeks,
-        by_day=by_day,
+        # The month's grid is drawn again when one of its sessions changes (`_shown_as`), and
+        # on the day it marks as today.
+        month_key=_rows_key("session-month", rows, choices["wards"], month, today),
+        load_by_day=by_day,
         today=today,
         previous=previous,
         following=following,
         chosen=chosen,
-        **_filter_choices(),
+        **choices,
     )
 
 

@@ -15,7 +15,9 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from app.core import audit
+from app.core.cache import cached
 from app.core.domain import DomainError
+from app.core.i18n import current_language
 from app.core.urls import query_int
 from app.extensions import db
 from app.plan.models import (
@@ -179,6 +181,39 @@ def ward_choices() -> list[tuple[int, str]]:
     return [
         (w.id, w.tr("name")) for w in db.session.scalars(sa.select(Ward).order_by(Ward.position))
     ]
+
+
+def filter_choices(name: str) -> list[tuple[int, str]]:
+    """The "wards", "departments" or "initiatives" a public list is filtered by, as
+    (id, name) in the page's language, as `ward_choices` and the others give them.
+
+    Cached (app/core/cache.py): every list page asks for them, and they change seldom. A new or
+    renamed division shows in the filters within FIGURES_CACHE_SECONDS; records are found by
+    id, so a stale name never finds the wrong ones. Staff forms read them live."""
+    english = current_language() == "en"
+    names = cached("filter-choices", _filter_names)[name]
+    return [(key, (english and en) or ja) for key, ja, en in names]
+
+
+def _filter_names() -> dict[str, list[tuple[int, str, str]]]:
+    # Both languages: a stale value is recomputed in a thread, outside any request's language.
+    plan = current_plan()
+    departments = sa.select(Department).where(Department.per_ward.is_(False))
+    initiatives = sa.select(Initiative).where(Initiative.plan_id == (plan.id if plan else None))
+    return {
+        "wards": [
+            (w.id, w.name_ja, w.name_en)
+            for w in db.session.scalars(sa.select(Ward).order_by(Ward.position))
+        ],
+        "departments": [
+            (d.id, d.name_ja, d.name_en)
+            for d in db.session.scalars(departments.order_by(Department.position, Department.id))
+        ],
+        "initiatives": [
+            (i.id, f"{i.number}. {i.title_ja}", f"{i.number}. {i.title_en}" if i.title_en else "")
+            for i in db.session.scalars(initiatives.order_by(Initiative.number))
+        ],
+    }
 
 
 # Loading ---------------------------------------------------------------------------------

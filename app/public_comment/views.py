@@ -31,7 +31,7 @@ from app.core.uploads import serve_upload
 from app.core.urls import public_url, query_page
 from app.extensions import db, limiter
 from app.plan.models import Initiative
-from app.plan.services import department_choices, ward_choices
+from app.plan.services import filter_choices
 from app.public_comment import bp, services
 from app.public_comment.forms import CaseFilterForm, CommentForm, prepare_comment_form
 from app.public_comment.models import (
@@ -77,8 +77,8 @@ def _public_case(case_id: int, *options: Any) -> CommentCase:
 def _filter_form() -> CaseFilterForm:
     form = CaseFilterForm(request.args)
     everything = [(0, _("All"))]
-    form.department.choices = choices([*everything, *department_choices()])
-    form.ward.choices = choices([*everything, *ward_choices()])
+    form.department.choices = choices([*everything, *filter_choices("departments")])
+    form.ward.choices = choices([*everything, *filter_choices("wards")])
     numbers = db.session.execute(
         sa.select(Initiative.number, Initiative.title_ja, Initiative.title_en).order_by(
             Initiative.number

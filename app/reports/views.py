@@ -26,13 +26,11 @@ from app.reports.forms import AnnualForm, ReportFilterForm
 
 
 def read_filter() -> tuple[ReportFilterForm, ActivityFilter]:
-    from app.plan.services import department_choices, ward_choices
-
     form = ReportFilterForm(request.args)
     everything = [(0, _("All"))]
     form.year.choices = choices(services.year_options())
-    form.ward.choices = choices([*everything, *ward_choices()])
-    form.department.choices = choices([*everything, *department_choices()])
+    form.ward.choices = choices([*everything, *plan_services.filter_choices("wards")])
+    form.department.choices = choices([*everything, *plan_services.filter_choices("departments")])
     form.validate()
     years = tuple(sorted(form.year.data or ())) if not form.year.errors else ()
     flt = ActivityFilter(

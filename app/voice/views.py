@@ -28,7 +28,7 @@ from app.core.uploads import StoredFile, UploadError, save_upload
 from app.core.urls import query_page
 from app.extensions import db, limiter
 from app.plan.models import Initiative
-from app.plan.services import department_choices, initiative_choices, ward_choices
+from app.plan.services import filter_choices, initiative_choices, ward_choices
 from app.voice import bp, services
 from app.voice.forms import (
     FollowUpForm,
@@ -95,9 +95,9 @@ def _filter_form() -> VoiceFilterForm:
     form = VoiceFilterForm(request.args)
     everything = _("All")
     form.kind.choices = choices([("", everything), *VoiceKind.choices()])
-    form.ward.choices = choices([(0, everything), *ward_choices()])
-    form.department.choices = choices([(0, everything), *department_choices()])
-    form.initiative.choices = choices([(0, everything), *initiative_choices()])
+    form.ward.choices = choices([(0, everything), *filter_choices("wards")])
+    form.department.choices = choices([(0, everything), *filter_choices("departments")])
+    form.initiative.choices = choices([(0, everything), *filter_choices("initiatives")])
     # The years that have published voices (a scan of the published ones, so cached: a year's
     # first publication shows in the filter within FIGURES_CACHE_SECONDS).
     years = cached("voice-published-years", _published_years)

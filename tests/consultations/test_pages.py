@@ -335,3 +335,53 @@ def test_the_list_filters_by_initiative_kind_and_ward(app, client, plan):
         "kind=workshop": (True, True),
         "kind=presentation": (False, False),
     }
+
+
+def test_cached_list_and_calendar_are_drawn_again_when_what_they_show_changes(
+    app, plan, another_app
+):
+    """With the cache on, as in production: the rows of the list and the month's grid are kept
+    per digest of what they show (`views._shown_as`), so a registration, a cancellation or an
+    edit to the session, its consultation or its venue shows on the next request; and a
+    request with nothing changed draws no rows (it loads no session)."""
+    from app.consultations.models import Venue
+
+    ids = scheduled(app, capacity=10)
+    day = clock.today() + timedelta(days=7)
+    calendar_url = f"/consultations/calendar?month={day:%Y-%m}&lang=en"
+    cached = another_app({**app.config, "FIGURES_CACHE_SECONDS": 60})
+    client = cached.test_client()
+
+    def shown() -> tuple[str, str]:
+        listed = client.get("/consultations/?lang=en")
+        month = client.get(calendar_url)
+        assert listed.status_code == month.status_code == 200
+        return listed.text, month.text
+
+    listed, month = shown()
+    assert "10 of 10 free" in listed and "第1回" in month
+    with cached.app_context(), count_statements() as statements:
+        assert shown() == (listed, month)
+    # Nothing changed: neither page loaded a session to draw it (only the rows it is keyed by).
+    assert statements and not [s for s in statements if "consultation_session.capacity" in s]
+
+    with app.test_request_context():
+        signup = services.register(ids.session_id, name="a", email="a@example.jp", party_size=2)
+        registration_id = signup.registration.id
+    assert "8 of 10 free" in shown()[0]
+    with app.test_request_context():
+        services.cancel_registration(registration_id)
+    assert "10 of 10 free" in shown()[0]
+
+    with app.app_context():
+        db.session.get(Session, ids.session_id).title_ja = "第2回"
+        db.session.commit()
+    listed, month = shown()
+    assert "第2回" in listed and "第2回" in month and "第1回" not in month
+    with app.app_context():
+        db.session.get(Consultation, ids.consultation_id).title_en = "Renamed workshop"
+        db.session.get(Venue, ids.venue_id).name_en = "Renamed Hall"
+        db.session.commit()
+    listed, month = shown()
+    assert "Renamed workshop" in listed and "Renamed workshop" in month
+    assert "Renamed Hall" in listed

@@ -342,10 +342,85 @@ def test_a_registration_holds_the_writers_lock_for_a_fixed_few_statements(app, p
     # The first creates the session's receipt counter; the waiting list asks for its end.
     seen = [register(number) for number in range(6)]
     assert len(seen[1]) == len(seen[2]) and len(seen[4]) == len(seen[5])
-    turn = seen[1][next(i for i, s in enumerate(seen[1]) if "FROM consultation_session" in s) :]
+    # The turn begins when the session is locked: the last read of it (the one before only
+    # loads it to write the confirmation ahead of the turn).
+    start = max(i for i, s in enumerate(seen[1]) if "FROM consultation_session" in s)
+    turn = seen[1][start:]
     assert len(turn) <= 7, turn
     with app.app_context():
         statuses = db.session.scalars(
             sa.select(Registration.status).order_by(Registration.id)
         ).all()
     assert statuses == [RegistrationStatus.CONFIRMED] * 3 + [RegistrationStatus.WAITLISTED] * 3
+
+
+def test_the_confirmation_written_ahead_of_the_turn_is_the_one_written_in_it(
+    app, plan, monkeypatch
+):
+    """A place's confirmation is written before the registration takes its turn, its receipt,
+    cancel link and UID filled in afterwards (`services._WrittenAhead`): the mail, text and
+    calendar entry, is byte for byte the one written in the turn, in both languages; and a
+    session changed in between is written again from the session as it is."""
+    from app.consultations.models import Session
+
+    ids = scheduled(app, capacity=5)
+    finished = []
+    original_finished = services._WrittenAhead.finished
+
+    def spied(written, *args):
+        finished.append(written)
+        return original_finished(written, *args)
+
+    monkeypatch.setattr(services._WrittenAhead, "finished", spied)
+    for number, language in enumerate(("ja", "en")):
+        with app.test_request_context():
+            signup = services.register(
+                ids.session_id,
+                name=f"参加者{number}",
+                email=f"ahead{number}@example.jp",
+                language=language,
+            )
+            registration = signup.registration
+            queued = db.session.scalars(
+                sa.select(OutboxMessage).where(OutboxMessage.recipient == registration.email)
+            ).one()
+            session = db.session.get(Session, ids.session_id)
+            subject, body, attachments = services._registration_mail(
+                registration,
+                session,
+                "confirmation",
+                services.receipt_label(registration),
+                services.public_url(
+                    "consultations.cancel", registration_id=registration.id, token=signup.token
+                ),
+            )
+            assert queued.subject == subject
+            assert queued.body == body
+            assert signup.receipt in body and f"/registrations/{registration.id}/cancel/" in body
+            assert "\x00" not in queued.body
+            sent = queued.attachments[0].data
+            assert _without_stamp(sent) == _without_stamp(attachments[0][2])
+            assert f"UID:consultation-registration-{registration.id}@".encode() in sent
+    assert len(finished) == 2  # both were written ahead of their turn
+
+    # The session moved after the confirmation was written ahead: written again in the turn.
+    original = services._write_confirmation_ahead
+
+    def then_moved(session, *args):
+        written = original(session, *args)
+        session.title_ja = "移った回"
+        db.session.commit()
+        return written
+
+    monkeypatch.setattr(services, "_write_confirmation_ahead", then_moved)
+    with app.test_request_context():
+        services.register(ids.session_id, name="後の人", email="later@example.jp")
+        later = db.session.scalars(
+            sa.select(OutboxMessage).where(OutboxMessage.recipient == "later@example.jp")
+        ).one()
+    assert "移った回" in later.body and len(finished) == 2
+
+
+def _without_stamp(data: bytes) -> bytes:
+    """An iCalendar message without its DTSTAMP (the moment it was written)."""
+    return re.sub(rb"\r\nDTSTAMP:[^\r]*", b"", data)
