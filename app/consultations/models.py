@@ -190,6 +190,9 @@ class Registration(TimestampMixin, db.Model):
         sa.UniqueConstraint("session_id", "submission_token"),
         # Seats taken and registrations per session are summed from this index alone.
         sa.Index("ix_registration_session_id_status", "session_id", "status", "party_size"),
+        # Whether an address is already registered for the session (registration's standing)
+        # is found in the index, not by reading every registration of a popular session.
+        sa.Index("ix_registration_session_id_email", "session_id", sa.text("lower(email)")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

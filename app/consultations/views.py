@@ -260,9 +260,11 @@ def calendar() -> ResponseReturnValue:
     )
 
 
-def _load_session(session_id: int) -> Session:
+def _load_session(session_id: int, record: bool = True) -> Session:
     session = db.session.scalar(
-        sa.select(Session).where(Session.id == session_id).options(*services.session_options())
+        sa.select(Session)
+        .where(Session.id == session_id)
+        .options(*services.session_options(record=record))
     )
     if session is None:
         abort(404)
@@ -300,7 +302,7 @@ def record(session_id: int) -> ResponseReturnValue:
 @bp.route("/sessions/<int:session_id>/register", methods=["GET", "POST"])
 @limiter.limit(submission_rate_limit, methods=["POST"])
 def register(session_id: int) -> ResponseReturnValue:
-    item = _load_session(session_id)
+    item = _load_session(session_id, record=False)
     if not services.registration_open(item):
         flash(_("Registration for this session is closed."), "error")
         return redirect(url_for("consultations.session", session_id=item.id))

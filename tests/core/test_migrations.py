@@ -1,5 +1,7 @@
 """The migrations build the schema from empty on both databases, and match the models."""
 
+import warnings
+
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -11,7 +13,14 @@ def test_models_and_migrations_do_not_differ(app):
     # The session schema was built by `flask db upgrade` (see conftest); compare it.
     with app.app_context(), db.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        diff = compare_metadata(context, db.metadata)
+        with warnings.catch_warnings():
+            if connection.dialect.name == "sqlite":
+                # SQLite's reflection cannot read an index on an expression (registration's
+                # lower(email)): Alembic leaves such indexes out of the comparison there, and
+                # says so. PostgreSQL reads and compares them.
+                warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression")
+                warnings.filterwarnings("ignore", "autogenerate skipping metadata-specified")
+            diff = compare_metadata(context, db.metadata)
     assert diff == [], diff
 
 
