@@ -32,19 +32,32 @@ class _SQLAlchemy(SQLAlchemy):
         self, select: sa.Select[Any], *, page: int | None = None, **kwargs: Any
     ) -> Pagination:
         """`paginate` for a select of several columns: its items are whole rows (Flask-SQLAlchemy
-        keeps the first column alone). The first column is what is counted, without the others
-        (correlated subqueries in them would run for every row counted)."""
+        keeps the first column alone), counted in the same statement (`count(*) OVER ()`, read
+        before the limit) rather than by a second one."""
         if page is None and has_request_context():
             page = query_page()
         return _RowPagination(select=select, session=self.session(), page=page, **kwargs)
 
 
 class _RowPagination(SelectPagination):
+    _TOTAL = "pagination_total"
+
     def _query_items(self) -> list[Any]:
-        select = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
-        return list(self._query_args["session"].execute(select).all())
+        select = (
+            self._query_args["select"]
+            .add_columns(sa.func.count().over().label(self._TOTAL))
+            .limit(self.per_page)
+            .offset(self._query_offset)
+        )
+        rows = list(self._query_args["session"].execute(select).all())
+        self._total = getattr(rows[0], self._TOTAL) if rows else None
+        return rows
 
     def _query_count(self) -> int:
+        if self._total is not None:
+            return int(self._total)
+        # No row on this page (an empty list, or a page past its end): counted apart, on the
+        # first column alone (correlated subqueries in the others would run for every row).
         select = self._query_args["select"]
         counted = select.with_only_columns(select.selected_columns[0]).order_by(None).subquery()
         return int(

@@ -89,22 +89,33 @@ def _shown_as(seats: bool) -> tuple[Any, ...]:
     the page's rows alone (the count leaves them out, `paginate_rows`). Built once per process:
     SQLAlchemy's constructs are immutable, and building them was a tenth of the list's time."""
     consultation = Consultation.id == Session.consultation_id
+
+    def stamp(column: Any) -> Any:
+        # Only compared, never shown: read as the database gives it, not made a datetime.
+        return sa.type_coerce(column, sa.String)
+
     columns: tuple[Any, ...] = (
         Session.id,
-        Session.updated_at,
-        sa.select(Consultation.updated_at).where(consultation).correlate(Session).scalar_subquery(),
-        sa.select(ConsultationKind.name_ja + "|" + ConsultationKind.name_en)
-        .join(Consultation, Consultation.kind_id == ConsultationKind.id)
+        stamp(Session.updated_at),
+        sa.select(
+            stamp(Consultation.updated_at)
+            + "|"
+            + ConsultationKind.name_ja
+            + "|"
+            + ConsultationKind.name_en
+        )
+        .select_from(Consultation)
+        .join(ConsultationKind, Consultation.kind_id == ConsultationKind.id)
         .where(consultation)
         .correlate(Session)
         .scalar_subquery(),
-        sa.select(Venue.updated_at)
+        sa.select(stamp(Venue.updated_at))
         .where(Venue.id == Session.venue_id)
         .correlate(Session)
         .scalar_subquery(),
     )
     if seats:
-        columns += (services.seats_taken_column(),)
+        columns += (services.seats_taken_column().label("seats"),)
     return columns
 
 
@@ -199,7 +210,7 @@ def index() -> ResponseReturnValue:
         upcoming=upcoming,
         upcoming_key=_rows_key("upcoming-sessions", rows, choices["wards"]),
         load_upcoming=lambda: _sessions_by_id([row.id for row in rows], order),
-        seats={row.id: row[-1] for row in rows},
+        seats={row.id: row.seats for row in rows},
         past_key=fragment_key("past-sessions", *chosen.values()),
         load_past=lambda: _past_sessions(_filters(_public_sessions())[0], now),
         chosen=chosen,

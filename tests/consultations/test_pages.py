@@ -139,6 +139,10 @@ def test_upcoming_sessions_are_paged_with_links_in_both_languages(app, client, p
     assert second.count("懇話会7") == 2 and "前へ" in second
     english = client.get("/consultations/?lang=en&page=2").text
     assert "Page 2 of 2" in english and "Previous" in english
+    # The rows carry their total (count(*) OVER ()); a page past the end has none, and is
+    # counted apart.
+    beyond = client.get("/consultations/?lang=en&page=9")
+    assert beyond.status_code == 200 and "No upcoming sessions match." in beyond.text
 
 
 def test_staff_calendar_costs_a_fixed_number_of_statements(app, client, login_as):
