@@ -94,6 +94,8 @@ def test_generator_and_load_driver_at_tiny_scale(bench_database: str, tmp_path: 
         "register: form",
         "register: send",
         "register: receipt",
+        "register: form (once per client)",
+        "register: send (form held)",
         "voice: form",
         "voice: confirm",
         "voice: send",
@@ -112,6 +114,11 @@ def test_generator_and_load_driver_at_tiny_scale(bench_database: str, tmp_path: 
     assert comments["acknowledged"] > 0
     assert comments["stored"] == comments["acknowledged"]
     assert comments["equal"] is True
+    # Both registration phases register for the bench session: every receipt is a row, once.
+    registrations = result["registrations"]
+    assert registrations["acknowledged"] > 0
+    assert registrations["stored"] == registrations["acknowledged"]
+    assert registrations["equal"] is True
     responses = result["survey_responses"]
     assert responses["acknowledged"] > 0
     assert responses["stored"] == responses["acknowledged"]
