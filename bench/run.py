@@ -193,6 +193,17 @@ def stored_responses(survey_id: int) -> int:
     )
 
 
+def _counted(results: dict[str, Any], phases: tuple[str, ...], stored: int) -> dict[str, Any]:
+    """Stored against acknowledged over the write phases that ran (a redirect to the receipt,
+    without an error, is an acknowledgement)."""
+    acknowledged = sum(
+        results[WRITES[phase]]["requests"] - results[WRITES[phase]]["errors"]
+        for phase in phases
+        if WRITES[phase] in results
+    )
+    return {"acknowledged": acknowledged, "stored": stored, "equal": acknowledged == stored}
+
+
 def stored_registrations(session_id: int) -> int:
     from app.consultations.models import Registration
     from app.extensions import db
@@ -472,27 +483,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         with app.app_context():
             stored = stored_comments(targets["open_case"]) - targets["stored"]
             db.engine.dispose()
-        acknowledged = sum(
-            results[WRITES[phase]]["requests"] - results[WRITES[phase]]["errors"]
-            for phase in COMMENT_PHASES
-            if WRITES[phase] in results
-        )
-        comments = {"acknowledged": acknowledged, "stored": stored, "equal": acknowledged == stored}
+        comments = _counted(results, COMMENT_PHASES, stored)
     registrations: dict[str, Any] = {}
     if any(phase in args.endpoints for phase in REGISTER_PHASES):
         with app.app_context():
             stored = stored_registrations(targets["open_session"]) - targets["registered"]
             db.engine.dispose()
-        acknowledged = sum(
-            results[WRITES[phase]]["requests"] - results[WRITES[phase]]["errors"]
-            for phase in REGISTER_PHASES
-            if WRITES[phase] in results
-        )
-        registrations = {
-            "acknowledged": acknowledged,
-            "stored": stored,
-            "equal": acknowledged == stored,
-        }
+        registrations = _counted(results, REGISTER_PHASES, stored)
     surveys: dict[str, Any] = {}
     if "survey" in args.endpoints and WRITES["survey"] in results:
         # Every response acknowledged with the receipt's redirect is stored, once.
