@@ -271,6 +271,8 @@ def generate(scale: Scale, seed: int = 1) -> dict[str, int]:
                 "venue_id": venue["id"],
                 "ward_id": venue["ward_id"],
                 "capacity": 60,
+                # The confirmed of registration_rows (the first 60 of each session).
+                "places_taken": min(scale.registrations // scale.sessions, 60),
             }
         )
     counts["consultation_session"] = _insert(Session.__table__, iter(sessions))

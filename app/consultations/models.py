@@ -164,6 +164,11 @@ class Session(Localized, TimestampMixin, db.Model):
     # The iCalendar SEQUENCE (RFC 5545 §3.8.7.4): raised when the time or place changes or the
     # session is called off, so calendars replace the copy they hold with the update.
     sequence: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The places taken: the party sizes of the confirmed registrations, summed. Kept here in
+    # the session's lock by whatever confirms or cancels a registration (services.take_places),
+    # so that neither judging a newcomer nor listing sessions sums a popular session's
+    # registrations.
+    places_taken: Mapped[int] = mapped_column(default=0, server_default="0")
 
     consultation: Mapped[Consultation] = relationship(back_populates="sessions")
     venue: Mapped[Venue | None] = relationship()

@@ -462,20 +462,15 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _seats_taken_query(session_id: int | sa.ColumnElement[int]) -> sa.Select[Any]:
-    return sa.select(sa.func.coalesce(sa.func.sum(Registration.party_size), 0)).where(
-        Registration.session_id == session_id,
-        Registration.status == RegistrationStatus.CONFIRMED,
+def take_places(session: Session, places: int) -> None:
+    """Count `places` more (fewer, when negative) taken on a session whose lock the caller
+    holds. Its updated_at stays: it says when the session itself last changed (the feeds'
+    LAST-MODIFIED), which a registration does not."""
+    db.session.execute(
+        sa.update(Session)
+        .where(Session.id == session.id)
+        .values(places_taken=Session.places_taken + places, updated_at=Session.updated_at)
     )
-
-
-def seats_taken(session_id: int) -> int:
-    return int(db.session.scalar(_seats_taken_query(session_id)))
-
-
-def seats_taken_column() -> sa.ScalarSelect[Any]:
-    """The places taken by confirmed registrations, as a column of a select of sessions."""
-    return _seats_taken_query(Session.id).scalar_subquery()
 
 
 def registration_open(session: Session, now: datetime | None = None) -> bool:
@@ -537,26 +532,23 @@ def register(
     session = db.session.scalar(
         sa.select(Session)
         .where(Session.id == session_id)
-        .options(joinedload(Session.consultation, innerjoin=True), joinedload(Session.venue))
+        .options(*registering_options())
         .with_for_update(of=Session)
+        # On PostgreSQL the session was loaded earlier in this transaction, before the lock:
+        # the locked row is the one to judge by.
+        .execution_options(populate_existing=True)
     )
     if session is None:
         raise ConsultationError(_("This session does not exist."))
-    if submission_token:
-        existing = db.session.scalar(
-            sa.select(Registration).where(
-                Registration.session_id == session_id,
-                Registration.submission_token == submission_token,
-            )
-        )
-        if existing is not None:
-            db.session.rollback()
-            return SignUp(existing, "", created=False)
+    standing = _standing(session_id, email, user_id, submission_token)
+    if standing.sent_before is not None:
+        existing = db.session.get(Registration, standing.sent_before)
+        db.session.rollback()
+        return SignUp(existing, "", created=False)
     if not registration_open(session):
         db.session.rollback()
         raise ConsultationError(_("Registration for this session is closed."))
     offered = set(session.accommodations or [])
-    standing = _standing(session_id, email, user_id)
     if standing.account_registered:
         db.session.rollback()
         raise ConsultationError(_("You are already registered for this session."))
@@ -571,7 +563,7 @@ def register(
                 "again."
             )
         )
-    confirmed = standing.seats_taken + party_size <= session.capacity and not standing.waitlisted
+    confirmed = session.places_taken + party_size <= session.capacity and not standing.waitlisted
     token = secrets.token_urlsafe(32)
     registration = Registration(
         session_id=session_id,
@@ -590,6 +582,8 @@ def register(
         cancel_token_hash=hash_token(token),
     )
     db.session.add(registration)
+    if confirmed:
+        take_places(session, party_size)
     db.session.flush()
     if confirmed and written is not None and written.stamp == _session_stamp(session):
         queue_mail(email, *written.finished(registration, token))
@@ -599,33 +593,49 @@ def register(
     return SignUp(registration, token)
 
 
+def registering_options() -> list[Any]:
+    """What registering reads of a session: its consultation with the kind (registration_open)
+    and the venue (the confirmation's calendar entry), and nothing the form does not show."""
+    return [joinedload(Session.consultation, innerjoin=True), joinedload(Session.venue)]
+
+
 @dataclass(frozen=True)
 class _Standing:
-    seats_taken: int
+    sent_before: int | None
     waitlisted: bool
     address_registered: bool
     account_registered: bool
 
 
-def _standing(session_id: int, email: str, user_id: int | None) -> _Standing:
-    """What a new registration is judged by, in one statement: the places taken, whether
-    anyone is waiting (newcomers never overtake them), and whether this address or account is
-    already registered (not cancelled)."""
+def _standing(
+    session_id: int, email: str, user_id: int | None, submission_token: str | None
+) -> _Standing:
+    """What a new registration is judged by besides the places taken, in one statement: the
+    registration this form made if it was sent before, whether anyone is waiting (newcomers
+    never overtake them), and whether this address or account is already registered (not
+    cancelled)."""
     this_session = Registration.session_id == session_id
     active = Registration.status != RegistrationStatus.CANCELLED
 
     def exists(*conditions: Any) -> Any:
         return sa.exists().where(this_session, *conditions)
 
+    sent_before = (
+        sa.select(Registration.id)
+        .where(this_session, Registration.submission_token == submission_token)
+        .scalar_subquery()
+        if submission_token
+        else sa.null()
+    )
     row = db.session.execute(
         sa.select(
-            _seats_taken_query(session_id).scalar_subquery(),
+            sent_before,
             exists(Registration.status == RegistrationStatus.WAITLISTED),
             exists(active, sa.func.lower(Registration.email) == email.strip().lower()),
             exists(active, Registration.user_id == user_id) if user_id is not None else sa.false(),
         )
     ).one()
-    return _Standing(int(row[0]), bool(row[1]), bool(row[2]), bool(row[3]))
+    return _Standing(row[0], bool(row[1]), bool(row[2]), bool(row[3]))
 
 
 def _next_waitlist_position(session_id: int) -> int:
@@ -650,8 +660,11 @@ def cancel_registration(
     registration = db.session.get(Registration, registration_id)
     if registration is None:
         raise ConsultationError(_("This registration does not exist."))
-    db.session.execute(
-        sa.select(Session.id).where(Session.id == registration.session_id).with_for_update()
+    session = db.session.scalar(
+        sa.select(Session)
+        .where(Session.id == registration.session_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
     db.session.refresh(registration)
     if registration.status == RegistrationStatus.CANCELLED:
@@ -672,6 +685,8 @@ def cancel_registration(
             before=before,
             after={"status": registration.status.value},
         )
+    if held_place:
+        take_places(session, -registration.party_size)
     db.session.flush()
     # The person is told, and a calendar holding the invitation removes the event.
     _queue_registration_mail(registration, "registration_cancelled", held_place=held_place)
@@ -685,7 +700,7 @@ def promote_waitlist(session_id: int) -> list[Registration]:
     caller holds the session's lock and commits. Stops at the first party that does not fit,
     so nobody is overtaken."""
     session = db.session.get(Session, session_id)
-    free = session.capacity - seats_taken(session_id)
+    free = session.capacity - session.places_taken
     promoted: list[Registration] = []
     waiting = db.session.scalars(
         sa.select(Registration)
@@ -703,6 +718,8 @@ def promote_waitlist(session_id: int) -> list[Registration]:
         free -= candidate.party_size
         promoted.append(candidate)
         _queue_registration_mail(candidate, "promoted")
+    if promoted:
+        take_places(session, sum(candidate.party_size for candidate in promoted))
     return promoted
 
 

@@ -129,7 +129,7 @@ def _shown_as(seats: bool) -> tuple[Any, ...]:
         .scalar_subquery(),
     )
     if seats:
-        columns += (services.seats_taken_column().label("seats"),)
+        columns += (Session.places_taken.label("seats"),)
     return columns
 
 
@@ -285,11 +285,11 @@ def calendar() -> ResponseReturnValue:
     )
 
 
-def _load_session(session_id: int, record: bool = True) -> Session:
+def _load_session(session_id: int, options: list[Any] | None = None) -> Session:
+    if options is None:
+        options = services.session_options()
     session = db.session.scalar(
-        sa.select(Session)
-        .where(Session.id == session_id)
-        .options(*services.session_options(record=record))
+        sa.select(Session).where(Session.id == session_id).options(*options)
     )
     if session is None:
         abort(404)
@@ -327,7 +327,7 @@ def record(session_id: int) -> ResponseReturnValue:
 @bp.route("/sessions/<int:session_id>/register", methods=["GET", "POST"])
 @limiter.limit(submission_rate_limit, methods=["POST"])
 def register(session_id: int) -> ResponseReturnValue:
-    item = _load_session(session_id, record=False)
+    item = _load_session(session_id, options=services.registering_options())
     if not services.registration_open(item):
         flash(_("Registration for this session is closed."), "error")
         return redirect(url_for("consultations.session", session_id=item.id))

@@ -7,7 +7,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from app.consultations import services
-from app.consultations.models import Registration, RegistrationStatus
+from app.consultations.models import Registration, RegistrationStatus, Session
 from app.core import clock
 from app.core.mail import OutboxMessage
 from app.extensions import db
@@ -108,7 +108,7 @@ def test_the_same_token_sent_at_once_from_two_threads_registers_once(app, plan):
 
     def send(_number, go):
         with app.test_request_context():
-            services.seats_taken(ids.session_id)  # a read first, as a request does
+            db.session.get(Session, ids.session_id)  # loaded first, as the form does
             go()
             signup = services.register(
                 ids.session_id, name="二重 送信", email="twice@example.jp", submission_token="t1"
@@ -205,7 +205,7 @@ def test_fifty_concurrent_sign_ups_for_ten_places(app, plan):
     def sign_up(barrier, n):
         try:
             with app.app_context():
-                services.seats_taken(ids.session_id)  # a read first, as a request does
+                db.session.get(Session, ids.session_id)  # loaded first, as the form does
                 barrier.wait()
                 services.register(ids.session_id, name=f"参加者{n}", email=f"p{n}@example.jp")
         except BaseException as exc:
@@ -324,9 +324,10 @@ def test_a_robot_filling_the_hidden_field_registers_nobody(app, client, plan):
 
 def test_a_registration_holds_the_writers_lock_for_a_fixed_few_statements(app, plan):
     """What runs under the session's lock (and SQLite's writers' lock): the session with its
-    consultation, the token's check, one statement for places, waiting list, address and
-    account, the receipt number, the registration and its mail. As many, however many have
-    registered; and a newcomer still never overtakes someone waiting."""
+    consultation and places taken, one statement for the form sent before, the waiting list,
+    address and account, the receipt number, the registration, the places it takes and its
+    mail. As many, however many have registered; and a newcomer still never overtakes someone
+    waiting."""
     ids = scheduled(app, capacity=3)
 
     def register(number: int) -> list[str]:
@@ -424,3 +425,69 @@ def test_the_confirmation_written_ahead_of_the_turn_is_the_one_written_in_it(
 def _without_stamp(data: bytes) -> bytes:
     """An iCalendar message without its DTSTAMP (the moment it was written)."""
     return re.sub(rb"\r\nDTSTAMP:[^\r]*", b"", data)
+
+
+def test_the_places_taken_are_always_the_confirmed_parties_summed(app, client, plan, login_as):
+    """The session keeps its places taken (`Session.places_taken`), so that neither a
+    newcomer's turn nor the list sums a popular session's registrations: after registering,
+    the waiting list, a form sent again, a cancellation by link that promotes, and a staff
+    cancellation, it is each time what the confirmed registrations' parties add up to, and the
+    list and the session page show the places left."""
+    ids = scheduled(app, capacity=4)
+
+    def places() -> tuple[int, int]:
+        with app.app_context():
+            kept = db.session.scalar(
+                sa.select(Session.places_taken).where(Session.id == ids.session_id)
+            )
+            summed = db.session.scalar(
+                sa.select(sa.func.coalesce(sa.func.sum(Registration.party_size), 0)).where(
+                    Registration.session_id == ids.session_id,
+                    Registration.status == RegistrationStatus.CONFIRMED,
+                )
+            )
+        return kept, summed
+
+    url = f"/consultations/sessions/{ids.session_id}/register"
+    page = client.get(url)
+    typed = {**GUEST, "email": "first@example.jp", "party_size": "3"}
+    token = re.search(r'name="submission_token" type="hidden" value="([^"]+)"', page.text)[1]
+    sent = {"csrf_token": csrf_from(page.text), "submission_token": token, **typed}
+    assert client.post(url, data=sent).status_code == 302
+    assert places() == (3, 3)
+    # The same form sent again takes nothing more.
+    assert client.post(url, data=sent).status_code == 302
+    assert places() == (3, 3)
+    assert register_guest(client, ids.session_id, email="b@example.jp").status_code == 200
+    assert places() == (4, 4)
+    # Full: these two wait, and take nothing.
+    register_guest(client, ids.session_id, email="c@example.jp", party_size="2")
+    register_guest(client, ids.session_id, email="d@example.jp")
+    assert places() == (4, 4)
+    # The first party cancels by its link: three places free, and both waiting take theirs.
+    body = outbox(app, "first@example.jp")[0][1]
+    link = re.search(r"http://localhost(/consultations/registrations/\d+/cancel/\S+)", body)[1]
+    assert submit(client, link, {}).status_code == 302
+    assert places() == (4, 4)
+    with app.app_context():
+        statuses = dict(
+            db.session.execute(sa.select(Registration.email, Registration.status)).tuples().all()
+        )
+    assert statuses["c@example.jp"] == statuses["d@example.jp"] == RegistrationStatus.CONFIRMED
+    # Staff cancel a promoted party of two; nobody is waiting.
+    login_as("staff", "kikaku")
+    with app.app_context():
+        promoted = db.session.scalar(
+            sa.select(Registration.id).where(Registration.email == "c@example.jp")
+        )
+    attendance = f"/staff/consultations/sessions/{ids.session_id}/attendance"
+    cancelled = submit(
+        client, f"/staff/consultations/registrations/{promoted}/cancel", {}, page=attendance
+    )
+    assert cancelled.status_code == 302
+    assert places() == (2, 2)
+    # What the citizens read agrees: two of four places free.
+    for page_url in (f"/consultations/sessions/{ids.session_id}", "/consultations/"):
+        shown = client.get(page_url + "?lang=en")
+        assert shown.status_code == 200
+        assert "2 of 4 free" in shown.text
