@@ -19,7 +19,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from icalendar import Calendar, Event, Timezone, vCalAddress, vDDDTypes, vText
 from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from app.consultations.models import (
     ADVICE_INITIATIVE,
@@ -463,28 +463,52 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def take_places(session: Session, places: int) -> None:
+def take_places(session_id: int, places: int) -> None:
     """Count `places` more (fewer, when negative) taken on a session whose lock the caller
     holds. Its updated_at stays: it says when the session itself last changed (the feeds'
     LAST-MODIFIED), which a registration does not."""
     # The table's UPDATE, not the ORM's: the ORM's would evaluate its values against every
-    # session loaded, at twice the cost of the statement itself.
+    # session loaded, at four times the cost of the statement itself.
+    db.session.execute(_take_places_statement(), {"session_id": session_id, "places": places})
+    loaded = db.session.identity_map.get(identity_key(Session, session_id))
+    if loaded is not None:
+        db.session.expire(loaded, ["places_taken"])
+
+
+@functools.cache
+def _take_places_statement() -> sa.Update:
     table = Session.__table__
-    db.session.execute(
+    return (
         table.update()
-        .where(table.c.id == session.id)
-        .values(places_taken=table.c.places_taken + places, updated_at=table.c.updated_at)
+        .where(table.c.id == sa.bindparam("session_id", type_=sa.Integer))
+        .values(
+            places_taken=table.c.places_taken + sa.bindparam("places", type_=sa.Integer),
+            updated_at=table.c.updated_at,
+        )
     )
-    set_committed_value(session, "places_taken", session.places_taken + places)
+
+
+@functools.cache
+def _lock_session_statement() -> sa.Select[Any]:
+    return (
+        sa.select(Session.id)
+        .where(Session.id == sa.bindparam("session_id", type_=sa.Integer))
+        .with_for_update()
+    )
 
 
 def registration_open(session: Session, now: datetime | None = None) -> bool:
+    return _open_for_registration(session, session.consultation.kind.audience, now)
+
+
+def _open_for_registration(session: Any, audience: Audience, now: datetime | None) -> bool:
+    """`session`: a Session, or a row of its registration columns (the registration's turn)."""
     # The procedure clock (core.clock), as every other window is judged: a session held is
     # closed for registration, however the clock is moved in a test or a demo.
     now = now or clock.now()
     if not session.registration_required or session.cancelled_at is not None:
         return False
-    if not session.consultation.kind.audience.offered_to_public:
+    if not audience.offered_to_public:
         return False
     if session.starts_at <= now:
         return False
@@ -531,35 +555,26 @@ def register(
     ahead = db.session.get(Session, session_id)
     written = _write_confirmation_ahead(ahead, name, email, language) if ahead else None
     begin_write()
-    # The session locked, with its consultation and kind (registration_open reads them) and
-    # venue (the mail's calendar entry) in the same statement: every statement here is run
-    # while the writers' lock is held.
-    session = db.session.scalar(
-        sa.select(Session)
-        .where(Session.id == session_id)
-        .options(*registering_options())
-        .with_for_update(of=Session)
-        # On PostgreSQL the session was loaded earlier in this transaction, before the lock:
-        # the locked row is the one to judge by.
-        .execution_options(populate_existing=True)
-    )
-    if session is None:
+    # The session's row locked first, in a statement of its own: on PostgreSQL a statement
+    # reads what was committed when it began, so the facts are read once the lock is held.
+    db.session.execute(_lock_session_statement(), {"session_id": session_id})
+    facts = _turn_facts(session_id, email, user_id, submission_token)
+    if facts is None:
+        db.session.rollback()
         raise ConsultationError(_("This session does not exist."))
-    standing = _standing(session_id, email, user_id, submission_token)
-    if standing.sent_before is not None:
-        existing = db.session.get(Registration, standing.sent_before)
+    if facts.sent_before is not None:
+        existing = db.session.get(Registration, facts.sent_before)
         db.session.rollback()
         return SignUp(existing, "", created=False)
-    if not registration_open(session):
+    if not _open_for_registration(facts, facts.audience, None):
         db.session.rollback()
         raise ConsultationError(_("Registration for this session is closed."))
-    offered = set(session.accommodations or [])
-    if standing.account_registered:
+    if facts.account_registered:
         db.session.rollback()
         raise ConsultationError(_("You are already registered for this session."))
     # One registration per address and session (up to the form's party size), so one client
     # cannot take every place with made-up names.
-    if standing.address_registered:
+    if facts.address_registered:
         db.session.rollback()
         raise ConsultationError(
             _(
@@ -568,7 +583,8 @@ def register(
                 "again."
             )
         )
-    confirmed = session.places_taken + party_size <= session.capacity and not standing.waitlisted
+    offered = set(facts.accommodations or [])
+    confirmed = facts.places_taken + party_size <= facts.capacity and not facts.waitlisted
     token = secrets.token_urlsafe(32)
     registration = Registration(
         session_id=session_id,
@@ -588,11 +604,20 @@ def register(
     )
     db.session.add(registration)
     if confirmed:
-        take_places(session, party_size)
+        take_places(session_id, party_size)
     db.session.flush()
-    if confirmed and written is not None and written.stamp == _session_stamp(session):
+    stamp = (
+        facts.updated_at,
+        facts.sequence,
+        facts.consultation_updated_at,
+        facts.venue_updated_at,
+    )
+    if confirmed and written is not None and written.stamp == stamp:
         queue_mail(email, *written.finished(registration, token))
     else:
+        # On the waiting list, or the session changed since the confirmation was written:
+        # the mail is written here, from the session as it is.
+        _session_as_it_is(session_id)
         _queue_registration_mail(registration, "confirmation", token)
     db.session.commit()
     return SignUp(registration, token)
@@ -604,22 +629,30 @@ def registering_options() -> list[Any]:
     return [joinedload(Session.consultation, innerjoin=True), joinedload(Session.venue)]
 
 
-@dataclass(frozen=True)
-class _Standing:
-    sent_before: int | None
-    waitlisted: bool
-    address_registered: bool
-    account_registered: bool
-
-
-def _standing(
+def _turn_facts(
     session_id: int, email: str, user_id: int | None, submission_token: str | None
-) -> _Standing:
-    """What a new registration is judged by besides the places taken, in one statement: the
-    registration this form made if it was sent before, whether anyone is waiting (newcomers
-    never overtake them), and whether this address or account is already registered (not
-    cancelled)."""
-    this_session = Registration.session_id == session_id
+) -> sa.Row[Any] | None:
+    """What a registration's turn judges by, in one statement, once the session's row is
+    locked: the session's registration columns, places and what its mail is written from (its
+    stamp, as _session_stamp); the registration this form made if it was sent before; whether
+    anyone is waiting (newcomers never overtake them); and whether this address or account is
+    already registered (not cancelled)."""
+    statement = _turn_facts_statement(bool(submission_token), user_id is not None)
+    values = {
+        "session_id": session_id,
+        "email": email.strip().lower(),
+        "token": submission_token,
+        "user_id": user_id,
+    }
+    return db.session.execute(statement, values).one_or_none()
+
+
+@functools.cache
+def _turn_facts_statement(with_token: bool, with_account: bool) -> sa.Select[Any]:
+    """_turn_facts' statement, built once per process with its values as parameters: building
+    it (not running it) was most of its time, in the registrations' queue. Columns, not the
+    session, its consultation and venue loaded as objects, for the same reason."""
+    this_session = Registration.session_id == sa.bindparam("session_id", type_=sa.Integer)
     active = Registration.status != RegistrationStatus.CANCELLED
 
     def exists(*conditions: Any) -> Any:
@@ -627,20 +660,55 @@ def _standing(
 
     sent_before = (
         sa.select(Registration.id)
-        .where(this_session, Registration.submission_token == submission_token)
+        .where(this_session, Registration.submission_token == sa.bindparam("token"))
         .scalar_subquery()
-        if submission_token
+        if with_token
         else sa.null()
     )
-    row = db.session.execute(
+    # A guest's check is no statement at all: "user_id = NULL" would read every registration.
+    account = (
+        exists(active, Registration.user_id == sa.bindparam("user_id", type_=sa.Integer))
+        if with_account
+        else sa.false()
+    )
+    return (
         sa.select(
-            sent_before,
-            exists(Registration.status == RegistrationStatus.WAITLISTED),
-            exists(active, sa.func.lower(Registration.email) == email.strip().lower()),
-            exists(active, Registration.user_id == user_id) if user_id is not None else sa.false(),
+            Session.capacity,
+            Session.places_taken,
+            Session.registration_required,
+            Session.cancelled_at,
+            Session.starts_at,
+            Session.registration_opens_at,
+            Session.registration_closes_at,
+            Session.accommodations,
+            Session.updated_at,
+            Session.sequence,
+            Consultation.updated_at.label("consultation_updated_at"),
+            Venue.updated_at.label("venue_updated_at"),
+            ConsultationKind.audience,
+            sent_before.label("sent_before"),
+            exists(Registration.status == RegistrationStatus.WAITLISTED).label("waitlisted"),
+            exists(active, sa.func.lower(Registration.email) == sa.bindparam("email")).label(
+                "address_registered"
+            ),
+            account.label("account_registered"),
         )
+        .join(Consultation, Consultation.id == Session.consultation_id)
+        .join(ConsultationKind, ConsultationKind.id == Consultation.kind_id)
+        .outerjoin(Venue, Venue.id == Session.venue_id)
+        .where(Session.id == sa.bindparam("session_id", type_=sa.Integer))
+    )
+
+
+def _session_as_it_is(session_id: int) -> Session:
+    """The session with what its mail is written from, read again in the transaction (on
+    PostgreSQL it was loaded before its row was locked)."""
+    return db.session.scalars(
+        sa.select(Session)
+        .where(Session.id == session_id)
+        .options(*registering_options())
+        .execution_options(populate_existing=True)
     ).one()
-    return _Standing(row[0], bool(row[1]), bool(row[2]), bool(row[3]))
 
 
 def _next_waitlist_position(session_id: int) -> int:
@@ -665,11 +733,8 @@ def cancel_registration(
     registration = db.session.get(Registration, registration_id)
     if registration is None:
         raise ConsultationError(_("This registration does not exist."))
-    session = db.session.scalar(
-        sa.select(Session)
-        .where(Session.id == registration.session_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
+    db.session.execute(
+        sa.select(Session.id).where(Session.id == registration.session_id).with_for_update()
     )
     db.session.refresh(registration)
     if registration.status == RegistrationStatus.CANCELLED:
@@ -691,7 +756,7 @@ def cancel_registration(
             after={"status": registration.status.value},
         )
     if held_place:
-        take_places(session, -registration.party_size)
+        take_places(registration.session_id, -registration.party_size)
     db.session.flush()
     # The person is told, and a calendar holding the invitation removes the event.
     _queue_registration_mail(registration, "registration_cancelled", held_place=held_place)
@@ -724,7 +789,7 @@ def promote_waitlist(session_id: int) -> list[Registration]:
         promoted.append(candidate)
         _queue_registration_mail(candidate, "promoted")
     if promoted:
-        take_places(session, sum(candidate.party_size for candidate in promoted))
+        take_places(session_id, sum(candidate.party_size for candidate in promoted))
     return promoted
 
 

@@ -8,6 +8,7 @@ so no number is skipped.
 
 from __future__ import annotations
 
+import functools
 import secrets
 from typing import Any
 
@@ -29,12 +30,7 @@ class ReceiptCounter(db.Model):
 def next_receipt_number(scope: str) -> int:
     """The next number in `scope`; call inside the transaction that stores the submission."""
     table = ReceiptCounter.__table__
-    number = db.session.execute(
-        sa.update(table)
-        .where(table.c.scope == scope)
-        .values(last=table.c.last + 1)
-        .returning(table.c.last)
-    ).scalar()
+    number = db.session.execute(_take_number(), {"counted_scope": scope}).scalar()
     if number is None:
         # First number in this scope. A concurrent first submitter may insert the row too:
         # the primary key lets only one insert win, and the loser increments instead.
@@ -43,13 +39,21 @@ def next_receipt_number(scope: str) -> int:
                 db.session.execute(sa.insert(table).values(scope=scope, last=1))
             number = 1
         except sa.exc.IntegrityError:
-            number = db.session.execute(
-                sa.update(table)
-                .where(table.c.scope == scope)
-                .values(last=table.c.last + 1)
-                .returning(table.c.last)
-            ).scalar_one()
+            number = db.session.execute(_take_number(), {"counted_scope": scope}).scalar_one()
     return number
+
+
+@functools.cache
+def _take_number() -> sa.Update:
+    """Built once per process: building the statement cost as much as running it, in the
+    writers' turn of every submission."""
+    table = ReceiptCounter.__table__
+    return (
+        sa.update(table)
+        .where(table.c.scope == sa.bindparam("counted_scope"))
+        .values(last=table.c.last + 1)
+        .returning(table.c.last)
+    )
 
 
 def give_submission_token(form: Any) -> None:
