@@ -535,7 +535,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print("server log (last 3000 characters):\n" + errors[-3000:])
     print(
         f"peak server memory {report['server']['peak_rss_mb']} MB; comments {comments}; "
-        f"survey responses {surveys}"
+        f"registrations {registrations}; survey responses {surveys}"
     )
     print(f"written to {output}")
     return report
