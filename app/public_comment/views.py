@@ -52,13 +52,12 @@ _comment_limit = configured_limit("COMMENT_RATE_LIMIT")
 
 
 def _case_page() -> tuple[Any, ...]:
-    """What a case's page shows besides the case: many-to-one joined into the case's
-    statement, collections loaded in one statement each."""
+    """What a case's page shows besides the case and its draft: many-to-one joined into the
+    case's statement. The draft's sections and materials are read only when drawn (`case`)."""
     return (
         joinedload(CommentCase.department),
         joinedload(CommentCase.initiative),
-        selectinload(CommentCase.sections),
-        selectinload(CommentCase.materials),
+        joinedload(CommentCase.ward),
     )
 
 
@@ -178,7 +177,21 @@ def feed() -> ResponseReturnValue:
 def case(case_id: int) -> ResponseReturnValue:
     item = _public_case(case_id, *_case_page())
     now = clock.now()
-    return render_template("public_comment/case.html", case=item, phase=item.phase_at(now), now=now)
+    # The draft (its sections and materials) cannot change once the case is public
+    # (services._require_draft), and a case's every change of status stamps it: drawn once per
+    # case and language, until the case changes. A draft its staff preview is drawn each time.
+    draft_key = (
+        fragment_key("case-draft", item.id, item.updated_at.isoformat())
+        if item.status in services.PUBLIC_STATUSES
+        else None
+    )
+    return render_template(
+        "public_comment/case.html",
+        case=item,
+        phase=item.phase_at(now),
+        now=now,
+        draft_key=draft_key,
+    )
 
 
 @bp.route("/public-comments/<int:case_id>/materials/<int:material_id>")

@@ -1,6 +1,6 @@
 """Public pages: list, feed, results; no personal data anywhere public; fixed statement counts."""
 
-from datetime import date, time
+from datetime import date, time, timedelta
 from xml.etree import ElementTree
 
 import sqlalchemy as sa
@@ -331,3 +331,52 @@ def test_days_left_and_contact_lines_read_as_the_city_writes_them(app, client, m
     assert "郵送：〒860-8601" in page and "郵送:" not in page
     frozen.set_jst(date(2024, 10, 31), time(0, 0, 1))
     assert "本日締切です。" in client.get(f"/public-comments/{case_id}?lang=ja").text
+
+
+def test_a_public_cases_draft_is_drawn_once_until_the_case_changes(
+    app, make_case, make_user, another_app, frozen
+):
+    """With the cache on, as in production: a public case's draft (its sections and
+    materials, frozen once the case is public) is drawn once per case and language, and again
+    when the case changes; a draft its staff preview is drawn each time, so an edit shows."""
+    from app.accounts.models import User
+    from app.public_comment import services
+    from app.public_comment.models import DraftSection
+    from tests.conftest import Auth
+
+    case_id = make_case()
+    cached = another_app({**app.config, "FIGURES_CACHE_SECONDS": 60})
+    client = cached.test_client()
+    url = f"/public-comments/{case_id}"
+    first = client.get(url)
+    assert first.status_code == 200 and "第1章" in first.text and "本文" in first.text
+    with cached.app_context(), count_statements() as statements:
+        again = client.get(url)
+    assert again.status_code == 200 and again.text == first.text
+    assert statements and not [s for s in statements if "draft_section" in s]
+    english = client.get(url + "?lang=en")
+    assert "The draft" in english.text and "第1章" in english.text
+    # The case changes a minute later (staff correct its title; here its section too, as a
+    # case sent back to draft, edited and approved again would): drawn again as it is.
+    frozen.set(frozen.now + timedelta(minutes=1))
+    with app.app_context():
+        case = db.session.get(CommentCase, case_id)
+        case.title = "熊本市テスト計画(修正案)"
+        db.session.scalars(
+            sa.select(DraftSection).where(DraftSection.case_id == case_id)
+        ).one().body = "直した本文"
+        db.session.commit()
+    changed = client.get(url)
+    assert "直した本文" in changed.text and "修正案" in changed.text
+
+    draft_id = make_case("draft", title="下書きの案件")
+    staff = make_user("staff", "kikaku")
+    assert Auth(client).login(staff.email).status_code == 302
+    preview = client.get(f"/public-comments/{draft_id}")
+    assert preview.status_code == 200 and "本文" in preview.text
+    with app.app_context():
+        section = db.session.scalars(
+            sa.select(DraftSection).where(DraftSection.case_id == draft_id)
+        ).one()
+        services.update_section(db.session.get(User, staff.id), section, "第1章", "書き直し")
+    assert "書き直し" in client.get(f"/public-comments/{draft_id}").text
