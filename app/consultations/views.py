@@ -299,11 +299,9 @@ def _load_session(session_id: int, options: list[Any] | None = None) -> Session:
 @bp.route("/sessions/<int:session_id>")
 def session(session_id: int) -> ResponseReturnValue:
     item = _load_session(session_id)
-    seats = services.seats_by_session([item.id])[item.id]
     return render_template(
         "consultations/session.html",
         session=item,
-        seats=seats,
         registration_open=services.registration_open(item),
     )
 

@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.config import BASE_DIR
-from bench.run import PAGES
+from bench.run import AGAIN, PAGES
 
 
 @pytest.fixture
@@ -86,6 +86,7 @@ def test_generator_and_load_driver_at_tiny_scale(bench_database: str, tmp_path: 
     result = json.loads(output.read_text(encoding="utf-8"))
     expected = [
         *PAGES,
+        AGAIN.format("healthz"),
         "comment: form",
         "comment: confirm",
         "comment: send",
@@ -123,3 +124,11 @@ def test_generator_and_load_driver_at_tiny_scale(bench_database: str, tmp_path: 
     assert responses["acknowledged"] > 0
     assert responses["stored"] == responses["acknowledged"]
     assert result["server"]["peak_rss_mb"] > 0
+    # Shares are against the mean of the ceiling measured first and last.
+    first, last = (
+        result["endpoints"][name]["throughput_rps"] for name in ("healthz", AGAIN.format("healthz"))
+    )
+    assert result["ceiling_rps"] == pytest.approx((first + last) / 2, abs=0.1)
+    assert result["endpoints"]["healthz"]["share_of_ceiling"] == pytest.approx(
+        first / result["ceiling_rps"], abs=0.001
+    )
