@@ -134,6 +134,9 @@ class Voice(FulfilsInitiative, TimestampMixin, db.Model):
         sa.Index("ix_voice_topic_published_at", "topic_initiative_id", "published_at"),
         sa.Index("ix_voice_department_published_at", "department_id", "published_at"),
         sa.Index("ix_voice_year_published_at", "fiscal_year", "published_at"),
+        # An initiative's page lists its newest published voices: through ix_voice_initiative_id
+        # and a sort, 222 ms at 500,000 voices, each time the page's fragment was drawn.
+        sa.Index("ix_voice_initiative_published_at", "initiative_id", "published_at"),
         # "How your voices changed the city": a tenth of the published voices, counted through
         # this partial index in ms instead of a 176 ms scan at 500,000 voices.
         sa.Index(
