@@ -733,9 +733,7 @@ def cancel_registration(
     registration = db.session.get(Registration, registration_id)
     if registration is None:
         raise ConsultationError(_("This registration does not exist."))
-    db.session.execute(
-        sa.select(Session.id).where(Session.id == registration.session_id).with_for_update()
-    )
+    db.session.execute(_lock_session_statement(), {"session_id": registration.session_id})
     db.session.refresh(registration)
     if registration.status == RegistrationStatus.CANCELLED:
         db.session.rollback()
