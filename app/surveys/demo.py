@@ -477,6 +477,7 @@ def _feedback(now: datetime, rng: random.Random) -> None:
     """The feedback questionnaire after every held session, offered at its end through the
     services, answered by most participants with their one-time codes two days later."""
     from app.consultations.models import Registration, RegistrationStatus, Session
+    from app.consultations.services import take_places
     from app.surveys import services
     from app.surveys.models import Invitation, Survey
 
@@ -523,6 +524,8 @@ def _feedback(now: datetime, rng: random.Random) -> None:
                     for number in range(PARTICIPANTS)
                 ],
             )
+            # Places taken are kept on the session by whatever confirms a registration.
+            take_places(session_id, PARTICIPANTS)
             db.session.commit()
         with clock.running_at(ends_at + timedelta(hours=1)):
             survey = services.offer_feedback(session_id)

@@ -46,6 +46,19 @@ def test_demo_load_is_complete_and_idempotent(app, runner):
             )
         )
         assert waiting >= 1
+        # Every session's kept count of places is its confirmed parties summed, also where
+        # the surveys' demo wrote a held session's participants in bulk.
+        summed = (
+            sa.select(sa.func.coalesce(sa.func.sum(Registration.party_size), 0))
+            .where(
+                Registration.session_id == Session.id,
+                Registration.status == RegistrationStatus.CONFIRMED,
+            )
+            .scalar_subquery()
+        )
+        kept = db.session.execute(sa.select(Session.places_taken, summed)).all()
+        assert any(places for places, _summed in kept)
+        assert [(places, places) for places, _summed in kept] == kept
     assert runner.invoke(args=["demo", "load"]).exit_code == 0
     with app.app_context():
         assert _counts() == first
