@@ -104,8 +104,19 @@ def page(browser: Any, live_server: str) -> Iterator[Any]:
 def check_a11y(page: Any) -> None:
     """axe-core on the page as it is now: no violation of any impact."""
     from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import Error as PlaywrightError
 
-    results = Axe().run(page)
+    # A click on a link returns once the navigation has started: axe run at that moment finds
+    # no document (or a document torn down under it). Wait for the page that is arriving to have
+    # loaded; if a navigation still lands mid-run, run once more on the page that then stands.
+    page.wait_for_load_state("load")
+    try:
+        results = Axe().run(page)
+    except PlaywrightError as error:
+        if "documentElement" not in str(error) and "context was destroyed" not in str(error):
+            raise
+        page.wait_for_load_state("load")
+        results = Axe().run(page)
     page_checks.record(page, results.response)
     violations = results.response["violations"]
     report = "\n".join(

@@ -194,6 +194,7 @@ def test_staff_answer_after_publishing_and_record_a_training_citizens_read_it(
     expect(page.get_by_text("市職員のみ")).to_be_visible()
     check_a11y(page)
     page.get_by_role("link", name="開催回を追加する").click()
+    expect(page.locator("#date")).to_be_visible()
     check_a11y(page)
     yesterday = clock.today() - timedelta(days=1)
     page.locator("#date").fill(yesterday.isoformat())
