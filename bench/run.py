@@ -9,7 +9,9 @@ endpoint gets the whole server for its phase, so its throughput can be set besid
 (`/healthz`, one trivial statement), measured first and again last: each share is against the
 mean of the two. While the load runs, the RSS of the gunicorn master and
 its workers is summed every 100 ms; the peak is reported. After the comment phases, the comments
-stored on the bench case must equal the ones acknowledged with a receipt.
+stored on the bench case must equal the ones acknowledged with a receipt. With CACHE_REDIS_URL,
+`--cron-warm 50` runs `flask reports warm` every 50 s while the pages are measured, as the
+README's cron does in production (never during the ceiling's phases).
 
 The database must have been filled by `python -m bench.generate`; the run adds one open public
 comment case, one upcoming session with room for everyone and one survey anyone may answer
@@ -253,6 +255,33 @@ class MemorySampler(threading.Thread):
             self.peak = max(self.peak, self.sample())
 
 
+class Cron(threading.Thread):
+    """`flask reports warm` every `period` seconds while the load runs, as the README's cron
+    does in production with CACHE_REDIS_URL: the figures are refreshed before they go stale,
+    so no worker recomputes them (the run's own CPU is spent on the same cores, as it would
+    be on one server)."""
+
+    def __init__(self, env: dict[str, str], period: float) -> None:
+        super().__init__(daemon=True)
+        self.env, self.period = env, period
+        self.stopped = threading.Event()
+        self.runs: list[float] = []
+
+    def run(self) -> None:
+        while True:
+            started = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-m", "flask", "--app", "app", "reports", "warm"],
+                env=self.env,
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+            )
+            self.runs.append(round(time.perf_counter() - started, 1))
+            if self.stopped.wait(max(0.0, self.period - (time.perf_counter() - started))):
+                return
+
+
 def start_server(env: dict[str, str], port: int, workers: int, log: Any) -> subprocess.Popen[bytes]:
     server = subprocess.Popen(
         [
@@ -402,6 +431,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--endpoints", nargs="*", default=ENDPOINTS, choices=ENDPOINTS)
     parser.add_argument("--output", type=Path, help="result file (default bench/results/…)")
+    parser.add_argument(
+        "--cron-warm",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="run `flask reports warm` this often, as cron does with CACHE_REDIS_URL (0: never)",
+    )
     args = parser.parse_args(argv)
 
     from app import create_app
@@ -433,6 +469,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     server = start_server(env, port, args.workers, server_log)
     sampler = MemorySampler(server.pid)
     sampler.start()
+    cron = Cron(env, args.cron_warm) if args.cron_warm > 0 else None
+    if cron and not os.environ.get("CACHE_REDIS_URL"):
+        raise SystemExit("--cron-warm needs CACHE_REDIS_URL (a cache the workers share)")
     results: dict[str, Any] = {}
     comments: dict[str, Any] = {}
     # The machine may be shared (2 cores): its load says how far to trust the figures.
@@ -448,6 +487,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         with tempfile.TemporaryDirectory() as tmp:
             workdir = Path(tmp)
             for endpoint in phases:
+                # The cron runs while the pages are measured, not the ceiling: its work is
+                # counted against the pages alone.
+                if cron and endpoint != "healthz" and not cron.is_alive():
+                    cron.start()
+                elif cron and endpoint == "healthz" and cron.is_alive():
+                    cron.stopped.set()
+                    cron.join()
                 if args.warmup and endpoint in PAGES:
                     # Unmeasured: every worker opens its connections and fills its caches.
                     warmup = workdir / "warmup"
@@ -488,6 +534,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     finally:
         sampler.stopped.set()
         sampler.join()
+        if cron and cron.is_alive():
+            cron.stopped.set()
+            cron.join()
         server.terminate()
         server.wait(timeout=30)
     if any(phase in args.endpoints for phase in COMMENT_PHASES):
@@ -533,6 +582,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "seconds_per_endpoint": args.seconds,
             "max_requests_per_endpoint": args.max_requests,
             "warmup_seconds_per_page": args.warmup,
+            # `flask reports warm` as from cron: how often, and how long each run took.
+            "cron_warm": {"every_seconds": args.cron_warm, "runs_seconds": cron.runs}
+            if cron
+            else None,
         },
         "ceiling_rps": round(ceiling, 1),
         "endpoints": results,

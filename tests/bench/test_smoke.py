@@ -40,12 +40,15 @@ def bench_database(tmp_path: Path) -> Iterator[str]:
         admin.dispose()
 
 
-def _run(args: list[str], database_url: str, tmp_path: Path) -> None:
+def _run(
+    args: list[str], database_url: str, tmp_path: Path, settings: dict[str, str] | None = None
+) -> None:
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
         "PYTHONPATH": str(BASE_DIR),
+        **(settings or {}),
     }
     done = subprocess.run(
         [sys.executable, "-m", *args],
@@ -132,3 +135,29 @@ def test_generator_and_load_driver_at_tiny_scale(bench_database: str, tmp_path: 
     assert result["endpoints"]["healthz"]["share_of_ceiling"] == pytest.approx(
         first / result["ceiling_rps"], abs=0.001
     )
+
+
+@pytest.mark.timeout(180)
+def test_load_driver_warms_the_figures_as_cron_does(
+    bench_database: str, tmp_path: Path, redis_cache: dict
+) -> None:
+    """With Redis, `--cron-warm` runs `flask reports warm` while the pages are measured."""
+    output = tmp_path / "run.json"
+    settings = {key: str(value) for key, value in redis_cache.items()}
+    _run(["bench.generate", "--scale", "tiny"], bench_database, tmp_path)
+    _run(
+        [
+            "bench.run",
+            *("--scale", "tiny", "--users", "2", "--workers", "1", "--warmup", "0"),
+            *("--seconds", "2", "--endpoints", "healthz", "reports", "--cron-warm", "1"),
+            *("--output", str(output)),
+        ],
+        bench_database,
+        tmp_path,
+        settings,
+    )
+    result = json.loads(output.read_text(encoding="utf-8"))
+    assert result["endpoints"]["reports"]["errors"] == 0
+    cron = result["load"]["cron_warm"]
+    assert cron["every_seconds"] == 1
+    assert len(cron["runs_seconds"]) >= 1
