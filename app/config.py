@@ -88,6 +88,8 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "GROUPING_THRESHOLD": float(os.environ.get("GROUPING_THRESHOLD", "0.5")),
         "FIGURES_CACHE_SECONDS": int(os.environ.get("FIGURES_CACHE_SECONDS", "60")),
         "CACHE_REDIS_URL": os.environ.get("CACHE_REDIS_URL", ""),
+        # Where several deployments share one Redis database, each names its keys apart.
+        "CACHE_KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "sankaku:"),
         "RESULTS_OVERDUE_DAYS": int(os.environ.get("RESULTS_OVERDUE_DAYS", "60")),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),

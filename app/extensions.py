@@ -39,6 +39,17 @@ class _SQLAlchemy(SQLAlchemy):
         return _RowPagination(select=select, session=self.session(), page=page, **kwargs)
 
 
+class KeptPagination(Pagination):
+    """A page of rows read earlier and kept (in a cache): `KeptPagination(page=…, per_page=…,
+    items=…, total=…)` is the page as it was read, with no statement."""
+
+    def _query_items(self) -> list[Any]:
+        return list(self._query_args["items"])
+
+    def _query_count(self) -> int:
+        return int(self._query_args["total"])
+
+
 class _RowPagination(SelectPagination):
     _TOTAL = "pagination_total"
 

@@ -37,6 +37,7 @@ from app.extensions import db
 pytest_plugins = ["tests.public_comment.fixtures", "tests.reports.fixtures"]
 
 PASSWORD = "correct horse battery staple"
+REDIS_TEST_URL = "redis://127.0.0.1:6379/14"  # a database no server uses
 
 
 class Clock:
@@ -354,3 +355,25 @@ def run_cli(app: Flask, *args: str) -> None:
     (capsys). For commands run at once from several threads: the test CLI runner swaps
     sys.stdout for the whole process, so two of them cannot run together."""
     app.cli.main(args=list(args), obj=ScriptInfo(create_app=lambda: app), standalone_mode=False)
+
+
+@pytest.fixture
+def redis_cache() -> Iterator[dict[str, Any]]:
+    """The settings of a cache shared in Redis, as in production (one minute fresh), under a
+    key prefix of the test's own: test processes running side by side share the database.
+    Skipped where no Redis runs."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_TEST_URL).ping()
+    except redis.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    prefix = f"sankaku-test-{uuid.uuid4().hex}:"
+    yield {
+        "FIGURES_CACHE_SECONDS": 60,
+        "CACHE_REDIS_URL": REDIS_TEST_URL,
+        "CACHE_KEY_PREFIX": prefix,
+    }
+    client = redis.Redis.from_url(REDIS_TEST_URL)
+    for key in client.scan_iter(f"{prefix}*"):
+        client.delete(key)

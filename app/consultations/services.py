@@ -35,6 +35,7 @@ from app.consultations.models import (
     Venue,
 )
 from app.core import audit, clock
+from app.core.cache import changed, watch
 from app.core.db import begin_write
 from app.core.domain import DomainError
 from app.core.i18n import JST, fiscal_year, format_datetime, to_jst
@@ -42,7 +43,7 @@ from app.core.mail import OutboxMessage, calendar_attachment, mail_domain, queue
 from app.core.receipts import format_receipt, next_receipt_number
 from app.core.urls import public_url
 from app.extensions import db
-from app.plan.models import Initiative
+from app.plan.models import Initiative, Ward
 
 DEFAULT_KINDS = [
     ("pi", "PI協議", "PI consultation", Audience.CITIZENS),
@@ -463,6 +464,13 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# The generation of what lists of sessions show (the session list's rows are kept under it where
+# the cache is shared, app/consultations/views.py): it changes after every commit that writes a
+# session, its consultation, kind or venue, or a ward, and after every place taken or given back.
+SESSIONS_SHOWN = "sessions-shown"
+watch(SESSIONS_SHOWN, (Session, Consultation, ConsultationKind, Venue, Ward))
+
+
 def take_places(session_id: int, places: int) -> None:
     """Count `places` more (fewer, when negative) taken on a session whose lock the caller
     holds. Its updated_at stays: it says when the session itself last changed (the feeds'
@@ -470,6 +478,7 @@ def take_places(session_id: int, places: int) -> None:
     # The table's UPDATE, not the ORM's: the ORM's would evaluate its values against every
     # session loaded, at four times the cost of the statement itself.
     db.session.execute(_take_places_statement(), {"session_id": session_id, "places": places})
+    changed(SESSIONS_SHOWN)
     loaded = db.session.identity_map.get(identity_key(Session, session_id))
     if loaded is not None:
         db.session.expire(loaded, ["places_taken"])

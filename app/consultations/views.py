@@ -15,6 +15,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import aliased, joinedload
 
 from app.consultations import bp, services
@@ -32,7 +33,7 @@ from app.consultations.models import (
 )
 from app.consultations.opendata import EVENT_COLUMNS, event_rows
 from app.core import clock
-from app.core.cache import cached, fragment_key
+from app.core.cache import cached, fragment_key, with_generation
 from app.core.exports import csv_response
 from app.core.feeds import conditional
 from app.core.forms import show_error
@@ -40,8 +41,8 @@ from app.core.i18n import JST, current_language, to_jst
 from app.core.permissions import is_authenticated, permission_required
 from app.core.receipts import give_submission_token, may_see_receipt, remember_receipt
 from app.core.security import submission_rate_limit
-from app.core.urls import query_date, query_int
-from app.extensions import db, limiter
+from app.core.urls import query_date, query_int, query_page
+from app.extensions import KeptPagination, cache, db, limiter
 from app.plan.models import Initiative, Ward
 
 
@@ -209,10 +210,10 @@ def index() -> ResponseReturnValue:
         .scalar_subquery()
     )
     order = [Session.starts_at, Session.id]
-    upcoming = db.paginate_rows(
+    upcoming = _upcoming(
         stmt.where(Session.starts_at >= first_start, Session.ends_at > now).order_by(*order),
-        per_page=UPCOMING_PER_PAGE,
-        error_out=False,
+        chosen,
+        now,
     )
     choices = _filter_choices()
     rows = upcoming.items
@@ -230,6 +231,37 @@ def index() -> ResponseReturnValue:
         chosen=chosen,
         **choices,
     )
+
+
+def _upcoming(stmt: sa.Select, chosen: dict[str, str], now: datetime) -> Pagination:
+    """The page of upcoming sessions' rows (`_shown_as`). Where every worker shares the cache
+    (Redis), the page is kept there under the generation of what lists of sessions show
+    (`services.SESSIONS_SHOWN`, which every write to them changes) until the first of the
+    listed sessions ends: a request with nothing changed then reads no row from the database
+    (planning the list's statement was most of its cost on PostgreSQL). Elsewhere each request
+    reads the rows, as a worker's own cache would not see the others' writes."""
+    page = query_page()
+    key = fragment_key("upcoming-rows", page, *chosen.values())
+    generation, kept = with_generation(services.SESSIONS_SHOWN, key)
+    if isinstance(kept, tuple) and len(kept) == 4:
+        kept_generation, until, items, total = kept
+        if kept_generation == generation and (until is None or now < until):
+            return KeptPagination(
+                page=page, per_page=UPCOMING_PER_PAGE, items=items, total=total, error_out=False
+            )
+    # The rows carry when the first of the whole list's sessions ends (`min(...) OVER ()`,
+    # read before the page's limit): the list changes then, whoever writes nothing.
+    upcoming = db.paginate_rows(
+        stmt.add_columns(sa.func.min(Session.ends_at).over().label("first_end")),
+        page=page,
+        per_page=UPCOMING_PER_PAGE,
+        error_out=False,
+    )
+    if generation is not None:
+        # No row: the list can only grow by a write, which changes the generation.
+        until = upcoming.items[0].first_end if upcoming.items else None
+        cache.set(key, (generation, until, upcoming.items, upcoming.total))
+    return upcoming
 
 
 def _past_sessions(stmt: sa.Select, now: datetime) -> list[Session]:

@@ -17,20 +17,27 @@ Redis). Only a key found empty (a cold start) is computed by the request that as
 
 Keys name everything a value depends on besides time: the language, the filter, and the plan's
 revision for fragments that show the plan's texts (an edit to the table shows at once).
+
+Values that must be current at once (the session list's places) are kept under a generation
+that every commit writing their tables changes (`watch`, `with_generation`), where the cache
+is shared.
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterable
 from functools import cache as cache_for_process
 from pathlib import Path
 from time import time
 from typing import Any, TypeVar
 
-from flask import Flask, Response, current_app, make_response, request, session
+import sqlalchemy as sa
+from flask import Flask, Response, current_app, has_app_context, make_response, request, session
 from flask_login import current_user
+from sqlalchemy import orm
 
 from app.extensions import cache, db
 
@@ -47,7 +54,11 @@ def cache_config(config: dict[str, Any]) -> dict[str, Any]:
     seconds = int(config.get("FIGURES_CACHE_SECONDS", 0))
     if seconds <= 0:
         return {"CACHE_TYPE": "NullCache", "CACHE_NO_NULL_WARNING": True}
-    settings: dict[str, Any] = {"CACHE_DEFAULT_TIMEOUT": seconds, "CACHE_KEY_PREFIX": KEY_PREFIX}
+    settings: dict[str, Any] = {
+        "CACHE_DEFAULT_TIMEOUT": seconds,
+        # Two deployments (or a test run beside a server) sharing one Redis each keep their own.
+        "CACHE_KEY_PREFIX": config.get("CACHE_KEY_PREFIX") or KEY_PREFIX,
+    }
     if config.get("CACHE_REDIS_URL"):
         settings.update(CACHE_TYPE="RedisCache", CACHE_REDIS_URL=config["CACHE_REDIS_URL"])
     else:
@@ -130,6 +141,91 @@ def _recompute_once(key: str, compute: Callable[[], Any], fresh_seconds: int | N
                 db.session.remove()
 
     threading.Thread(target=recompute, name=f"recompute {key}", daemon=True).start()
+
+
+# Generations ---------------------------------------------------------------------------------
+#
+# A generation names a set of tables whose rows some cached value is drawn from: it changes after
+# every commit that wrote one of them, so a value stored with the generation it was read under
+# is known to be current while the generation holds, without asking the database. Kept in the
+# cache itself, hence only where the cache is shared by every process (Redis): a generation kept
+# in one gunicorn worker's memory would not see the other workers' writes, and readers there are
+# told so (`with_generation` gives None) and ask the database as before.
+
+_WATCHED: dict[type, set[str]] = {}
+_CHANGED = "sankaku_changed_generations"
+
+
+def watch(name: str, models: Iterable[type]) -> None:
+    """Let generation `name` change after every commit that adds, changes or deletes a row of
+    one of `models` through the ORM. A statement that writes their tables directly (Core) says
+    so with `changed`."""
+    for model in models:
+        _WATCHED.setdefault(model, set()).add(name)
+
+
+def changed(name: str) -> None:
+    """Generation `name` changes when the current transaction commits (a Core write)."""
+    db.session.info.setdefault(_CHANGED, set()).add(name)
+
+
+def with_generation(name: str, key: str) -> tuple[str | None, Any]:
+    """The current generation `name` (None where the cache is not shared) and the value cached
+    under `key`, read together: one round trip to Redis."""
+    if not shared_cache():
+        return None, None
+    found, value = cache.get_many(_generation_key(name), key)
+    return _generation_of(name, found), value
+
+
+def shared_cache() -> bool:
+    """Whether every process reads and writes one cache (Redis), as `cache_config` sets it."""
+    config = current_app.config
+    return bool(config.get("CACHE_REDIS_URL")) and int(config.get("FIGURES_CACHE_SECONDS", 0)) > 0
+
+
+def _generation_key(name: str) -> str:
+    return f"generation:{name}"
+
+
+def _generation_of(name: str, found: Any) -> str:
+    if found is not None:
+        return str(found)
+    # None yet (a new cache, or the key evicted): start one. Whoever adds first sets it.
+    fresh = uuid.uuid4().hex
+    if cache.add(_generation_key(name), fresh, timeout=0):
+        return fresh
+    return str(cache.get(_generation_key(name)) or fresh)
+
+
+@sa.event.listens_for(orm.Session, "after_flush")
+def _note_changes(db_session: orm.Session, _context: Any) -> None:
+    if not _WATCHED:
+        return
+    names: set[str] = set()
+    for instance in (*db_session.new, *db_session.dirty, *db_session.deleted):
+        names.update(_WATCHED.get(type(instance), ()))
+    if names:
+        db_session.info.setdefault(_CHANGED, set()).update(names)
+
+
+@sa.event.listens_for(orm.Session, "after_commit")
+def _raise_generations(db_session: orm.Session) -> None:
+    names = db_session.info.pop(_CHANGED, None)
+    if not names or not has_app_context() or not shared_cache():
+        return
+    # A new value, never expiring: any change of it tells readers their values are old.
+    try:
+        cache.set_many({_generation_key(name): uuid.uuid4().hex for name in names}, timeout=0)
+    except Exception:
+        # The write is committed: failing its request now would have it sent again. Values
+        # kept under the old generation expire within FIGURES_CACHE_SECONDS.
+        current_app.logger.exception("raising the cache generations %s failed", sorted(names))
+
+
+@sa.event.listens_for(orm.Session, "after_rollback")
+def _forget_changes(db_session: orm.Session) -> None:
+    db_session.info.pop(_CHANGED, None)
 
 
 # Conditional GET ---------------------------------------------------------------------------

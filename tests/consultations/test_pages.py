@@ -3,6 +3,7 @@
 from datetime import datetime, time, timedelta
 
 import icalendar
+import pytest
 import sqlalchemy as sa
 
 from app.consultations import services
@@ -341,19 +342,30 @@ def test_the_list_filters_by_initiative_kind_and_ward(app, client, plan):
     }
 
 
-def test_cached_list_and_calendar_are_drawn_again_when_what_they_show_changes(
-    app, plan, another_app
-):
+@pytest.fixture(params=["memory", "redis"])
+def list_cache(request, app, another_app):
+    """The app that serves the lists, with the cache on as in production, and the one that
+    writes (another worker): each with its own cache in memory, or both sharing Redis."""
+    if request.param == "memory":
+        return another_app({**app.config, "FIGURES_CACHE_SECONDS": 60}), app
+    settings = {**app.config, **request.getfixturevalue("redis_cache")}
+    return another_app(settings), another_app(settings)
+
+
+def test_cached_list_and_calendar_are_drawn_again_when_what_they_show_changes(plan, list_cache):
     """With the cache on, as in production: the rows of the list and the month's grid are kept
     per digest of what they show (`views._shown_as`), so a registration, a cancellation or an
     edit to the session, its consultation or its venue shows on the next request; and a
-    request with nothing changed draws no rows (it loads no session)."""
+    request with nothing changed draws no rows (it loads no session). Where the cache is shared
+    (Redis), the list's rows are kept too, under the generation its writers change: a request
+    with nothing changed reads nothing from the database."""
     from app.consultations.models import Venue
 
+    cached, app = list_cache
+    shared = cached.config["CACHE_REDIS_URL"] != ""
     ids = scheduled(app, capacity=10)
     day = clock.today() + timedelta(days=7)
     calendar_url = f"/consultations/calendar?month={day:%Y-%m}&lang=en"
-    cached = another_app({**app.config, "FIGURES_CACHE_SECONDS": 60})
     client = cached.test_client()
 
     def shown() -> tuple[str, str]:
@@ -368,6 +380,10 @@ def test_cached_list_and_calendar_are_drawn_again_when_what_they_show_changes(
         assert shown() == (listed, month)
     # Nothing changed: neither page loaded a session to draw it (only the rows it is keyed by).
     assert statements and not [s for s in statements if "consultation_session.capacity" in s]
+    with cached.app_context(), count_statements() as statements:
+        assert client.get("/consultations/?lang=en").text == listed
+    read = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(read) == (0 if shared else 1), read
 
     with app.test_request_context():
         signup = services.register(ids.session_id, name="a", email="a@example.jp", party_size=2)
@@ -389,3 +405,11 @@ def test_cached_list_and_calendar_are_drawn_again_when_what_they_show_changes(
     listed, month = shown()
     assert "Renamed workshop" in listed and "Renamed workshop" in month
     assert "Renamed Hall" in listed
+
+    # Once the session has ended, the list no longer offers it, though nobody wrote anything.
+    with app.app_context():
+        ends_at = db.session.get(Session, ids.session_id).ends_at
+    with clock.running_at(ends_at + timedelta(minutes=1)):
+        after = client.get("/consultations/?lang=en")
+    assert after.status_code == 200
+    assert "Renamed workshop" not in after.text and "No upcoming sessions match." in after.text

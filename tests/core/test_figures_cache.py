@@ -19,6 +19,7 @@ from app.core.activity import ActivityFilter
 from app.core.cache import KEY_PREFIX
 from app.extensions import cache, db
 from app.plan.models import Initiative
+from tests.conftest import REDIS_TEST_URL
 from tests.kinds import PROGRESS_KIND
 
 
@@ -111,7 +112,6 @@ def test_workers_share_the_figures_through_redis(app, another_app, counted_kind)
             cache.clear()
 
 
-REDIS_TEST_URL = "redis://127.0.0.1:6379/14"  # a database no other test or server uses
 SLOW = 1.5  # seconds one recomputation of the slowed kind takes
 
 
