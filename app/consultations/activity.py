@@ -182,16 +182,9 @@ def records(initiative_id: int, limit: int) -> list[ActivityRecord]:
 def open_now(limit: int) -> list[ActivityRecord]:
     """Upcoming public sessions a resident can still join, the soonest first (the home page):
     those open for registration with places left, and those needing none. One statement, the
-    places taken counted in a subquery."""
+    places taken as the session keeps them (`services.take_places`)."""
     now = clock.now()
-    taken = (
-        sa.select(sa.func.coalesce(sa.func.sum(Registration.party_size), 0))
-        .where(
-            Registration.session_id == Session.id,
-            Registration.status == RegistrationStatus.CONFIRMED,
-        )
-        .scalar_subquery()
-    )
+    taken = Session.places_taken
     rows = db.session.execute(
         sa.select(
             Session.id,
@@ -352,18 +345,9 @@ def api_sessions() -> sa.Select[Any]:
     counted in the figures, never listed."""
     from app.consultations.services import staff_only_consultations
 
-    confirmed = (
-        sa.select(
-            Registration.session_id,
-            sa.func.coalesce(sa.func.sum(Registration.party_size), 0).label("n"),
-        )
-        .where(Registration.status == RegistrationStatus.CONFIRMED)
-        .group_by(Registration.session_id)
-        .subquery()
-    )
     return (
-        sa.select(Session, sa.func.coalesce(confirmed.c.n, 0))
-        .outerjoin(confirmed, confirmed.c.session_id == Session.id)
+        # The confirmed places as the session keeps them (`services.take_places`).
+        sa.select(Session, Session.places_taken)
         .where(Session.consultation_id.not_in(staff_only_consultations()))
         .order_by(Session.starts_at.desc(), Session.id.desc())
         .options(

@@ -70,7 +70,9 @@ def cache_config(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def init_cache(app: Flask) -> None:
-    cache.init_app(app, config=cache_config(app.config))
+    config = cache_config(app.config)
+    cache.init_app(app, config=config)
+    app.extensions["sankaku_shared_cache"] = config["CACHE_TYPE"] == "RedisCache"
     app.jinja_env.globals["fragment_key"] = fragment_key
 
 
@@ -179,9 +181,8 @@ def with_generation(name: str, key: str) -> tuple[str | None, Any]:
 
 
 def shared_cache() -> bool:
-    """Whether every process reads and writes one cache (Redis), as `cache_config` sets it."""
-    config = current_app.config
-    return bool(config.get("CACHE_REDIS_URL")) and int(config.get("FIGURES_CACHE_SECONDS", 0)) > 0
+    """Whether every process reads and writes one cache (Redis), as `cache_config` chose."""
+    return bool(current_app.extensions.get("sankaku_shared_cache"))
 
 
 def _generation_key(name: str) -> str:

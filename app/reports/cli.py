@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 
 from app.core import activity
 from app.core.activity import ActivityFilter
+from app.core.cache import shared_cache
 
 reports_cli = AppGroup("reports", help="Figures and reports.")
 
@@ -26,7 +27,7 @@ def warm() -> None:
     from app.reports.services import year_choices
 
     seconds = current_app.config["FIGURES_CACHE_SECONDS"]
-    if seconds <= 0 or not current_app.config.get("CACHE_REDIS_URL"):
+    if not shared_cache():
         click.echo(
             "nothing to warm: without CACHE_REDIS_URL (and FIGURES_CACHE_SECONDS > 0) each "
             "worker keeps its own cache, which another process cannot fill",
