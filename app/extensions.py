@@ -84,4 +84,5 @@ csrf = CSRFProtect()
 # Storage comes from RATELIMIT_STORAGE_URI (memory:// by default, redis://… in production).
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 # Figures and page fragments (app/core/cache.py sets the backend from the configuration).
-cache = Cache()
+# Its jinja tag is replaced by app.core.cache.FragmentCache (fragments served stale).
+cache = Cache(with_jinja2_ext=False)

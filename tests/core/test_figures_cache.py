@@ -1,6 +1,7 @@
 """The registry computes each kind's figures at most once per FIGURES_CACHE_SECONDS, in one
 cache (app/core/cache.py): in memory per worker, or in Redis shared by all of them. Once
-expired, figures are served stale while one thread recomputes them (issue 23)."""
+expired, figures are served stale while one thread recomputes them, and page fragments while
+one request draws them again (issue 23)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import cachelib.simple
 import pytest
 import redis
 import sqlalchemy as sa
+from flask import render_template_string
 
 from app.core import activity
 from app.core import cache as core_cache
@@ -177,3 +179,48 @@ def test_expired_figures_are_served_at_once_while_one_thread_recomputes_them(
         activity.unregister("slowed")
         with cached.app_context():
             cache.clear()  # the keys it wrote (KEY_PREFIX) in Redis's test database
+
+
+def test_an_expired_fragment_is_served_while_one_request_draws_it_again(
+    app, another_app, cache_settings
+):
+    drawings: list[float] = []  # the first draws at once; each later one slowly
+
+    def draw() -> str:
+        drawings.append(time.monotonic())
+        if len(drawings) > 1:
+            time.sleep(SLOW)
+        return f"drawn {len(drawings)}"
+
+    cached = another_app({**app.config, **cache_settings})
+    page = "{% cache none, fragment_key('slowed') %}{{ draw() }}{% endcache %}"
+
+    def visit() -> tuple[float, str]:
+        started = time.monotonic()
+        with cached.test_request_context("/"):
+            html = render_template_string(page, draw=draw)
+        return time.monotonic() - started, html
+
+    with cached.app_context():
+        cache.clear()
+    try:
+        assert visit()[1] == "drawn 1"
+        assert visit()[1] == "drawn 1"  # fresh: kept, not drawn again
+        assert len(drawings) == 1
+        time.sleep(1.1)  # the fragment's period ends
+
+        # Visitors at once after it: one draws the fragment again (and waits for it); the
+        # others get the old one without waiting.
+        answers: list[tuple[float, str]] = []
+        visitors = [threading.Thread(target=lambda: answers.append(visit())) for _ in range(4)]
+        for visitor in visitors:
+            visitor.start()
+        for visitor in visitors:
+            visitor.join()
+        assert sorted(html for _, html in answers) == ["drawn 1", "drawn 1", "drawn 1", "drawn 2"]
+        assert [html for took, html in answers if took >= SLOW] == ["drawn 2"], answers
+        assert len(drawings) == 2  # one drawing for all of them
+        assert visit()[1] == "drawn 2"
+    finally:
+        with cached.app_context():
+            cache.clear()
