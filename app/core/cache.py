@@ -126,11 +126,15 @@ def drawn(key: str, draw: Callable[[], str], fresh_seconds: int | None = None) -
             return str(html)
         period = fresh_seconds or current_app.config["FIGURES_CACHE_SECONDS"]
         lock = f"drawing:{key}"
-        # Held at most a period: a request that failed while drawing leaves the stale copy
-        # served that long before the next request tries again.
-        if not cache.add(lock, 1, timeout=period):
+        # As long as the stale copy is kept, like a recomputation's lock (_recompute_once).
+        if not cache.add(lock, 1, timeout=period * STALE_FACTOR):
             return str(html)
-        html = draw()
+        try:
+            html = draw()
+        except Exception:
+            # The stale copy is served a period more before the next request tries again.
+            cache.set(lock, 1, timeout=period)
+            raise
         store(key, html, fresh_seconds)
         cache.delete(lock)
         return html
@@ -148,6 +152,18 @@ class FragmentCache(CacheExtension):
     ) -> str:
         fresh = timeout if isinstance(timeout, int) and timeout > 0 else None
         return drawn(make_template_fragment_key(fragment_name, vary_on=vary_on), caller, fresh)
+
+
+def fresh_until(keys: list[str]) -> list[float | None]:
+    """When the value under each key goes stale (None where nothing is cached), read together:
+    one round trip to Redis."""
+    if not keys:
+        return []
+    entries = cache.get_many(*keys)
+    return [
+        float(entry[0]) if isinstance(entry, tuple) and len(entry) == 2 else None
+        for entry in entries
+    ]
 
 
 def store(key: str, value: Any, fresh_seconds: int | None = None) -> None:

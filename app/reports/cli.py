@@ -6,7 +6,6 @@ import sys
 import time
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
 from app.core import activity
@@ -18,7 +17,9 @@ reports_cli = AppGroup("reports", help="Figures and reports.")
 
 @reports_cli.command("warm")
 def warm() -> None:
-    """Compute the figures for all years and for each fiscal year into the shared cache.
+    """Compute the figures for all years and for each fiscal year into the shared cache: each
+    run all years, the current and the last fiscal year, and one settled year in turn (each
+    settled year's figures are kept fresh SETTLED_FRESH_FACTOR periods, core.activity).
 
     Run it from cron once per FIGURES_CACHE_SECONDS (with CACHE_REDIS_URL set): the entries it
     writes stay fresh twice that long, so they are replaced before they go stale and no
@@ -26,7 +27,6 @@ def warm() -> None:
     national scale; without cron, stale figures are served while one thread recomputes them)."""
     from app.reports.services import year_choices
 
-    seconds = current_app.config["FIGURES_CACHE_SECONDS"]
     if not shared_cache():
         click.echo(
             "nothing to warm: without CACHE_REDIS_URL (and FIGURES_CACHE_SECONDS > 0) each "
@@ -36,11 +36,15 @@ def warm() -> None:
         sys.exit(1)
     filters = [ActivityFilter(), *(ActivityFilter(fiscal_years=(y,)) for y in year_choices())]
     started = time.perf_counter()
-    for flt in filters:
+    due = activity.due_for_refresh(filters)
+    for flt in due:
+        # Fresh for twice their period: a live filter's are replaced by the next run before they
+        # go stale, a settled year's long before its turn comes round again.
+        timeout = 2 * activity.figures_fresh_seconds(flt)
         for kind in activity.kinds():
-            activity.refresh_figures(kind, flt, timeout=2 * seconds)
+            activity.refresh_figures(kind, flt, timeout=timeout)
     click.echo(
-        f"warmed {len(filters)} filters × {len(activity.kinds())} kinds "
+        f"warmed {len(due)} of {len(filters)} filters × {len(activity.kinds())} kinds "
         f"in {time.perf_counter() - started:.1f} s",
         err=True,
     )
