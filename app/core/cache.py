@@ -312,8 +312,9 @@ def versioned_page(key: str, render: Callable[[], str]) -> Response:
     """A public page whose content has a version (its fragment `key`: the version, language,
     filter and page): served with an ETag and `Cache-Control: no-cache`, so a visitor's browser
     asks again each time and gets 304 Not Modified, without the page being built, while the
-    version holds. Only for anonymous visitors with no message waiting: a signed-in page
-    carries the visitor's name and forms with their tokens."""
+    version holds; and kept whole for other visitors where its address has no query. Only for
+    anonymous visitors with no message waiting: a signed-in page carries the visitor's name and
+    forms with their tokens."""
     if not current_user.is_anonymous or session.get("_flashes"):
         return make_response(render())
     # The hour is part of the tag: what a page shows besides its version (a department's new
@@ -322,8 +323,15 @@ def versioned_page(key: str, render: Callable[[], str]) -> Response:
     tag = hashlib.sha256(f"{_release()}|{hour}|{key}".encode()).hexdigest()[:32]
     if request.if_none_match.contains(tag):
         response = current_app.response_class(status=304)
-    else:
+    elif request.query_string:
         response = make_response(render())
+    else:
+        # Without a query (a list's first page, unfiltered: where visitors land) the page is
+        # the same for every anonymous visitor of this version and language, so it is kept
+        # whole, as a fragment is; drawing its form and frame was half of /voice/'s time.
+        # Addresses with a query are drawn each time, so no visitor can fill the cache with
+        # made-up ones.
+        response = make_response(drawn(f"page:{tag}", render))
     response.set_etag(tag)
     response.cache_control.no_cache = True
     response.vary.update(("Cookie", "Accept-Language"))

@@ -10,7 +10,7 @@ from typing import Any
 
 import jsonschema
 import sqlalchemy as sa
-from flask import abort
+from flask import abort, g, has_request_context
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
@@ -191,7 +191,13 @@ def filter_choices(name: str) -> list[tuple[int, str]]:
     renamed division shows in the filters within FIGURES_CACHE_SECONDS; records are found by
     id, so a stale name never finds the wrong ones. Staff forms read them live."""
     english = current_language() == "en"
-    names = cached("filter-choices", _filter_names)[name]
+    # Read from the cache once a request: a list page's filters ask for two or three of them.
+    if has_request_context():
+        if "filter_names" not in g:
+            g.filter_names = cached("filter-choices", _filter_names)
+        names = g.filter_names[name]
+    else:
+        names = cached("filter-choices", _filter_names)[name]
     return [(key, (english and en) or ja) for key, ja, en in names]
 
 

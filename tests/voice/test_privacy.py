@@ -19,12 +19,14 @@ from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
+from flask import template_rendered
 
 from app.accounts.models import User
 from app.core.i18n import fiscal_year
-from app.extensions import db
+from app.extensions import cache, db
 from app.voice import services
 from app.voice.models import AgeBand, Reflection, ReplyBy, ResponseKind, Voice
+from tests.conftest import Auth
 from tests.voice.conftest import SENDER, department_id, make_voice, ward_id
 
 # The sender's own title and words: the public reads only what the city wrote.
@@ -306,3 +308,55 @@ def test_a_browsers_copy_of_a_list_is_revalidated_by_its_version(
     login_as("staff", "kikaku")
     signed_in = client.get("/voice/", headers={"If-None-Match": after.headers["ETag"]})
     assert signed_in.status_code == 200 and "ETag" not in signed_in.headers
+
+
+def test_the_first_page_is_kept_whole_for_anonymous_visitors_until_its_version_changes(
+    app, another_app, plan, make_user
+):
+    """With the cache on, /voice/ without a query is drawn once per version and language and
+    served whole to the next anonymous visitors (app/core/cache.py versioned_page); a
+    withdrawal changes its version, so the withdrawn voice is gone from the next visit. Pages
+    with a query, and signed-in pages, are drawn each time; nobody's name reaches the kept one."""
+    coordinator_id = _user(app, make_user, "kocho")
+    division_id = _user(app, make_user, "kikaku")
+    voice_id = make_voice(app)
+    take_through(app, voice_id, coordinator_id, division_id, republish=False)
+    cached = another_app({**app.config, "FIGURES_CACHE_SECONDS": 60})
+    drawn: list[str] = []
+
+    def note(_sender: Any, template: Any, **_extra: Any) -> None:
+        drawn.append(template.name)
+
+    with cached.app_context():
+        cache.clear()
+    visitor = cached.test_client()
+    with template_rendered.connected_to(note, cached):
+        first = visitor.get("/voice/")
+        assert first.status_code == 200 and "公園の照明について" in first.text
+        assert drawn == ["voice/index.html"]
+        again = cached.test_client().get("/voice/")
+        assert again.status_code == 200 and again.text == first.text
+        assert drawn == ["voice/index.html"]  # served whole, not drawn
+        english = visitor.get("/voice/?lang=en")
+        assert english.status_code == 200 and "Published voices" in english.text
+        assert visitor.get("/voice/?page=1").status_code == 200
+        assert drawn.count("voice/index.html") == 3  # with a query: drawn each time
+
+        staff = cached.test_client()
+        user = make_user("staff", "kikaku")
+        assert Auth(staff).login(user.email).status_code == 302
+        signed_in = staff.get("/voice/")
+        assert signed_in.status_code == 200 and user.display_name in signed_in.text
+        assert drawn.count("voice/index.html") == 4
+        anonymous = cached.test_client().get("/voice/")
+        assert user.display_name not in anonymous.text and anonymous.text == first.text
+
+        with app.app_context():
+            services.withdraw(
+                db.session.get(User, coordinator_id), db.session.get(Voice, voice_id), "理由です。"
+            )
+        after = cached.test_client().get("/voice/")
+        assert after.status_code == 200 and "公園の照明について" not in after.text
+        assert drawn.count("voice/index.html") == 5
+    with cached.app_context():
+        cache.clear()
