@@ -308,6 +308,20 @@ def _release() -> str:
 VALIDATOR_SECONDS = 3600
 
 
+def kept_page(key: str, render: Callable[[], str]) -> str:
+    """The page `render` draws, kept whole under `key` (all it shows besides time: its
+    version, language, filter) for anonymous visitors of an address with no query and no
+    message waiting, as a fragment is kept (`drawn`); drawn each time for everyone else.
+
+    Without a query (a list's first page, unfiltered: where visitors land) a page is the same
+    for every anonymous visitor; drawing its form and frame was half of /voice/'s time.
+    Addresses with a query are drawn each time, so no visitor can fill the cache with made-up
+    ones; a signed-in page carries the visitor's name and forms with their tokens."""
+    if request.query_string or not current_user.is_anonymous or session.get("_flashes"):
+        return render()
+    return drawn(f"page:{key}", render)
+
+
 def versioned_page(key: str, render: Callable[[], str]) -> Response:
     """A public page whose content has a version (its fragment `key`: the version, language,
     filter and page): served with an ETag and `Cache-Control: no-cache`, so a visitor's browser
@@ -323,15 +337,8 @@ def versioned_page(key: str, render: Callable[[], str]) -> Response:
     tag = hashlib.sha256(f"{_release()}|{hour}|{key}".encode()).hexdigest()[:32]
     if request.if_none_match.contains(tag):
         response = current_app.response_class(status=304)
-    elif request.query_string:
-        response = make_response(render())
     else:
-        # Without a query (a list's first page, unfiltered: where visitors land) the page is
-        # the same for every anonymous visitor of this version and language, so it is kept
-        # whole, as a fragment is; drawing its form and frame was half of /voice/'s time.
-        # Addresses with a query are drawn each time, so no visitor can fill the cache with
-        # made-up ones.
-        response = make_response(drawn(f"page:{tag}", render))
+        response = make_response(kept_page(tag, render))
     response.set_etag(tag)
     response.cache_control.no_cache = True
     response.vary.update(("Cookie", "Accept-Language"))

@@ -14,13 +14,14 @@ from flask_babel import lazy_gettext as _l
 
 from app.core import activity
 from app.core.activity import ActivityFilter
+from app.core.cache import fragment_key, kept_page
 from app.core.exports import csv_response, xlsx_response
 from app.core.forms import choices
 from app.core.i18n import format_fiscal_year
 from app.core.opendata import LICENCE_URL, MEDIA_TYPES, Dataset, Distribution, dcat_catalog
 from app.extensions import db
 from app.plan import services as plan_services
-from app.plan.models import ActionProgress, Initiative
+from app.plan.models import ActionProgress, Initiative, Plan
 from app.reports import bp, exports, services
 from app.reports.forms import AnnualForm, ReportFilterForm
 
@@ -41,9 +42,9 @@ def read_filter() -> tuple[ReportFilterForm, ActivityFilter]:
     return form, flt
 
 
-def render_report(internal: bool) -> ResponseReturnValue:
+def render_report(internal: bool, plan: Plan | None = None) -> str:
     form, flt = read_filter()
-    plan = plan_services.current_plan() or abort(404)
+    plan = plan or plan_services.current_plan() or abort(404)
     return render_template(
         "reports/index.html",
         plan=plan,
@@ -72,7 +73,10 @@ def filter_args(flt: ActivityFilter) -> dict[str, Any]:
 
 @bp.route("/reports")
 def index() -> ResponseReturnValue:
-    return render_report(internal=False)
+    plan = plan_services.current_plan() or abort(404)
+    # The figures' period is the report's; an edit to the table (its revision) shows at once.
+    key = fragment_key("report-page", plan.id, plan.revision)
+    return kept_page(key, partial(render_report, internal=False, plan=plan))
 
 
 def export_report(fmt: str, internal: bool) -> ResponseReturnValue:

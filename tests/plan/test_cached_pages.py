@@ -9,6 +9,7 @@ from dataclasses import replace
 import cachelib.simple
 import pytest
 import sqlalchemy as sa
+from flask import template_rendered
 
 from app.accounts.models import User
 from app.core import activity
@@ -72,3 +73,30 @@ def test_an_edit_shows_at_once_and_figures_within_the_period(
     # That period's refresh has begun behind it, once; let it end before the tables are emptied.
     assert wait_for(lambda: not any(t.name.startswith("recompute ") for t in threading.enumerate()))
     assert len(counted_kind) == 3
+
+
+def test_the_report_without_a_query_is_kept_whole_for_anonymous_visitors(
+    app, another_app, make_user, counted_kind
+):
+    client = another_app({**app.config, "FIGURES_CACHE_SECONDS": 60}).test_client()
+    drawn: list[str] = []
+
+    def note(_sender, template, **_extra):
+        drawn.append(template.name)
+
+    with template_rendered.connected_to(note):
+        first = client.get("/reports")
+        assert first.status_code == 200 and TITLE in first.text
+        again = client.get("/reports")
+        assert again.status_code == 200 and again.text == first.text
+        assert drawn == ["reports/index.html"]  # the second visit was served whole
+        assert client.get("/reports?year=2024").status_code == 200
+        assert drawn == ["reports/index.html"] * 2  # with a query: drawn
+
+        # An edit to the table shows at once: the kept page is keyed by the plan's revision.
+        admin = make_user("admin")
+        with app.app_context():
+            item = db.session.scalar(sa.select(Initiative).where(Initiative.number == 9))
+            edit_texts(db.session.get(User, admin.id), item, title_ja=f"{TITLE}(改)")
+        assert f"{TITLE}(改)" in client.get("/reports").text
+        assert drawn == ["reports/index.html"] * 3
