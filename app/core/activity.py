@@ -264,14 +264,15 @@ def due_for_refresh(filters: Sequence[ActivityFilter]) -> list[ActivityFilter]:
     settled = [flt for flt in filters if flt.settled]
     if not settled:
         return live
-    keys = [[_figures_key(kind, flt) for kind in kinds()] for flt in settled]
-    until = iter(fresh_until([key for per_filter in keys for key in per_filter]))
-    soonest = [min((next(until) or 0.0 for _ in per_filter), default=0.0) for per_filter in keys]
-    missing = [flt for flt, first in zip(settled, soonest, strict=True) if not first]
+    keys = {flt: [_figures_key(kind, flt) for kind in kinds()] for flt in settled}
+    every_key = [key for per_filter in keys.values() for key in per_filter]
+    found = dict(zip(every_key, fresh_until(every_key), strict=True))
+    # When each settled filter's figures go stale first (0 where a kind's are not cached).
+    soonest = {flt: min((found[k] or 0.0 for k in ks), default=0.0) for flt, ks in keys.items()}
+    missing = [flt for flt in settled if not soonest[flt]]
     if missing:
         return live + missing
-    oldest = min(range(len(settled)), key=soonest.__getitem__)
-    return [*live, settled[oldest]]
+    return [*live, min(settled, key=soonest.__getitem__)]
 
 
 def refresh_figures(kind: ActivityKind, flt: ActivityFilter, timeout: int | None = None) -> Figures:

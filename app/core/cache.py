@@ -100,17 +100,21 @@ def cached(key: str, compute: Callable[[], T], fresh_seconds: int | None = None)
     behind it would wait after all; a thread leaves the worker serving while the SQL runs in the
     database (or in sqlite3, which releases the GIL). It works the same under the test client.
     """
-    entry = cache.get(key)
-    # Anything but (fresh until, value) is a miss: nothing cached (or NullCache with
-    # FIGURES_CACHE_SECONDS 0), or an entry written before values carried their freshness.
-    if not (isinstance(entry, tuple) and len(entry) == 2):
+    entry = _entry(cache.get(key))
+    if entry is None:
         value = compute()
         store(key, value, fresh_seconds)
         return value
-    fresh_until, value = entry
-    if time() >= fresh_until:
+    until, value = entry
+    if time() >= until:
         _recompute_once(key, compute, fresh_seconds)
     return value
+
+
+def _entry(found: Any) -> tuple[float, Any] | None:
+    """A cached (fresh until, value) pair. Anything else is a miss: nothing cached (or NullCache
+    with FIGURES_CACHE_SECONDS 0), or an entry written before values carried their freshness."""
+    return found if isinstance(found, tuple) and len(found) == 2 else None
 
 
 def drawn(key: str, draw: Callable[[], str], fresh_seconds: int | None = None) -> str:
@@ -119,28 +123,15 @@ def drawn(key: str, draw: Callable[[], str], fresh_seconds: int | None = None) -
     one request that wins the lock draws it again: when a fragment expires, one visitor waits
     for it, not one in every worker with the requests queued behind each (Flask-Caching's own
     tag, measured at national scale, put those at the top of a page's p99.9)."""
-    entry = cache.get(key)
-    if isinstance(entry, tuple) and len(entry) == 2:
-        fresh_until, html = entry
-        if time() < fresh_until:
-            return str(html)
-        period = fresh_seconds or current_app.config["FIGURES_CACHE_SECONDS"]
-        lock = f"drawing:{key}"
-        # As long as the stale copy is kept, like a recomputation's lock (_recompute_once).
-        if not cache.add(lock, 1, timeout=period * STALE_FACTOR):
-            return str(html)
-        try:
-            html = draw()
-        except Exception:
-            # The stale copy is served a period more before the next request tries again.
-            cache.set(lock, 1, timeout=period)
-            raise
+    entry = _entry(cache.get(key))
+    if entry is None:
+        html = draw()
         store(key, html, fresh_seconds)
-        cache.delete(lock)
         return html
-    html = draw()
-    store(key, html, fresh_seconds)
-    return html
+    until, html = entry
+    if time() < until or not _claim(key, fresh_seconds):
+        return str(html)
+    return _renew(key, draw, fresh_seconds)
 
 
 class FragmentCache(CacheExtension):
@@ -159,11 +150,8 @@ def fresh_until(keys: list[str]) -> list[float | None]:
     one round trip to Redis."""
     if not keys:
         return []
-    entries = cache.get_many(*keys)
-    return [
-        float(entry[0]) if isinstance(entry, tuple) and len(entry) == 2 else None
-        for entry in entries
-    ]
+    entries = [_entry(found) for found in cache.get_many(*keys)]
+    return [float(entry[0]) if entry else None for entry in entries]
 
 
 def store(key: str, value: Any, fresh_seconds: int | None = None) -> None:
@@ -177,13 +165,8 @@ def store(key: str, value: Any, fresh_seconds: int | None = None) -> None:
 
 
 def _recompute_once(key: str, compute: Callable[[], Any], fresh_seconds: int | None) -> None:
-    """Start recomputing a stale value unless someone already is: `cache.add` is atomic
-    (SETNX on Redis, under a lock in memory), so one thread per key wins it."""
-    period = fresh_seconds or current_app.config["FIGURES_CACHE_SECONDS"]
-    lock = f"recomputing:{key}"
-    # Held at most as long as a value is kept: far longer than any computation, and a worker
-    # killed while recomputing holds it no longer than the stale value lasts anyway.
-    if not cache.add(lock, 1, timeout=period * STALE_FACTOR):
+    """Start recomputing a stale value in a thread unless someone already is."""
+    if not _claim(key, fresh_seconds):
         return
     app = current_app._get_current_object()  # type: ignore[attr-defined]
 
@@ -191,16 +174,40 @@ def _recompute_once(key: str, compute: Callable[[], Any], fresh_seconds: int | N
         # Its own app context, hence its own database session, removed at the end.
         with app.app_context():
             try:
-                store(key, compute(), fresh_seconds)
-                cache.delete(lock)
+                _renew(key, compute, fresh_seconds)
             except Exception:
                 app.logger.exception("recomputing the cached %s failed", key)
-                # Retried once a fresh period, not by every request meanwhile.
-                cache.set(lock, 1, timeout=period)
             finally:
                 db.session.remove()
 
     threading.Thread(target=recompute, name=f"recompute {key}", daemon=True).start()
+
+
+def _period(fresh_seconds: int | None) -> int:
+    return fresh_seconds or current_app.config["FIGURES_CACHE_SECONDS"]
+
+
+def _claim(key: str, fresh_seconds: int | None) -> bool:
+    """Whether this thread may compute `key`'s stale value again: `cache.add` is atomic (SETNX
+    on Redis, under a lock in memory), so one thread per key wins it. Held at most as long as a
+    value is kept: far longer than any computation, and a worker killed while computing holds
+    it no longer than the stale value lasts anyway."""
+    return bool(cache.add(f"recomputing:{key}", 1, timeout=_period(fresh_seconds) * STALE_FACTOR))
+
+
+def _renew(key: str, compute: Callable[[], T], fresh_seconds: int | None) -> T:
+    """Compute `key`'s value afresh (the lock claimed), store it and let the lock go. After a
+    failure the lock is held a period: retried once a period, not by every request meanwhile,
+    which keep the stale value."""
+    lock = f"recomputing:{key}"
+    try:
+        value = compute()
+    except Exception:
+        cache.set(lock, 1, timeout=_period(fresh_seconds))
+        raise
+    store(key, value, fresh_seconds)
+    cache.delete(lock)
+    return value
 
 
 # Generations ---------------------------------------------------------------------------------
@@ -316,10 +323,16 @@ def kept_page(key: str, render: Callable[[], str]) -> str:
     Without a query (a list's first page, unfiltered: where visitors land) a page is the same
     for every anonymous visitor; drawing its form and frame was half of /voice/'s time.
     Addresses with a query are drawn each time, so no visitor can fill the cache with made-up
-    ones; a signed-in page carries the visitor's name and forms with their tokens."""
-    if request.query_string or not current_user.is_anonymous or session.get("_flashes"):
+    ones."""
+    if request.query_string or not _same_for_every_visitor():
         return render()
     return drawn(f"page:{key}", render)
+
+
+def _same_for_every_visitor() -> bool:
+    """Whether the page is drawn for an anonymous visitor with no message waiting: a signed-in
+    page carries the visitor's name and forms with their tokens."""
+    return bool(current_user.is_anonymous) and not session.get("_flashes")
 
 
 def versioned_page(key: str, render: Callable[[], str]) -> Response:
@@ -327,9 +340,8 @@ def versioned_page(key: str, render: Callable[[], str]) -> Response:
     filter and page): served with an ETag and `Cache-Control: no-cache`, so a visitor's browser
     asks again each time and gets 304 Not Modified, without the page being built, while the
     version holds; and kept whole for other visitors where its address has no query. Only for
-    anonymous visitors with no message waiting: a signed-in page carries the visitor's name and
-    forms with their tokens."""
-    if not current_user.is_anonymous or session.get("_flashes"):
+    anonymous visitors with no message waiting (`_same_for_every_visitor`)."""
+    if not _same_for_every_visitor():
         return make_response(render())
     # The hour is part of the tag: what a page shows besides its version (a department's new
     # name in a filter, the header) is at most an hour old in a browser that revalidates.

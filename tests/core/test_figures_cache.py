@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
+from typing import TypeVar
 
 import cachelib.simple
 import pytest
@@ -23,6 +25,8 @@ from app.extensions import cache, db
 from app.plan.models import Initiative
 from tests.conftest import REDIS_TEST_URL
 from tests.kinds import PROGRESS_KIND
+
+T = TypeVar("T")
 
 
 @pytest.fixture(autouse=True)
@@ -117,6 +121,17 @@ def test_workers_share_the_figures_through_redis(app, another_app, counted_kind)
 SLOW = 3.0  # seconds one recomputation (or drawing) of the slowed kind takes: room for a loaded CI
 
 
+def at_once(visit: Callable[[], T], visitors: int) -> list[T]:
+    """What `visit` answered to each of several visitors arriving at once (threads)."""
+    answers: list[T] = []
+    threads = [threading.Thread(target=lambda: answers.append(visit())) for _ in range(visitors)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
+
+
 @pytest.fixture(params=["memory", "redis"])
 def cache_settings(request):
     """The settings of a cache with a one-second lifetime, in memory or in Redis."""
@@ -160,12 +175,7 @@ def test_expired_figures_are_served_at_once_while_one_thread_recomputes_them(
 
         # Several visitors at once after the expiry: each gets the old figures without waiting
         # for the recomputation, which one of them started and none of them runs.
-        answers: list[tuple[float, int]] = []
-        visitors = [threading.Thread(target=lambda: answers.append(entries())) for _ in range(4)]
-        for visitor in visitors:
-            visitor.start()
-        for visitor in visitors:
-            visitor.join()
+        answers = at_once(entries, 4)
         assert [served for _, served in answers] == [1, 1, 1, 1]
         assert all(took < SLOW for took, _ in answers), answers
         # While the recomputation still runs, later visitors too get the old figures at once.
@@ -211,12 +221,7 @@ def test_an_expired_fragment_is_served_while_one_request_draws_it_again(
 
         # Visitors at once after it: one draws the fragment again (and waits for it); the
         # others get the old one without waiting.
-        answers: list[tuple[float, str]] = []
-        visitors = [threading.Thread(target=lambda: answers.append(visit())) for _ in range(4)]
-        for visitor in visitors:
-            visitor.start()
-        for visitor in visitors:
-            visitor.join()
+        answers = at_once(visit, 4)
         assert sorted(html for _, html in answers) == ["drawn 1", "drawn 1", "drawn 1", "drawn 2"]
         assert [html for took, html in answers if took >= SLOW] == ["drawn 2"], answers
         assert len(drawings) == 2  # one drawing for all of them

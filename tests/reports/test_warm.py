@@ -32,9 +32,9 @@ def counted_kind():
     activity.unregister("counted")
 
 
-def test_warm_computes_every_default_filter_ahead_and_pages_only_read(
-    app, plan, another_app, counted_kind
-):
+@pytest.fixture
+def shared(app, plan, another_app):
+    """An app whose cache is shared in Redis, emptied before and after the test."""
     try:
         redis.Redis.from_url(REDIS_URL).ping()
     except redis.ConnectionError:
@@ -42,81 +42,72 @@ def test_warm_computes_every_default_filter_ahead_and_pages_only_read(
     shared = another_app({**app.config, "FIGURES_CACHE_SECONDS": 60, "CACHE_REDIS_URL": REDIS_URL})
     with shared.app_context():
         cache.clear()
-    try:
-        result = shared.test_cli_runner().invoke(args=["reports", "warm"])
-        assert result.exit_code == 0, result.output
-        warmed = len(counted_kind)
-        assert warmed >= 2  # all years, and each fiscal year since the plan's
-        assert activity.ActivityFilter() in counted_kind
-        keys = redis.Redis.from_url(REDIS_URL).keys(f"{KEY_PREFIX}figures:counted:*")
-        assert len(keys) == warmed
-        # Fresh for twice the period, so the next run replaces them before they go stale (and
-        # kept STALE_FACTOR times that, to be served stale should cron stop).
-        everything = f"{KEY_PREFIX}figures:counted:{astuple(activity.ActivityFilter())}"
-        with shared.app_context():
-            fresh_until, _ = cache.get(everything.removeprefix(KEY_PREFIX))
-        assert 60 < fresh_until - time.time() <= 120
-        ttl = redis.Redis.from_url(REDIS_URL).ttl(everything)
-        assert 60 * STALE_FACTOR < ttl <= 120 * STALE_FACTOR
-        assert shared.test_client().get("/").status_code == 200
-        with shared.app_context():
-            activity.figures_by_initiative()
-        assert len(counted_kind) == warmed  # the page and the call read what was warmed
-    finally:
-        with shared.app_context():
-            cache.clear()
+    yield shared
+    with shared.app_context():
+        cache.clear()
+
+
+def test_warm_computes_every_default_filter_ahead_and_pages_only_read(shared, counted_kind):
+    result = shared.test_cli_runner().invoke(args=["reports", "warm"])
+    assert result.exit_code == 0, result.output
+    warmed = len(counted_kind)
+    assert warmed >= 2  # all years, and each fiscal year since the plan's
+    assert activity.ActivityFilter() in counted_kind
+    keys = redis.Redis.from_url(REDIS_URL).keys(f"{KEY_PREFIX}figures:counted:*")
+    assert len(keys) == warmed
+    # Fresh for twice the period, so the next run replaces them before they go stale (and
+    # kept STALE_FACTOR times that, to be served stale should cron stop).
+    everything = f"{KEY_PREFIX}figures:counted:{astuple(activity.ActivityFilter())}"
+    with shared.app_context():
+        fresh_until, _ = cache.get(everything.removeprefix(KEY_PREFIX))
+    assert 60 < fresh_until - time.time() <= 120
+    ttl = redis.Redis.from_url(REDIS_URL).ttl(everything)
+    assert 60 * STALE_FACTOR < ttl <= 120 * STALE_FACTOR
+    assert shared.test_client().get("/").status_code == 200
+    with shared.app_context():
+        activity.figures_by_initiative()
+    assert len(counted_kind) == warmed  # the page and the call read what was warmed
 
 
 def test_warm_refreshes_the_live_figures_every_run_and_one_settled_year_in_turn(
-    app, plan, another_app, counted_kind
+    shared, counted_kind
 ):
-    try:
-        redis.Redis.from_url(REDIS_URL).ping()
-    except redis.ConnectionError:
-        pytest.skip("no Redis on 127.0.0.1:6379")
-    shared = another_app({**app.config, "FIGURES_CACHE_SECONDS": 60, "CACHE_REDIS_URL": REDIS_URL})
     this_year = fiscal_year(datetime.now(UTC))
     live = [ActivityFilter(), ActivityFilter((this_year - 1,)), ActivityFilter((this_year,))]
-    with shared.app_context():
-        cache.clear()
-    try:
-        runner = shared.test_cli_runner()
-        assert runner.invoke(args=["reports", "warm"]).exit_code == 0
-        first = list(counted_kind)
-        # The plan's first year (2011) to this one, and all years: all computed the first time.
-        assert sorted(first, key=astuple) == sorted(
-            [ActivityFilter(), *(ActivityFilter((y,)) for y in range(2011, this_year + 1))],
-            key=astuple,
-        )
-        settled = [flt for flt in first if flt.settled]
-        assert len(settled) == len(first) - 3
+    runner = shared.test_cli_runner()
+    assert runner.invoke(args=["reports", "warm"]).exit_code == 0
+    first = list(counted_kind)
+    # The plan's first year (2011) to this one, and all years: all computed the first time.
+    assert sorted(first, key=astuple) == sorted(
+        [ActivityFilter(), *(ActivityFilter((y,)) for y in range(2011, this_year + 1))],
+        key=astuple,
+    )
+    settled = [flt for flt in first if flt.settled]
+    assert len(settled) == len(first) - 3
 
-        # Each later run: all years, the last and the current year, and the settled year whose
-        # figures were refreshed longest ago; a turn of them refreshes every settled year once.
-        turns = []
-        for _ in settled:
-            counted_kind.clear()
-            result = runner.invoke(args=["reports", "warm"])
-            assert result.exit_code == 0, result.output
-            assert f"warmed 4 of {len(first)} filters" in result.output
-            assert sorted(counted_kind[:3], key=astuple) == sorted(live, key=astuple)
-            turns.append(counted_kind[3])
-        assert turns == settled
-
-        # A settled year's figures are fresh far longer than a period, and pages read them.
-        key = f"figures:counted:{astuple(settled[0])}"
-        with shared.app_context():
-            fresh_until, _ = cache.get(key)
-        assert 60 * SETTLED_FRESH_FACTOR < fresh_until - time.time() <= 120 * SETTLED_FRESH_FACTOR
+    # Each later run: all years, the last and the current year, and the settled year whose
+    # figures were refreshed longest ago; a turn of them refreshes every settled year once.
+    turns = []
+    for _ in settled:
         counted_kind.clear()
-        year = settled[0].fiscal_years[0]
-        assert shared.test_client().get(f"/reports?year={year}").status_code == 200
-        with shared.app_context():
-            activity.figures_by_initiative(settled[0])
-        assert counted_kind == []
-    finally:
-        with shared.app_context():
-            cache.clear()
+        result = runner.invoke(args=["reports", "warm"])
+        assert result.exit_code == 0, result.output
+        assert f"warmed 4 of {len(first)} filters" in result.output
+        assert sorted(counted_kind[:3], key=astuple) == sorted(live, key=astuple)
+        turns.append(counted_kind[3])
+    assert turns == settled
+
+    # A settled year's figures are fresh far longer than a period, and pages read them.
+    key = f"figures:counted:{astuple(settled[0])}"
+    with shared.app_context():
+        fresh_until, _ = cache.get(key)
+    assert 60 * SETTLED_FRESH_FACTOR < fresh_until - time.time() <= 120 * SETTLED_FRESH_FACTOR
+    counted_kind.clear()
+    year = settled[0].fiscal_years[0]
+    assert shared.test_client().get(f"/reports?year={year}").status_code == 200
+    with shared.app_context():
+        activity.figures_by_initiative(settled[0])
+    assert counted_kind == []
 
 
 def test_warm_refuses_without_a_shared_cache(app, plan):
