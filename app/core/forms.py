@@ -132,6 +132,14 @@ _PLAIN_MESSAGES: dict[str, Any] = {
     "Invalid email address.": _l("Please enter an e-mail address in the usual form."),
     "Invalid URL.": _l("Please enter “%(field)s” as a web address."),
     "Not a valid choice.": _l("Please choose “%(field)s” from the options."),
+    # A value that is not even of the options' type (?ward=x): the same advice.
+    "Invalid Choice: could not coerce.": _l("Please choose “%(field)s” from the options."),
+    "Invalid choice(s): one or more data inputs could not be coerced.": _l(
+        "Please choose “%(field)s” from the options."
+    ),
+    "'%(value)s' is not a valid choice for this field.": _l(
+        "Please choose “%(field)s” from the options."
+    ),
     "Not a valid date value.": _l("Please enter “%(field)s” as a date."),
     "Not a valid datetime value.": _l("Please enter “%(field)s” as a date and time."),
     "Not a valid time value.": _l("Please enter “%(field)s” as a time, e.g. 13:30."),

@@ -193,6 +193,21 @@ def test_an_unknown_role_filter_is_not_a_server_error(app, client, login_as):
     assert response.status_code == 200 and "from the options." in response.text
 
 
+def test_a_filter_value_of_the_wrong_type_gets_the_options_advice_in_the_page_language(
+    app, client, plan
+):
+    """?ward=x cannot even be read as a ward's number: WTForms' "could not coerce" (untranslated
+    machine Japanese) becomes the advice every other bad choice gets."""
+    english = client.get("/voice/?ward=x&lang=en")
+    assert english.status_code == 200
+    assert "Please choose “Ward” from the options." in english.text
+    assert "coerce" not in english.text
+    japanese = client.get("/reports?year=abc&lang=ja")
+    assert japanese.status_code == 200
+    assert "年度は選択肢から選んでください。" in japanese.text
+    assert "型変換" not in japanese.text
+
+
 def test_a_far_month_or_a_huge_id_is_refused_with_the_error_page(app, client, plan):
     response = client.get("/consultations/calendar?month=9999-12&lang=en")
     assert response.status_code == 400
