@@ -118,18 +118,25 @@ def test_workers_share_the_figures_through_redis(app, another_app, counted_kind)
             cache.clear()
 
 
-SLOW = 3.0  # seconds one recomputation (or drawing) of the slowed kind takes: room for a loaded CI
+# A recomputation (or drawing) of the slowed kind is held until the test lets it go, at most this
+# many seconds: a visitor that waited for it would take that long, however fast the machine.
+# (A recomputation slept 1.5 s once; on a loaded CI four visitors' own requests took 1.8 s.)
+HELD = 30.0
 
 
-def at_once(visit: Callable[[], T], visitors: int) -> list[T]:
-    """What `visit` answered to each of several visitors arriving at once (threads)."""
+def arriving(visit: Callable[[], T], visitors: int) -> tuple[list[T], list[threading.Thread]]:
+    """Several visitors arriving at once (threads, started): what `visit` answered each, in
+    the order they answered, and the threads, to join."""
     answers: list[T] = []
     threads = [threading.Thread(target=lambda: answers.append(visit())) for _ in range(visitors)]
     for thread in threads:
         thread.start()
+    return answers, threads
+
+
+def joined(threads: list[threading.Thread]) -> None:
     for thread in threads:
-        thread.join()
-    return answers
+        thread.join(HELD * 2)
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -148,12 +155,13 @@ def cache_settings(request):
 def test_expired_figures_are_served_at_once_while_one_thread_recomputes_them(
     app, another_app, plan, cache_settings
 ):
-    calls: list[ActivityFilter] = []  # the first computes; each later one recomputes, slowly
+    calls: list[ActivityFilter] = []  # the first computes; each later one is held
+    release = threading.Event()
 
     def slowed_figures(flt: ActivityFilter) -> dict[int, dict[str, float]]:
         calls.append(flt)
         if len(calls) > 1:
-            time.sleep(SLOW)
+            release.wait(HELD)
         return {initiative_id: {"entries": len(calls), "years": 0}}
 
     cached = another_app({**app.config, **cache_settings})
@@ -175,17 +183,20 @@ def test_expired_figures_are_served_at_once_while_one_thread_recomputes_them(
 
         # Several visitors at once after the expiry: each gets the old figures without waiting
         # for the recomputation, which one of them started and none of them runs.
-        answers = at_once(entries, 4)
+        answers, visitors = arriving(entries, 4)
+        joined(visitors)
         assert [served for _, served in answers] == [1, 1, 1, 1]
-        assert all(took < SLOW for took, _ in answers), answers
+        assert all(took < HELD for took, _ in answers), answers
         # While the recomputation still runs, later visitors too get the old figures at once.
         took, served = entries()
         assert (served, len(calls)) == (1, 2)
-        assert took < SLOW
+        assert took < HELD
 
+        release.set()
         assert wait_for(lambda: entries()[1] == 2)  # the new figures once it has finished
         assert len(calls) == 2  # one recomputation for all those requests
     finally:
+        release.set()
         activity.unregister("slowed")
         with cached.app_context():
             cache.clear()  # the keys it wrote (KEY_PREFIX) in Redis's test database
@@ -194,12 +205,13 @@ def test_expired_figures_are_served_at_once_while_one_thread_recomputes_them(
 def test_an_expired_fragment_is_served_while_one_request_draws_it_again(
     app, another_app, cache_settings
 ):
-    drawings: list[float] = []  # the first draws at once; each later one slowly
+    drawings: list[float] = []  # the first draws at once; each later one is held
+    release = threading.Event()
 
     def draw() -> str:
         drawings.append(time.monotonic())
         if len(drawings) > 1:
-            time.sleep(SLOW)
+            release.wait(HELD)
         return f"drawn {len(drawings)}"
 
     cached = another_app({**app.config, **cache_settings})
@@ -221,11 +233,16 @@ def test_an_expired_fragment_is_served_while_one_request_draws_it_again(
 
         # Visitors at once after it: one draws the fragment again (and waits for it); the
         # others get the old one without waiting.
-        answers = at_once(visit, 4)
-        assert sorted(html for _, html in answers) == ["drawn 1", "drawn 1", "drawn 1", "drawn 2"]
-        assert [html for took, html in answers if took >= SLOW] == ["drawn 2"], answers
+        answers, visitors = arriving(visit, 4)
+        # Three have their answers while the fourth is still drawing (held).
+        assert wait_for(lambda: len(answers) == 3, HELD / 2)
+        assert [html for _, html in answers] == ["drawn 1", "drawn 1", "drawn 1"], answers
+        release.set()
+        joined(visitors)
+        assert [html for _, html in answers] == ["drawn 1", "drawn 1", "drawn 1", "drawn 2"]
         assert len(drawings) == 2  # one drawing for all of them
         assert visit()[1] == "drawn 2"
     finally:
+        release.set()
         with cached.app_context():
             cache.clear()
