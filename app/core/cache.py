@@ -43,6 +43,7 @@ from flask_caching.jinja2ext import CacheExtension
 from flask_login import current_user
 from sqlalchemy import orm
 
+from app.core.db import in_background
 from app.extensions import cache, db
 
 KEY_PREFIX = "sankaku:"
@@ -174,6 +175,7 @@ def _recompute_once(key: str, compute: Callable[[], Any], fresh_seconds: int | N
         # Its own app context, hence its own database session, removed at the end.
         with app.app_context():
             try:
+                in_background()
                 _renew(key, compute, fresh_seconds)
             except Exception:
                 app.logger.exception("recomputing the cached %s failed", key)

@@ -171,6 +171,21 @@ def begin_write() -> None:
     session.connection()
 
 
+def in_background() -> None:
+    """Call first in work no visitor waits for (a stale value recomputed in its thread,
+    `flask reports warm`): on PostgreSQL its statements run without parallel workers for the
+    rest of the transaction. A parallel plan over millions of rows takes a process per core;
+    on the host that also runs the web workers, the visitors' requests then queue behind it
+    for as long as it runs (the tails of issue 23). Alone it takes one core, and longer, which
+    background work can afford. SET LOCAL ends with the transaction, so a pooled connection
+    goes back to the pool as it came."""
+    from app.extensions import db
+
+    if db.engine.dialect.name != "postgresql":
+        return
+    db.session.execute(sa.text("SET LOCAL max_parallel_workers_per_gather = 0"))
+
+
 def value_enum(cls: type[Any], length: int = 24) -> sa.Enum:
     """A Python enum stored as its values in a VARCHAR (no database ENUM type, so adding a
     member needs no migration of the type itself)."""

@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 from app.core import activity
 from app.core.activity import ActivityFilter
 from app.core.cache import shared_cache
+from app.core.db import in_background
 
 reports_cli = AppGroup("reports", help="Figures and reports.")
 
@@ -37,6 +38,7 @@ def warm() -> None:
     filters = [ActivityFilter(), *(ActivityFilter(fiscal_years=(y,)) for y in year_choices())]
     started = time.perf_counter()
     due = activity.due_for_refresh(filters)
+    in_background()  # one transaction: nothing below commits
     for flt in due:
         # Fresh for twice their period: a live filter's are replaced by the next run before they
         # go stale, a settled year's long before its turn comes round again.

@@ -246,3 +246,36 @@ def test_an_expired_fragment_is_served_while_one_request_draws_it_again(
         release.set()
         with cached.app_context():
             cache.clear()
+
+
+def parallel_workers() -> str:
+    return db.session.execute(sa.text("SHOW max_parallel_workers_per_gather")).scalar_one()
+
+
+def test_a_recomputation_in_the_background_leaves_the_cores_to_the_visitors(
+    app, another_app, monkeypatch
+):
+    """On PostgreSQL the thread recomputing stale figures plans without parallel workers (a
+    parallel scan over millions of rows would take every core from the web workers beside
+    it), and the setting ends with its transaction: the visitors' statements keep theirs."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("parallel workers are PostgreSQL's")
+        default = parallel_workers()
+    assert default != "0"
+    clock = [1000.0]
+    monkeypatch.setattr(core_cache, "time", lambda: clock[0])
+    seen: list[str] = []
+
+    def compute() -> int:
+        seen.append(parallel_workers())
+        return len(seen)
+
+    with cached_app(app, another_app).app_context():
+        assert core_cache.cached("parallel", compute) == 1  # a cold start: in the request
+        clock[0] += 61
+        assert core_cache.cached("parallel", compute) == 1  # stale: a thread recomputes it
+        assert wait_for(lambda: core_cache.cached("parallel", compute) == 2)
+        assert seen == [default, "0"]
+        db.session.remove()
+        assert parallel_workers() == default  # the pooled connection came back as it went

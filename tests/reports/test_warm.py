@@ -8,12 +8,13 @@ from datetime import UTC, datetime
 
 import pytest
 import redis
+import sqlalchemy as sa
 
 from app.core import activity
 from app.core.activity import SETTLED_FRESH_FACTOR, ActivityFilter
 from app.core.cache import KEY_PREFIX, STALE_FACTOR
 from app.core.i18n import fiscal_year
-from app.extensions import cache
+from app.extensions import cache, db
 from tests.kinds import PROGRESS_KIND
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -114,3 +115,24 @@ def test_warm_refuses_without_a_shared_cache(app, plan):
     result = app.test_cli_runner().invoke(args=["reports", "warm"])
     assert result.exit_code == 1
     assert "CACHE_REDIS_URL" in result.output
+
+
+def test_warm_runs_its_statements_without_parallel_workers(shared):
+    """Cron's warm shares the host's cores with the web workers: on PostgreSQL it plans without
+    parallel workers, so a scan over millions of rows takes one core, not all of them."""
+    with shared.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("parallel workers are PostgreSQL's")
+    seen = []
+
+    def figures(flt):
+        seen.append(db.session.execute(sa.text("SHOW max_parallel_workers_per_gather")).scalar())
+        return {1: {"entries": 1, "years": 0}}
+
+    activity.register(replace(PROGRESS_KIND, key="parallel", figures=figures))
+    try:
+        result = shared.test_cli_runner().invoke(args=["reports", "warm"])
+    finally:
+        activity.unregister("parallel")
+    assert result.exit_code == 0, result.output
+    assert seen and set(seen) == {"0"}
