@@ -324,6 +324,11 @@ def count_statements() -> Iterator[list[str]]:
         sa.event.remove(db.engine, "before_cursor_execute", before)
 
 
+def parallel_workers() -> str:
+    """PostgreSQL's max_parallel_workers_per_gather on the session's connection, as it stands."""
+    return db.session.execute(sa.text("SHOW max_parallel_workers_per_gather")).scalar_one()
+
+
 # Concurrency -------------------------------------------------------------------------------
 
 

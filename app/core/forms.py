@@ -114,6 +114,10 @@ _VALIDATED = "validated_forms"
 
 _CHOICE_FIELDS = (RadioField, SelectField, SelectMultipleField)
 
+# One piece of advice for several of WTForms' messages.
+_FROM_THE_OPTIONS = _l("Please choose “%(field)s” from the options.")
+_AS_A_NUMBER = _l("Please enter “%(field)s” as a number.")
+
 # WTForms' message (its msgid) → ours; `%(field)s` is the field's label. Messages WTForms
 # formats afterwards (lengths, ranges) keep its `%(min)d`-style placeholders.
 _PLAIN_MESSAGES: dict[str, Any] = {
@@ -131,21 +135,17 @@ _PLAIN_MESSAGES: dict[str, Any] = {
     ),
     "Invalid email address.": _l("Please enter an e-mail address in the usual form."),
     "Invalid URL.": _l("Please enter “%(field)s” as a web address."),
-    "Not a valid choice.": _l("Please choose “%(field)s” from the options."),
+    "Not a valid choice.": _FROM_THE_OPTIONS,
     # A value that is not even of the options' type (?ward=x): the same advice.
-    "Invalid Choice: could not coerce.": _l("Please choose “%(field)s” from the options."),
-    "Invalid choice(s): one or more data inputs could not be coerced.": _l(
-        "Please choose “%(field)s” from the options."
-    ),
-    "'%(value)s' is not a valid choice for this field.": _l(
-        "Please choose “%(field)s” from the options."
-    ),
+    "Invalid Choice: could not coerce.": _FROM_THE_OPTIONS,
+    "Invalid choice(s): one or more data inputs could not be coerced.": _FROM_THE_OPTIONS,
+    "'%(value)s' is not a valid choice for this field.": _FROM_THE_OPTIONS,
+    "Not a valid integer value.": _AS_A_NUMBER,
+    "Not a valid decimal value.": _AS_A_NUMBER,
+    "Not a valid float value.": _AS_A_NUMBER,
     "Not a valid date value.": _l("Please enter “%(field)s” as a date."),
     "Not a valid datetime value.": _l("Please enter “%(field)s” as a date and time."),
     "Not a valid time value.": _l("Please enter “%(field)s” as a time, e.g. 13:30."),
-    "Not a valid integer value.": _l("Please enter “%(field)s” as a number."),
-    "Not a valid decimal value.": _l("Please enter “%(field)s” as a number."),
-    "Not a valid float value.": _l("Please enter “%(field)s” as a number."),
     "Number must be at least %(min)s.": _l("Please enter a number of at least %(min)s."),
     "Number must be at most %(max)s.": _l("Please enter a number of at most %(max)s."),
     "Number must be between %(min)s and %(max)s.": _l(

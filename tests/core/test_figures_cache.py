@@ -23,7 +23,7 @@ from app.core.activity import ActivityFilter
 from app.core.cache import KEY_PREFIX
 from app.extensions import cache, db
 from app.plan.models import Initiative
-from tests.conftest import REDIS_TEST_URL
+from tests.conftest import REDIS_TEST_URL, parallel_workers
 from tests.kinds import PROGRESS_KIND
 
 T = TypeVar("T")
@@ -246,10 +246,6 @@ def test_an_expired_fragment_is_served_while_one_request_draws_it_again(
         release.set()
         with cached.app_context():
             cache.clear()
-
-
-def parallel_workers() -> str:
-    return db.session.execute(sa.text("SHOW max_parallel_workers_per_gather")).scalar_one()
 
 
 def test_a_recomputation_in_the_background_leaves_the_cores_to_the_visitors(

@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 
 import pytest
 import redis
-import sqlalchemy as sa
 
 from app.core import activity
 from app.core.activity import SETTLED_FRESH_FACTOR, ActivityFilter
 from app.core.cache import KEY_PREFIX, STALE_FACTOR
 from app.core.i18n import fiscal_year
 from app.extensions import cache, db
+from tests.conftest import parallel_workers
 from tests.kinds import PROGRESS_KIND
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -126,7 +126,7 @@ def test_warm_runs_its_statements_without_parallel_workers(shared):
     seen = []
 
     def figures(flt):
-        seen.append(db.session.execute(sa.text("SHOW max_parallel_workers_per_gather")).scalar())
+        seen.append(parallel_workers())
         return {1: {"entries": 1, "years": 0}}
 
     activity.register(replace(PROGRESS_KIND, key="parallel", figures=figures))
