@@ -28,6 +28,8 @@ is shared.
 from __future__ import annotations
 
 import hashlib
+import os
+import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterable
@@ -50,6 +52,8 @@ KEY_PREFIX = "sankaku:"
 # A value stays in the cache this many times its fresh period, to be served while it is
 # recomputed; an entry nobody asked for in that long is computed afresh by its next request.
 STALE_FACTOR = 10
+# How much a thread recomputing a stale value lowers its CPU priority (nice), see `_yielding`.
+BACKGROUND_NICENESS = 10
 
 T = TypeVar("T")
 
@@ -172,6 +176,7 @@ def _recompute_once(key: str, compute: Callable[[], Any], fresh_seconds: int | N
     app = current_app._get_current_object()  # type: ignore[attr-defined]
 
     def recompute() -> None:
+        _yielding()
         # Its own app context, hence its own database session, removed at the end.
         with app.app_context():
             try:
@@ -183,6 +188,25 @@ def _recompute_once(key: str, compute: Callable[[], Any], fresh_seconds: int | N
                 db.session.remove()
 
     threading.Thread(target=recompute, name=f"recompute {key}", daemon=True).start()
+
+
+def _yielding() -> None:
+    """Lower this thread's CPU priority: no visitor waits for it, while the requests of its own
+    worker and of the others beside it do wait for the cores it would take. Without Redis the
+    figures' SQL runs in this thread (sqlite3 releases the GIL while a statement runs), up to a
+    second of a core at national scale, once a period in each worker; at its ordinary priority
+    the requests of that second queue behind it (the maxima of issue 23). On Linux the nice
+    value belongs to the thread, and the thread ends with its recomputation; elsewhere, or where
+    the system refuses, it runs at the worker's priority as before (elsewhere a thread's id
+    may name a process)."""
+    if sys.platform != "linux":
+        return
+    thread = threading.get_native_id()
+    try:
+        niceness = os.getpriority(os.PRIO_PROCESS, thread)
+        os.setpriority(os.PRIO_PROCESS, thread, min(19, niceness + BACKGROUND_NICENESS))
+    except OSError:  # a sandbox that refuses
+        pass
 
 
 def _period(fresh_seconds: int | None) -> int:

@@ -5,6 +5,8 @@ one request draws them again (issue 23)."""
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -275,3 +277,28 @@ def test_a_recomputation_in_the_background_leaves_the_cores_to_the_visitors(
         assert seen == [default, "0"]
         db.session.remove()
         assert parallel_workers() == default  # the pooled connection came back as it went
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a thread's own nice value is Linux's")
+def test_a_recomputation_yields_the_cores_to_the_requests(app, another_app, monkeypatch):
+    """The thread recomputing a stale value runs at a lower CPU priority than the requests
+    (without Redis its SQL runs in the worker: a second of a core at national scale), and the
+    request that found the value stale keeps its own."""
+    clock = [1000.0]
+    monkeypatch.setattr(core_cache, "time", lambda: clock[0])
+    request_niceness = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    seen: list[int] = []
+
+    def compute() -> int:
+        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        return len(seen)
+
+    with cached_app(app, another_app).app_context():
+        assert core_cache.cached("niceness", compute) == 1  # a cold start: in the request
+        clock[0] += 61
+        assert core_cache.cached("niceness", compute) == 1  # stale: a thread recomputes it
+        assert wait_for(lambda: core_cache.cached("niceness", compute) == 2)
+    expected = min(19, request_niceness + core_cache.BACKGROUND_NICENESS)
+    assert seen == [request_niceness, expected]
+    assert expected > request_niceness
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == request_niceness
