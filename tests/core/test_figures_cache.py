@@ -250,6 +250,28 @@ def test_an_expired_fragment_is_served_while_one_request_draws_it_again(
             cache.clear()
 
 
+def read_in_request_then_in_thread(key: str, read: Callable[[], T], monkeypatch) -> list[T]:
+    """What `read()` gives in the request that computes `key` on a cold start, then in the
+    thread that recomputes it once stale (within a caching app's context)."""
+    clock = [1000.0]
+    monkeypatch.setattr(core_cache, "time", lambda: clock[0])
+    seen: list[T] = []
+
+    def compute() -> int:
+        seen.append(read())
+        return len(seen)
+
+    assert core_cache.cached(key, compute) == 1  # a cold start: in the request
+    clock[0] += 61
+    assert core_cache.cached(key, compute) == 1  # stale: a thread recomputes it
+    assert wait_for(lambda: core_cache.cached(key, compute) == 2)
+    return seen
+
+
+def niceness() -> int:
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
 def test_a_recomputation_in_the_background_leaves_the_cores_to_the_visitors(
     app, another_app, monkeypatch
 ):
@@ -261,19 +283,8 @@ def test_a_recomputation_in_the_background_leaves_the_cores_to_the_visitors(
             pytest.skip("parallel workers are PostgreSQL's")
         default = parallel_workers()
     assert default != "0"
-    clock = [1000.0]
-    monkeypatch.setattr(core_cache, "time", lambda: clock[0])
-    seen: list[str] = []
-
-    def compute() -> int:
-        seen.append(parallel_workers())
-        return len(seen)
-
     with cached_app(app, another_app).app_context():
-        assert core_cache.cached("parallel", compute) == 1  # a cold start: in the request
-        clock[0] += 61
-        assert core_cache.cached("parallel", compute) == 1  # stale: a thread recomputes it
-        assert wait_for(lambda: core_cache.cached("parallel", compute) == 2)
+        seen = read_in_request_then_in_thread("parallel", parallel_workers, monkeypatch)
         assert seen == [default, "0"]
         db.session.remove()
         assert parallel_workers() == default  # the pooled connection came back as it went
@@ -284,21 +295,10 @@ def test_a_recomputation_yields_the_cores_to_the_requests(app, another_app, monk
     """The thread recomputing a stale value runs at a lower CPU priority than the requests
     (without Redis its SQL runs in the worker: a second of a core at national scale), and the
     request that found the value stale keeps its own."""
-    clock = [1000.0]
-    monkeypatch.setattr(core_cache, "time", lambda: clock[0])
-    request_niceness = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-    seen: list[int] = []
-
-    def compute() -> int:
-        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
-        return len(seen)
-
+    request_niceness = niceness()
     with cached_app(app, another_app).app_context():
-        assert core_cache.cached("niceness", compute) == 1  # a cold start: in the request
-        clock[0] += 61
-        assert core_cache.cached("niceness", compute) == 1  # stale: a thread recomputes it
-        assert wait_for(lambda: core_cache.cached("niceness", compute) == 2)
+        seen = read_in_request_then_in_thread("niceness", niceness, monkeypatch)
     expected = min(19, request_niceness + core_cache.BACKGROUND_NICENESS)
     assert seen == [request_niceness, expected]
     assert expected > request_niceness
-    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == request_niceness
+    assert niceness() == request_niceness
