@@ -192,6 +192,10 @@ class ActivityKind:
     # demo() adds the kind's records to `flask demo load` (after the plan and the accounts,
     # inside a request to the public site, so it may build URLs and queue mail).
     demo: Callable[[], None] | None = None
+    # cached() -> the other values the module's public pages cache (core.cache.cached) and show
+    # by default, as (key, compute) pairs, for `flask reports warm` to compute ahead like the
+    # figures: a page whose value goes stale then never even starts a recomputation.
+    cached: Callable[[], list[tuple[str, Callable[[], Any]]]] | None = None
 
     @property
     def headline(self) -> Metric:

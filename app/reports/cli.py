@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 
 from app.core import activity
 from app.core.activity import ActivityFilter
-from app.core.cache import shared_cache
+from app.core.cache import shared_cache, store
 from app.core.db import in_background
 
 reports_cli = AppGroup("reports", help="Figures and reports.")
@@ -25,7 +25,9 @@ def warm() -> None:
     Run it from cron once per FIGURES_CACHE_SECONDS (with CACHE_REDIS_URL set): the entries it
     writes stay fresh twice that long, so they are replaced before they go stale and no
     request even starts a recomputation of figures over millions of rows (seconds of SQL at
-    national scale; without cron, stale figures are served while one thread recomputes them)."""
+    national scale; without cron, stale figures are served while one thread recomputes them).
+    The other values the kinds' public pages cache (their manifests' `cached`) are computed
+    each run likewise."""
     from app.reports.services import year_choices
 
     if not shared_cache():
@@ -45,8 +47,12 @@ def warm() -> None:
         timeout = 2 * activity.figures_fresh_seconds(flt)
         for kind in activity.kinds():
             activity.refresh_figures(kind, flt, timeout=timeout)
+    # The other values the kinds' pages cache, each run, fresh as long as the live figures.
+    values = [value for kind in activity.kinds() if kind.cached for value in kind.cached()]
+    for key, compute in values:
+        store(key, compute(), 2 * activity.figures_fresh_seconds(ActivityFilter()))
     click.echo(
         f"warmed {len(due)} of {len(filters)} filters × {len(activity.kinds())} kinds "
-        f"in {time.perf_counter() - started:.1f} s",
+        f"and {len(values)} other values in {time.perf_counter() - started:.1f} s",
         err=True,
     )

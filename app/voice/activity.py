@@ -413,6 +413,14 @@ def open_datasets() -> list[Dataset]:
     ]
 
 
+def cached_statistics() -> list[tuple[str, Callable[[], Any]]]:
+    """The statistics of the years /voice/statistics shows by default, for `flask reports warm`.
+    Imported here, not at the top: app.voice.statistics draws its expressions from this module."""
+    from app.voice.statistics import cached_years
+
+    return list(cached_years())
+
+
 KIND = ActivityKind(
     key="voice",
     label=_l("Citizens' voice"),
@@ -438,4 +446,5 @@ KIND = ActivityKind(
     api=[API_VOICES],
     datasets=open_datasets,
     demo=load_demo,
+    cached=cached_statistics,
 )

@@ -10,8 +10,10 @@ portal is tens of thousands of voices.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -202,7 +204,18 @@ def _plain(value: Any) -> float:
 def year_figures(year: int) -> YearFigures:
     """A year's figures, computed at most once per FIGURES_CACHE_SECONDS and served stale
     while one thread recomputes them (core.cache.cached)."""
-    return cached(f"voice-statistics:{year}", lambda: compute_year(year))
+    return cached(year_key(year), lambda: compute_year(year))
+
+
+def year_key(year: int) -> str:
+    return f"voice-statistics:{year}"
+
+
+def cached_years() -> list[tuple[str, Callable[[], YearFigures]]]:
+    """The statistics page's default year (the current fiscal year) and the last, the years
+    whose voices still change, for `flask reports warm` (the manifest's `cached`)."""
+    current = fiscal_year(clock.today())
+    return [(year_key(y), partial(compute_year, y)) for y in (current, current - 1)]
 
 
 # Labels ------------------------------------------------------------------------------------

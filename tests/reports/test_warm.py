@@ -136,3 +136,32 @@ def test_warm_runs_its_statements_without_parallel_workers(shared):
         activity.unregister("parallel")
     assert result.exit_code == 0, result.output
     assert seen and set(seen) == {"0"}
+
+
+def test_warm_computes_the_voice_statistics_pages_show_by_default(shared, monkeypatch):
+    """The kinds' other cached values (the manifest's `cached`): 市民の声's statistics of this
+    fiscal year and the last, which /voice/statistics then reads without computing them."""
+    from app.voice import statistics
+
+    computed: list[int] = []
+    compute_year = statistics.compute_year
+
+    def counted(year: int) -> statistics.YearFigures:
+        computed.append(year)
+        return compute_year(year)
+
+    monkeypatch.setattr(statistics, "compute_year", counted)
+    result = shared.test_cli_runner().invoke(args=["reports", "warm"])
+    assert result.exit_code == 0, result.output
+    assert "and 2 other values" in result.output
+    this_year = fiscal_year(datetime.now(UTC))
+    assert computed == [this_year, this_year - 1]
+    for year in computed:
+        with shared.app_context():
+            fresh_until, figures = cache.get(f"voice-statistics:{year}")
+        assert 60 < fresh_until - time.time() <= 120  # as long as the live figures
+        assert figures.year == year
+    client = shared.test_client()
+    assert client.get("/voice/statistics").status_code == 200
+    assert client.get(f"/voice/statistics?year={this_year - 1}").status_code == 200
+    assert computed == [this_year, this_year - 1]  # both pages read what was warmed
