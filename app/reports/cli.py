@@ -49,8 +49,9 @@ def warm() -> None:
             activity.refresh_figures(kind, flt, timeout=timeout)
     # The other values the kinds' pages cache, each run, fresh as long as the live figures.
     values = [value for kind in activity.kinds() if kind.cached for value in kind.cached()]
+    timeout = 2 * activity.figures_fresh_seconds(ActivityFilter())
     for key, compute in values:
-        store(key, compute(), 2 * activity.figures_fresh_seconds(ActivityFilter()))
+        store(key, compute(), timeout)
     click.echo(
         f"warmed {len(due)} of {len(filters)} filters × {len(activity.kinds())} kinds "
         f"and {len(values)} other values in {time.perf_counter() - started:.1f} s",

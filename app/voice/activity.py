@@ -418,7 +418,7 @@ def cached_statistics() -> list[tuple[str, Callable[[], Any]]]:
     Imported here, not at the top: app.voice.statistics draws its expressions from this module."""
     from app.voice.statistics import cached_years
 
-    return list(cached_years())
+    return cached_years()
 
 
 KIND = ActivityKind(

@@ -85,30 +85,17 @@ def test_the_kind_loads_its_demo(app, plan, progress_kind):
     assert DEMO_RUNS == ["test_progress"]
 
 
-def test_the_kinds_cached_values_are_warmed_from_cron(app, plan, another_app):
+def test_the_kinds_cached_values_are_warmed_from_cron(app, plan, another_app, redis_cache):
     """A kind's `cached` values are computed by `flask reports warm` into the shared cache."""
-    import redis
-
     from app.extensions import cache
-    from tests.conftest import REDIS_TEST_URL
 
-    try:
-        redis.Redis.from_url(REDIS_TEST_URL).ping()
-    except redis.ConnectionError:
-        pytest.skip("no Redis on 127.0.0.1:6379")
     kind = replace(PROGRESS_KIND, cached=lambda: [("progress-total", lambda: 42)])
     activity.register(kind)
-    shared = another_app(
-        {**app.config, "FIGURES_CACHE_SECONDS": 60, "CACHE_REDIS_URL": REDIS_TEST_URL}
-    )
+    shared = another_app({**app.config, **redis_cache})
     try:
-        with shared.app_context():
-            cache.clear()
         result = shared.test_cli_runner().invoke(args=["reports", "warm"])
         assert result.exit_code == 0, result.output
         with shared.app_context():
             assert cache.get("progress-total")[1] == 42
     finally:
         activity.unregister(kind.key)
-        with shared.app_context():
-            cache.clear()
