@@ -11,13 +11,11 @@ import redis
 
 from app.core import activity
 from app.core.activity import SETTLED_FRESH_FACTOR, ActivityFilter
-from app.core.cache import KEY_PREFIX, STALE_FACTOR
+from app.core.cache import STALE_FACTOR
 from app.core.i18n import fiscal_year
 from app.extensions import cache, db
-from tests.conftest import parallel_workers
+from tests.conftest import REDIS_TEST_URL, parallel_workers
 from tests.kinds import PROGRESS_KIND
-
-REDIS_URL = "redis://127.0.0.1:6379/15"
 
 
 @pytest.fixture
@@ -34,18 +32,9 @@ def counted_kind():
 
 
 @pytest.fixture
-def shared(app, plan, another_app):
-    """An app whose cache is shared in Redis, emptied before and after the test."""
-    try:
-        redis.Redis.from_url(REDIS_URL).ping()
-    except redis.ConnectionError:
-        pytest.skip("no Redis on 127.0.0.1:6379")
-    shared = another_app({**app.config, "FIGURES_CACHE_SECONDS": 60, "CACHE_REDIS_URL": REDIS_URL})
-    with shared.app_context():
-        cache.clear()
-    yield shared
-    with shared.app_context():
-        cache.clear()
+def shared(app, plan, another_app, redis_cache):
+    """An app whose cache is shared in Redis under the test's own key prefix."""
+    return another_app({**app.config, **redis_cache})
 
 
 def test_warm_computes_every_default_filter_ahead_and_pages_only_read(shared, counted_kind):
@@ -54,15 +43,16 @@ def test_warm_computes_every_default_filter_ahead_and_pages_only_read(shared, co
     warmed = len(counted_kind)
     assert warmed >= 2  # all years, and each fiscal year since the plan's
     assert activity.ActivityFilter() in counted_kind
-    keys = redis.Redis.from_url(REDIS_URL).keys(f"{KEY_PREFIX}figures:counted:*")
+    prefix = shared.config["CACHE_KEY_PREFIX"]
+    keys = redis.Redis.from_url(REDIS_TEST_URL).keys(f"{prefix}figures:counted:*")
     assert len(keys) == warmed
     # Fresh for twice the period, so the next run replaces them before they go stale (and
     # kept STALE_FACTOR times that, to be served stale should cron stop).
-    everything = f"{KEY_PREFIX}figures:counted:{astuple(activity.ActivityFilter())}"
+    everything = f"{prefix}figures:counted:{astuple(activity.ActivityFilter())}"
     with shared.app_context():
-        fresh_until, _ = cache.get(everything.removeprefix(KEY_PREFIX))
+        fresh_until, _ = cache.get(everything.removeprefix(prefix))
     assert 60 < fresh_until - time.time() <= 120
-    ttl = redis.Redis.from_url(REDIS_URL).ttl(everything)
+    ttl = redis.Redis.from_url(REDIS_TEST_URL).ttl(everything)
     assert 60 * STALE_FACTOR < ttl <= 120 * STALE_FACTOR
     assert shared.test_client().get("/").status_code == 200
     with shared.app_context():
