@@ -1,11 +1,18 @@
 """Paginated answers link their neighbours in a Link header (RFC 8288) built from
-PUBLIC_BASE_URL; only answers with data are publicly cacheable, errors are not."""
+PUBLIC_BASE_URL; only answers with data are publicly cacheable, errors are not; the
+unfiltered figures are kept whole between the figures' refreshes."""
 
 from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import sqlalchemy as sa
+from flask import request
 from requests.utils import parse_header_links
+
+from app.api import views
+from app.extensions import cache, db
+from app.plan.models import Plan
 
 
 def _links(response):
@@ -80,3 +87,51 @@ def test_data_answers_are_publicly_cacheable_and_revalidate(client, five_cases):
     )
     assert again.status_code == 304
     assert again.headers["Cache-Control"] == "public, max-age=60"
+
+
+def test_unfiltered_figures_are_built_once_per_period_and_language(
+    app, another_app, plan, monkeypatch
+):
+    """With the cache on, /api/v1/figures without a query is built once per plan revision and
+    language and served whole after (app/core/cache.py kept_page), as /reports is; a filtered
+    answer is built each time, and an edit to the table (its revision) shows at once."""
+    built: list[str] = []
+    figures_json = views._figures_json
+
+    def counted(flt, current):
+        built.append(request.args.get("year", ""))
+        return figures_json(flt, current)
+
+    monkeypatch.setattr(views, "_figures_json", counted)
+    cached = another_app({**app.config, "FIGURES_CACHE_SECONDS": 60})
+    with cached.app_context():
+        cache.clear()
+    first = cached.test_client().get("/api/v1/figures")
+    assert first.status_code == 200 and first.mimetype == "application/json"
+    assert len(first.json["initiatives"]) == 22
+    again = cached.test_client().get("/api/v1/figures")
+    assert again.status_code == 200 and again.data == first.data
+    assert built == [""]  # served whole, not built again
+    assert (
+        cached.test_client()
+        .get("/api/v1/figures", headers={"If-None-Match": first.headers["ETag"]})
+        .status_code
+        == 304
+    )
+
+    english = cached.test_client()
+    english.set_cookie("lang", "en")
+    labels = [kind["label"] for kind in english.get("/api/v1/figures").json["kinds"]]
+    assert labels != [kind["label"] for kind in first.json["kinds"]]  # its own entry
+    assert built == ["", ""]
+
+    filtered = cached.test_client().get("/api/v1/figures?year=2024")
+    assert filtered.status_code == 200 and filtered.json["filter"]["year"] == [2024]
+    assert cached.test_client().get("/api/v1/figures?year=2024").status_code == 200
+    assert built == ["", "", "2024", "2024"]  # with a query: built each time
+
+    with app.app_context():
+        db.session.execute(sa.update(Plan).values(revision=Plan.revision + 1))
+        db.session.commit()
+    assert cached.test_client().get("/api/v1/figures").status_code == 200
+    assert built == ["", "", "2024", "2024", ""]  # the table was edited: built again
