@@ -80,8 +80,10 @@ def test_generator_and_load_driver_at_tiny_scale(bench_database: str, tmp_path: 
             "4",
             "--workers",
             "2",
+            # Three seconds, not one: each client of a "form held" run first opens its form,
+            # and on a loaded host the run could end before any of them had sent one.
             "--seconds",
-            "1",
+            "3",
             "--warmup",
             "0",
             "--max-requests",
