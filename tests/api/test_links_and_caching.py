@@ -11,6 +11,7 @@ from flask import request
 from requests.utils import parse_header_links
 
 from app.api import views
+from app.core.i18n import LANGUAGE_COOKIE
 from app.extensions import cache, db
 from app.plan.models import Plan
 
@@ -120,7 +121,7 @@ def test_unfiltered_figures_are_built_once_per_period_and_language(
     )
 
     english = cached.test_client()
-    english.set_cookie("lang", "en")
+    english.set_cookie(LANGUAGE_COOKIE, "en")
     labels = [kind["label"] for kind in english.get("/api/v1/figures").json["kinds"]]
     assert labels != [kind["label"] for kind in first.json["kinds"]]  # its own entry
     assert built == ["", ""]
