@@ -14,8 +14,11 @@ STALE_FACTOR times longer than it is fresh, so when it expires the requests that
 getting it at once while a background thread recomputes it; a lock in the cache lets one
 thread at a time do that per key (per worker with the in-memory cache, for all workers with
 Redis). Only a key found empty (a cold start) is computed by the request that asks for it.
-Page fragments (`{% cache none, key %}`, `FragmentCache`) are kept the same way, but redrawn
-by the one request that wins the lock, which has the request context they are drawn in.
+Page fragments (`{% cache none, key %}`, `FragmentCache`) and whole pages (`kept_page`) are kept
+the same way, redrawn in a thread that has a copy of the request context they are drawn in
+(their language, their address's query). In such a thread a stale value it reads is computed
+again there and then, not served stale: a fragment drawn in the background shows figures at most
+one period older than the fragment itself.
 
 Keys name everything a value depends on besides time: the language, the filter, and the plan's
 revision for fragments that show the plan's texts (an edit to the table shows at once).
@@ -39,7 +42,16 @@ from time import time
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import Flask, Response, current_app, has_app_context, make_response, request, session
+from flask import (
+    Flask,
+    Response,
+    copy_current_request_context,
+    current_app,
+    has_app_context,
+    make_response,
+    request,
+    session,
+)
 from flask_caching import make_template_fragment_key
 from flask_caching.jinja2ext import CacheExtension
 from flask_login import current_user
@@ -112,7 +124,7 @@ def cached(key: str, compute: Callable[[], T], fresh_seconds: int | None = None)
         return value
     until, value = entry
     if time() >= until:
-        _recompute_once(key, compute, fresh_seconds)
+        return _refreshed(key, compute, fresh_seconds, value, in_request=False)
     return value
 
 
@@ -124,19 +136,20 @@ def _entry(found: Any) -> tuple[float, Any] | None:
 
 def drawn(key: str, draw: Callable[[], str], fresh_seconds: int | None = None) -> str:
     """A page fragment cached under `key`, drawn by `draw` in this request when absent. Once
-    older than `fresh_seconds` (FIGURES_CACHE_SECONDS by default) it is still served while the
-    one request that wins the lock draws it again: when a fragment expires, one visitor waits
-    for it, not one in every worker with the requests queued behind each (Flask-Caching's own
-    tag, measured at national scale, put those at the top of a page's p99.9)."""
+    older than `fresh_seconds` (FIGURES_CACHE_SECONDS by default) it is still served at once
+    while a thread with a copy of this request's context draws it again: no visitor waits for a
+    fragment to be redrawn. (Flask-Caching's own tag had one in every worker wait, with the
+    requests queued behind each; drawing it in the request that won the lock still had that one
+    wait: /voice/'s list, a third of a second at national scale, was its page's maximum.)"""
     entry = _entry(cache.get(key))
     if entry is None:
         html = draw()
         store(key, html, fresh_seconds)
         return html
     until, html = entry
-    if time() < until or not _claim(key, fresh_seconds):
-        return str(html)
-    return _renew(key, draw, fresh_seconds)
+    if time() >= until:
+        return str(_refreshed(key, draw, fresh_seconds, html, in_request=True))
+    return str(html)
 
 
 class FragmentCache(CacheExtension):
@@ -169,25 +182,47 @@ def store(key: str, value: Any, fresh_seconds: int | None = None) -> None:
     cache.set(key, (time() + fresh_seconds, value), timeout=fresh_seconds * STALE_FACTOR)
 
 
-def _recompute_once(key: str, compute: Callable[[], Any], fresh_seconds: int | None) -> None:
-    """Start recomputing a stale value in a thread unless someone already is."""
+# Set in the threads that recompute stale values: what they read stale they compute again.
+_background = threading.local()
+
+
+def _refreshed(
+    key: str, compute: Callable[[], T], fresh_seconds: int | None, stale: T, *, in_request: bool
+) -> T:
+    """What to serve for `key`, found stale: the stale value, once a thread has been started
+    to compute it again (unless one already is). In such a thread itself (a fragment drawn in
+    the background reading figures gone stale meanwhile) it is computed again at once: nobody
+    waits for that thread, and what it draws then shows the figures of this period."""
     if not _claim(key, fresh_seconds):
-        return
+        return stale
+    if getattr(_background, "active", False):
+        return _renew(key, compute, fresh_seconds)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
 
     def recompute() -> None:
+        _background.active = True
         _yielding()
-        # Its own app context, hence its own database session, removed at the end.
-        with app.app_context():
-            try:
-                in_background()
-                _renew(key, compute, fresh_seconds)
-            except Exception:
-                app.logger.exception("recomputing the cached %s failed", key)
-            finally:
-                db.session.remove()
+        try:
+            in_background()
+            _renew(key, compute, fresh_seconds)
+        except Exception:
+            app.logger.exception("recomputing the cached %s failed", key)
+        finally:
+            db.session.remove()
 
-    threading.Thread(target=recompute, name=f"recompute {key}", daemon=True).start()
+    if in_request:
+        # A fragment is drawn in its request's context (its language, its address's query,
+        # url_for): a copy of it, pushed in the thread, with an app context and hence a
+        # database session of its own, removed when it is popped.
+        work = copy_current_request_context(recompute)
+    else:
+
+        def work() -> None:
+            with app.app_context():
+                recompute()
+
+    threading.Thread(target=work, name=f"recompute {key}", daemon=True).start()
+    return stale
 
 
 def _yielding() -> None:

@@ -413,3 +413,41 @@ def test_cached_list_and_calendar_are_drawn_again_when_what_they_show_changes(pl
         after = client.get("/consultations/?lang=en")
     assert after.status_code == 200
     assert "Renamed workshop" not in after.text and "No upcoming sessions match." in after.text
+
+
+def test_the_calendar_is_revalidated_by_its_version_and_kept_whole(app, another_app, plan):
+    """Conditional GET and the kept page (app/core/cache.py versioned_page): this month's
+    calendar carries an ETag of its grid's version and language, answered 304 while no session
+    of the month changed; without a query it is kept whole for anonymous visitors (drawn once),
+    and a changed session draws it again at once, with a new ETag."""
+    from flask import template_rendered
+
+    cached = another_app({**app.config, "FIGURES_CACHE_SECONDS": 60})
+    ids = scheduled(app, capacity=10, day=clock.today())
+    client = cached.test_client()
+    drawn: list[str] = []
+
+    def note(_sender, template, **_extra):
+        drawn.append(template.name)
+
+    with template_rendered.connected_to(note, cached):
+        first = client.get("/consultations/calendar")
+        assert first.status_code == 200 and "第1回" in first.text
+        tag = first.headers["ETag"]
+        assert first.headers["Cache-Control"] == "no-cache"
+        again = client.get("/consultations/calendar")
+        assert again.status_code == 200 and again.text == first.text
+        assert drawn.count("consultations/calendar.html") == 1  # the second was kept whole
+        unchanged = client.get("/consultations/calendar", headers={"If-None-Match": tag})
+        assert unchanged.status_code == 304 and unchanged.data == b""
+        english = client.get("/consultations/calendar?lang=en", headers={"If-None-Match": tag})
+        assert english.status_code == 200 and english.headers["ETag"] != tag
+        filtered = client.get("/consultations/calendar?ward=kita", headers={"If-None-Match": tag})
+        assert filtered.status_code == 200 and filtered.headers["ETag"] != tag
+
+        with app.app_context():
+            db.session.get(Session, ids.session_id).title_ja = "第2回"
+            db.session.commit()
+        changed = client.get("/consultations/calendar", headers={"If-None-Match": tag})
+        assert changed.status_code == 200 and "第2回" in changed.text
+        assert changed.headers["ETag"] != tag

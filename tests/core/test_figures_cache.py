@@ -1,7 +1,7 @@
 """The registry computes each kind's figures at most once per FIGURES_CACHE_SECONDS, in one
 cache (app/core/cache.py): in memory per worker, or in Redis shared by all of them. Once
-expired, figures are served stale while one thread recomputes them, and page fragments while
-one request draws them again (issue 23)."""
+expired, figures and page fragments are served stale while one thread recomputes them, a
+fragment in a copy of its request's context (issue 23)."""
 
 from __future__ import annotations
 
@@ -17,13 +17,13 @@ import cachelib.simple
 import pytest
 import redis
 import sqlalchemy as sa
-from flask import render_template_string
+from flask import render_template_string, request
 
 from app.core import activity, clock
 from app.core import cache as core_cache
 from app.core.activity import ActivityFilter
 from app.core.cache import KEY_PREFIX
-from app.core.i18n import fiscal_year
+from app.core.i18n import current_language, fiscal_year
 from app.extensions import cache, db
 from app.plan.models import Initiative
 from tests.conftest import REDIS_TEST_URL, parallel_workers
@@ -221,7 +221,7 @@ def test_expired_figures_are_served_at_once_while_one_thread_recomputes_them(
             cache.clear()  # the keys it wrote (KEY_PREFIX) in Redis's test database
 
 
-def test_an_expired_fragment_is_served_while_one_request_draws_it_again(
+def test_an_expired_fragment_is_served_while_one_thread_draws_it_again(
     app, another_app, cache_settings
 ):
     drawings: list[float] = []  # the first draws at once; each later one is held
@@ -231,38 +231,81 @@ def test_an_expired_fragment_is_served_while_one_request_draws_it_again(
         drawings.append(time.monotonic())
         if len(drawings) > 1:
             release.wait(HELD)
-        return f"drawn {len(drawings)}"
+        # What a fragment reads from its request: the language and the address's query.
+        return f"drawn {len(drawings)} {current_language()} {request.args.get('page')}"
 
     cached = another_app({**app.config, **cache_settings})
     page = "{% cache none, fragment_key('slowed') %}{{ draw() }}{% endcache %}"
 
     def visit() -> tuple[float, str]:
         started = time.monotonic()
-        with cached.test_request_context("/"):
+        with cached.test_request_context("/?lang=en&page=2"):
             html = render_template_string(page, draw=draw)
         return time.monotonic() - started, html
 
     with cached.app_context():
         cache.clear()
     try:
-        assert visit()[1] == "drawn 1"
-        assert visit()[1] == "drawn 1"  # fresh: kept, not drawn again
+        assert visit()[1] == "drawn 1 en 2"
+        assert visit()[1] == "drawn 1 en 2"  # fresh: kept, not drawn again
         assert len(drawings) == 1
         time.sleep(1.1)  # the fragment's period ends
 
-        # Visitors at once after it: one draws the fragment again (and waits for it); the
-        # others get the old one without waiting.
+        # Visitors at once after it: each gets the old fragment without waiting for the new
+        # drawing, which one of them started and none of them runs.
         answers, visitors = arriving(visit, 4)
-        # Three have their answers while the fourth is still drawing (held).
-        assert wait_for(lambda: len(answers) == 3, HELD / 2)
-        assert [html for _, html in answers] == ["drawn 1", "drawn 1", "drawn 1"], answers
-        release.set()
         joined(visitors)
-        assert [html for _, html in answers] == ["drawn 1", "drawn 1", "drawn 1", "drawn 2"]
+        assert [html for _, html in answers] == ["drawn 1 en 2"] * 4
+        assert all(took < HELD for took, _ in answers), answers
+        # While it is drawn (held), later visitors too get the old one at once.
+        assert wait_for(lambda: len(drawings) == 2, HELD / 2)
+        took, html = visit()
+        assert (html, len(drawings)) == ("drawn 1 en 2", 2)
+        assert took < HELD
+
+        release.set()
+        # The new drawing, in the visitors' language and with their query: the thread had a
+        # copy of the request's context.
+        assert wait_for(lambda: visit()[1] == "drawn 2 en 2")
         assert len(drawings) == 2  # one drawing for all of them
-        assert visit()[1] == "drawn 2"
     finally:
         release.set()
+        with cached.app_context():
+            cache.clear()
+
+
+def test_a_fragment_drawn_in_the_background_reads_stale_figures_afresh(
+    app, another_app, monkeypatch
+):
+    """The thread redrawing a stale fragment computes the stale figures it shows there and
+    then (nobody waits for it), so a fragment is never drawn from figures a period older than
+    itself."""
+    clock = [1000.0]
+    monkeypatch.setattr(core_cache, "time", lambda: clock[0])
+    figures: list[int] = []
+
+    def compute() -> int:
+        figures.append(len(figures) + 1)
+        return figures[-1]
+
+    cached = cached_app(app, another_app)
+    page = "{% cache none, fragment_key('figures') %}{{ read() }}{% endcache %}"
+
+    def visit() -> str:
+        with cached.test_request_context("/"):
+            return render_template_string(
+                page, read=lambda: core_cache.cached("counted-figures", compute)
+            )
+
+    with cached.app_context():
+        cache.clear()
+    try:
+        assert visit() == "1"
+        clock[0] += 61  # both the fragment and the figures it shows are stale
+        assert visit() == "1"  # served stale; a thread draws it again
+        assert wait_for(lambda: visit() == "2")
+        assert figures == [1, 2]  # recomputed once, in the drawing thread itself
+    finally:
         with cached.app_context():
             cache.clear()
 
