@@ -47,7 +47,9 @@ from flask import (
     Response,
     copy_current_request_context,
     current_app,
+    g,
     has_app_context,
+    has_request_context,
     make_response,
     request,
     session,
@@ -95,6 +97,7 @@ def init_cache(app: Flask) -> None:
     cache.init_app(app, config=config)
     app.extensions["sankaku_shared_cache"] = config["CACHE_TYPE"] == "RedisCache"
     app.jinja_env.add_extension(FragmentCache)
+    app.teardown_request(_redraw_after)
     app.jinja_env.globals["fragment_key"] = fragment_key
 
 
@@ -148,7 +151,7 @@ def drawn(key: str, draw: Callable[[], str], fresh_seconds: int | None = None) -
         return html
     until, html = entry
     if time() >= until:
-        return str(_refreshed(key, draw, fresh_seconds, html, in_request=True))
+        return str(_refreshed(key, draw, fresh_seconds, html, in_request=has_request_context()))
     return str(html)
 
 
@@ -184,45 +187,84 @@ def store(key: str, value: Any, fresh_seconds: int | None = None) -> None:
 
 # Set in the threads that recompute stale values: what they read stale they compute again.
 _background = threading.local()
+# The fragments this request found stale and claimed, drawn after it (`_redraw_after`).
+_PENDING = "sankaku_stale_fragments"
 
 
 def _refreshed(
     key: str, compute: Callable[[], T], fresh_seconds: int | None, stale: T, *, in_request: bool
 ) -> T:
-    """What to serve for `key`, found stale: the stale value, once a thread has been started
-    to compute it again (unless one already is). In such a thread itself (a fragment drawn in
-    the background reading figures gone stale meanwhile) it is computed again at once: nobody
+    """What to serve for `key`, found stale: the stale value, once it is to be computed again
+    in a thread (unless one already is). In such a thread itself (a fragment drawn in the
+    background reading figures gone stale meanwhile) it is computed again at once: nobody
     waits for that thread, and what it draws then shows the figures of this period."""
     if not _claim(key, fresh_seconds):
         return stale
     if getattr(_background, "active", False):
         return _renew(key, compute, fresh_seconds)
+    if in_request:
+        # Drawn once the response is built (`_redraw_after`), with this request's context.
+        g.setdefault(_PENDING, []).append((key, compute, fresh_seconds))
+        return stale
     app = current_app._get_current_object()  # type: ignore[attr-defined]
 
     def recompute() -> None:
+        with app.app_context():
+            _background.active = True
+            _yielding()
+            try:
+                in_background()
+                _renew(key, compute, fresh_seconds)
+            except Exception:
+                app.logger.exception("recomputing the cached %s failed", key)
+            finally:
+                db.session.remove()
+
+    threading.Thread(target=recompute, name=f"recompute {key}", daemon=True).start()
+    return stale
+
+
+def _redraw_after(error: BaseException | None) -> None:
+    """Draw the fragments (and kept pages) this request served stale, in one thread with a copy
+    of its context (its language, its address's query, url_for), handed the request's database
+    session. A fragment's drawing reads through what the view loaded (a survey's deferred
+    results, a plan's texts), and those objects belong to that session: in a session of its
+    own the thread found them detached (DetachedInstanceError). The request is done with the
+    session (this runs as it is torn down, before Flask-SQLAlchemy would close it); the thread
+    closes it at the end. Only a read (GET or HEAD, nothing pending in the session) hands its
+    session over, so no lock a write took is held the longer: after any other request the
+    claims are let go and a later visitor's request starts the drawing."""
+    pending = g.pop(_PENDING, None)
+    if not pending:
+        return
+    handed = db.session() if db.session.registry.has() else None
+    reading = request.method in ("GET", "HEAD") and not (
+        handed is not None and (handed.new or handed.dirty or handed.deleted)
+    )
+    if error is not None or not reading:
+        cache.delete_many(*(f"recomputing:{key}" for key, _draw, _fresh in pending))
+        return
+    if handed is not None:
+        db.session.registry.clear()  # so that Flask-SQLAlchemy's teardown leaves it open
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def redraw() -> None:
         _background.active = True
         _yielding()
+        if handed is not None:
+            db.session.registry.set(handed)
         try:
             in_background()
-            _renew(key, compute, fresh_seconds)
-        except Exception:
-            app.logger.exception("recomputing the cached %s failed", key)
+            for key, draw, fresh_seconds in pending:
+                try:
+                    _renew(key, draw, fresh_seconds)
+                except Exception:
+                    app.logger.exception("redrawing the cached %s failed", key)
         finally:
             db.session.remove()
 
-    if in_request:
-        # A fragment is drawn in its request's context (its language, its address's query,
-        # url_for): a copy of it, pushed in the thread, with an app context and hence a
-        # database session of its own, removed when it is popped.
-        work = copy_current_request_context(recompute)
-    else:
-
-        def work() -> None:
-            with app.app_context():
-                recompute()
-
-    threading.Thread(target=work, name=f"recompute {key}", daemon=True).start()
-    return stale
+    work = copy_current_request_context(redraw)
+    threading.Thread(target=work, name=f"recompute {pending[0][0]}", daemon=True).start()
 
 
 def _yielding() -> None:

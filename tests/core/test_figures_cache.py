@@ -18,6 +18,7 @@ import pytest
 import redis
 import sqlalchemy as sa
 from flask import render_template_string, request
+from sqlalchemy import orm
 
 from app.core import activity, clock
 from app.core import cache as core_cache
@@ -270,6 +271,60 @@ def test_an_expired_fragment_is_served_while_one_thread_draws_it_again(
         assert len(drawings) == 2  # one drawing for all of them
     finally:
         release.set()
+        with cached.app_context():
+            cache.clear()
+
+
+def test_a_fragment_redrawn_in_the_background_reads_through_what_its_view_loaded(
+    app, another_app, plan, monkeypatch
+):
+    """A fragment's drawing reads through objects its view loaded (here a deferred column, as
+    a survey's results are): the thread that redraws it is handed the request's database
+    session, where they belong, instead of finding them detached. A write's request hands
+    nothing over: it lets its claim go, and the next reading request redraws the fragment."""
+    clock = [1000.0]
+    monkeypatch.setattr(core_cache, "time", lambda: clock[0])
+    cached = cached_app(app, another_app)
+    page = (
+        "{% cache none, fragment_key('view-loaded') %}{{ hold() }}{{ item.title_en }}{% endcache %}"
+    )
+    # A redrawing thread reads the object only once its request is over (else it could still
+    # read it through the request's own session, before that is closed).
+    over = threading.Event()
+    over.set()
+    failures: list[str] = []
+    monkeypatch.setattr(cached.logger, "exception", lambda message, *args: failures.append(message))
+
+    def visit(title: str | None = None, method: str = "GET") -> str:
+        with cached.test_request_context("/", method=method):
+            item = db.session.scalar(
+                sa.select(Initiative)
+                .where(Initiative.number == 1)
+                .options(orm.defer(Initiative.title_en))
+            )
+            if title is not None:
+                db.session.execute(
+                    sa.update(Initiative).where(Initiative.number == 1).values(title_en=title)
+                )
+                db.session.commit()
+            return render_template_string(page, item=item, hold=lambda: over.wait(HELD) and "")
+
+    with cached.app_context():
+        cache.clear()
+    try:
+        first = visit()
+        assert first and first != "Renamed"
+        clock[0] += 61
+        # A write's request finds the fragment stale: served stale, and not redrawn after it.
+        assert visit("Renamed", method="POST") == first
+        assert not any(t.name.startswith("recompute ") for t in threading.enumerate())
+        # The next reading request: served stale; the thread redraws it from its view's object.
+        over.clear()
+        assert visit() == first
+        over.set()
+        assert wait_for(lambda: visit() == "Renamed")
+        assert failures == []
+    finally:
         with cached.app_context():
             cache.clear()
 
