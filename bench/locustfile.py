@@ -24,6 +24,11 @@ from locust.contrib.fasthttp import FastHttpUser
 ENDPOINT = os.environ.get("BENCH_ENDPOINT", "healthz")
 TARGETS: dict[str, Any] = json.loads(os.environ.get("BENCH_TARGETS", "{}"))
 MAX_REQUESTS = int(os.environ.get("BENCH_MAX_REQUESTS", "0"))
+# Each request at least this slow is written to BENCH_SLOW_FILE with when it began, so that a
+# budget's miss (issue 23: one request in 100,000 over 500 ms) can be set beside what else ran
+# then (the cron's warm, the other phases) instead of guessed.
+SLOW_MS = float(os.environ.get("BENCH_SLOW_MS", "250"))
+SLOW_FILE = os.environ.get("BENCH_SLOW_FILE", "")
 
 _INPUT = re.compile(r"<input\b[^>]*>", re.IGNORECASE)
 _ATTR = re.compile(r'(\w[\w-]*)="([^"]*)"')
@@ -73,6 +78,15 @@ def _bound(**_kwargs: Any) -> None:
     # Bounded in requests as well as in time: end the whole run once the budget is spent.
     if MAX_REQUESTS and next(_sent) == MAX_REQUESTS and _environment is not None:
         gevent.spawn(_environment.runner.quit)
+
+
+@events.request.add_listener
+def _note_slow(name: str, response_time: float, start_time: float = 0, **_kwargs: Any) -> None:
+    if SLOW_FILE and response_time >= SLOW_MS:
+        # Rare (a thousandth of the requests at most), so written at once: nothing is lost
+        # when the run is cut short.
+        with open(SLOW_FILE, "a", encoding="utf-8") as out:
+            out.write(json.dumps([name, start_time, response_time]) + "\n")
 
 
 class Citizen(FastHttpUser):

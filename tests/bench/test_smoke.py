@@ -123,6 +123,14 @@ def test_generator_and_load_driver_at_tiny_scale(bench_database: str, tmp_path: 
         assert figures["p95_ms"] <= figures["p99_ms"] <= figures["p99_9_ms"], name
         # Locust rounds the histogram (to two significant digits above 100 ms).
         assert figures["p99_9_ms"] <= figures["max_ms"] * 1.05 + 1, name
+        # Each request of 250 ms or more is listed with when it began, within its phase.
+        began, ended = figures["phase_s"]
+        slow = figures["slow_requests"]
+        assert all(began - 1 <= r["at_s"] <= ended and r["ms"] >= 250 for r in slow), name
+        if slow:
+            assert max(r["ms"] for r in slow) == pytest.approx(figures["max_ms"], abs=1), name
+        else:
+            assert figures["max_ms"] < 250.1, name
     comments = result["comments"]
     assert comments["acknowledged"] > 0
     assert comments["stored"] == comments["acknowledged"]
@@ -170,3 +178,9 @@ def test_load_driver_warms_the_figures_as_cron_does(
     cron = result["load"]["cron_warm"]
     assert cron["every_seconds"] == 1
     assert len(cron["runs_seconds"]) >= 1
+    # When each run began, in the run's own time, as the phases' spans are given: the first
+    # while /reports was measured (the cron never runs in the ceiling's phase).
+    assert len(cron["runs_began_s"]) == len(cron["runs_seconds"])
+    began, ended = result["endpoints"]["reports"]["phase_s"]
+    assert result["endpoints"]["healthz"]["phase_s"][1] <= began < ended
+    assert began - 1 <= cron["runs_began_s"][0] <= ended
