@@ -140,19 +140,26 @@ def _entry(found: Any) -> tuple[float, Any] | None:
 def drawn(key: str, draw: Callable[[], str], fresh_seconds: int | None = None) -> str:
     """A page fragment cached under `key`, drawn by `draw` in this request when absent. Once
     older than `fresh_seconds` (FIGURES_CACHE_SECONDS by default) it is still served at once
-    while a thread with a copy of this request's context draws it again: no visitor waits for a
-    fragment to be redrawn. (Flask-Caching's own tag had one in every worker wait, with the
-    requests queued behind each; drawing it in the request that won the lock still had that one
-    wait: /voice/'s list, a third of a second at national scale, was its page's maximum.)"""
+    while a thread with a copy of this request's context draws it again: no visitor of a busy
+    page waits for a fragment to be redrawn. (Flask-Caching's own tag had one in every worker
+    wait, with the requests queued behind each; drawing it in the request that won the lock
+    still had that one wait: /voice/'s list, a third of a second at national scale, was its
+    page's maximum.)"""
     entry = _entry(cache.get(key))
     if entry is None:
         html = draw()
         store(key, html, fresh_seconds)
         return html
     until, html = entry
-    if time() >= until:
-        return str(_refreshed(key, draw, fresh_seconds, html, in_request=has_request_context()))
-    return str(html)
+    now = time()
+    if now < until:
+        return str(html)
+    if now >= until + _period(fresh_seconds) and _claim(key, fresh_seconds):
+        # Nobody asked for it during a whole period after it went stale, and nobody is drawing
+        # it: drawn here, as on a cold start. What a busy page serves stale is seconds old; a
+        # quiet page's visitor is not shown a list up to ten periods old (a case closed since).
+        return _renew(key, draw, fresh_seconds)
+    return str(_refreshed(key, draw, fresh_seconds, html, in_request=has_request_context()))
 
 
 class FragmentCache(CacheExtension):

@@ -329,6 +329,36 @@ def test_a_fragment_redrawn_in_the_background_reads_through_what_its_view_loaded
             cache.clear()
 
 
+def test_a_fragment_nobody_asked_for_in_a_period_after_it_went_stale_is_drawn_again_at_once(
+    app, another_app, monkeypatch
+):
+    """Served stale for one period past its freshness, no longer: after a quiet spell the next
+    visitor gets a new drawing, not one ten periods old."""
+    clock = [1000.0]
+    monkeypatch.setattr(core_cache, "time", lambda: clock[0])
+    drawings: list[int] = []
+    cached = cached_app(app, another_app)
+    page = "{% cache none, fragment_key('quiet') %}{{ draw() }}{% endcache %}"
+
+    def visit() -> str:
+        with cached.test_request_context("/"):
+            return render_template_string(page, draw=lambda: drawings.append(1) or len(drawings))
+
+    with cached.app_context():
+        cache.clear()
+    try:
+        assert visit() == "1"
+        clock[0] += 60 + 61  # stale for more than a period
+        assert visit() == "2"  # drawn in the request, as on a cold start
+        assert not any(t.name.startswith("recompute ") for t in threading.enumerate())
+        clock[0] += 61  # stale for less than a period: served, and drawn again behind it
+        assert visit() == "2"
+        assert wait_for(lambda: visit() == "3")
+    finally:
+        with cached.app_context():
+            cache.clear()
+
+
 def test_a_fragment_drawn_in_the_background_reads_stale_figures_afresh(
     app, another_app, monkeypatch
 ):
