@@ -550,11 +550,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                     workdir,
                     env,
                 )
+                span = [round(phase_began, 1), round(time.time() - epoch, 1)]
                 measured = {}
                 for entry in rows:
                     name = entry["name"]
                     figures = _figures(entry)
-                    figures["phase_s"] = [round(phase_began, 1), round(time.time() - epoch, 1)]
+                    figures["phase_s"] = span
                     figures["slow_requests"] = slow_requests(noted, name, epoch)
                     measured[AGAIN.format(name) if name in results else name] = figures
                 results.update(measured)

@@ -37,6 +37,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable
 from functools import cache as cache_for_process
+from functools import partial
 from pathlib import Path
 from time import time
 from typing import Any, TypeVar
@@ -126,8 +127,8 @@ def cached(key: str, compute: Callable[[], T], fresh_seconds: int | None = None)
         store(key, value, fresh_seconds)
         return value
     until, value = entry
-    if time() >= until:
-        return _refreshed(key, compute, fresh_seconds, value, in_request=False)
+    if time() >= until and _claim(key, fresh_seconds):
+        return _recomputed_behind(key, compute, fresh_seconds, value, in_request=False)
     return value
 
 
@@ -152,14 +153,14 @@ def drawn(key: str, draw: Callable[[], str], fresh_seconds: int | None = None) -
         return html
     until, html = entry
     now = time()
-    if now < until:
+    if now < until or not _claim(key, fresh_seconds):
         return str(html)
-    if now >= until + _period(fresh_seconds) and _claim(key, fresh_seconds):
-        # Nobody asked for it during a whole period after it went stale, and nobody is drawing
-        # it: drawn here, as on a cold start. What a busy page serves stale is seconds old; a
-        # quiet page's visitor is not shown a list up to ten periods old (a case closed since).
+    if now >= until + _period(fresh_seconds):
+        # Nobody asked for it during a whole period after it went stale (and nobody is drawing
+        # it: the claim): drawn here, as on a cold start. What a busy page serves stale is
+        # seconds old; a quiet page's visitor is not shown a list up to ten periods old.
         return _renew(key, draw, fresh_seconds)
-    return str(_refreshed(key, draw, fresh_seconds, html, in_request=has_request_context()))
+    return str(_recomputed_behind(key, draw, fresh_seconds, html, in_request=has_request_context()))
 
 
 class FragmentCache(CacheExtension):
@@ -198,15 +199,13 @@ _background = threading.local()
 _PENDING = "sankaku_stale_fragments"
 
 
-def _refreshed(
+def _recomputed_behind(
     key: str, compute: Callable[[], T], fresh_seconds: int | None, stale: T, *, in_request: bool
 ) -> T:
-    """What to serve for `key`, found stale: the stale value, once it is to be computed again
-    in a thread (unless one already is). In such a thread itself (a fragment drawn in the
-    background reading figures gone stale meanwhile) it is computed again at once: nobody
-    waits for that thread, and what it draws then shows the figures of this period."""
-    if not _claim(key, fresh_seconds):
-        return stale
+    """What to serve for `key`, found stale and claimed: the stale value, once its
+    recomputation is under way behind this request. In a thread doing such work itself (a
+    fragment drawn in the background reading figures gone stale meanwhile) it is computed at
+    once: nobody waits for that thread, and what it draws then shows this period's figures."""
     if getattr(_background, "active", False):
         return _renew(key, compute, fresh_seconds)
     if in_request:
@@ -217,15 +216,7 @@ def _refreshed(
 
     def recompute() -> None:
         with app.app_context():
-            _background.active = True
-            _yielding()
-            try:
-                in_background()
-                _renew(key, compute, fresh_seconds)
-            except Exception:
-                app.logger.exception("recomputing the cached %s failed", key)
-            finally:
-                db.session.remove()
+            _renew_in_background([(key, compute, fresh_seconds)])
 
     threading.Thread(target=recompute, name=f"recompute {key}", daemon=True).start()
     return stale
@@ -245,33 +236,38 @@ def _redraw_after(error: BaseException | None) -> None:
     if not pending:
         return
     handed = db.session() if db.session.registry.has() else None
-    reading = request.method in ("GET", "HEAD") and not (
-        handed is not None and (handed.new or handed.dirty or handed.deleted)
-    )
-    if error is not None or not reading:
+    writing = handed is not None and bool(handed.new or handed.dirty or handed.deleted)
+    if error is not None or request.method not in ("GET", "HEAD") or writing:
         cache.delete_many(*(f"recomputing:{key}" for key, _draw, _fresh in pending))
         return
     if handed is not None:
         db.session.registry.clear()  # so that Flask-SQLAlchemy's teardown leaves it open
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-
-    def redraw() -> None:
-        _background.active = True
-        _yielding()
-        if handed is not None:
-            db.session.registry.set(handed)
-        try:
-            in_background()
-            for key, draw, fresh_seconds in pending:
-                try:
-                    _renew(key, draw, fresh_seconds)
-                except Exception:
-                    app.logger.exception("redrawing the cached %s failed", key)
-        finally:
-            db.session.remove()
-
-    work = copy_current_request_context(redraw)
+    work = copy_current_request_context(partial(_renew_in_background, pending, handed))
     threading.Thread(target=work, name=f"recompute {pending[0][0]}", daemon=True).start()
+
+
+def _renew_in_background(
+    jobs: list[tuple[str, Callable[[], Any], int | None]], handed: orm.Session | None = None
+) -> None:
+    """The body of a thread computing stale values again (their claims held), in an app
+    context of its own: at a lower CPU priority, without PostgreSQL's parallel workers, in the
+    database session `handed` to it (else one of its own), closed at the end. Each failure is
+    logged and holds its claim a period (`_renew`)."""
+    _background.active = True
+    _yielding()
+    if handed is not None:
+        db.session.registry.set(handed)
+    try:
+        in_background()
+        for key, compute, fresh_seconds in jobs:
+            try:
+                _renew(key, compute, fresh_seconds)
+            except Exception:
+                current_app.logger.exception("recomputing the cached %s failed", key)
+    except Exception:
+        current_app.logger.exception("recomputing the cached %s failed", jobs[0][0])
+    finally:
+        db.session.remove()
 
 
 def _yielding() -> None:

@@ -275,16 +275,34 @@ def test_an_expired_fragment_is_served_while_one_thread_draws_it_again(
             cache.clear()
 
 
+@pytest.fixture
+def clocked(app, another_app, monkeypatch):
+    """A caching app (a period of 60 s) on a clock the test moves (app.core.cache's wall
+    time), its cache emptied before and after."""
+    clock = [1000.0]
+    monkeypatch.setattr(core_cache, "time", lambda: clock[0])
+    cached = cached_app(app, another_app)
+    with cached.app_context():
+        cache.clear()
+    yield cached, clock
+    with cached.app_context():
+        cache.clear()
+
+
+def drawn_in_request(cached, page: str, **context) -> str:
+    """`page` (a template) drawn in a request to the caching app `cached`."""
+    with cached.test_request_context("/"):
+        return render_template_string(page, **context)
+
+
 def test_a_fragment_redrawn_in_the_background_reads_through_what_its_view_loaded(
-    app, another_app, plan, monkeypatch
+    clocked, plan, monkeypatch
 ):
     """A fragment's drawing reads through objects its view loaded (here a deferred column, as
     a survey's results are): the thread that redraws it is handed the request's database
     session, where they belong, instead of finding them detached. A write's request hands
     nothing over: it lets its claim go, and the next reading request redraws the fragment."""
-    clock = [1000.0]
-    monkeypatch.setattr(core_cache, "time", lambda: clock[0])
-    cached = cached_app(app, another_app)
+    cached, clock = clocked
     page = (
         "{% cache none, fragment_key('view-loaded') %}{{ hold() }}{{ item.title_en }}{% endcache %}"
     )
@@ -309,90 +327,64 @@ def test_a_fragment_redrawn_in_the_background_reads_through_what_its_view_loaded
                 db.session.commit()
             return render_template_string(page, item=item, hold=lambda: over.wait(HELD) and "")
 
-    with cached.app_context():
-        cache.clear()
-    try:
-        first = visit()
-        assert first and first != "Renamed"
-        clock[0] += 61
-        # A write's request finds the fragment stale: served stale, and not redrawn after it.
-        assert visit("Renamed", method="POST") == first
-        assert not any(t.name.startswith("recompute ") for t in threading.enumerate())
-        # The next reading request: served stale; the thread redraws it from its view's object.
-        over.clear()
-        assert visit() == first
-        over.set()
-        assert wait_for(lambda: visit() == "Renamed")
-        assert failures == []
-    finally:
-        with cached.app_context():
-            cache.clear()
+    first = visit()
+    assert first and first != "Renamed"
+    clock[0] += 61
+    # A write's request finds the fragment stale: served stale, and not redrawn after it.
+    assert visit("Renamed", method="POST") == first
+    assert not any(t.name.startswith("recompute ") for t in threading.enumerate())
+    # The next reading request: served stale; the thread redraws it from its view's object.
+    over.clear()
+    assert visit() == first
+    over.set()
+    assert wait_for(lambda: visit() == "Renamed")
+    assert failures == []
 
 
 def test_a_fragment_nobody_asked_for_in_a_period_after_it_went_stale_is_drawn_again_at_once(
-    app, another_app, monkeypatch
+    clocked,
 ):
     """Served stale for one period past its freshness, no longer: after a quiet spell the next
     visitor gets a new drawing, not one ten periods old."""
-    clock = [1000.0]
-    monkeypatch.setattr(core_cache, "time", lambda: clock[0])
+    cached, clock = clocked
     drawings: list[int] = []
-    cached = cached_app(app, another_app)
     page = "{% cache none, fragment_key('quiet') %}{{ draw() }}{% endcache %}"
 
     def visit() -> str:
-        with cached.test_request_context("/"):
-            return render_template_string(page, draw=lambda: drawings.append(1) or len(drawings))
+        return drawn_in_request(cached, page, draw=lambda: drawings.append(1) or len(drawings))
 
-    with cached.app_context():
-        cache.clear()
-    try:
-        assert visit() == "1"
-        clock[0] += 60 + 61  # stale for more than a period
-        assert visit() == "2"  # drawn in the request, as on a cold start
-        assert not any(t.name.startswith("recompute ") for t in threading.enumerate())
-        clock[0] += 61  # stale for less than a period: served, and drawn again behind it
-        assert visit() == "2"
-        assert wait_for(lambda: visit() == "3")
-    finally:
-        with cached.app_context():
-            cache.clear()
+    assert visit() == "1"
+    clock[0] += 60 + 61  # stale for more than a period
+    assert visit() == "2"  # drawn in the request, as on a cold start
+    assert not any(t.name.startswith("recompute ") for t in threading.enumerate())
+    clock[0] += 61  # stale for less than a period: served, and drawn again behind it
+    assert visit() == "2"
+    assert wait_for(lambda: visit() == "3")
 
 
-def test_a_fragment_drawn_in_the_background_reads_stale_figures_afresh(
-    app, another_app, monkeypatch
-):
+def test_a_fragment_drawn_in_the_background_reads_stale_figures_afresh(clocked):
     """The thread redrawing a stale fragment computes the stale figures it shows there and
     then (nobody waits for it), so a fragment is never drawn from figures a period older than
     itself."""
-    clock = [1000.0]
-    monkeypatch.setattr(core_cache, "time", lambda: clock[0])
+    cached, clock = clocked
     figures: list[int] = []
 
     def compute() -> int:
         figures.append(len(figures) + 1)
         return figures[-1]
 
-    cached = cached_app(app, another_app)
     page = "{% cache none, fragment_key('figures') %}{{ read() }}{% endcache %}"
 
     def visit() -> str:
-        with cached.test_request_context("/"):
-            return render_template_string(
-                page, read=lambda: core_cache.cached("counted-figures", compute)
-            )
+        return drawn_in_request(
+            cached, page, read=lambda: core_cache.cached("counted-figures", compute)
+        )
 
-    with cached.app_context():
-        cache.clear()
-    try:
-        assert visit() == "1"
-        clock[0] += 61  # both the fragment and the figures it shows are stale
-        assert visit() == "1"  # served stale; a thread draws it again
-        assert wait_for(lambda: visit() == "2")
-        assert figures == [1, 2]  # recomputed once, in the drawing thread itself
-    finally:
-        with cached.app_context():
-            cache.clear()
+    assert visit() == "1"
+    clock[0] += 61  # both the fragment and the figures it shows are stale
+    assert visit() == "1"  # served stale; a thread draws it again
+    assert wait_for(lambda: visit() == "2")
+    assert figures == [1, 2]  # recomputed once, in the drawing thread itself
 
 
 def read_in_request_then_in_thread(key: str, read: Callable[[], T], monkeypatch) -> list[T]:
