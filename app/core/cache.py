@@ -421,7 +421,7 @@ def _release() -> str:
 VALIDATOR_SECONDS = 3600
 
 
-def kept_page(key: str, render: Callable[[], str]) -> str:
+def kept_page(key: str, render: Callable[[], str], choices_only: bool = False) -> str:
     """The page `render` draws, kept whole under `key` (all it shows besides time: its
     version, language, filter) for anonymous visitors of an address with no query and no
     message waiting, as a fragment is kept (`drawn`); drawn each time for everyone else.
@@ -429,8 +429,10 @@ def kept_page(key: str, render: Callable[[], str]) -> str:
     Without a query (a list's first page, unfiltered: where visitors land) a page is the same
     for every anonymous visitor; drawing its form and frame was half of /voice/'s time.
     Addresses with a query are drawn each time, so no visitor can fill the cache with made-up
-    ones."""
-    if request.query_string or not _same_for_every_visitor():
+    ones, unless the view says `choices_only`: it has checked that the query holds nothing but
+    one of a few valid choices, written as its own links write it (a fiscal year of the
+    statistics), so the addresses kept are as few as the choices."""
+    if (request.query_string and not choices_only) or not _same_for_every_visitor():
         return render()
     return drawn(f"page:{key}", render)
 
@@ -441,12 +443,13 @@ def _same_for_every_visitor() -> bool:
     return bool(current_user.is_anonymous) and not session.get("_flashes")
 
 
-def versioned_page(key: str, render: Callable[[], str]) -> Response:
+def versioned_page(key: str, render: Callable[[], str], choices_only: bool = False) -> Response:
     """A public page whose content has a version (its fragment `key`: the version, language,
     filter and page): served with an ETag and `Cache-Control: no-cache`, so a visitor's browser
     asks again each time and gets 304 Not Modified, without the page being built, while the
-    version holds; and kept whole for other visitors where its address has no query. Only for
-    anonymous visitors with no message waiting (`_same_for_every_visitor`)."""
+    version holds; and kept whole for other visitors where its address has no query (or only
+    checked choices, `kept_page`). Only for anonymous visitors with no message waiting
+    (`_same_for_every_visitor`)."""
     if not _same_for_every_visitor():
         return make_response(render())
     # The hour is part of the tag: what a page shows besides its version (a department's new
@@ -456,7 +459,7 @@ def versioned_page(key: str, render: Callable[[], str]) -> Response:
     if request.if_none_match.contains(tag):
         response = current_app.response_class(status=304)
     else:
-        response = make_response(kept_page(tag, render))
+        response = make_response(kept_page(tag, render, choices_only))
     response.set_etag(tag)
     response.cache_control.no_cache = True
     response.vary.update(("Cookie", "Accept-Language"))

@@ -28,7 +28,7 @@ from openpyxl.styles import Font
 from wtforms import SelectField
 
 from app.core import clock
-from app.core.cache import cached
+from app.core.cache import cached, fragment_key, fresh_until, versioned_page
 from app.core.charts import horizontal_bars
 from app.core.exports import (
     HEADER_FILL,
@@ -300,10 +300,16 @@ def bar_chart(table: Breakdown) -> dict[str, Any]:
 
 def year_options() -> list[tuple[int, str]]:
     """From the response table's first fiscal year to the current one, newest first."""
-    plan = plan_services.current_plan()
     current = fiscal_year(clock.today())
-    first = plan.fiscal_year if plan else current
+    # Cached like the figures: asking the database for the plan was a third of the page's time
+    # once the page itself was kept, and a plan is loaded once a year.
+    first = cached("voice-statistics-first-year", _plan_year) or current
     return [(year, format_fiscal_year(year)) for year in range(current, first - 1, -1)]
+
+
+def _plan_year() -> int | None:
+    plan = plan_services.current_plan()
+    return plan.fiscal_year if plan else None
 
 
 def chosen_year() -> tuple[YearForm, int]:
@@ -320,6 +326,23 @@ def chosen_year() -> tuple[YearForm, int]:
 @bp.get("/statistics")
 def statistics() -> ResponseReturnValue:
     form, year = chosen_year()
+    render = partial(_render_statistics, form, year)
+    # The figures' version is when they go stale: they change only when recomputed. Drawing
+    # the page's tables and charts was most of its time at national scale, so the page is kept
+    # whole per year, language and version, and revalidated by its ETag (core.cache).
+    (version,) = fresh_until([year_key(year)])
+    if version is None:  # not computed yet, or nothing cached (FIGURES_CACHE_SECONDS 0)
+        return render()
+    asked = request.args.get("year", "")
+    return versioned_page(
+        fragment_key("voice-statistics-page", year, asked, version),
+        render,
+        # A valid year as the form's own submission writes it: the years are a few.
+        choices_only=not form.errors and request.query_string.decode() in ("", f"year={year}"),
+    )
+
+
+def _render_statistics(form: YearForm, year: int) -> str:
     figures = year_figures(year)
     return render_template(
         "voice/statistics.html",

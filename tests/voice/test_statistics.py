@@ -151,3 +151,59 @@ def test_statement_count_is_fixed_for_1_or_30_voices(app, client, plan, frozen, 
     with app.app_context(), count_statements() as thirty:
         assert client.get(path).status_code == 200
     assert len(thirty) == len(one)
+
+
+def test_the_statistics_page_is_kept_whole_per_year_and_version_of_its_figures(
+    app, another_app, year
+):
+    """With the figures cached, a year's page is kept whole for anonymous visitors (drawn once)
+    and answered 304 while its figures stay the same; figures computed again (the cron's
+    warming) give it a new version, drawn at once. A year that is not a choice, or a query with
+    more in it, is drawn each time, so made-up addresses fill nothing."""
+    from flask import template_rendered
+
+    from app.core.cache import store
+    from app.voice.models import VoiceChannel
+    from app.voice.statistics import compute_year, year_key
+
+    cached = another_app({**app.config, "FIGURES_CACHE_SECONDS": 60})
+    client = cached.test_client()
+    drawn: list[str] = []
+
+    def note(_sender, template, **_extra):
+        drawn.append(template.name)
+
+    def letters(page) -> str:
+        return html.unescape(page.text).split('<th scope="row">手紙</th>')[1].split("</td>")[0]
+
+    with template_rendered.connected_to(note, cached):
+        first = client.get(f"/voice/statistics?year={year}")  # computes and caches the figures
+        assert first.status_code == 200 and letters(first).endswith(">1")
+        kept = client.get(f"/voice/statistics?year={year}")
+        assert kept.status_code == 200
+        tag = kept.headers["ETag"]
+        assert kept.headers["Cache-Control"] == "no-cache"
+        assert client.get(f"/voice/statistics?year={year}").text == kept.text
+        assert drawn.count("voice/statistics.html") == 2  # the third was kept whole
+        same = client.get(f"/voice/statistics?year={year}", headers={"If-None-Match": tag})
+        assert same.status_code == 304 and same.data == b""
+        # A year's page has no version before its figures are computed: drawn, with no tag.
+        assert "ETag" not in client.get("/voice/statistics?year=2025").headers
+        other = client.get("/voice/statistics?year=2025", headers={"If-None-Match": tag})
+        assert other.status_code == 200 and other.headers["ETag"] != tag
+
+        drawn.clear()
+        for path in ("/voice/statistics?year=1800", f"/voice/statistics?year={year}&x=1"):
+            assert client.get(path).status_code == 200
+            assert client.get(path).status_code == 200
+        assert drawn.count("voice/statistics.html") == 4
+
+        with app.app_context():
+            add_voice(channel=VoiceChannel.LETTER)
+        # Cached figures are a period old at most: the page does not change before they do.
+        assert letters(client.get(f"/voice/statistics?year={year}")).endswith(">1")
+        with cached.app_context():
+            store(year_key(year), compute_year(year))
+        changed = client.get(f"/voice/statistics?year={year}", headers={"If-None-Match": tag})
+        assert changed.status_code == 200 and changed.headers["ETag"] != tag
+        assert letters(changed).endswith(">2")
