@@ -35,7 +35,7 @@ import os
 import sys
 import threading
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache as cache_for_process
 from functools import partial
 from pathlib import Path
@@ -421,20 +421,26 @@ def _release() -> str:
 VALIDATOR_SECONDS = 3600
 
 
-def kept_page(key: str, render: Callable[[], str], choices_only: bool = False) -> str:
+def kept_page(key: str, render: Callable[[], str], query: Mapping[str, Any] | None = None) -> str:
     """The page `render` draws, kept whole under `key` (all it shows besides time: its
     version, language, filter) for anonymous visitors of an address with no query and no
     message waiting, as a fragment is kept (`drawn`); drawn each time for everyone else.
 
     Without a query (a list's first page, unfiltered: where visitors land) a page is the same
     for every anonymous visitor; drawing its form and frame was half of /voice/'s time.
-    Addresses with a query are drawn each time, so no visitor can fill the cache with made-up
-    ones, unless the view says `choices_only`: it has checked that the query holds nothing but
-    one of a few valid choices, written as its own links write it (a fiscal year of the
-    statistics), so the addresses kept are as few as the choices."""
-    if (request.query_string and not choices_only) or not _same_for_every_visitor():
+    Addresses with another query are drawn each time, so no visitor can fill the cache with
+    made-up ones. A view whose query is one of a few choices it has checked (a statistics
+    year) passes the choice shown as `query`: an address asking for exactly that is kept too,
+    so the addresses kept are as few as the choices."""
+    if not _same_for_every_visitor() or not _asks_for(query or {}):
         return render()
     return drawn(f"page:{key}", render)
+
+
+def _asks_for(query: Mapping[str, Any]) -> bool:
+    """Whether the address has no query or exactly `query`, each name once."""
+    asked = request.args.to_dict(flat=False)
+    return not asked or asked == {name: [str(value)] for name, value in query.items()}
 
 
 def _same_for_every_visitor() -> bool:
@@ -443,12 +449,14 @@ def _same_for_every_visitor() -> bool:
     return bool(current_user.is_anonymous) and not session.get("_flashes")
 
 
-def versioned_page(key: str, render: Callable[[], str], choices_only: bool = False) -> Response:
+def versioned_page(
+    key: str, render: Callable[[], str], query: Mapping[str, Any] | None = None
+) -> Response:
     """A public page whose content has a version (its fragment `key`: the version, language,
     filter and page): served with an ETag and `Cache-Control: no-cache`, so a visitor's browser
     asks again each time and gets 304 Not Modified, without the page being built, while the
-    version holds; and kept whole for other visitors where its address has no query (or only
-    checked choices, `kept_page`). Only for anonymous visitors with no message waiting
+    version holds; and kept whole for other visitors where its address has no query (or the
+    checked choice `query`, `kept_page`). Only for anonymous visitors with no message waiting
     (`_same_for_every_visitor`)."""
     if not _same_for_every_visitor():
         return make_response(render())
@@ -459,7 +467,7 @@ def versioned_page(key: str, render: Callable[[], str], choices_only: bool = Fal
     if request.if_none_match.contains(tag):
         response = current_app.response_class(status=304)
     else:
-        response = make_response(kept_page(tag, render, choices_only))
+        response = make_response(kept_page(tag, render, query))
     response.set_etag(tag)
     response.cache_control.no_cache = True
     response.vary.update(("Cookie", "Accept-Language"))

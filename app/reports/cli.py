@@ -12,6 +12,7 @@ from app.core import activity
 from app.core.activity import ActivityFilter
 from app.core.cache import shared_cache, store
 from app.core.db import in_background
+from app.plan import services as plan_services
 
 reports_cli = AppGroup("reports", help="Figures and reports.")
 
@@ -28,8 +29,6 @@ def warm() -> None:
     national scale; without cron, stale figures are served while one thread recomputes them).
     The other values the kinds' public pages cache (their manifests' `cached`) are computed
     each run likewise."""
-    from app.reports.services import year_choices
-
     if not shared_cache():
         click.echo(
             "nothing to warm: without CACHE_REDIS_URL (and FIGURES_CACHE_SECONDS > 0) each "
@@ -37,7 +36,10 @@ def warm() -> None:
             err=True,
         )
         sys.exit(1)
-    filters = [ActivityFilter(), *(ActivityFilter(fiscal_years=(y,)) for y in year_choices())]
+    filters = [
+        ActivityFilter(),
+        *(ActivityFilter(fiscal_years=(y,)) for y in plan_services.fiscal_years()),
+    ]
     started = time.perf_counter()
     due = activity.due_for_refresh(filters)
     in_background()  # one transaction: nothing below commits

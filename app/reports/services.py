@@ -9,26 +9,13 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from app.core import activity, clock
+from app.core import activity
 from app.core.activity import ActivityFilter, ActivityKind
-from app.core.i18n import current_language, fiscal_year, format_fiscal_year, join_list
+from app.core.i18n import current_language, join_list
 from app.plan import services as plan_services
 from app.plan.models import ActionProgress, Category, Initiative, Plan, Recommendation
 
 MAX_TREND_YEARS = 10
-
-
-def year_choices() -> list[int]:
-    """The fiscal years a report can show: from the plan's first to the current one."""
-    plan = plan_services.current_plan()
-    first = plan.fiscal_year if plan else fiscal_year(clock.now())
-    return list(range(first, fiscal_year(clock.now()) + 1))
-
-
-def year_options() -> list[tuple[int, str]]:
-    """The same years for a selector, newest first, named as the page's language names them
-    (令和6年度(2024年度) or FY2024)."""
-    return [(year, format_fiscal_year(year)) for year in reversed(year_choices())]
 
 
 @dataclass

@@ -29,7 +29,7 @@ from app.reports.forms import AnnualForm, ReportFilterForm
 def read_filter() -> tuple[ReportFilterForm, ActivityFilter]:
     form = ReportFilterForm(request.args)
     everything = [(0, _("All"))]
-    form.year.choices = choices(services.year_options())
+    form.year.choices = choices(plan_services.fiscal_year_options())
     form.ward.choices = choices([*everything, *plan_services.filter_choices("wards")])
     form.department.choices = choices([*everything, *plan_services.filter_choices("departments")])
     form.validate()
@@ -123,7 +123,7 @@ def initiative(number: int) -> ResponseReturnValue:
     plan = plan_services.current_plan() or abort(404)
     item = plan_services.get_initiative_with_actions(plan, number) or abort(404)
     figures = {k: v.get(item.id, {}) for k, v in activity.figures_by_initiative(flt).items()}
-    years = list(flt.fiscal_years) or services.year_choices()[-5:]
+    years = list(flt.fiscal_years) or plan_services.fiscal_years()[-5:]
     trend = services.trend(item, years, flt)
     records = {kind.key: kind.records(item.id, 20) for kind in activity.kinds()}
     return render_template(
@@ -165,8 +165,8 @@ def _annual() -> tuple[AnnualForm, int, Any]:
     """The annual report's year: the one asked for, else the current fiscal year. A year that
     is not a choice is told beside the field, and the current year is shown meanwhile."""
     form = AnnualForm(request.args)
-    form.year.choices = choices(services.year_options())
-    current = services.year_choices()[-1]
+    form.year.choices = choices(plan_services.fiscal_year_options())
+    current = plan_services.fiscal_years()[-1]
     # Without ?year= there is nothing to validate: the page opens on the current year.
     chosen = form.year.data if "year" in request.args and form.validate() else current
     form.year.data = chosen

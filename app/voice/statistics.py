@@ -298,25 +298,11 @@ def bar_chart(table: Breakdown) -> dict[str, Any]:
 # Pages -------------------------------------------------------------------------------------
 
 
-def year_options() -> list[tuple[int, str]]:
-    """From the response table's first fiscal year to the current one, newest first."""
-    current = fiscal_year(clock.today())
-    # Cached like the figures: asking the database for the plan was a third of the page's time
-    # once the page itself was kept, and a plan is loaded once a year.
-    first = cached("voice-statistics-first-year", _plan_year) or current
-    return [(year, format_fiscal_year(year)) for year in range(current, first - 1, -1)]
-
-
-def _plan_year() -> int | None:
-    plan = plan_services.current_plan()
-    return plan.fiscal_year if plan else None
-
-
 def chosen_year() -> tuple[YearForm, int]:
     """The year asked for (?year=), else the current fiscal year; a year that is not a choice
     is told beside the field and the current year shown meanwhile."""
     form = YearForm(request.args)
-    form.year.choices = choices(year_options())
+    form.year.choices = choices(plan_services.fiscal_year_options())
     current = fiscal_year(clock.today())
     year = form.year.data if "year" in request.args and form.validate() else current
     form.year.data = year
@@ -334,11 +320,9 @@ def statistics() -> ResponseReturnValue:
     if version is None:  # not computed yet, or nothing cached (FIGURES_CACHE_SECONDS 0)
         return render()
     asked = request.args.get("year", "")
+    # Kept for `?year=` the year shown (a choice the form checked), not for a year refused.
     return versioned_page(
-        fragment_key("voice-statistics-page", year, asked, version),
-        render,
-        # A valid year as the form's own submission writes it: the years are a few.
-        choices_only=not form.errors and request.query_string.decode() in ("", f"year={year}"),
+        fragment_key("voice-statistics-page", year, asked, version), render, query={"year": year}
     )
 
 
