@@ -12,12 +12,12 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.core import activity
+from app.core import activity, clock
 from app.core.activity import ActivityFilter
 from app.core.cache import fragment_key, kept_page
 from app.core.exports import csv_response, xlsx_response
 from app.core.forms import choices
-from app.core.i18n import format_fiscal_year
+from app.core.i18n import fiscal_year, format_fiscal_year
 from app.core.opendata import LICENCE_URL, MEDIA_TYPES, Dataset, Distribution, dcat_catalog
 from app.extensions import db
 from app.plan import services as plan_services
@@ -166,7 +166,7 @@ def _annual() -> tuple[AnnualForm, int, Any]:
     is not a choice is told beside the field, and the current year is shown meanwhile."""
     form = AnnualForm(request.args)
     form.year.choices = choices(plan_services.fiscal_year_options())
-    current = plan_services.fiscal_years()[-1]
+    current = fiscal_year(clock.today())
     # Without ?year= there is nothing to validate: the page opens on the current year.
     chosen = form.year.data if "year" in request.args and form.validate() else current
     form.year.data = chosen
