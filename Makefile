@@ -61,21 +61,23 @@ run: demo
 # browser, the database, the HTML checker), so on two cores together they take little longer
 # than one. The PostgreSQL run's output is printed after the SQLite run's; either failing fails.
 PG_LOG := .pytest-postgresql.log
+# The slowest tests of each run, so that what keeps .ci/run under its 45 minutes is measured.
+DURATIONS ?= --durations=25 --durations-min=5
 test: $(VENV)/.test-installed translations $(VNU_JAR)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== on SQLite, and on PostgreSQL ($$TEST_DATABASE_URL) at the same time"; \
-		SANKAKU_TEST_BACKEND=postgresql $(BIN)/python -m pytest -p no:cacheprovider \
+		SANKAKU_TEST_BACKEND=postgresql $(BIN)/python -m pytest -p no:cacheprovider $(DURATIONS) \
 			>$(PG_LOG) 2>&1 & pg=$$!; \
-		$(BIN)/python -m pytest; sqlite=$$?; \
+		$(BIN)/python -m pytest $(DURATIONS); sqlite=$$?; \
 		wait $$pg; postgresql=$$?; \
 		echo "== on PostgreSQL"; cat $(PG_LOG); \
 		echo "== SQLite: exit $$sqlite; PostgreSQL: exit $$postgresql"; \
 		[ $$sqlite -eq 0 ] && [ $$postgresql -eq 0 ]; \
 	else \
-		$(BIN)/python -m pytest; \
+		$(BIN)/python -m pytest $(DURATIONS); \
 	fi
 
 # The accessibility test-results page (/accessibility/results) shows the browser suite's own
