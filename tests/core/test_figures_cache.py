@@ -54,16 +54,31 @@ def counted_kind():
     activity.unregister("counted")
 
 
+# The caching apps' fresh period, in seconds of the clock a test moves (`cache_clock`).
+PERIOD = 60
+
+
+@pytest.fixture
+def cache_clock(monkeypatch) -> list[float]:
+    """The cache's wall time (app.core.cache's `time`) held still, its one item moved by the
+    test. On the wall clock a loaded machine's stall would decide a test: with a one-second
+    period, a pause of ten seconds expired a stale value and its claim (STALE_FACTOR periods)
+    and a visitor drew the fragment itself (a CI run at 7507490). Values and claims last
+    STALE_FACTOR periods in real time too (Redis's TTL): far longer than any test."""
+    clock = [1000.0]
+    monkeypatch.setattr(core_cache, "time", lambda: clock[0])
+    return clock
+
+
 def cached_app(app, another_app, **settings):
-    return another_app({**app.config, "FIGURES_CACHE_SECONDS": 60, **settings})
+    return another_app({**app.config, "FIGURES_CACHE_SECONDS": PERIOD, **settings})
 
 
 def test_figures_are_computed_once_per_period_and_filter(
-    app, another_app, counted_kind, monkeypatch
+    app, another_app, counted_kind, cache_clock, monkeypatch
 ):
-    clock = [1000.0]
+    clock = cache_clock
     monkeypatch.setattr(cachelib.simple, "time", lambda: clock[0])
-    monkeypatch.setattr(core_cache, "time", lambda: clock[0])
     with cached_app(app, another_app).app_context():
         first = activity.figures_by_initiative()["counted"]
         first[1]["entries"] = 99  # a caller changing its copy changes nobody else's
@@ -71,7 +86,7 @@ def test_figures_are_computed_once_per_period_and_filter(
         assert len(counted_kind) == 1
         activity.figures_by_initiative(ActivityFilter(fiscal_years=(2024,)))
         assert len(counted_kind) == 2  # another filter is another entry
-        clock[0] += 61
+        clock[0] += PERIOD + 1
         # Expired: the old figures at once, the new ones once a thread has recomputed them.
         assert activity.figures_by_initiative()["counted"][1]["entries"] == 1
         assert wait_for(lambda: activity.figures_by_initiative()["counted"][1]["entries"] == 3)
@@ -143,45 +158,34 @@ def joined(threads: list[threading.Thread]) -> None:
         thread.join(HELD * 2)
 
 
-PERIOD = 60
-
-
 @pytest.fixture(params=["memory", "redis"])
-def cache_settings(request, monkeypatch):
-    """The settings of a cache in memory or in Redis whose values are fresh for PERIOD seconds
-    of a clock the test moves (app.core.cache's wall time; the list's one item). The wall clock
-    would let a loaded machine's stall decide the test: with a one-second period, a pause of
-    ten seconds anywhere in it expired the stale value and the claim (STALE_FACTOR periods) and
-    a visitor drew the fragment itself (a CI run at 7507490); values and claims now outlast
-    any test, in the cache's own time as in Redis's."""
-    clock = [1000.0]
-    monkeypatch.setattr(core_cache, "time", lambda: clock[0])
-    settings = {"FIGURES_CACHE_SECONDS": PERIOD}
-    if request.param == "redis":
-        try:
-            redis.Redis.from_url(REDIS_TEST_URL).ping()
-        except redis.ConnectionError:
-            pytest.skip("no Redis on 127.0.0.1:6379")
-        settings["CACHE_REDIS_URL"] = REDIS_TEST_URL
-    yield settings, clock
+def cache_settings(request):
+    """The settings of a caching app with its cache in memory or in Redis (`cached_app`)."""
+    if request.param == "memory":
+        return {}
+    try:
+        redis.Redis.from_url(REDIS_TEST_URL).ping()
+    except redis.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    return {"CACHE_REDIS_URL": REDIS_TEST_URL}
 
 
 def test_expired_figures_are_served_at_once_while_one_thread_recomputes_them(
-    app, another_app, plan, cache_settings
+    app, another_app, plan, cache_settings, cache_clock
 ):
-    # The calls of the figures function: the first computes; each later one is held.
-    calls: list[int] = []
+    # The filters the figures function was called with: the first computes; each later one is
+    # held.
+    calls: list[ActivityFilter] = []
     release = threading.Event()
-    settings, clock_now = cache_settings
 
     def slowed_figures(flt: ActivityFilter) -> dict[int, dict[str, float]]:
-        calls.append(len(calls) + 1)
+        calls.append(flt)
         number = len(calls)
         if number > 1:
             release.wait(HELD)
         return {initiative_id: {"entries": number, "years": 0}}
 
-    cached = another_app({**app.config, **settings})
+    cached = cached_app(app, another_app, **cache_settings)
     this_year = fiscal_year(clock.now())
     with cached.app_context():
         cache.clear()
@@ -200,7 +204,7 @@ def test_expired_figures_are_served_at_once_while_one_thread_recomputes_them(
             return time.monotonic() - started, row["figures"]["slowed"]["entries"]
 
         assert entries()[1] == 1  # a cold start computes (quickly: the kind slows from now)
-        clock_now[0] += PERIOD + 1  # the figures expire
+        cache_clock[0] += PERIOD + 1  # the figures expire
 
         # Several visitors at once after the expiry: each gets the old figures without waiting
         # for the recomputation, which one of them started and none of them runs.
@@ -227,7 +231,7 @@ def test_expired_figures_are_served_at_once_while_one_thread_recomputes_them(
 
 
 def test_an_expired_fragment_is_served_while_one_thread_draws_it_again(
-    app, another_app, cache_settings
+    app, another_app, cache_settings, cache_clock
 ):
     drawings: list[float] = []  # the first draws at once; each later one is held
     release = threading.Event()
@@ -240,8 +244,7 @@ def test_an_expired_fragment_is_served_while_one_thread_draws_it_again(
         # What a fragment reads from its request: the language and the address's query.
         return f"drawn {number} {current_language()} {request.args.get('page')}"
 
-    settings, clock_now = cache_settings
-    cached = another_app({**app.config, **settings})
+    cached = cached_app(app, another_app, **cache_settings)
     page = "{% cache none, fragment_key('slowed') %}{{ draw() }}{% endcache %}"
 
     def visit() -> tuple[float, str]:
@@ -256,7 +259,7 @@ def test_an_expired_fragment_is_served_while_one_thread_draws_it_again(
         assert visit()[1] == "drawn 1 en 2"
         assert visit()[1] == "drawn 1 en 2"  # fresh: kept, not drawn again
         assert len(drawings) == 1
-        clock_now[0] += PERIOD + 1  # the fragment's period ends
+        cache_clock[0] += PERIOD + 1  # the fragment's period ends
 
         # Visitors at once after it: each gets the old fragment without waiting for the new
         # drawing, which one of them started and none of them runs.
@@ -282,15 +285,13 @@ def test_an_expired_fragment_is_served_while_one_thread_draws_it_again(
 
 
 @pytest.fixture
-def clocked(app, another_app, monkeypatch):
-    """A caching app (a period of 60 s) on a clock the test moves (app.core.cache's wall
-    time), its cache emptied before and after."""
-    clock = [1000.0]
-    monkeypatch.setattr(core_cache, "time", lambda: clock[0])
+def clocked(app, another_app, cache_clock):
+    """A caching app on the clock the test moves (`cache_clock`), its cache emptied before and
+    after."""
     cached = cached_app(app, another_app)
     with cached.app_context():
         cache.clear()
-    yield cached, clock
+    yield cached, cache_clock
     with cached.app_context():
         cache.clear()
 
@@ -335,7 +336,7 @@ def test_a_fragment_redrawn_in_the_background_reads_through_what_its_view_loaded
 
     first = visit()
     assert first and first != "Renamed"
-    clock[0] += 61
+    clock[0] += PERIOD + 1
     # A write's request finds the fragment stale: served stale, and not redrawn after it.
     assert visit("Renamed", method="POST") == first
     assert not any(t.name.startswith("recompute ") for t in threading.enumerate())
@@ -360,10 +361,10 @@ def test_a_fragment_nobody_asked_for_in_a_period_after_it_went_stale_is_drawn_ag
         return drawn_in_request(cached, page, draw=lambda: drawings.append(1) or len(drawings))
 
     assert visit() == "1"
-    clock[0] += 60 + 61  # stale for more than a period
+    clock[0] += 2 * PERIOD + 1  # stale for more than a period
     assert visit() == "2"  # drawn in the request, as on a cold start
     assert not any(t.name.startswith("recompute ") for t in threading.enumerate())
-    clock[0] += 61  # stale for less than a period: served, and drawn again behind it
+    clock[0] += PERIOD + 1  # stale for less than a period: served, and drawn again behind it
     assert visit() == "2"
     assert wait_for(lambda: visit() == "3")
 
@@ -387,17 +388,15 @@ def test_a_fragment_drawn_in_the_background_reads_stale_figures_afresh(clocked):
         )
 
     assert visit() == "1"
-    clock[0] += 61  # both the fragment and the figures it shows are stale
+    clock[0] += PERIOD + 1  # both the fragment and the figures it shows are stale
     assert visit() == "1"  # served stale; a thread draws it again
     assert wait_for(lambda: visit() == "2")
     assert figures == [1, 2]  # recomputed once, in the drawing thread itself
 
 
-def read_in_request_then_in_thread(key: str, read: Callable[[], T], monkeypatch) -> list[T]:
+def read_in_request_then_in_thread(key: str, read: Callable[[], T], clock: list[float]) -> list[T]:
     """What `read()` gives in the request that computes `key` on a cold start, then in the
-    thread that recomputes it once stale (within a caching app's context)."""
-    clock = [1000.0]
-    monkeypatch.setattr(core_cache, "time", lambda: clock[0])
+    thread that recomputes it once stale (within a caching app's context, on `cache_clock`)."""
     seen: list[T] = []
 
     def compute() -> int:
@@ -405,7 +404,7 @@ def read_in_request_then_in_thread(key: str, read: Callable[[], T], monkeypatch)
         return len(seen)
 
     assert core_cache.cached(key, compute) == 1  # a cold start: in the request
-    clock[0] += 61
+    clock[0] += PERIOD + 1
     assert core_cache.cached(key, compute) == 1  # stale: a thread recomputes it
     assert wait_for(lambda: core_cache.cached(key, compute) == 2)
     return seen
@@ -416,7 +415,7 @@ def niceness() -> int:
 
 
 def test_a_recomputation_in_the_background_leaves_the_cores_to_the_visitors(
-    app, another_app, monkeypatch
+    app, another_app, cache_clock
 ):
     """On PostgreSQL the thread recomputing stale figures plans without parallel workers (a
     parallel scan over millions of rows would take every core from the web workers beside
@@ -427,20 +426,20 @@ def test_a_recomputation_in_the_background_leaves_the_cores_to_the_visitors(
         default = parallel_workers()
     assert default != "0"
     with cached_app(app, another_app).app_context():
-        seen = read_in_request_then_in_thread("parallel", parallel_workers, monkeypatch)
+        seen = read_in_request_then_in_thread("parallel", parallel_workers, cache_clock)
         assert seen == [default, "0"]
         db.session.remove()
         assert parallel_workers() == default  # the pooled connection came back as it went
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="a thread's own nice value is Linux's")
-def test_a_recomputation_yields_the_cores_to_the_requests(app, another_app, monkeypatch):
+def test_a_recomputation_yields_the_cores_to_the_requests(app, another_app, cache_clock):
     """The thread recomputing a stale value runs at a lower CPU priority than the requests
     (without Redis its SQL runs in the worker: a second of a core at national scale), and the
     request that found the value stale keeps its own."""
     request_niceness = niceness()
     with cached_app(app, another_app).app_context():
-        seen = read_in_request_then_in_thread("niceness", niceness, monkeypatch)
+        seen = read_in_request_then_in_thread("niceness", niceness, cache_clock)
     expected = min(19, request_niceness + core_cache.BACKGROUND_NICENESS)
     assert seen == [request_niceness, expected]
     assert expected > request_niceness
