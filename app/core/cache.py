@@ -297,8 +297,20 @@ def _claim(key: str, fresh_seconds: int | None) -> bool:
     """Whether this thread may compute `key`'s stale value again: `cache.add` is atomic (SETNX
     on Redis, under a lock in memory), so one thread per key wins it. Held at most as long as a
     value is kept: far longer than any computation, and a worker killed while computing holds
-    it no longer than the stale value lasts anyway."""
-    return bool(cache.add(f"recomputing:{key}", 1, timeout=_period(fresh_seconds) * STALE_FACTOR))
+    it no longer than the stale value lasts anyway.
+
+    A recomputation that finished between this thread's read of the stale value and its claim
+    has stored a fresh value and let its claim go: the claim is then let go again at once, and
+    the caller serves what it read, rather than computing the value a second time in the same
+    period (which a visitor polling a page through a redraw did, on Redis)."""
+    lock = f"recomputing:{key}"
+    if not cache.add(lock, 1, timeout=_period(fresh_seconds) * STALE_FACTOR):
+        return False
+    entry = _entry(cache.get(key))
+    if entry is not None and time() < entry[0]:
+        cache.delete(lock)
+        return False
+    return True
 
 
 def _renew(key: str, compute: Callable[[], T], fresh_seconds: int | None) -> T:

@@ -284,6 +284,43 @@ def test_an_expired_fragment_is_served_while_one_thread_draws_it_again(
             cache.clear()
 
 
+@pytest.mark.parametrize("read", [core_cache.cached, core_cache.drawn])
+def test_a_value_renewed_between_its_stale_read_and_the_claim_is_not_computed_again(
+    app, another_app, cache_settings, cache_clock, monkeypatch, read
+):
+    """A recomputation may finish (its fresh value stored, its claim let go) after a visitor
+    read the stale value and before that visitor claims it: the visitor then wins the claim,
+    but must not compute the value a second time in the period."""
+    cached = cached_app(app, another_app, **cache_settings)
+    computed: list[str] = []
+    key = f"raced-{read.__name__}"
+
+    def compute(name: str) -> Callable[[], str]:
+        return lambda: computed.append(name) or name
+
+    add = cache.add
+
+    def finished_first(lock: str, *args, **kwargs) -> bool:
+        """The other thread's recomputation finishes just before this visitor's claim."""
+        core_cache.store(key, "new")
+        return add(lock, *args, **kwargs)
+
+    with cached.test_request_context("/"):
+        cache.clear()
+        try:
+            assert read(key, compute("old")) == "old"
+            cache_clock[0] += PERIOD + 1
+            monkeypatch.setattr(cache, "add", finished_first)
+            assert read(key, compute("again")) == "old"  # what it read, at once
+            monkeypatch.setattr(cache, "add", add)
+            assert read(key, compute("again")) == "new"
+            assert computed == ["old"]  # not computed again, neither here nor in a thread
+            assert not any(t.name.startswith("recompute ") for t in threading.enumerate())
+            assert cache.add(f"recomputing:{key}", 1)  # the claim let go
+        finally:
+            cache.clear()
+
+
 @pytest.fixture
 def clocked(app, another_app, cache_clock):
     """A caching app on the clock the test moves (`cache_clock`), its cache emptied before and
