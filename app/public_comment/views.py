@@ -180,17 +180,33 @@ def case(case_id: int) -> ResponseReturnValue:
     # The draft (its sections and materials) cannot change once the case is public
     # (services._require_draft), and a case's every change of status stamps it: drawn once per
     # case and language, until the case changes. A draft its staff preview is drawn each time.
-    draft_key = (
-        fragment_key("case-draft", item.id, item.updated_at.isoformat())
-        if item.status in services.PUBLIC_STATUSES
-        else None
-    )
-    return render_template(
+    public = item.status in services.PUBLIC_STATUSES
+    phase = item.phase_at(now)
+    render = partial(
+        render_template,
         "public_comment/case.html",
         case=item,
-        phase=item.phase_at(now),
+        phase=phase,
         now=now,
-        draft_key=draft_key,
+        draft_key=fragment_key("case-draft", item.id, item.updated_at.isoformat())
+        if public
+        else None,
+    )
+    if not public:
+        return render()
+    # Besides the case (stamped by its every change) the page shows its phase and, while it is
+    # open, the days left, which change with the city's date: with those in the key it is kept
+    # whole for anonymous visitors and revalidated by their browsers (app/core/cache.py), as
+    # the results are. It was the dearest public page left to draw (issue 23).
+    return versioned_page(
+        fragment_key(
+            "case-page",
+            item.id,
+            item.updated_at.timestamp(),
+            phase.value,
+            clock.today().isoformat() if phase == Phase.OPEN else "",
+        ),
+        render,
     )
 
 

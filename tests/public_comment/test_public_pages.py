@@ -380,3 +380,61 @@ def test_a_public_cases_draft_is_drawn_once_until_the_case_changes(
         ).one()
         services.update_section(db.session.get(User, staff.id), section, "第1章", "書き直し")
     assert "書き直し" in client.get(f"/public-comments/{draft_id}").text
+
+
+def test_a_case_page_is_kept_whole_until_the_case_its_phase_or_the_day_changes(
+    app, make_case, make_user, another_app, frozen
+):
+    """With the cache on, as in production: an anonymous visitor's case page carries an ETag
+    and is answered 304 while it holds; it is drawn once and kept whole, drawn again the next
+    day (the days left), when the period closes (the phase) and when the case changes; a
+    signed-in visitor's page is drawn each time and carries no ETag."""
+    from flask import template_rendered
+
+    from tests.conftest import Auth
+
+    case_id = make_case()
+    cached = another_app({**app.config, "FIGURES_CACHE_SECONDS": 60})
+    client = cached.test_client()
+    url = f"/public-comments/{case_id}"
+    form_link = f'href="/public-comments/{case_id}/comment"'
+    drawn: list[str] = []
+
+    def note(_sender, template, **_extra):
+        drawn.append(template.name)
+
+    with template_rendered.connected_to(note, cached):
+        frozen.set_jst(date(2024, 10, 29), time(9, 0))
+        first = client.get(url)
+        assert first.status_code == 200 and "残り2日です" in first.text and form_link in first.text
+        assert first.headers["Cache-Control"] == "no-cache"
+        tag = first.headers["ETag"]
+        again = client.get(url)
+        assert again.status_code == 200 and again.text == first.text
+        assert drawn.count("public_comment/case.html") == 1  # the second was kept whole
+        unchanged = client.get(url, headers={"If-None-Match": tag})
+        assert unchanged.status_code == 304 and unchanged.data == b""
+
+        frozen.set_jst(date(2024, 10, 30), time(9, 0))
+        next_day = client.get(url, headers={"If-None-Match": tag})
+        assert next_day.status_code == 200 and "残り1日です" in next_day.text
+        assert next_day.headers["ETag"] != tag
+
+        with app.app_context():
+            db.session.get(CommentCase, case_id).title = "熊本市テスト計画(修正案)"
+            db.session.commit()
+        retitled = client.get(url, headers={"If-None-Match": next_day.headers["ETag"]})
+        assert retitled.status_code == 200 and "修正案" in retitled.text
+
+        frozen.set_jst(date(2024, 11, 1), time(9, 0))
+        closed = client.get(url)
+        assert closed.status_code == 200 and form_link not in closed.text
+        assert "残り" not in closed.text and closed.headers["ETag"] != tag
+
+        citizen = make_user("citizen")
+        assert Auth(client).login(citizen.email).status_code == 302
+        drawn.clear()
+        signed_in = [client.get(url), client.get(url)]
+        assert [page.status_code for page in signed_in] == [200, 200]
+        assert drawn.count("public_comment/case.html") == 2
+        assert "ETag" not in signed_in[0].headers
