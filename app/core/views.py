@@ -1,5 +1,5 @@
-"""Public routes that belong to no module: the language switch, the site's policies and the
-health check."""
+"""Public routes that belong to no module: the language switch, the site's policies, the icon
+and the health check."""
 
 from __future__ import annotations
 
@@ -69,6 +69,14 @@ def remember_language_choice(response: Response, code: str) -> Response:
 def health() -> ResponseReturnValue:
     db.session.execute(sa.text("SELECT 1"))
     return {"status": "ok"}
+
+
+@bp.route("/favicon.ico")
+def favicon() -> ResponseReturnValue:
+    """The site's icon where browsers look for it without a page to tell them (a feed or a file
+    opened in a tab, bookmarks, feed readers): the icon the pages declare, not a 404 in their
+    console and in the server's log."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)
 
 
 @bp.route("/privacy")
