@@ -11,6 +11,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from app.core import activity
+from app.core.cache import fragment_key, kept_page
 from app.core.feeds import AtomEntry, atom_response, feed_url, public_path
 from app.core.i18n import format_date, join_list
 from app.core.urls import public_url
@@ -37,12 +38,18 @@ def index() -> ResponseReturnValue:
     plan = services.current_plan()
     if plan is None:
         return render_template("plan/empty.html"), 503
-    # Called by the template only when its cached copy of the table is missing or stale.
-    return render_template(
-        "plan/index.html",
-        plan=plan,
-        load_table=partial(_table, plan),
-        load_open_now=partial(activity.open_now, OPEN_NOW_PER_KIND),
+    # Called by the template only when its cached copy of the table is missing or stale. The
+    # page is kept whole for anonymous visitors as its fragments are (per language and plan
+    # revision, what is open now at most a period old): its frame was half of its time.
+    return kept_page(
+        fragment_key("home-page", plan.id, plan.revision),
+        partial(
+            render_template,
+            "plan/index.html",
+            plan=plan,
+            load_table=partial(_table, plan),
+            load_open_now=partial(activity.open_now, OPEN_NOW_PER_KIND),
+        ),
     )
 
 
@@ -73,12 +80,17 @@ def _action_statuses(
 def initiative(number: int) -> ResponseReturnValue:
     plan = services.current_plan() or abort(404)
     item = services.get_initiative(plan, number) or abort(404)
-    # The rest of the page is loaded only when the template's cached copy is missing or stale.
-    return render_template(
-        "plan/initiative.html",
-        plan=plan,
-        initiative=item,
-        load_page=partial(_initiative_page, plan, number),
+    # The rest of the page is loaded only when the template's cached copy is missing or stale;
+    # the whole page is kept for anonymous visitors under the same key.
+    return kept_page(
+        fragment_key("initiative-page", plan.id, plan.revision, number),
+        partial(
+            render_template,
+            "plan/initiative.html",
+            plan=plan,
+            initiative=item,
+            load_page=partial(_initiative_page, plan, number),
+        ),
     )
 
 

@@ -21,7 +21,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.core import clock
-from app.core.cache import fragment_key, versioned_page
+from app.core.cache import fragment_key, kept_page, versioned_page
 from app.core.feeds import AtomEntry, atom_response, feed_url
 from app.core.forms import choices
 from app.core.i18n import current_language, format_datetime
@@ -114,16 +114,22 @@ def index() -> ResponseReturnValue:
     }
     args = {name: value for name, value in args.items() if value}
     keyword = hashlib.sha256(flt.keyword.encode()).hexdigest()[:16] if flt.keyword else ""
-    return render_template(
-        "public_comment/index.html",
-        form=form,
-        # The lists are built once a period per language, filter and page (app/core/cache.py):
-        # a case may show as open up to FIGURES_CACHE_SECONDS after it closed; the comment
-        # form checks the deadline itself, to the second.
-        list_key=fragment_key("case-lists", *args.values(), keyword, page),
-        load_lists=partial(_lists, flt, page),
-        # Links keep the filter, built from it rather than from whatever else the address had.
-        filter_args=args,
+    # The lists are built once a period per language, filter and page (app/core/cache.py): a
+    # case may show as open up to FIGURES_CACHE_SECONDS after it closed; the comment form
+    # checks the deadline itself, to the second. The unfiltered first page, where visitors
+    # land, is kept whole for anonymous visitors under the same key.
+    list_key = fragment_key("case-lists", *args.values(), keyword, page)
+    return kept_page(
+        list_key,
+        partial(
+            render_template,
+            "public_comment/index.html",
+            form=form,
+            list_key=list_key,
+            load_lists=partial(_lists, flt, page),
+            # Links keep the filter, built from it rather than from whatever else the address had.
+            filter_args=args,
+        ),
     )
 
 

@@ -69,10 +69,13 @@ def test_an_edit_shows_at_once_and_figures_within_the_period(
     assert wait_for(lambda: len(counted_kind) == 2)
     assert wait_for(lambda: not any(t.name.startswith("recompute ") for t in threading.enumerate()))
     clock[0] += 61
-    assert "Counted: 1002" in client.get("/").text
-    # That period's refresh has begun behind it, once; let it end before the tables are emptied.
+    # The page is kept whole for anonymous visitors (kept_page): the one drawn a period ago is
+    # served while a thread draws it again, computing the figures it finds stale afresh, once;
+    # the page after it has them.
+    assert "Counted: 1001" in client.get("/").text
     assert wait_for(lambda: not any(t.name.startswith("recompute ") for t in threading.enumerate()))
     assert len(counted_kind) == 3
+    assert "Counted: 1003" in client.get("/").text
 
 
 def test_the_report_without_a_query_is_kept_whole_for_anonymous_visitors(
@@ -100,3 +103,40 @@ def test_the_report_without_a_query_is_kept_whole_for_anonymous_visitors(
             edit_texts(db.session.get(User, admin.id), item, title_ja=f"{TITLE}(改)")
         assert f"{TITLE}(改)" in client.get("/reports").text
         assert drawn == ["reports/index.html"] * 3
+
+
+@pytest.mark.parametrize(
+    ("url", "template", "query"),
+    [
+        ("/", "plan/index.html", "?lang=ja"),
+        ("/initiatives/9", "plan/initiative.html", "?lang=ja"),
+        ("/public-comments", "public_comment/index.html", "?q=計画"),
+    ],
+)
+def test_the_landing_pages_are_kept_whole_for_anonymous_visitors(
+    app, another_app, make_user, counted_kind, url, template, query
+):
+    """The home page, an initiative's page and the public comment list's first page are kept
+    whole as their fragments are (kept_page): drawn once for anonymous visitors, drawn each
+    time with a query and for a signed-in visitor (whose page carries their name)."""
+    from tests.conftest import Auth
+
+    client = another_app({**app.config, "FIGURES_CACHE_SECONDS": 60}).test_client()
+    drawn: list[str] = []
+
+    def note(_sender, template, **_extra):
+        drawn.append(template.name)
+
+    with template_rendered.connected_to(note):
+        first = client.get(url)
+        assert first.status_code == 200 and TITLE in first.text
+        again = client.get(url)
+        assert again.status_code == 200 and again.text == first.text
+        assert drawn == [template]  # the second visit was served whole
+        assert client.get(url + query).status_code == 200
+        assert drawn == [template] * 2
+        citizen = make_user("citizen")
+        assert Auth(client).login(citizen.email).status_code == 302
+        drawn.clear()
+        assert [client.get(url).status_code for _ in range(2)] == [200, 200]
+        assert drawn == [template] * 2
