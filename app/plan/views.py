@@ -40,7 +40,8 @@ def index() -> ResponseReturnValue:
         return render_template("plan/empty.html"), 503
     # Called by the template only when its cached copy of the table is missing or stale. The
     # page is kept whole for anonymous visitors as its fragments are (per language and plan
-    # revision, what is open now at most a period old): its frame was half of its time.
+    # revision, what is open now at most a period old): drawing its frame on every visit was
+    # a third of its time at national scale.
     return kept_page(
         fragment_key("home-page", plan.id, plan.revision),
         partial(
@@ -81,7 +82,7 @@ def initiative(number: int) -> ResponseReturnValue:
     plan = services.current_plan() or abort(404)
     item = services.get_initiative(plan, number) or abort(404)
     # The rest of the page is loaded only when the template's cached copy is missing or stale;
-    # the whole page is kept for anonymous visitors under the same key.
+    # the whole page is kept for anonymous visitors, keyed as that copy is.
     return kept_page(
         fragment_key("initiative-page", plan.id, plan.revision, number),
         partial(
