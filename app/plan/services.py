@@ -206,7 +206,9 @@ def ward_choices() -> list[tuple[int, str]]:
 
 def filter_choices(name: str) -> list[tuple[int, str]]:
     """The "wards", "departments" or "initiatives" a public list is filtered by, as
-    (id, name) in the page's language, as `ward_choices` and the others give them.
+    (id, name) in the page's language, as `ward_choices` and the others give them; or the
+    current plan's "initiative_numbers", as (number, name), for lists that find records of
+    every plan by the initiative's number.
 
     Cached (app/core/cache.py): every list page asks for them, and they change seldom. A new or
     renamed division shows in the filters within FIGURES_CACHE_SECONDS; records are found by
@@ -215,11 +217,16 @@ def filter_choices(name: str) -> list[tuple[int, str]]:
     # Read from the cache once a request: a list page's filters ask for two or three of them.
     if has_request_context():
         if "filter_names" not in g:
-            g.filter_names = cached("filter-choices", _filter_names)
+            g.filter_names = cached(_FILTER_NAMES, _filter_names)
         names = g.filter_names[name]
     else:
-        names = cached("filter-choices", _filter_names)[name]
+        names = cached(_FILTER_NAMES, _filter_names)[name]
     return [(key, (english and en) or ja) for key, ja, en in names]
+
+
+# Named for what the value holds: a value cached in Redis by a release before
+# "initiative_numbers" lacks it, and a new name never reads one.
+_FILTER_NAMES = "filter-choices-2"
 
 
 def _filter_names() -> dict[str, list[tuple[int, str, str]]]:
@@ -227,6 +234,10 @@ def _filter_names() -> dict[str, list[tuple[int, str, str]]]:
     plan = current_plan()
     departments = sa.select(Department).where(Department.per_ward.is_(False))
     initiatives = sa.select(Initiative).where(Initiative.plan_id == (plan.id if plan else None))
+    named = [
+        (i, f"{i.number}. {i.title_ja}", f"{i.number}. {i.title_en}" if i.title_en else "")
+        for i in db.session.scalars(initiatives.order_by(Initiative.number))
+    ]
     return {
         "wards": [
             (w.id, w.name_ja, w.name_en)
@@ -236,10 +247,8 @@ def _filter_names() -> dict[str, list[tuple[int, str, str]]]:
             (d.id, d.name_ja, d.name_en)
             for d in db.session.scalars(departments.order_by(Department.position, Department.id))
         ],
-        "initiatives": [
-            (i.id, f"{i.number}. {i.title_ja}", f"{i.number}. {i.title_en}" if i.title_en else "")
-            for i in db.session.scalars(initiatives.order_by(Initiative.number))
-        ],
+        "initiatives": [(i.id, ja, en) for i, ja, en in named],
+        "initiative_numbers": [(i.number, ja, en) for i, ja, en in named],
     }
 
 

@@ -24,13 +24,12 @@ from app.core import clock
 from app.core.cache import fragment_key, kept_page, versioned_page
 from app.core.feeds import AtomEntry, atom_response, feed_url
 from app.core.forms import choices
-from app.core.i18n import current_language, format_datetime
+from app.core.i18n import format_datetime
 from app.core.receipts import may_see_receipt, remember_receipt
 from app.core.security import configured_limit
 from app.core.uploads import serve_upload
 from app.core.urls import public_url, query_page
 from app.extensions import db, limiter
-from app.plan.models import Initiative
 from app.plan.services import filter_choices
 from app.public_comment import bp, services
 from app.public_comment.forms import CaseFilterForm, CommentForm, prepare_comment_form
@@ -78,15 +77,9 @@ def _filter_form() -> CaseFilterForm:
     everything = [(0, _("All"))]
     form.department.choices = choices([*everything, *filter_choices("departments")])
     form.ward.choices = choices([*everything, *filter_choices("wards")])
-    numbers = db.session.execute(
-        sa.select(Initiative.number, Initiative.title_ja, Initiative.title_en).order_by(
-            Initiative.number
-        )
-    )
-    english = current_language() == "en"
-    form.initiative.choices = choices(
-        [*everything, *[(n, f"{n}. {en if english and en else ja}") for n, ja, en in numbers]]
-    )
+    # By number, named as the current plan names it: a case under an earlier plan's initiative
+    # of the same number is found too (services.CaseFilter).
+    form.initiative.choices = choices([*everything, *filter_choices("initiative_numbers")])
     form.validate()
     return form
 

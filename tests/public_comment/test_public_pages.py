@@ -1,5 +1,6 @@
 """Public pages: list, feed, results; no personal data anywhere public; fixed statement counts."""
 
+import re
 from datetime import date, time, timedelta
 from xml.etree import ElementTree
 
@@ -144,6 +145,47 @@ def test_list_groups_and_filters(client, make_case, frozen):
     assert "別の取組の案件" in filtered and "開いている案件" not in filtered
     assert "開いている案件" in client.get("/public-comments?q=開いて").text
     assert "別の取組の案件" not in client.get("/public-comments?q=開いて").text
+
+
+def test_the_initiative_filter_names_each_number_once_as_the_current_plan_does(
+    app, client, make_case, frozen, tmp_path
+):
+    """Cases are found by their initiative's number across plans; with a second plan loaded
+    the filter still offers each number once, named as the newest plan names it."""
+    import json
+
+    from app.plan.services import load_plan
+    from tests.conftest import PLAN_FILE
+
+    make_case(title="前の計画の案件", initiative=8)
+    data = json.loads(PLAN_FILE.read_text(encoding="utf-8"))
+    data["plan"].update(code="r6-jichi-suishin", fiscal_year=2024)
+    for category in data["categories"]:
+        for recommendation in category["recommendations"]:
+            for initiative in recommendation["initiatives"]:
+                if initiative["number"] == 8:
+                    initiative["title"] = {"ja": "改訂された取組", "en": "A revised initiative"}
+    revised = tmp_path / "revised.json"
+    revised.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    with app.app_context():
+        load_plan(revised)
+        db.session.commit()
+
+    for lang, label in (("ja", "8. 改訂された取組"), ("en", "8. A revised initiative")):
+        response = client.get(f"/public-comments?lang={lang}&initiative=8")
+        assert response.status_code == 200
+        page = response.text
+        values = re.findall(r'<option[^>]*value="(\d+)"', _select(page, "initiative"))
+        assert values.count("8") == 1 and values.count("17") == 1
+        chosen = rf'<option(?=[^>]*\bselected\b)(?=[^>]*value="8")[^>]*>{label}</option>'
+        assert re.search(chosen, page)
+        assert "前の計画の案件" in page
+
+
+def _select(page, name):
+    match = re.search(rf'<select[^>]*name="{name}".*?</select>', page, re.S)
+    assert match, f"no select named {name}"
+    return match.group(0)
 
 
 def _statements(app, client, url):
