@@ -204,6 +204,11 @@ def ward_choices() -> list[tuple[int, str]]:
     ]
 
 
+# Named for what the value holds: a value cached in Redis by a release before
+# "initiative_numbers" lacks it, and a new name never reads one.
+_FILTER_NAMES = "filter-choices-2"
+
+
 def filter_choices(name: str) -> list[tuple[int, str]]:
     """The "wards", "departments" or "initiatives" a public list is filtered by, as
     (id, name) in the page's language, as `ward_choices` and the others give them; or the
@@ -222,11 +227,6 @@ def filter_choices(name: str) -> list[tuple[int, str]]:
     else:
         names = cached(_FILTER_NAMES, _filter_names)[name]
     return [(key, (english and en) or ja) for key, ja, en in names]
-
-
-# Named for what the value holds: a value cached in Redis by a release before
-# "initiative_numbers" lacks it, and a new name never reads one.
-_FILTER_NAMES = "filter-choices-2"
 
 
 def _filter_names() -> dict[str, list[tuple[int, str, str]]]:

@@ -1,5 +1,6 @@
 """Public pages: list, feed, results; no personal data anywhere public; fixed statement counts."""
 
+import json
 import re
 from datetime import date, time, timedelta
 from xml.etree import ElementTree
@@ -9,9 +10,10 @@ import sqlalchemy as sa
 from app.core import activity
 from app.core.dispositions import Disposition
 from app.extensions import db
+from app.plan.services import load_plan
 from app.public_comment.models import CaseStatus, Comment, CommentCase, OpinionSummary
 from app.public_comment.services import person_key
-from tests.conftest import count_statements
+from tests.conftest import PLAN_FILE, count_statements
 from tests.public_comment.fixtures import post_comment
 
 SECRETS = {
@@ -152,11 +154,6 @@ def test_the_initiative_filter_names_each_number_once_as_the_current_plan_does(
 ):
     """Cases are found by their initiative's number across plans; with a second plan loaded
     the filter still offers each number once, named as the newest plan names it."""
-    import json
-
-    from app.plan.services import load_plan
-    from tests.conftest import PLAN_FILE
-
     make_case(title="前の計画の案件", initiative=8)
     data = json.loads(PLAN_FILE.read_text(encoding="utf-8"))
     data["plan"].update(code="r6-jichi-suishin", fiscal_year=2024)
